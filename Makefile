@@ -1,0 +1,125 @@
+# hpctop: hand-written Makefile. `make` builds ./hpctop; `make check` builds
+# with ASan+UBSan and runs every test through prove; `make deps` installs the
+# Debian packages that building, running and testing need.
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+SHAREDIR  = $(PREFIX)/share/hpctop
+MANDIR    = $(PREFIX)/share/man/man1
+
+CC       ?= cc
+PKG_CORE  = libzmq yaml-0.1 libssh jansson libcrypto
+PKG_TUI   = ncursesw
+
+# ncurses' pkg-config adds -D_XOPEN_SOURCE=600, which would narrow what
+# _GNU_SOURCE gives; keep only its include flags.
+CFLAGS_PKG := $(shell pkg-config --cflags $(PKG_CORE)) \
+	$(filter-out -D%,$(shell pkg-config --cflags $(PKG_TUI)))
+LIBS_CORE  := $(shell pkg-config --libs $(PKG_CORE)) -lm
+LIBS_TUI   := $(shell pkg-config --libs $(PKG_TUI))
+LIBS_TEST  := $(shell pkg-config --libs cmocka)
+
+WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
+CPPFLAGS += -I. -D_GNU_SOURCE -MMD -MP \
+	-DHPCTOP_VERSION='"$(VERSION)"' \
+	-DHPCTOP_SRCDIR='"$(CURDIR)"'
+CFLAGS   ?= -O2 -g
+SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+
+SRC_LIB  := $(wildcard core/*.c) $(wildcard backends/*.c)
+SRC_TUI  := $(wildcard tui/*.c)
+SRC_UNIT := $(wildcard tests/unit/test_*.c)
+SRC_HELP := $(filter-out $(SRC_UNIT),$(wildcard tests/unit/*.c))
+
+REL := build/rel
+SAN := build/san
+
+OBJ_LIB_REL := $(SRC_LIB:%.c=$(REL)/%.o)
+OBJ_TUI_REL := $(SRC_TUI:%.c=$(REL)/%.o)
+OBJ_LIB_SAN := $(SRC_LIB:%.c=$(SAN)/%.o)
+OBJ_TUI_SAN := $(SRC_TUI:%.c=$(SAN)/%.o)
+OBJ_HELP    := $(SRC_HELP:%.c=$(SAN)/%.o)
+UNIT_BINS   := $(SRC_UNIT:%.c=$(SAN)/%)
+BENCH_SRC   := $(wildcard bench/*.c)
+BENCH_BINS  := $(BENCH_SRC:%.c=$(REL)/%)
+
+# Debian packages: build, run, test. Checked with dpkg-query; apt-get runs
+# only when something is missing.
+DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
+	libssh-dev libjansson-dev libssl-dev libcmocka-dev perl \
+	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
+	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps
+
+.PHONY: all deps run check test unit bench install uninstall clean
+all: hpctop
+
+hpctop: $(OBJ_LIB_REL) $(OBJ_TUI_REL)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_CORE)
+
+$(REL)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_PKG) $(WARN) $(CFLAGS) -c $< -o $@
+
+$(SAN)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_PKG) $(WARN) $(SANFLAGS) -c $< -o $@
+
+$(SAN)/hpctop: $(OBJ_LIB_SAN) $(OBJ_TUI_SAN)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_CORE)
+
+$(SAN)/tests/unit/%: $(SAN)/tests/unit/%.o $(OBJ_LIB_SAN) $(OBJ_HELP)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_CORE)
+
+$(REL)/bench/%: $(REL)/bench/%.o $(OBJ_LIB_REL)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_CORE)
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing:" $$missing; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			--no-install-recommends $$missing; \
+	fi
+
+run: deps hpctop
+	./hpctop profiles
+
+unit: $(UNIT_BINS)
+
+# Every test through prove: cmocka binaries speak TAP, the rest are .t
+# scripts. HPCTOP points the scripts at the sanitized binary.
+check: deps
+	@$(MAKE) --no-print-directory $(SAN)/hpctop hpctop $(UNIT_BINS)
+	HPCTOP=$(CURDIR)/$(SAN)/hpctop HPCTOP_SRCDIR=$(CURDIR) \
+	CMOCKA_MESSAGE_OUTPUT=TAP \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	prove -f $(UNIT_BINS) tests/*.t
+
+test: check
+
+bench: hpctop $(BENCH_BINS)
+	@for b in bench/*.sh; do [ -x "$$b" ] && "$$b" || exit 1; done
+
+install: hpctop
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/profiles \
+		$(DESTDIR)$(MANDIR)
+	install -m 0755 hpctop $(DESTDIR)$(BINDIR)/hpctop
+	install -m 0644 profiles/*.yaml $(DESTDIR)$(SHAREDIR)/profiles/
+	install -m 0644 man/hpctop.1 $(DESTDIR)$(MANDIR)/hpctop.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hpctop $(DESTDIR)$(MANDIR)/hpctop.1
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build hpctop
+
+-include $(shell find build -name '*.d' 2>/dev/null)

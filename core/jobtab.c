@@ -1,0 +1,109 @@
+#include "jobtab.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+struct job_row *
+jobtab_append(struct job_table *t)
+{
+	struct job_row *r;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+	}
+	r = &t->v[t->n++];
+	memset(r, 0, sizeof *r);
+	r->nodes = r->tasks = -1;
+	r->elapsed = -1;
+	r->state = JOB_UNKNOWN;
+	return r;
+}
+
+void
+jobtab_clear(struct job_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct job_row *r = &t->v[i];
+
+		free(r->id);
+		free(r->name);
+		free(r->user);
+		free(r->queue);
+		free(r->mem);
+		free(r->time_req);
+		free(r->raw_state);
+		free(r->nodelist);
+		free(r->reason);
+	}
+	free(t->v);
+	t->v = NULL;
+	t->n = t->cap = 0;
+	t->skipped = 0;
+}
+
+const struct job_row *
+jobtab_find(const struct job_table *t, const char *id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].id != NULL && strcmp(t->v[i].id, id) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+void
+jobtab_format_elapsed(long s, char *out, size_t outlen)
+{
+	if (s < 0)
+		snprintf(out, outlen, "-");
+	else if (s >= 86400)
+		snprintf(out, outlen, "%ld-%02ld:%02ld:%02ld", s / 86400,
+		    s / 3600 % 24, s / 60 % 60, s % 60);
+	else if (s >= 3600)
+		snprintf(out, outlen, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
+		    s % 60);
+	else
+		snprintf(out, outlen, "%ld:%02ld", s / 60, s % 60);
+}
+
+long
+jobtab_parse_duration(const char *s)
+{
+	long days = 0, parts[3];
+	int n = 0;
+	const char *p = s, *dash = strchr(s, '-');
+	char *end;
+
+	if (dash != NULL) {
+		days = strtol(s, &end, 10);
+		if (end != dash || end == s)
+			return -1;
+		p = dash + 1;
+	}
+	for (;;) {
+		if (!isdigit((unsigned char)*p) || n == 3)
+			return -1;
+		parts[n++] = strtol(p, &end, 10);
+		p = end;
+		if (*p == '\0')
+			break;
+		if (*p++ != ':')
+			return -1;
+	}
+	/* With days, a lone number is hours (squeue's "1-12"). */
+	if (dash != NULL) {
+		long h = parts[0], m = n > 1 ? parts[1] : 0,
+		    sec = n > 2 ? parts[2] : 0;
+
+		return days * 86400 + h * 3600 + m * 60 + sec;
+	}
+	if (n == 3)
+		return parts[0] * 3600 + parts[1] * 60 + parts[2];
+	if (n == 2)
+		return parts[0] * 60 + parts[1];
+	return parts[0];
+}

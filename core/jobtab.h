@@ -1,0 +1,59 @@
+/* The qstat-style job table: one row per batch job or local process group,
+ * filled by the scheduler parsers and by the local/mpi backends, drawn by
+ * `hpctop status` and the dashboard. */
+#ifndef HPCTOP_JOBTAB_H
+#define HPCTOP_JOBTAB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* States as qstat prints them. */
+enum job_state {
+	JOB_QUEUED = 'Q',
+	JOB_RUNNING = 'R',
+	JOB_EXITING = 'E',	/* completing / being cancelled */
+	JOB_COMPLETED = 'C',	/* finished, failed or cancelled */
+	JOB_HELD = 'H',
+	JOB_UNKNOWN = '?',
+};
+
+/* Strings are owned by the row (NULL when the scheduler did not say);
+ * numbers are -1 when unknown. */
+struct job_row {
+	char *id;		/* job id, or pid for local processes */
+	char *name;
+	char *user;
+	char *queue;		/* partition / queue */
+	int nodes;		/* NDS */
+	int tasks;		/* TSK */
+	char *mem;		/* requested memory, as the scheduler wrote it */
+	char *time_req;		/* requested walltime, HH:MM:SS */
+	enum job_state state;
+	char *raw_state;	/* the scheduler's own word: PENDING, R, ... */
+	long elapsed;		/* seconds; -1 when unknown */
+	char *nodelist;		/* where it runs (host names) */
+	char *reason;		/* why it waits (Priority, Resources, ...) */
+	pid_t pid;		/* local backends; 0 otherwise */
+};
+
+/* Owns its rows. */
+struct job_table {
+	struct job_row *v;
+	size_t n;
+	size_t cap;
+	size_t skipped;		/* malformed input lines/records */
+};
+
+/* Appends a zeroed row (numbers set to -1, state JOB_UNKNOWN) and returns
+ * it; the pointer is valid until the next append. */
+struct job_row *jobtab_append(struct job_table *t);
+/* Frees every row; leaves t empty and reusable. */
+void jobtab_clear(struct job_table *t);
+const struct job_row *jobtab_find(const struct job_table *t, const char *id);
+/* "1-02:03:04" / "02:03:04" / "03:04" from seconds, as squeue prints; out
+ * must hold 32 bytes. */
+void jobtab_format_elapsed(long seconds, char *out, size_t outlen);
+/* Parses [D-]HH:MM:SS, HH:MM:SS, MM:SS or SS into seconds; -1 if invalid. */
+long jobtab_parse_duration(const char *s);
+
+#endif

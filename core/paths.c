@@ -1,0 +1,132 @@
+#include "paths.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+
+char *
+paths_home(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0')
+		return xstrdup(h);
+	pw = getpwuid(getuid());
+	if (pw != NULL && pw->pw_dir != NULL)
+		return xstrdup(pw->pw_dir);
+	return xstrdup("/");
+}
+
+static char *
+xdg_dir(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+	char *home, *out;
+
+	if (v != NULL && v[0] == '/')
+		return xasprintf("%s/hpctop", v);
+	home = paths_home();
+	out = xasprintf("%s/%s/hpctop", home, fallback);
+	free(home);
+	return out;
+}
+
+char *
+paths_config_dir(void)
+{
+	return xdg_dir("XDG_CONFIG_HOME", ".config");
+}
+
+char *
+paths_state_dir(void)
+{
+	return xdg_dir("XDG_STATE_HOME", ".local/state");
+}
+
+char *
+paths_ipython_dir(void)
+{
+	const char *v = getenv("IPYTHONDIR");
+	char *home, *out;
+
+	if (v != NULL && *v != '\0')
+		return xstrdup(v);
+	home = paths_home();
+	out = xasprintf("%s/.ipython", home);
+	free(home);
+	return out;
+}
+
+char *
+paths_ipython_profile_dir(const char *ipython_profile)
+{
+	char *dir = paths_ipython_dir();
+	char *out = xasprintf("%s/profile_%s", dir, ipython_profile);
+
+	free(dir);
+	return out;
+}
+
+char *
+paths_connection_file(const char *ipython_profile, const char *cluster_id,
+    const char *which)
+{
+	char *dir = paths_ipython_profile_dir(ipython_profile);
+	char *out;
+
+	if (cluster_id != NULL && *cluster_id != '\0')
+		out = xasprintf("%s/security/ipcontroller-%s-%s.json", dir,
+		    cluster_id, which);
+	else
+		out = xasprintf("%s/security/ipcontroller-%s.json", dir, which);
+	free(dir);
+	return out;
+}
+
+char *
+paths_exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(buf[0] ? buf : "/");
+}
+
+int
+paths_mkdir_p(const char *path, unsigned mode, struct err *e)
+{
+	char *copy = xstrdup(path);
+
+	for (char *p = copy + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+				err_errno(e, "cannot create %s", copy);
+				free(copy);
+				return -1;
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* Where things live: XDG directories, IPython profile directories and the
+ * profile search path. Returned strings are owned by the caller. */
+#ifndef HPCTOP_PATHS_H
+#define HPCTOP_PATHS_H
+
+#include "err.h"
+
+/* $HOME, or the passwd entry's home. Never NULL. */
+char *paths_home(void);
+/* $XDG_CONFIG_HOME/hpctop (default ~/.config/hpctop). */
+char *paths_config_dir(void);
+/* $XDG_STATE_HOME/hpctop (default ~/.local/state/hpctop). */
+char *paths_state_dir(void);
+/* $IPYTHONDIR (default ~/.ipython). */
+char *paths_ipython_dir(void);
+/* <ipython dir>/profile_<name>. */
+char *paths_ipython_profile_dir(const char *ipython_profile);
+/* <profile dir>/security/ipcontroller[-<cluster_id>]-<which>.json, where
+ * which is "client" or "engine"; cluster_id may be NULL or "". */
+char *paths_connection_file(const char *ipython_profile,
+    const char *cluster_id, const char *which);
+/* The directory holding the running executable, or NULL. */
+char *paths_exe_dir(void);
+/* mkdir -p with the given mode for created components. */
+int paths_mkdir_p(const char *path, unsigned mode, struct err *e);
+
+#endif

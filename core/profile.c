@@ -1,0 +1,840 @@
+#include "profile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "xmalloc.h"
+
+/* State while walking one YAML document. */
+struct ctx {
+	const char *path;
+	const char *buf;
+	size_t len;
+	yaml_document_t *doc;
+	struct err *e;
+};
+
+static int
+at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return err_set(c->e, "%s:%zu:%zu: %s", c->path,
+	    n->start_mark.line + 1, n->start_mark.column + 1, msg);
+}
+
+static const char *
+scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static const char *
+kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+/* Shortened copy of a scalar for messages, so a 1 MiB value does not become
+ * a 1 MiB error line. */
+static const char *
+shown(const yaml_node_t *n, char *out, size_t outlen)
+{
+	const char *s = n->type == YAML_SCALAR_NODE ? scalar(n) : kind_name(n);
+	size_t i, j = 0;
+
+	for (i = 0; s[i] != '\0' && j + 4 < outlen; i++)
+		out[j++] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	if (s[i] != '\0') {
+		out[j - 3] = out[j - 2] = out[j - 1] = '.';
+	}
+	out[j] = '\0';
+	return out;
+}
+
+static int
+get_string(struct ctx *c, const char *key, yaml_node_t *n, char **out)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return at(c, n, "%s: expected a string, got %s", key,
+		    kind_name(n));
+	for (const char *s = scalar(n); *s != '\0'; s++)
+		if (*s == '\n' || *s == '\r')
+			return at(c, n, "%s: must be a single line", key);
+	free(*out);
+	*out = xstrdup(scalar(n));
+	return 0;
+}
+
+static int
+get_int(struct ctx *c, const char *key, yaml_node_t *n, long min, long max,
+    int *out)
+{
+	char buf[64];
+	const char *s;
+	char *end;
+	long v;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return at(c, n, "%s: expected an integer, got %s", key,
+		    kind_name(n));
+	s = scalar(n);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || isspace((unsigned char)*s) ||
+	    n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		return at(c, n, "%s: expected an integer, got '%s'", key,
+		    shown(n, buf, sizeof buf));
+	if (errno == ERANGE || v < min || v > max)
+		return at(c, n, "%s: %s is out of range (%ld to %ld)", key,
+		    shown(n, buf, sizeof buf), min, max);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+get_bool(struct ctx *c, const char *key, yaml_node_t *n, bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes",
+	    "Yes", "YES", "on", "On", "ON", NULL };
+	static const char *const no[] = { "false", "False", "FALSE", "no",
+	    "No", "NO", "off", "Off", "OFF", NULL };
+	char buf[64];
+
+	if (n->type == YAML_SCALAR_NODE) {
+		for (int i = 0; yes[i] != NULL; i++)
+			if (strcmp(scalar(n), yes[i]) == 0)
+				return *out = true, 0;
+		for (int i = 0; no[i] != NULL; i++)
+			if (strcmp(scalar(n), no[i]) == 0)
+				return *out = false, 0;
+	}
+	return at(c, n, "%s: expected true or false, got '%s'", key,
+	    shown(n, buf, sizeof buf));
+}
+
+/* A list of strings; a scalar is accepted as one item, or split on white
+ * space when `split` (so `command: python3 -m x` works as users expect). */
+static int
+get_list(struct ctx *c, const char *key, yaml_node_t *n, bool split,
+    struct strv *out)
+{
+	strv_clear(out);
+	if (n->type == YAML_SCALAR_NODE) {
+		const char *s = scalar(n);
+
+		if (!split) {
+			strv_push(out, s);
+			return 0;
+		}
+		while (*s != '\0') {
+			size_t len;
+
+			while (isspace((unsigned char)*s))
+				s++;
+			len = strcspn(s, " \t\r\n");
+			if (len > 0)
+				strv_push_take(out, xstrndup(s, len));
+			s += len;
+		}
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return at(c, n, "%s: expected a list of strings, got %s", key,
+		    kind_name(n));
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+
+		if (item->type != YAML_SCALAR_NODE) {
+			strv_clear(out);
+			return at(c, item, "%s: list items must be strings, "
+			    "got %s", key, kind_name(item));
+		}
+		strv_push(out, scalar(item));
+	}
+	return 0;
+}
+
+/* Lines that end up in a job script must stay one line each. */
+static int
+check_single_lines(struct ctx *c, const char *key, yaml_node_t *n,
+    const struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strpbrk(sv->v[i], "\r\n") != NULL)
+			return at(c, n, "%s: item %zu must be a single line",
+			    key, i + 1);
+	return 0;
+}
+
+static bool
+valid_name(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("_.-", *s) == NULL)
+			return false;
+	return true;
+}
+
+static bool
+valid_env_key(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/* [D-]HH:MM:SS, HH:MM:SS, MM:SS or plain minutes, as sbatch and qsub take. */
+static bool
+valid_walltime(const char *s)
+{
+	int fields = 1;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '-') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+	} else if (*p == '\0') {
+		return true;
+	} else {
+		p = s;
+	}
+	while (*p != '\0') {
+		int digits = 0;
+
+		while (isdigit((unsigned char)*p))
+			p++, digits++;
+		if (digits == 0 || digits > 3)
+			return false;
+		if (*p == ':') {
+			if (++fields > 3)
+				return false;
+			p++;
+			if (*p == '\0')
+				return false;
+		} else if (*p != '\0') {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+valid_mem(const char *s)
+{
+	const char *p = s;
+
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == s)
+		return false;
+	if (*p != '\0' && strchr("kKmMgGtT", *p) != NULL)
+		p++;
+	if (*p == 'b' || *p == 'B')
+		p++;
+	return *p == '\0';
+}
+
+static int
+get_env(struct ctx *c, struct profile *p, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return at(c, n, "env: expected a mapping of NAME: value, got %s",
+		    kind_name(n));
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+	    pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+		char buf[64];
+
+		if (k->type != YAML_SCALAR_NODE || !valid_env_key(scalar(k)))
+			return at(c, k, "env: '%s' is not a valid variable "
+			    "name", shown(k, buf, sizeof buf));
+		if (v->type != YAML_SCALAR_NODE)
+			return at(c, v, "env: %s: expected a string, got %s",
+			    scalar(k), kind_name(v));
+		for (size_t i = 0; i < p->nenv; i++)
+			if (strcmp(p->env[i].key, scalar(k)) == 0)
+				return at(c, k, "env: duplicate variable '%s'",
+				    scalar(k));
+		p->env = xreallocarray(p->env, p->nenv + 1, sizeof *p->env);
+		p->env[p->nenv].key = xstrdup(scalar(k));
+		p->env[p->nenv].value = xstrdup(scalar(v));
+		p->nenv++;
+	}
+	return 0;
+}
+
+/* Key tables: one per mapping, so the unknown-key message can list what
+ * is allowed there. */
+enum key {
+	K_VERSION, K_BACKEND, K_ENGINES, K_DESCRIPTION, K_IPYTHON_PROFILE,
+	K_CLUSTER_ID, K_SETUP, K_ENV, K_CONTROLLER, K_ENGINE, K_MPI, K_MPIEXEC,
+	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
+	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES,
+	K_IP, K_COMMAND, K_ARGS,
+	K_NONE
+};
+
+struct keydef {
+	const char *name;
+	enum key key;
+};
+
+static const struct keydef top_keys[] = {
+	{ "version", K_VERSION }, { "backend", K_BACKEND },
+	{ "engines", K_ENGINES }, { "description", K_DESCRIPTION },
+	{ "ipython_profile", K_IPYTHON_PROFILE },
+	{ "cluster_id", K_CLUSTER_ID }, { "setup", K_SETUP },
+	{ "env", K_ENV }, { "controller", K_CONTROLLER },
+	{ "engine", K_ENGINE }, { "mpi", K_MPI }, { "mpiexec", K_MPIEXEC },
+	{ "mpiexec_args", K_MPIEXEC_ARGS }, { "hosts", K_HOSTS },
+	{ "queue", K_QUEUE }, { "walltime", K_WALLTIME },
+	{ "account", K_ACCOUNT }, { "nodes", K_NODES }, { "ppn", K_PPN },
+	{ "tasks_per_node", K_TASKS_PER_NODE }, { "mem", K_MEM },
+	{ "directives", K_DIRECTIVES }, { NULL, K_NONE }
+};
+static const struct keydef controller_keys[] = {
+	{ "ip", K_IP }, { "command", K_COMMAND }, { "args", K_ARGS },
+	{ NULL, K_NONE }
+};
+static const struct keydef engine_keys[] = {
+	{ "command", K_COMMAND }, { "args", K_ARGS }, { NULL, K_NONE }
+};
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) :
+			    (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof *prev);
+	}
+	return prev[lb];
+}
+
+/* Looks a key up; on failure reports it with a "did you mean" hint. */
+static int
+lookup_key(struct ctx *c, const char *where, const struct keydef *defs,
+    yaml_node_t *k, enum key *out)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	char buf[64];
+
+	if (k->type != YAML_SCALAR_NODE)
+		return at(c, k, "%skeys must be strings, got %s", where,
+		    kind_name(k));
+	for (const struct keydef *d = defs; d->name != NULL; d++) {
+		size_t dist;
+
+		if (strcmp(d->name, scalar(k)) == 0)
+			return *out = d->key, 0;
+		dist = edit_distance(d->name, scalar(k));
+		if (dist < bestd) {
+			bestd = dist;
+			best = d->name;
+		}
+	}
+	if (best != NULL)
+		return at(c, k, "%sunknown key '%s' (did you mean '%s'?)", where,
+		    shown(k, buf, sizeof buf), best);
+	return at(c, k, "%sunknown key '%s'", where, shown(k, buf, sizeof buf));
+}
+
+/* Rejects a key given twice in one mapping: YAML says keys are unique and a
+ * silently ignored first value is a lost setting. */
+static int
+check_duplicates(struct ctx *c, yaml_node_t *map)
+{
+	for (yaml_node_pair_t *a = map->data.mapping.pairs.start;
+	    a < map->data.mapping.pairs.top; a++) {
+		yaml_node_t *ka = yaml_document_get_node(c->doc, a->key);
+
+		if (ka->type != YAML_SCALAR_NODE)
+			continue;
+		for (yaml_node_pair_t *b = map->data.mapping.pairs.start;
+		    b < a; b++) {
+			yaml_node_t *kb = yaml_document_get_node(c->doc, b->key);
+
+			if (kb->type == YAML_SCALAR_NODE &&
+			    strcmp(scalar(ka), scalar(kb)) == 0)
+				return at(c, ka, "duplicate key '%s' (first "
+				    "given at line %zu)", scalar(ka),
+				    kb->start_mark.line + 1);
+		}
+	}
+	return 0;
+}
+
+static int
+get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
+    const struct keydef *defs, struct strv *command, struct strv *args)
+{
+	char where[64];
+
+	if (n->type != YAML_MAPPING_NODE)
+		return at(c, n, "%s: expected a mapping, got %s", name,
+		    kind_name(n));
+	if (check_duplicates(c, n) == -1)
+		return -1;
+	snprintf(where, sizeof where, "%s: ", name);
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+	    pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+		char full[64];
+		enum key key;
+
+		if (lookup_key(c, where, defs, k, &key) == -1)
+			return -1;
+		snprintf(full, sizeof full, "%s.%s", name, scalar(k));
+		switch (key) {
+		case K_IP:
+			if (get_string(c, full, v, &p->controller.ip) == -1)
+				return -1;
+			break;
+		case K_COMMAND:
+			if (get_list(c, full, v, true, command) == -1)
+				return -1;
+			if (command->n == 0)
+				return at(c, v, "%s: must not be empty", full);
+			break;
+		case K_ARGS:
+			if (get_list(c, full, v, true, args) == -1)
+				return -1;
+			break;
+		default:
+			xmalloc_fatal("profile: unhandled key %d", key);
+		}
+	}
+	return 0;
+}
+
+static int
+get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
+    yaml_node_t *v, bool *have_ppn)
+{
+	switch (key) {
+	case K_VERSION: {
+		int version;
+
+		if (get_int(c, name, v, 0, INT_MAX, &version) == -1)
+			return -1;
+		if (version != PROFILE_SCHEMA_VERSION)
+			return at(c, v, "version: schema version %d is not "
+			    "supported (this hpctop reads version %d)", version,
+			    PROFILE_SCHEMA_VERSION);
+		return 0;
+	}
+	case K_BACKEND: {
+		static const char *const known[] = { "local", "mpi", "slurm",
+		    "pbs", NULL };
+		char buf[64];
+
+		if (v->type == YAML_SCALAR_NODE)
+			for (int i = 0; known[i] != NULL; i++)
+				if (strcmp(scalar(v), known[i]) == 0)
+					return get_string(c, name, v,
+					    &p->backend);
+		return at(c, v, "backend: unknown backend '%s' (expected "
+		    "local, mpi, slurm or pbs)", shown(v, buf, sizeof buf));
+	}
+	case K_ENGINES:
+		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES, &p->engines);
+	case K_DESCRIPTION:
+		if (v->type != YAML_SCALAR_NODE)
+			return at(c, v, "description: expected a string, got "
+			    "%s", kind_name(v));
+		free(p->description);
+		p->description = xstrdup(scalar(v));
+		return 0;
+	case K_IPYTHON_PROFILE:
+	case K_CLUSTER_ID: {
+		char **dst = key == K_CLUSTER_ID ? &p->cluster_id :
+		    &p->ipython_profile;
+		char buf[64];
+
+		if (get_string(c, name, v, dst) == -1)
+			return -1;
+		if (!valid_name(*dst) && !(key == K_CLUSTER_ID && **dst == 0))
+			return at(c, v, "%s: '%s' is not a valid name (letters, "
+			    "digits, '_', '.', '-')", name,
+			    shown(v, buf, sizeof buf));
+		return 0;
+	}
+	case K_SETUP:
+		return get_list(c, name, v, false, &p->setup);
+	case K_ENV:
+		return get_env(c, p, v);
+	case K_CONTROLLER:
+		return get_sub(c, p, name, v, controller_keys,
+		    &p->controller.command, &p->controller.args);
+	case K_ENGINE:
+		return get_sub(c, p, name, v, engine_keys, &p->engine.command,
+		    &p->engine.args);
+	case K_MPI:
+		return get_bool(c, name, v, &p->mpi);
+	case K_MPIEXEC:
+		if (get_list(c, name, v, true, &p->mpiexec) == -1)
+			return -1;
+		if (p->mpiexec.n == 0)
+			return at(c, v, "mpiexec: must not be empty");
+		return 0;
+	case K_MPIEXEC_ARGS:
+		return get_list(c, name, v, true, &p->mpiexec_args);
+	case K_HOSTS:
+		if (get_list(c, name, v, false, &p->hosts) == -1)
+			return -1;
+		for (size_t i = 0; i < p->hosts.n; i++)
+			if (!valid_name(p->hosts.v[i]))
+				return at(c, v, "hosts: '%s' is not a valid "
+				    "host name", p->hosts.v[i]);
+		return 0;
+	case K_QUEUE:
+		return get_string(c, name, v, &p->queue);
+	case K_ACCOUNT:
+		return get_string(c, name, v, &p->account);
+	case K_WALLTIME: {
+		char buf[64];
+
+		if (v->type == YAML_SCALAR_NODE &&
+		    valid_walltime(scalar(v)))
+			return get_string(c, name, v, &p->walltime);
+		return at(c, v, "walltime: expected [D-]HH:MM:SS, MM:SS or "
+		    "minutes, got '%s'", shown(v, buf, sizeof buf));
+	}
+	case K_MEM: {
+		char buf[64];
+
+		if (v->type == YAML_SCALAR_NODE && valid_mem(scalar(v)))
+			return get_string(c, name, v, &p->mem);
+		return at(c, v, "mem: expected a size such as 4G or 500M, "
+		    "got '%s'", shown(v, buf, sizeof buf));
+	}
+	case K_NODES:
+		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES, &p->nodes);
+	case K_PPN:
+	case K_TASKS_PER_NODE:
+		if (*have_ppn)
+			return at(c, v, "%s: give either ppn or "
+			    "tasks_per_node, not both", name);
+		*have_ppn = true;
+		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES,
+		    &p->tasks_per_node);
+	case K_DIRECTIVES:
+		if (get_list(c, name, v, false, &p->directives) == -1)
+			return -1;
+		return check_single_lines(c, name, v, &p->directives);
+	default:
+		xmalloc_fatal("profile: unhandled key %d", key);
+	}
+}
+
+/* libyaml reports reader errors (bad UTF-8) as a byte offset only. */
+static void
+offset_to_mark(const char *buf, size_t len, size_t off, size_t *line,
+    size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static int
+syntax_error(struct ctx *c, yaml_parser_t *parser)
+{
+	size_t line, col;
+
+	if (parser->error == YAML_MEMORY_ERROR)
+		xmalloc_fatal("out of memory parsing %s", c->path);
+	if (parser->error == YAML_READER_ERROR) {
+		size_t off = parser->problem_offset;
+
+		/* Point at the character's first byte, not the bad follower. */
+		for (int i = 0; i < 3 && off > 0 && off < c->len &&
+		    ((unsigned char)c->buf[off] & 0xC0) != 0xC0 &&
+		    ((unsigned char)c->buf[off - 1] & 0x80) != 0; i++)
+			off--;
+		offset_to_mark(c->buf, c->len, off, &line, &col);
+		return err_set(c->e, "%s:%zu:%zu: not valid UTF-8 text (%s)",
+		    c->path, line, col, parser->problem);
+	}
+	line = parser->problem_mark.line + 1;
+	col = parser->problem_mark.column + 1;
+	if (parser->context != NULL)
+		return err_set(c->e, "%s:%zu:%zu: YAML syntax error: %s (%s "
+		    "that starts at %zu:%zu)", c->path, line, col,
+		    parser->problem, parser->context,
+		    parser->context_mark.line + 1,
+		    parser->context_mark.column + 1);
+	return err_set(c->e, "%s:%zu:%zu: YAML syntax error: %s", c->path,
+	    line, col, parser->problem);
+}
+
+static void
+set_defaults(struct profile *p)
+{
+	if (p->ipython_profile == NULL)
+		p->ipython_profile = xstrdup(p->name);
+	if (p->cluster_id == NULL)
+		p->cluster_id = xstrdup("");
+	if (p->description == NULL)
+		p->description = xstrdup("");
+	if (p->controller.command.n == 0)
+		strv_push(&p->controller.command, "ipcontroller");
+	if (p->engine.command.n == 0)
+		strv_push(&p->engine.command, "ipengine");
+	if (p->mpiexec.n == 0)
+		strv_push(&p->mpiexec, "mpiexec");
+}
+
+static int
+walk(struct ctx *c, struct profile *p)
+{
+	yaml_node_t *root = yaml_document_get_root_node(c->doc);
+	bool have_backend = false, have_ppn = false;
+
+	if (root == NULL || (root->type == YAML_SCALAR_NODE &&
+	    scalar(root)[0] == '\0'))
+		return err_set(c->e, "%s:1:1: empty profile (expected a "
+		    "mapping with at least 'backend')", c->path);
+	if (root->type != YAML_MAPPING_NODE)
+		return at(c, root, "expected a mapping of settings, got %s",
+		    kind_name(root));
+	if (check_duplicates(c, root) == -1)
+		return -1;
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+	    pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+		enum key key;
+
+		if (lookup_key(c, "", top_keys, k, &key) == -1)
+			return -1;
+		if (get_top(c, p, key, scalar(k), v, &have_ppn) == -1)
+			return -1;
+		if (key == K_BACKEND)
+			have_backend = true;
+	}
+	if (!have_backend)
+		return at(c, root, "missing required key 'backend' (local, "
+		    "mpi, slurm or pbs)");
+	return 0;
+}
+
+static char *
+name_from_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base != NULL ? base + 1 : path;
+	len = strlen(base);
+	if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+		len -= 5;
+	else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+		len -= 4;
+	return xstrndup(base, len);
+}
+
+struct profile *
+profile_load_buffer(const char *buf, size_t len, const char *path,
+    const char *name, struct err *e)
+{
+	struct ctx c = { path, buf, len, NULL, e };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct profile *p;
+	int rc;
+
+	if (len > PROFILE_MAX_BYTES) {
+		err_set(e, "%s:1:1: file is too large (%zu bytes; a profile "
+		    "may have at most %d)", path, len, PROFILE_MAX_BYTES);
+		return NULL;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		size_t line, col;
+
+		offset_to_mark(buf, len, (size_t)((const char *)memchr(buf,
+		    '\0', len) - buf), &line, &col);
+		err_set(e, "%s:%zu:%zu: NUL byte in file (not a text file)",
+		    path, line, col);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->version = PROFILE_SCHEMA_VERSION;
+	p->engines = 1;
+	p->path = xstrdup(path);
+	p->name = name != NULL ? xstrdup(name) : name_from_path(path);
+
+	if (!yaml_parser_initialize(&parser))
+		xmalloc_fatal("out of memory (yaml parser)");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	if (!yaml_parser_load(&parser, &doc)) {
+		syntax_error(&c, &parser);
+		yaml_parser_delete(&parser);
+		profile_free(p);
+		return NULL;
+	}
+	c.doc = &doc;
+	rc = walk(&c, p);
+	if (rc == 0) {
+		yaml_document_t next;
+
+		/* A second document would be silently ignored otherwise. */
+		if (!yaml_parser_load(&parser, &next)) {
+			rc = syntax_error(&c, &parser);
+		} else {
+			yaml_node_t *r = yaml_document_get_root_node(&next);
+
+			if (r != NULL)
+				rc = at(&c, r, "only one YAML document is "
+				    "allowed in a profile");
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (rc == -1) {
+		profile_free(p);
+		return NULL;
+	}
+	set_defaults(p);
+	return p;
+}
+
+struct profile *
+profile_load(const char *path, const char *name, struct err *e)
+{
+	struct profile *p;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		err_errno(e, "%s", path);
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			if (cap > PROFILE_MAX_BYTES)
+				break;
+			cap = cap ? cap * 2 : 4096;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err_errno(e, "%s: read error", path);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	p = profile_load_buffer(buf != NULL ? buf : "", len, path, name, e);
+	free(buf);
+	return p;
+}
+
+void
+profile_free(struct profile *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	free(p->path);
+	free(p->backend);
+	free(p->description);
+	free(p->ipython_profile);
+	free(p->cluster_id);
+	strv_clear(&p->setup);
+	for (size_t i = 0; i < p->nenv; i++) {
+		free(p->env[i].key);
+		free(p->env[i].value);
+	}
+	free(p->env);
+	free(p->controller.ip);
+	strv_clear(&p->controller.command);
+	strv_clear(&p->controller.args);
+	strv_clear(&p->engine.command);
+	strv_clear(&p->engine.args);
+	strv_clear(&p->mpiexec);
+	strv_clear(&p->mpiexec_args);
+	strv_clear(&p->hosts);
+	free(p->queue);
+	free(p->walltime);
+	free(p->account);
+	free(p->mem);
+	strv_clear(&p->directives);
+	free(p);
+}
+
+const char *
+profile_getenv(const struct profile *p, const char *key)
+{
+	for (size_t i = 0; i < p->nenv; i++)
+		if (strcmp(p->env[i].key, key) == 0)
+			return p->env[i].value;
+	return NULL;
+}

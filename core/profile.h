@@ -1,0 +1,74 @@
+/* A profile: one YAML file describing how to start one cluster (schema
+ * version 1, documented in profiles/README.md and hpctop(1)). */
+#ifndef HPCTOP_PROFILE_H
+#define HPCTOP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "strv.h"
+
+#define PROFILE_SCHEMA_VERSION 1
+#define PROFILE_MAX_ENGINES 100000
+#define PROFILE_MAX_BYTES (1024 * 1024)
+
+struct profile_env {
+	char *key;
+	char *value;
+};
+
+struct profile {
+	char *name;		/* file name without .yaml/.yml */
+	char *path;		/* file it was read from */
+
+	int version;		/* always PROFILE_SCHEMA_VERSION once loaded */
+	char *backend;		/* "local", "mpi", "slurm" or "pbs" */
+	int engines;		/* default N; >= 1 */
+	char *description;	/* may be "" */
+	char *ipython_profile;	/* defaults to name */
+	char *cluster_id;	/* ipcontroller --cluster-id; default "" */
+
+	struct strv setup;	/* shell lines run before controller/engines */
+	struct profile_env *env;
+	size_t nenv;
+
+	struct {
+		char *ip;		/* NULL: backend decides */
+		struct strv command;	/* argv prefix; default {"ipcontroller"} */
+		struct strv args;
+	} controller;
+	struct {
+		struct strv command;	/* default {"ipengine"} */
+		struct strv args;
+	} engine;
+
+	bool mpi;		/* engines in one MPI world (ipengine --mpi) */
+	struct strv mpiexec;	/* default {"mpiexec"} */
+	struct strv mpiexec_args;
+	struct strv hosts;	/* hosts for mpiexec / batch node lists */
+
+	/* Batch backends (slurm, pbs); NULL/0 when unset. */
+	char *queue;
+	char *walltime;		/* [D-]HH:MM:SS, MM:SS or minutes */
+	char *account;
+	int nodes;
+	int tasks_per_node;	/* "ppn" is an alias */
+	char *mem;		/* e.g. 4G, 500M */
+	struct strv directives;	/* raw extra #SBATCH/#PBS lines */
+};
+
+/* Reads and validates one profile. `name` is the profile's name (NULL: derived
+ * from the path). Returns NULL and fills e with "path:line:col: message" on
+ * any syntax, type, range or unknown-key error. Caller frees. */
+struct profile *profile_load(const char *path, const char *name,
+    struct err *e);
+/* Same from a memory buffer; `path` is used in messages only. */
+struct profile *profile_load_buffer(const char *buf, size_t len,
+    const char *path, const char *name, struct err *e);
+void profile_free(struct profile *p);
+
+/* Looks up an env entry; NULL when absent. */
+const char *profile_getenv(const struct profile *p, const char *key);
+
+#endif

@@ -1,0 +1,47 @@
+/* The list of profiles found on the search path:
+ *   $HPCTOP_PROFILE_PATH (colon-separated), $XDG_CONFIG_HOME/hpctop/profiles,
+ *   /etc/hpctop/profiles, the installed share dir, and the checkout's
+ *   profiles/ when running from the build tree.
+ * Earlier directories win by name. Invalid files are kept, with their error,
+ * so one bad file never hides the good ones. */
+#ifndef HPCTOP_PROFLIST_H
+#define HPCTOP_PROFLIST_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "profile.h"
+
+struct proflist_entry {
+	char *name;
+	char *path;
+	char *source;		/* label of the search-path directory */
+	struct profile *profile;	/* NULL when invalid */
+	char *error;		/* set when invalid */
+};
+
+/* Owns its entries. Entries are sorted by name. */
+struct proflist {
+	struct proflist_entry *v;
+	size_t n;
+	char **dirs;		/* the search path, for messages */
+	char **labels;
+	size_t ndirs;
+};
+
+/* Scans the default search path. `share_dir` is the installed profiles
+ * directory and `build_dir` the checkout's profiles/ (last resort); either
+ * may be NULL. Never fails: unreadable directories are skipped. */
+struct proflist *proflist_new(const char *share_dir, const char *build_dir);
+/* Scans exactly these directories (for tests). */
+struct proflist *proflist_new_dirs(char *const *dirs, char *const *labels,
+    size_t ndirs);
+void proflist_free(struct proflist *pl);
+const struct proflist_entry *proflist_find(const struct proflist *pl,
+    const char *name);
+/* Loads the profile called `name` (or a path ending in .yaml/.yml);
+ * NULL with e filled when missing or invalid. Caller owns the result. */
+struct profile *proflist_load(const struct proflist *pl, const char *name,
+    struct err *e);
+
+#endif

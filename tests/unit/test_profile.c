@@ -1,0 +1,318 @@
+/* Profile loader: a corpus of broken files with exact file:line:col
+ * messages, a fully populated profile, defaults, and the search path. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "core/proflist.h"
+#include "core/xmalloc.h"
+
+#define DATA HPCTOP_SRCDIR "/tests/data/profiles"
+
+struct bad_case {
+	const char *file;
+	const char *expect;	/* the whole message after DATA "/bad/" */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "bool.yaml", "bool.yaml:2:6: mpi: expected true or false, got 'maybe'" },
+	{ "comment-only.yaml", "comment-only.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
+	{ "directive-newline.yaml", "directive-newline.yaml:2:13: directives: item 1 must be a single line" },
+	{ "duplicate.yaml", "duplicate.yaml:3:1: duplicate key 'engines' (first given at line 2)" },
+	{ "empty.yaml", "empty.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
+	{ "env-name.yaml", "env-name.yaml:3:3: env: '1BAD' is not a valid variable name" },
+	{ "huge-int.yaml", "huge-int.yaml:2:10: engines: 99999999999999999999999 is out of range (1 to 100000)" },
+	{ "huge-string.yaml", "huge-string.yaml:3:10: engines: expected an integer, got 'lots'" },
+	{ "ipython-profile.yaml", "ipython-profile.yaml:2:18: ipython_profile: '../etc' is not a valid name (letters, digits, '_', '.', '-')" },
+	{ "latin1.yaml", "latin1.yaml:2:18: not valid UTF-8 text (invalid trailing UTF-8 octet)" },
+	{ "list-root.yaml", "list-root.yaml:1:1: expected a mapping of settings, got a list" },
+	{ "mem.yaml", "mem.yaml:2:6: mem: expected a size such as 4G or 500M, got 'lots'" },
+	{ "no-backend.yaml", "no-backend.yaml:1:1: missing required key 'backend' (local, mpi, slurm or pbs)" },
+	{ "nul.yaml", "nul.yaml:2:4: NUL byte in file (not a text file)" },
+	{ "ppn-both.yaml", "ppn-both.yaml:3:17: tasks_per_node: give either ppn or tasks_per_node, not both" },
+	{ "quoted-int.yaml", "quoted-int.yaml:2:10: engines: expected an integer, got '4'" },
+	{ "setup-map.yaml", "setup-map.yaml:2:8: setup: expected a list of strings, got a mapping" },
+	{ "syntax-flow.yaml", "syntax-flow.yaml:3:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence that starts at 2:10)" },
+	{ "syntax-indent.yaml", "syntax-indent.yaml:2:10: YAML syntax error: mapping values are not allowed in this context" },
+	{ "too-large.yaml", "too-large.yaml:1:1: file is too large (2000029 bytes; a profile may have at most 1048576)" },
+	{ "two-docs.yaml", "two-docs.yaml:3:1: only one YAML document is allowed in a profile" },
+	{ "type-engines.yaml", "type-engines.yaml:2:10: engines: expected an integer, got 'eight'" },
+	{ "unknown-backend.yaml", "unknown-backend.yaml:1:10: backend: unknown backend 'lsf' (expected local, mpi, slurm or pbs)" },
+	{ "unknown-key.yaml", "unknown-key.yaml:2:1: unknown key 'queu' (did you mean 'queue'?)" },
+	{ "unknown-subkey.yaml", "unknown-subkey.yaml:3:3: controller: unknown key 'ipp' (did you mean 'ip'?)" },
+	{ "version.yaml", "version.yaml:1:10: version: schema version 2 is not supported (this hpctop reads version 1)" },
+	{ "walltime.yaml", "walltime.yaml:2:11: walltime: expected [D-]HH:MM:SS, MM:SS or minutes, got 'forever'" },
+	{ "zero-engines.yaml", "zero-engines.yaml:2:10: engines: 0 is out of range (1 to 100000)" },
+};
+
+static void
+test_bad_corpus(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
+		char *path = xasprintf("%s/bad/%s", DATA, bad_cases[i].file);
+		char *want = xasprintf("%s/bad/%s", DATA, bad_cases[i].expect);
+		struct err e = { "" };
+		struct profile *p = profile_load(path, NULL, &e);
+
+		if (p != NULL)
+			fail_msg("%s loaded but should not", path);
+		assert_string_equal(e.msg, want);
+		free(path);
+		free(want);
+	}
+}
+
+static void
+test_corpus_is_complete(void **state)
+{
+	/* Every file in bad/ has an expectation, so none is silently skipped. */
+	char *cmd = xasprintf("ls %s/bad | wc -l", DATA);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	free(cmd);
+	assert_int_equal(n, (int)(sizeof bad_cases / sizeof *bad_cases));
+}
+
+static void
+test_full_profile(void **state)
+{
+	struct err e = { "" };
+	struct profile *p = profile_load(DATA "/good/full.yaml", NULL, &e);
+
+	(void)state;
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	assert_string_equal(p->name, "full");
+	assert_string_equal(p->backend, "slurm");
+	assert_int_equal(p->engines, 8);
+	assert_string_equal(p->description, "Everything set");
+	assert_string_equal(p->ipython_profile, "myprof");
+	assert_int_equal(p->setup.n, 2);
+	assert_string_equal(p->setup.v[1], "source ~/venv/bin/activate");
+	assert_int_equal(p->nenv, 2);
+	assert_string_equal(profile_getenv(p, "OMP_NUM_THREADS"), "1");
+	assert_string_equal(profile_getenv(p, "FOO"), "bar baz");
+	assert_null(profile_getenv(p, "NOPE"));
+	assert_string_equal(p->controller.ip, "0.0.0.0");
+	assert_int_equal(p->controller.command.n, 3);
+	assert_string_equal(p->controller.command.v[2], "ipyparallel.controller");
+	assert_int_equal(p->controller.args.n, 1);
+	assert_int_equal(p->engine.command.n, 1);
+	assert_int_equal(p->engine.args.n, 2);
+	assert_string_equal(p->engine.args.v[1], "--foo");
+	assert_true(p->mpi);
+	assert_string_equal(p->mpiexec.v[0], "mpiexec.hydra");
+	assert_int_equal(p->mpiexec_args.n, 2);
+	assert_int_equal(p->hosts.n, 2);
+	assert_string_equal(p->queue, "debug");
+	assert_string_equal(p->walltime, "1-02:00:00");
+	assert_string_equal(p->account, "proj42");
+	assert_int_equal(p->nodes, 2);
+	assert_int_equal(p->tasks_per_node, 4);
+	assert_string_equal(p->mem, "4G");
+	assert_string_equal(p->directives.v[0], "--exclusive");
+	profile_free(p);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct err e = { "" };
+	struct profile *p = profile_load(DATA "/good/minimal.yaml", NULL, &e);
+
+	(void)state;
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	assert_string_equal(p->backend, "local");
+	assert_int_equal(p->engines, 1);
+	assert_string_equal(p->ipython_profile, "minimal");
+	assert_string_equal(p->cluster_id, "");
+	assert_string_equal(p->controller.command.v[0], "ipcontroller");
+	assert_string_equal(p->engine.command.v[0], "ipengine");
+	assert_string_equal(p->mpiexec.v[0], "mpiexec");
+	assert_false(p->mpi);
+	assert_null(p->controller.ip);
+	assert_null(p->queue);
+	profile_free(p);
+	profile_free(NULL);
+}
+
+static void
+test_buffer_and_walltimes(void **state)
+{
+	static const char *const ok[] = { "30", "10:00", "01:00:00",
+	    "2-00:00:00", "1-12", NULL };
+	static const char *const bad[] = { "", "1:", ":30", "1:2:3:4",
+	    "1h", "-5", NULL };
+	struct err e;
+
+	(void)state;
+	for (int i = 0; ok[i] != NULL; i++) {
+		char *y = xasprintf("backend: pbs\nwalltime: '%s'\n", ok[i]);
+		struct profile *p = profile_load_buffer(y, strlen(y), "w.yaml",
+		    "w", &e);
+
+		if (p == NULL)
+			fail_msg("walltime %s: %s", ok[i], e.msg);
+		profile_free(p);
+		free(y);
+	}
+	for (int i = 0; bad[i] != NULL; i++) {
+		char *y = xasprintf("backend: pbs\nwalltime: '%s'\n", bad[i]);
+		struct profile *p = profile_load_buffer(y, strlen(y), "w.yaml",
+		    "w", &e);
+
+		if (p != NULL)
+			fail_msg("walltime '%s' was accepted", bad[i]);
+		assert_non_null(strstr(e.msg, "w.yaml:2:11: walltime:"));
+		free(y);
+	}
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_null(profile_load("/nonexistent/x.yaml", NULL, &e));
+	assert_string_equal(e.msg,
+	    "/nonexistent/x.yaml: No such file or directory");
+}
+
+static char tmpdir[] = "/tmp/hpctop-test-XXXXXX";
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void
+test_search_path(void **state)
+{
+	char *a, *b;
+	struct proflist *pl;
+	const struct proflist_entry *en;
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpdir));
+	a = xasprintf("%s/a", tmpdir);
+	b = xasprintf("%s/b", tmpdir);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(b, 0700), 0);
+	write_file(a, "x.yaml", "backend: local\nengines: 3\n");
+	write_file(b, "x.yaml", "backend: mpi\n");
+	write_file(b, "y.yml", "backend: pbs\n");
+	write_file(b, "broken.yaml", "backend: local\nengnes: 2\n");
+	write_file(b, "notes.txt", "ignored\n");
+
+	pl = proflist_new_dirs((char *[]){ a, b },
+	    (char *[]){ "first", "second" }, 2);
+	assert_int_equal(pl->n, 3);
+	/* Sorted by name; earlier directory wins. */
+	assert_string_equal(pl->v[0].name, "broken");
+	assert_string_equal(pl->v[1].name, "x");
+	assert_string_equal(pl->v[2].name, "y");
+	en = proflist_find(pl, "x");
+	assert_string_equal(en->source, "first");
+	assert_string_equal(en->profile->backend, "local");
+	assert_int_equal(en->profile->engines, 3);
+	/* The bad file is listed with its error and does not hide others. */
+	en = proflist_find(pl, "broken");
+	assert_null(en->profile);
+	assert_non_null(strstr(en->error, "broken.yaml:2:1: unknown key "
+	    "'engnes' (did you mean 'engines'?)"));
+	assert_null(proflist_load(pl, "broken", &e));
+	assert_non_null(strstr(e.msg, "broken.yaml:2:1:"));
+	assert_null(proflist_load(pl, "nope", &e));
+	assert_string_equal(e.msg,
+	    "no profile named 'nope' (see 'hpctop profiles')");
+	p = proflist_load(pl, "y", &e);
+	assert_non_null(p);
+	assert_string_equal(p->backend, "pbs");
+	profile_free(p);
+	proflist_free(pl);
+	proflist_free(NULL);
+
+	/* HPCTOP_PROFILE_PATH comes first in the default path. */
+	setenv("HPCTOP_PROFILE_PATH", b, 1);
+	setenv("XDG_CONFIG_HOME", a, 1);
+	pl = proflist_new(NULL, NULL);
+	en = proflist_find(pl, "x");
+	assert_non_null(en);
+	assert_string_equal(en->source, "env");
+	assert_string_equal(en->profile->backend, "mpi");
+	assert_string_equal(pl->labels[1], "user");
+	proflist_free(pl);
+
+	free(a);
+	free(b);
+	{
+		char *cmd = xasprintf("rm -rf %s", tmpdir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+}
+
+static void
+test_shipped_profiles(void **state)
+{
+	static const char *const names[] = { "local", "mpi", "slurm", "pbs",
+	    NULL };
+
+	(void)state;
+	for (int i = 0; names[i] != NULL; i++) {
+		char *path = xasprintf("%s/profiles/%s.yaml", HPCTOP_SRCDIR,
+		    names[i]);
+		struct err e;
+		struct profile *p = profile_load(path, NULL, &e);
+
+		if (p == NULL)
+			fail_msg("%s", e.msg);
+		assert_string_equal(p->backend, names[i]);
+		profile_free(p);
+		free(path);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_corpus),
+		cmocka_unit_test(test_corpus_is_complete),
+		cmocka_unit_test(test_full_profile),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_buffer_and_walltimes),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_search_path),
+		cmocka_unit_test(test_shipped_profiles),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,150 @@
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/paths.h"
+#include "core/xmalloc.h"
+
+int
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hpctop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_FAIL;
+}
+
+int
+cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hpctop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'hpctop %s%s--help' for more information.\n",
+	    cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
+	return CLI_USAGE;
+}
+
+struct proflist *
+cli_proflist(void)
+{
+	char *exe = paths_exe_dir();
+	char *share = NULL, *build = NULL;
+	struct proflist *pl;
+
+	if (exe != NULL) {
+		size_t len = strlen(HPCTOP_SRCDIR);
+
+		size_t elen = strlen(exe);
+
+		/* Installed as PREFIX/bin/hpctop: PREFIX/share/hpctop. */
+		if (elen >= 4 && strcmp(exe + elen - 4, "/bin") == 0)
+			share = xasprintf("%.*s/share/hpctop/profiles",
+			    (int)(elen - 4), exe);
+		/* Running from the checkout (./hpctop or build/san/hpctop). */
+		if (strncmp(exe, HPCTOP_SRCDIR, len) == 0 &&
+		    (exe[len] == '\0' || exe[len] == '/'))
+			build = xasprintf("%s/profiles", HPCTOP_SRCDIR);
+	}
+	pl = proflist_new(share, build);
+	free(exe);
+	free(share);
+	free(build);
+	return pl;
+}
+
+struct profile *
+cli_profile(const char *name)
+{
+	struct proflist *pl = cli_proflist();
+	struct profile *p;
+	struct err e;
+
+	p = proflist_load(pl, name, &e);
+	if (p == NULL)
+		cli_error("%s", e.msg);
+	proflist_free(pl);
+	return p;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+parse_id(const char **s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)**s))
+		return -1;
+	errno = 0;
+	v = strtol(*s, &end, 10);
+	if (errno != 0 || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	*s = end;
+	return 0;
+}
+
+int
+cli_parse_ids(const char *s, int **ids, size_t *n, struct err *e)
+{
+	const char *p = s;
+	int *v = NULL;
+	size_t count = 0, j;
+
+	while (*p != '\0') {
+		int lo, hi;
+
+		if (parse_id(&p, &lo) == -1)
+			goto bad;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (parse_id(&p, &hi) == -1 || hi < lo)
+				goto bad;
+		}
+		if ((size_t)(hi - lo) + count > 1000000)
+			goto bad;
+		for (long i = lo; i <= hi; i++) {
+			v = xreallocarray(v, count + 1, sizeof *v);
+			v[count++] = (int)i;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	if (count == 0)
+		goto bad;
+	qsort(v, count, sizeof *v, int_cmp);
+	for (size_t i = j = 1; i < count; i++)
+		if (v[i] != v[j - 1])
+			v[j++] = v[i];
+	*ids = v;
+	*n = j;
+	return 0;
+bad:
+	free(v);
+	return err_set(e, "bad engine list '%s' at column %zu (expected ids "
+	    "such as 0,2-3)", s, (size_t)(p - s) + 1);
+}

@@ -1,0 +1,30 @@
+/* Helpers shared by the non-interactive subcommands: messages on stderr
+ * prefixed "hpctop:", exit codes, and profile lookup. */
+#ifndef HPCTOP_CLI_H
+#define HPCTOP_CLI_H
+
+#include "core/profile.h"
+#include "core/proflist.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1	/* the operation failed */
+#define CLI_USAGE 2	/* the command line was wrong */
+
+/* "hpctop: <message>" on stderr; returns CLI_FAIL. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "hpctop: <message>" plus a hint to --help; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The profile list on the default search path (build tree included when the
+ * binary runs from the checkout). Caller frees. */
+struct proflist *cli_proflist(void);
+/* Loads the named profile, printing its error (and returning NULL) when
+ * missing or invalid. Caller frees. */
+struct profile *cli_profile(const char *name);
+
+/* Parses "0,2-3" into a sorted, de-duplicated array of ids. Returns -1 on a
+ * malformed list, with a message in e. */
+int cli_parse_ids(const char *s, int **ids, size_t *n, struct err *e);
+
+#endif

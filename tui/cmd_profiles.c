@@ -1,0 +1,142 @@
+#include "cmd_profiles.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/paths.h"
+#include "core/proflist.h"
+#include "core/xmalloc.h"
+
+static const char usage[] =
+    "Usage: hpctop profiles [--json]\n"
+    "List the cluster profiles found on the search path, with the backend,\n"
+    "the default engine count and where each came from. Invalid profiles are\n"
+    "listed with their error.\n"
+    "\n"
+    "  -j, --json   print a JSON array instead of a table\n"
+    "  -h, --help   show this help\n";
+
+/* "~/..." for paths under $HOME: shorter, same meaning. */
+static char *
+tilde(const char *path)
+{
+	char *home = paths_home();
+	size_t len = strlen(home);
+	char *out;
+
+	if (len > 1 && strncmp(path, home, len) == 0 && path[len] == '/')
+		out = xasprintf("~%s", path + len);
+	else
+		out = xstrdup(path);
+	free(home);
+	return out;
+}
+
+static int
+print_json(const struct proflist *pl)
+{
+	json_t *arr = json_array();
+	char *s;
+
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct proflist_entry *en = &pl->v[i];
+		const struct profile *p = en->profile;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(en->name));
+		json_object_set_new(o, "valid", json_boolean(p != NULL));
+		json_object_set_new(o, "backend",
+		    p ? json_string(p->backend) : json_null());
+		json_object_set_new(o, "engines",
+		    p ? json_integer(p->engines) : json_null());
+		json_object_set_new(o, "description",
+		    p ? json_string(p->description) : json_null());
+		json_object_set_new(o, "ipython_profile",
+		    p ? json_string(p->ipython_profile) : json_null());
+		json_object_set_new(o, "source", json_string(en->source));
+		json_object_set_new(o, "path", json_string(en->path));
+		json_object_set_new(o, "error",
+		    en->error ? json_string(en->error) : json_null());
+		json_array_append_new(arr, o);
+	}
+	s = json_dumps(arr, JSON_INDENT(2));
+	json_decref(arr);
+	if (s == NULL)
+		xmalloc_fatal("json_dumps failed");
+	puts(s);
+	free(s);
+	return CLI_OK;
+}
+
+static int
+print_table(const struct proflist *pl)
+{
+	int wname = 4;
+
+	for (size_t i = 0; i < pl->n; i++) {
+		int len = (int)strlen(pl->v[i].name);
+
+		if (len > wname)
+			wname = len;
+	}
+	printf("%-*s  %-7s  %7s  %s\n", wname, "NAME", "BACKEND", "ENGINES",
+	    "SOURCE");
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct proflist_entry *en = &pl->v[i];
+		char *where = tilde(en->path);
+
+		if (en->profile != NULL)
+			printf("%-*s  %-7s  %7d  %s:%s\n", wname, en->name,
+			    en->profile->backend, en->profile->engines,
+			    en->source, where);
+		else
+			printf("%-*s  %-7s  %7s  %s:%s\n%*s  error: %s\n", wname,
+			    en->name, "invalid", "-", en->source, where, wname,
+			    "", en->error);
+		free(where);
+	}
+	if (pl->n == 0) {
+		fprintf(stderr, "hpctop: no profiles found; searched:\n");
+		for (size_t i = 0; i < pl->ndirs; i++)
+			fprintf(stderr, "  %s (%s)\n", pl->dirs[i],
+			    pl->labels[i]);
+	}
+	return CLI_OK;
+}
+
+int
+cmd_profiles(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct proflist *pl;
+	int json = 0, c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return CLI_OK;
+		default:
+			return cli_usage("profiles", "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("profiles", "unexpected argument '%s'",
+		    argv[optind]);
+	pl = cli_proflist();
+	rc = json ? print_json(pl) : print_table(pl);
+	proflist_free(pl);
+	return rc;
+}
