@@ -589,6 +589,8 @@ finish_reply(struct ipp_exec *x, struct ipp_reply *r, enum ipp_status s)
 	return true;
 }
 
+/* Both the IOPub `error` and the error reply carry the exception; they
+ * arrive in either order. Keep the first that has a traceback. */
 static void
 take_error(struct ipp_reply *r, const json_t *c)
 {
@@ -596,8 +598,12 @@ take_error(struct ipp_reply *r, const json_t *c)
 	size_t i;
 	json_t *line;
 
-	if (r->ename != NULL)
+	if (r->ename != NULL && (r->traceback.n > 0 ||
+	    json_array_size(tb) == 0))
 		return;
+	free(r->ename);
+	free(r->evalue);
+	strv_clear(&r->traceback);
 	r->ename = xstrdup(json_string_value(json_object_get(c, "ename")) ?
 	    json_string_value(json_object_get(c, "ename")) : "Error");
 	r->evalue = xstrdup(json_string_value(json_object_get(c, "evalue")) ?

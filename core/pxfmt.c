@@ -24,8 +24,12 @@ pxfmt_strip_ansi(const char *s)
 				s++;
 			if (*s >= 0x40 && *s <= 0x7e)
 				s++;
-		} else if (*s != '\0') {
-			s++;
+		} else {
+			/* ESC, intermediates, final ("\033(B"). */
+			while (*s >= 0x20 && *s <= 0x2f)
+				s++;
+			if (*s != '\0')
+				s++;
 		}
 	}
 	*o = '\0';
