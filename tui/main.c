@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_engines.h"
 #include "cmd_profiles.h"
+#include "cmd_px.h"
 
 struct command {
 	const char *name;
@@ -20,6 +22,10 @@ struct command {
 static const struct command commands[] = {
 	{ "profiles", cmd_profiles, "[--json]",
 	    "list cluster profiles and where they came from" },
+	{ "engines", cmd_engines, "PROFILE [--json]",
+	    "list the engines registered with the controller" },
+	{ "px", cmd_px, "PROFILE [OPTIONS] CODE",
+	    "run Python code on the engines, like %px" },
 };
 
 static void
