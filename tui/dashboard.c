@@ -269,6 +269,7 @@ main_action(struct dash *d, enum keymap_action a)
 		}
 		snprintf(n, sizeof n, "%d", c->entry->profile->engines);
 		field_set(&d->start, n);
+		d->status[0] = '\0';
 		d->mode = KM_START;
 		break;
 	case ACT_STOP:
@@ -331,8 +332,7 @@ start_action(struct dash *d, enum keymap_action a, int key)
 	case ACT_ACCEPT:
 		n = strtol(field_text(&d->start), NULL, 10);
 		if (n < 1 || n > PROFILE_MAX_ENGINES) {
-			status(d, true, "type a number of engines from 1 to %d",
-			    PROFILE_MAX_ENGINES);
+			status(d, true, "from 1 to %d", PROFILE_MAX_ENGINES);
 			break;
 		}
 		leave_prompt(d);

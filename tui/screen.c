@@ -114,7 +114,7 @@ draw_header(struct dash *d, int w)
 {
 	struct model *m = d->model;
 	int attr = colors_attr(COLOR_HEADER);
-	char when[16], sched[128], stale[32];
+	char when[16], sched[128], stale[32], right[64];
 	time_t now = time(NULL);
 	int x;
 
@@ -135,9 +135,10 @@ draw_header(struct dash *d, int w)
 	if (stale[0] != '\0')
 		x += putf(0, x, w - x - 30, colors_attr(COLOR_STALE), "[%s]",
 		    stale);
-	putf(0, w - 29, 29, attr, "  %s  refresh %llu.%llus ", when,
+	snprintf(right, sizeof right, "  %s  refresh %llu.%llus ", when,
 	    (unsigned long long)(m->interval_ms / 1000),
 	    (unsigned long long)(m->interval_ms % 1000 / 100));
+	put(0, w - (int)strlen(right), (int)strlen(right), attr, right);
 }
 
 static int
@@ -185,13 +186,20 @@ draw_profiles(struct dash *d, int y, int w, int h)
 		attr = i == m->sel ? colors_attr(focus ? COLOR_CURSOR :
 		    COLOR_CURSOR_DIM) : colors_attr(COLOR_NORMAL);
 		if (c->entry->profile == NULL) {
+			/* The directory is in the status line; the row
+			 * keeps file:line:col and the message. */
+			const char *slash = strrchr(c->entry->path, '/');
+			size_t dir = slash != NULL ? (size_t)(slash -
+			    c->entry->path) + 1 : 0;
+
 			snprintf(label, sizeof label, "invalid: %s",
-			    c->entry->error);
+			    strncmp(c->entry->error, c->entry->path, dir) ==
+			    0 ? c->entry->error + dir : c->entry->error);
 			sattr = i == m->sel ? attr : colors_attr(COLOR_FAILED);
 			putpad(y + 2 + r, 0, w, attr, "");
-			putf(y + 2 + r, 0, w, attr, " %-14.14s %-7s %4s  ",
-			    c->entry->name, "-", "-");
-			put(y + 2 + r, 30, w - 30, sattr, label);
+			putf(y + 2 + r, 0, w, attr, " %-14.14s ",
+			    c->entry->name);
+			put(y + 2 + r, 16, w - 16, sattr, label);
 			continue;
 		}
 		snprintf(eng, sizeof eng, "%d", c->requested > 0 ?
@@ -467,8 +475,8 @@ draw_px(struct dash *d, int y, int w, int h)
 		}
 	}
 	if (d->mode == KM_PX) {
-		put(y + h - 1, 0, 5, colors_attr(COLOR_PX_INPUT), "px> ");
-		draw_field(y + h - 1, 5, w - 5, &d->px,
+		put(y + h - 1, 0, 4, colors_attr(COLOR_PX_INPUT), "px> ");
+		draw_field(y + h - 1, 4, w - 4, &d->px,
 		    colors_attr(COLOR_PROMPT));
 	} else
 		put(y + h - 1, 0, w, colors_attr(COLOR_DONE),
@@ -487,6 +495,10 @@ draw_status(struct dash *d, int y, int w)
 		    "Start %s with how many engines? ", c->entry->name);
 
 		draw_field(y, x, 8, &d->start, colors_attr(COLOR_PROMPT));
+		if (d->status_error && d->status[0] != '\0')
+			put(y, x + 10, w - x - 10,
+			    colors_attr(COLOR_STATUS_ERROR), d->status);
+		move(y, x + (int)field_cursor_chars(&d->start));
 		return;
 	}
 	if (d->mode == KM_STOP && c != NULL) {
@@ -612,7 +624,7 @@ screen_draw(struct dash *d)
 	top += 2;
 	px_h = h / 4;
 	jobs_h = h - 1 - top - px_h - 2;
-	engw = 34;
+	engw = 30;
 
 	draw_header(d, w);
 	draw_profiles(d, 1, w - engw - 1, top);
