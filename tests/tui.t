@@ -228,6 +228,20 @@ like "$esc" $'\e\\[[0-9;]*7m' "NO_COLOR: reverse video instead"
 quit_ok "NO_COLOR"
 keys "unset NO_COLOR" Enter
 
+# --- ASCII fallback ---------------------------------------------------------
+keys "export LC_ALL=C" Enter
+start
+wait_for 'F10 Quit'
+like "$(line 2)" '^-- Profiles -+ -- Engines -+$' "C locale: ASCII rules"
+like "$(line 3)" 'engines 0/0 \[ +\]' "C locale: ASCII gauge"
+quit_ok "ASCII"
+keys "export LC_ALL=C.UTF-8" Enter
+start
+wait_for 'F10 Quit'
+like "$(line 2)" '^── Profiles ─+ ── Engines ─+$' "UTF-8 locale: box-drawing rules"
+quit_ok "UTF-8"
+keys "unset LC_ALL" Enter
+
 # --- a hanging scheduler command --------------------------------------------
 keys "export PATH=$tmp/bin:\$PATH" Enter
 start -d 3

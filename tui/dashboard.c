@@ -291,7 +291,7 @@ main_action(struct dash *d, enum keymap_action a)
 		show_script(d);
 		break;
 	case ACT_REFRESH:
-		model_refresh(m);
+		model_refresh(m, true);
 		status(d, false, "refreshing");
 		break;
 	case ACT_REDRAW:
@@ -578,7 +578,7 @@ on_refresh(void *arg)
 {
 	struct dash *d = arg;
 
-	model_refresh(d->model);
+	model_refresh(d->model, false);
 	d->refresh_timer = loop_timer_add(d->loop, d->model->interval_ms,
 	    on_refresh, d);
 }
@@ -628,7 +628,7 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	colors_init(o->no_color);
 
 	d->stdin_io = loop_io_fd(l, STDIN_FILENO, ZMQ_POLLIN, on_stdin, d);
-	model_refresh(d->model);
+	model_refresh(d->model, true);
 	d->refresh_timer = loop_timer_add(l, d->model->interval_ms,
 	    on_refresh, d);
 	arm_clock(d);

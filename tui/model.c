@@ -156,6 +156,13 @@ sched_done(const struct job_result *r, void *arg)
 		if (!m->sched_src.failed ||
 		    strcmp(m->sched_src.err.msg, r->err.msg) != 0)
 			message(m, true, "%s", r->err.msg);
+		/* Back off (up to a minute) so a broken scheduler does not
+		 * cost a fork every tick. */
+		m->sched_backoff_ms = m->sched_backoff_ms == 0 ?
+		    m->interval_ms : m->sched_backoff_ms * 2;
+		if (m->sched_backoff_ms > 60000)
+			m->sched_backoff_ms = 60000;
+		m->sched_retry_ms = loop_now() + m->sched_backoff_ms;
 		m->sched_src.failed = true;
 		m->sched_src.err = r->err;
 		changed(m);
@@ -163,6 +170,7 @@ sched_done(const struct job_result *r, void *arg)
 	}
 	free(m->sched_version);
 	m->sched_version = xstrndup(r->out, strcspn(r->out, "\r\n"));
+	m->sched_backoff_ms = 0;
 	m->sched_src.failed = false;
 	m->sched_src.ok_ms = loop_now();
 	changed(m);
@@ -187,10 +195,12 @@ sched_probe(struct model *m, const char *cmd)
 }
 
 void
-model_refresh(struct model *m)
+model_refresh(struct model *m, bool now)
 {
+	if (now)
+		m->sched_retry_ms = 0;
 	if (m->sched_job == NULL && (m->sched == MODEL_SCHED_UNKNOWN ||
-	    m->sched_src.failed))
+	    m->sched_src.failed) && loop_now() >= m->sched_retry_ms)
 		sched_probe(m, "squeue");
 	/* SOURCE: cluster state, job tables and engines. core/cluster and
 	 * core/ipp push them through model_cluster_set_state,

@@ -118,6 +118,8 @@ struct model {
 
 	struct job *sched_job;	/* scheduler detection in flight */
 	const char *sched_probe;	/* "squeue" or "qstat" being asked */
+	uint64_t sched_retry_ms;	/* not before (loop_now) */
+	uint64_t sched_backoff_ms;
 };
 
 /* Takes ownership of profiles. interval_ms is the refresh period. */
@@ -132,9 +134,10 @@ int model_find(const struct model *m, const char *name);
 void model_select(struct model *m, size_t idx);
 struct model_cluster *model_selected(struct model *m);
 
-/* One refresh tick: polls every source that is due and not still busy.
- * Answers arrive later through the loop. */
-void model_refresh(struct model *m);
+/* One refresh tick: polls every source that is due and not still busy;
+ * now (the r key) also asks sources backing off after failures. Answers
+ * arrive later through the loop. */
+void model_refresh(struct model *m, bool now);
 
 /* Age in ms of a source's data when it must be shown as stale, else 0. */
 uint64_t model_stale_ms(const struct model *m, const struct model_source *s);
