@@ -327,7 +327,6 @@ px_push(struct model_cluster *c, enum model_px_kind kind, int engine,
 	l->engine = engine;
 	l->text = xstrndup(text, len);
 	c->px_n++;
-	c->px_gen++;
 }
 
 void

@@ -91,7 +91,6 @@ struct model_cluster {
 
 	struct model_px_line *px;	/* ring of MODEL_PX_LINES */
 	size_t px_first, px_n;
-	uint64_t px_gen;	/* bumped on every append, for scrolling */
 };
 
 struct model {
