@@ -45,6 +45,8 @@ spawn_render(const struct spawn *s)
 		free(name);
 		free(val);
 	}
+	/* setsid: the session of its own that spawn_start gives it. */
+	strv_push(&words, "setsid");
 	spawn_exec_argv(s, &argv);
 	cmd = shquote_argv(strv_argv(&argv));
 	strv_push_take(&words, cmd);
@@ -54,13 +56,10 @@ spawn_render(const struct spawn *s)
 		strv_push_take(&words, xasprintf("</dev/null >>%s 2>&1 &", log));
 		free(log);
 	}
-	/* setsid: the same session of its own that spawn_start gives it. */
 	out = strv_join(&words, " ");
 	strv_clear(&words);
 	strv_clear(&argv);
-	cmd = xasprintf("setsid %s", out);
-	free(out);
-	return cmd;
+	return out;
 }
 
 char *

@@ -7,7 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_logs.h"
 #include "cmd_profiles.h"
+#include "cmd_script.h"
+#include "cmd_start.h"
+#include "cmd_status.h"
+#include "cmd_stop.h"
 
 struct command {
 	const char *name;
@@ -20,6 +25,15 @@ struct command {
 static const struct command commands[] = {
 	{ "profiles", cmd_profiles, "[--json]",
 	    "list cluster profiles and where they came from" },
+	{ "start", cmd_start, "PROFILE [-n N] [--wait]",
+	    "start a cluster's controller and engines" },
+	{ "status", cmd_status, "[PROFILE] [--json]",
+	    "show running clusters, their processes and engines" },
+	{ "stop", cmd_stop, "PROFILE", "stop a cluster, leaving nothing behind" },
+	{ "logs", cmd_logs, "PROFILE [-c|-e ID] [-f]",
+	    "print a cluster's process logs" },
+	{ "script", cmd_script, "PROFILE [-n N]",
+	    "print exactly what start would run" },
 };
 
 static void
