@@ -198,7 +198,7 @@ poll_one(struct cluster *c)
 		struct cluster_proc *pr = &c->procs[i];
 		struct job_row *r = jobtab_append(&c->jobs);
 		bool main = leader_alive(pr->pid);
-		bool group = main || cluster_pgid_alive(pr->pid);
+		bool group = main || cluster_session_pids(pr->pid, NULL) > 0;
 
 		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
 		r->id = xasprintf("%ld", (long)pr->pid);
@@ -269,26 +269,32 @@ role_alive(const struct cluster *c, enum cluster_role role)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
 		if (c->procs[i].role == role && c->procs[i].pid > 0 &&
-		    cluster_pgid_alive(c->procs[i].pid))
+		    cluster_session_pids(c->procs[i].pid, NULL) > 0)
 			return true;
 	return false;
 }
 
+/* Signals the session leader we started, or with `all` every process
+ * left in its session (they are ours: nothing else joins a session). */
 static void
 signal_role(const struct cluster *c, enum cluster_role role, int sig,
-    bool group)
+    bool all)
 {
 	for (size_t i = 0; i < c->nprocs; i++) {
-		pid_t pid = c->procs[i].pid;
+		pid_t pid = c->procs[i].pid, *pids;
+		size_t n;
 
 		if (c->procs[i].role != role || pid <= 0)
 			continue;
-		/* Only signal what is still ours: a group leader we started,
-		 * or (after it died) members left in its group. */
-		if (leader_alive(pid))
-			kill(group ? -pid : pid, sig);
-		else if (group && cluster_pgid_alive(pid))
-			kill(-pid, sig);
+		if (!all) {
+			if (leader_alive(pid))
+				kill(pid, sig);
+			continue;
+		}
+		n = cluster_session_pids(pid, &pids);
+		for (size_t k = 0; k < n; k++)
+			kill(pids[k], sig);
+		free(pids);
 	}
 }
 
@@ -304,8 +310,8 @@ stop_finish(struct stopper *st)
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (pr->pid > 0 && cluster_pgid_alive(pr->pid)) {
-			err_set(&e, "%s (process group %ld) survived SIGKILL",
+		if (pr->pid > 0 && cluster_session_pids(pr->pid, NULL) > 0) {
+			err_set(&e, "%s (session %ld) survived SIGKILL",
 			    pr->name, (long)pr->pid);
 			failed = true;
 		}
@@ -367,8 +373,8 @@ proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 	st->c = c;
 	st->cb = cb;
 	st->arg = arg;
-	/* SIGTERM to the whole group: the engine and its nanny, or mpiexec
-	 * and its ranks. */
+	/* SIGTERM to the whole session: the engine and its nanny, or
+	 * mpiexec and its ranks. */
 	signal_role(c, CLUSTER_ENGINES, SIGTERM, true);
 	st->phase = STOP_ENGINES;
 	st->deadline = loop_now() + STOP_ENGINE_GRACE_MS;

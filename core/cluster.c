@@ -593,7 +593,7 @@ cluster_meta_set(struct cluster *c, const char *key, const char *value)
 static bool
 has_id(const int *v, size_t n, int id)
 {
-	return bsearch(&id, v, n, sizeof *v, cmp_int) != NULL;
+	return n > 0 && bsearch(&id, v, n, sizeof *v, cmp_int) != NULL;
 }
 
 bool
@@ -603,7 +603,8 @@ cluster_set_ids(struct cluster *c, const int *ids, size_t n)
 
 	free(c->ids);
 	c->ids = xcalloc(n + 1, sizeof *c->ids);
-	memcpy(c->ids, ids, n * sizeof *ids);
+	if (n > 0)
+		memcpy(c->ids, ids, n * sizeof *ids);
 	c->nids = n;
 	qsort(c->ids, n, sizeof *c->ids, cmp_int);
 	c->ids_known = true;
@@ -707,13 +708,13 @@ cluster_controller_alive(const struct cluster *c)
 /* The state letter of /proc/<pid>/stat, after the parenthesised name
  * (which may itself contain spaces and parentheses). */
 static char
-proc_state(pid_t pid, pid_t *pgrp)
+proc_state(pid_t pid, pid_t *sid)
 {
 	char path[64], buf[1024], *rp;
 	FILE *f;
 	size_t n;
 	char st;
-	int ppid, pg;
+	int ppid, pg, session;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	f = fopen(path, "re");
@@ -723,10 +724,11 @@ proc_state(pid_t pid, pid_t *pgrp)
 	fclose(f);
 	buf[n] = '\0';
 	rp = strrchr(buf, ')');
-	if (rp == NULL || sscanf(rp + 1, " %c %d %d", &st, &ppid, &pg) != 3)
+	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pg,
+	    &session) != 4)
 		return 0;
-	if (pgrp != NULL)
-		*pgrp = (pid_t)pg;
+	if (sid != NULL)
+		*sid = (pid_t)session;
 	return st;
 }
 
@@ -741,35 +743,42 @@ cluster_pid_alive(pid_t pid)
 	return st != 0 && st != 'Z' && st != 'X';
 }
 
-bool
-cluster_pgid_alive(pid_t pgid)
+size_t
+cluster_session_pids(pid_t sid, pid_t **out)
 {
 	DIR *d;
 	struct dirent *de;
-	bool alive = false;
+	size_t n = 0, cap = 0;
 
-	if (pgid <= 0)
-		return false;
-	/* kill(-pgid, 0) would count zombies; look at each member. */
-	if (kill(-pgid, 0) == -1 && errno == ESRCH)
-		return false;
+	if (out != NULL)
+		*out = NULL;
+	if (sid <= 0)
+		return 0;
 	d = opendir("/proc");
 	if (d == NULL)
-		return cluster_pid_alive(pgid);
-	while (!alive && (de = readdir(d)) != NULL) {
+		return 0;
+	while ((de = readdir(d)) != NULL) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
-		pid_t pg = 0;
+		pid_t s = 0;
 		char st;
 
 		if (*end != '\0' || pid <= 0)
 			continue;
-		st = proc_state((pid_t)pid, &pg);
-		if (st != 0 && st != 'Z' && st != 'X' && pg == pgid)
-			alive = true;
+		st = proc_state((pid_t)pid, &s);
+		if (st == 0 || st == 'Z' || st == 'X' || s != sid)
+			continue;
+		if (out != NULL) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				*out = xreallocarray(*out, cap, sizeof **out);
+			}
+			(*out)[n] = (pid_t)pid;
+		}
+		n++;
 	}
 	closedir(d);
-	return alive;
+	return n;
 }
 
 char *
