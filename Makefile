@@ -8,6 +8,7 @@ DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 SHAREDIR  = $(PREFIX)/share/hpctop
 MANDIR    = $(PREFIX)/share/man/man1
+DOCDIR    = $(PREFIX)/share/doc/hpctop
 
 CC       ?= cc
 PKG_CORE  = libzmq yaml-0.1 libssh jansson libcrypto
@@ -114,10 +115,13 @@ install: hpctop
 	install -m 0755 hpctop $(DESTDIR)$(BINDIR)/hpctop
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(SHAREDIR)/profiles/
 	install -m 0644 man/hpctop.1 $(DESTDIR)$(MANDIR)/hpctop.1
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 profiles/README.md $(DESTDIR)$(DOCDIR)/profiles.md
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hpctop $(DESTDIR)$(MANDIR)/hpctop.1
-	rm -rf $(DESTDIR)$(SHAREDIR)
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build hpctop

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_engines.h"
 #include "cmd_logs.h"
 #include "cmd_profiles.h"
+#include "cmd_px.h"
 #include "cmd_script.h"
 #include "cmd_start.h"
 #include "cmd_status.h"
@@ -34,6 +36,10 @@ static const struct command commands[] = {
 	    "print a cluster's process logs" },
 	{ "script", cmd_script, "PROFILE [-n N]",
 	    "print exactly what start would run" },
+	{ "engines", cmd_engines, "PROFILE [--json]",
+	    "list the engines registered with the controller" },
+	{ "px", cmd_px, "PROFILE [OPTIONS] CODE",
+	    "run Python code on the engines, like %px" },
 };
 
 static void

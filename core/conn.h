@@ -1,0 +1,37 @@
+/* The controller's client connection file (ipcontroller-client.json):
+ * reading it, validating every field hpctop uses, and building the ZeroMQ
+ * endpoints. See ../shared/docs/ipyparallel-protocol.md section 2. */
+#ifndef HPCTOP_CONN_H
+#define HPCTOP_CONN_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Everything is owned by the struct. Endpoints are full ZeroMQ addresses
+ * ("tcp://127.0.0.1:58987"); an `interface` of 0.0.0.0 or '*' has already
+ * been replaced by `location` (127.0.0.1 when that is this host). */
+struct conn {
+	char *path;		/* file it was read from, for messages */
+	char *key;		/* HMAC key as raw bytes; "" in CURVE mode */
+	size_t keylen;
+	char *curve_serverkey;	/* Z85 server key, or NULL */
+	char *location;		/* controller host name, may be "" */
+	char *registration;
+	char *notification;
+	char *mux;
+	char *control;
+	char *iopub;
+};
+
+/* Reads and validates the file. Errors name the file and the field
+ * ("x.json: 'mux' must be a port number, got \"abc\""), or the JSON syntax
+ * error with line:column. Unsupported set-ups (ssh tunnels, another pack
+ * format or signature scheme) are refused with a clear message. */
+struct conn *conn_load(const char *path, struct err *e);
+/* Same from a memory buffer; `path` is used in messages only. */
+struct conn *conn_load_buffer(const char *buf, size_t len, const char *path,
+    struct err *e);
+void conn_free(struct conn *c);
+
+#endif

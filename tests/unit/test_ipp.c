@@ -1,0 +1,519 @@
+/* The client against a scripted fake controller on loopback TCP: the
+ * engine table follows replies and notifications, bad signatures are
+ * dropped and counted, a silent controller is reported within the bound,
+ * and %px requests finish by the protocol's rules (reply + idle, aborted,
+ * engine lost, timeout), rendered by pxfmt. The real controller is
+ * exercised by tests/ipp.t. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "core/conn.h"
+#include "core/ipp.h"
+#include "core/loop.h"
+#include "core/pxfmt.h"
+#include "core/wire.h"
+#include "core/xmalloc.h"
+
+#define KEY "test-key"
+
+struct fake {
+	void *ctx;
+	void *reg, *notif, *mux, *iopub;
+	struct conn *conn;
+	struct loop *loop;
+	struct ipp *ipp;
+	int engine_hooks;
+	int state_hooks;
+};
+
+/* A message a ROUTER received: routing id, then the wire message. */
+struct got {
+	char rid[256];
+	size_t ridlen;
+	struct wire_msg m;
+};
+
+static int
+port_of(void *s)
+{
+	char ep[256];
+	size_t len = sizeof ep;
+
+	zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &len);
+	return atoi(strrchr(ep, ':') + 1);
+}
+
+static void *
+bind_any(struct fake *f, int type)
+{
+	void *s = zmq_socket(f->ctx, type);
+	int zero = 0;
+
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	assert_int_equal(zmq_bind(s, "tcp://127.0.0.1:*"), 0);
+	return s;
+}
+
+static void
+on_engines(struct ipp *ipp, void *arg)
+{
+	((struct fake *)arg)->engine_hooks++;
+}
+
+static void
+on_state(struct ipp *ipp, enum ipp_state s, void *arg)
+{
+	((struct fake *)arg)->state_hooks++;
+}
+
+static struct fake *
+fake_new(uint64_t answer_ms)
+{
+	struct fake *f = xcalloc(1, sizeof *f);
+	struct ipp_hooks h = { on_engines, on_state, f };
+	char *json;
+	struct err e;
+
+	f->ctx = zmq_ctx_new();
+	f->reg = bind_any(f, ZMQ_ROUTER);
+	f->notif = bind_any(f, ZMQ_PUB);
+	f->mux = bind_any(f, ZMQ_ROUTER);
+	f->iopub = bind_any(f, ZMQ_PUB);
+	json = xasprintf("{\"interface\": \"tcp://127.0.0.1\", "
+	    "\"registration\": %d, \"notification\": %d, \"mux\": %d, "
+	    "\"control\": %d, \"iopub\": %d, \"key\": \"" KEY "\"}",
+	    port_of(f->reg), port_of(f->notif), port_of(f->mux),
+	    port_of(f->mux), port_of(f->iopub));
+	f->conn = conn_load_buffer(json, strlen(json), "fake.json", &e);
+	free(json);
+	assert_non_null(f->conn);
+	f->ipp = ipp_new(f->conn, &e);
+	assert_non_null(f->ipp);
+	ipp_set_hooks(f->ipp, &h);
+	ipp_set_liveness(f->ipp, 60000, answer_ms);
+	f->loop = loop_new();
+	ipp_attach(f->ipp, f->loop);
+	return f;
+}
+
+static void
+fake_free(struct fake *f)
+{
+	ipp_free(f->ipp);
+	loop_free(f->loop);
+	conn_free(f->conn);
+	zmq_close(f->reg);
+	zmq_close(f->notif);
+	zmq_close(f->mux);
+	zmq_close(f->iopub);
+	zmq_ctx_term(f->ctx);
+	free(f);
+}
+
+/* Runs the client's loop until the fake's ROUTER `s` has a message (1) or
+ * ms pass (0). */
+static int
+fake_recv(struct fake *f, void *s, struct got *g, int ms)
+{
+	uint64_t end = loop_now() + (uint64_t)ms;
+	struct wire_frame fr[16];
+	zmq_msg_t parts[16];
+	size_t n = 0;
+	struct err e;
+	int more = 1;
+
+	for (;;) {
+		zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+
+		if (zmq_poll(&it, 1, 0) == 1)
+			break;
+		if (loop_now() >= end)
+			return 0;
+		loop_once(f->loop, 5);
+	}
+	while (more && n < 16) {
+		zmq_msg_init(&parts[n]);
+		zmq_msg_recv(&parts[n], s, 0);
+		more = zmq_msg_more(&parts[n]);
+		fr[n].data = zmq_msg_data(&parts[n]);
+		fr[n].len = zmq_msg_size(&parts[n]);
+		n++;
+	}
+	g->ridlen = fr[0].len;
+	memcpy(g->rid, fr[0].data, fr[0].len);
+	assert_int_equal(wire_parse(fr + 1, n - 1, KEY, strlen(KEY), &g->m,
+	    &e), 0);
+	for (size_t i = 0; i < n; i++)
+		zmq_msg_close(&parts[i]);
+	return 1;
+}
+
+/* Replies through ROUTER s to g's sender; ident is the engine uuid. */
+static void
+fake_reply(void *s, const struct got *g, const char *key, const char *ident,
+    const char *type, json_t *content)
+{
+	json_t *hdr = wire_header("hub", "r1", type);
+	struct err e;
+
+	zmq_send(s, g->rid, g->ridlen, ZMQ_SNDMORE);
+	assert_int_equal(wire_send(s, key, strlen(key), ident, hdr,
+	    g->m.header, NULL, content, &e), 0);
+	json_decref(hdr);
+	json_decref(content);
+}
+
+static void
+fake_pub(void *s, const char *topic, const char *type, json_t *parent,
+    json_t *content)
+{
+	json_t *hdr = wire_header("engine-session", "p1", type);
+	struct err e;
+
+	assert_int_equal(wire_send(s, KEY, strlen(KEY), topic, hdr, parent,
+	    NULL, content, &e), 0);
+	json_decref(hdr);
+	json_decref(content);
+}
+
+static void
+pump(struct fake *f, int ms)
+{
+	uint64_t end = loop_now() + (uint64_t)ms;
+
+	while (loop_now() < end)
+		loop_once(f->loop, 5);
+}
+
+/* Answers the first connection_request with engines "0".."n-1". */
+static void
+fake_connect(struct fake *f, int n)
+{
+	json_t *eng = json_object();
+	struct got g;
+
+	for (int i = 0; i < n; i++) {
+		char id[16], uuid[16];
+
+		snprintf(id, sizeof id, "%d", i);
+		snprintf(uuid, sizeof uuid, "u%d", i);
+		json_object_set_new(eng, id, json_string(uuid));
+	}
+	assert_int_equal(fake_recv(f, f->reg, &g, 3000), 1);
+	assert_string_equal(g.m.msg_type, "connection_request");
+	fake_reply(f->reg, &g, KEY, NULL, "connection_reply",
+	    json_pack("{s:s, s:o}", "status", "ok", "engines", eng));
+	wire_msg_clear(&g.m);
+	while (ipp_state(f->ipp) == IPP_CONNECTING)
+		loop_once(f->loop, 100);
+}
+
+static void
+test_connect_bad_signature(void **state)
+{
+	struct fake *f = fake_new(5000);
+	struct ipp_stats st;
+	struct got g;
+	size_t n;
+	const struct ipp_engine *eng;
+
+	(void)state;
+	assert_int_equal(fake_recv(f, f->reg, &g, 3000), 1);
+	assert_string_equal(g.m.msg_type, "connection_request");
+	assert_non_null(json_object_get(g.m.header, "session"));
+	/* Signed with another key: dropped, counted, not trusted. */
+	fake_reply(f->reg, &g, "not-the-key", NULL, "connection_reply",
+	    json_pack("{s:s, s:{s:s}}", "status", "ok", "engines", "0", "evil"));
+	pump(f, 100);
+	ipp_stats(f->ipp, &st);
+	assert_int_equal(st.bad_signature, 1);
+	assert_int_equal(ipp_state(f->ipp), IPP_CONNECTING);
+	assert_int_equal(ipp_engine_count(f->ipp), 0);
+	fake_reply(f->reg, &g, KEY, NULL, "connection_reply",
+	    json_pack("{s:s, s:{s:s, s:s}}", "status", "ok", "engines",
+	    "3", "u3", "1", "u1"));
+	wire_msg_clear(&g.m);
+	pump(f, 100);
+	assert_int_equal(ipp_state(f->ipp), IPP_UP);
+	assert_int_equal(f->state_hooks, 1);
+	assert_int_equal(f->engine_hooks, 1);
+	eng = ipp_engines(f->ipp, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(eng[0].id, 1);
+	assert_string_equal(eng[1].uuid, "u3");
+	ipp_stats(f->ipp, &st);
+	assert_int_equal(st.received, 1);
+	fake_free(f);
+}
+
+static void
+test_not_answering(void **state)
+{
+	struct fake *f = fake_new(300);
+	uint64_t t0 = loop_now();
+	struct err e;
+
+	(void)state;
+	assert_int_equal(ipp_wait_up(f->ipp, f->loop, &e), -1);
+	assert_true(loop_now() - t0 < 2000);
+	assert_non_null(strstr(e.msg, "controller not answering: no reply "
+	    "from tcp://127.0.0.1:"));
+	assert_non_null(strstr(e.msg, "within 0.3 s (it is not running, or "
+	    "the key in fake.json is not its key)"));
+	assert_int_equal(ipp_state(f->ipp), IPP_DOWN);
+	fake_free(f);
+}
+
+static void
+test_notifications(void **state)
+{
+	struct fake *f = fake_new(5000);
+	const struct ipp_engine *en;
+
+	(void)state;
+	fake_connect(f, 2);
+	assert_int_equal(ipp_engine_count(f->ipp), 2);
+	/* PUB/SUB drops what is sent before the subscription arrives, so
+	 * publish until it is seen; notifications are idempotent. */
+	for (int i = 0; i < 200 && ipp_engine_count(f->ipp) != 3; i++) {
+		fake_pub(f->notif, NULL, "registration_notification", NULL,
+		    json_pack("{s:i, s:s}", "id", 2, "uuid", "u2"));
+		pump(f, 10);
+	}
+	assert_int_equal(ipp_engine_count(f->ipp), 3);
+	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	    json_pack("{s:i, s:s}", "id", 0, "uuid", "u0"));
+	/* Unknown engines and stale uuids change nothing. */
+	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	    json_pack("{s:i, s:s}", "id", 9, "uuid", "u9"));
+	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	    json_pack("{s:i, s:s}", "id", 1, "uuid", "old"));
+	pump(f, 100);
+	assert_int_equal(ipp_engine_count(f->ipp), 2);
+	en = ipp_engine_find(f->ipp, 0);
+	assert_non_null(en);
+	assert_false(en->registered);
+	assert_true(ipp_engine_find(f->ipp, 1)->registered);
+	assert_null(ipp_engine_find(f->ipp, 9));
+	fake_pub(f->notif, NULL, "shutdown_notification", NULL,
+	    json_pack("{s:s}", "status", "ok"));
+	pump(f, 100);
+	assert_int_equal(ipp_state(f->ipp), IPP_DOWN);
+	assert_string_equal(ipp_state_msg(f->ipp), "the controller shut down");
+	fake_free(f);
+}
+
+/* Receives one request on mux, answering kernel_info probes (the IOPub
+ * sync) on the way. */
+static void
+mux_next(struct fake *f, struct got *g)
+{
+	for (;;) {
+		assert_int_equal(fake_recv(f, f->mux, g, 3000), 1);
+		if (strcmp(g->m.msg_type, "kernel_info_request") != 0)
+			return;
+		fake_pub(f->iopub, "engine.0.status", "status", g->m.header,
+		    json_pack("{s:s}", "execution_state", "busy"));
+		wire_msg_clear(&g->m);
+	}
+}
+
+static void
+status(struct fake *f, struct got *g, const char *s)
+{
+	fake_pub(f->iopub, "engine.0.status", "status", g->m.header,
+	    json_pack("{s:s}", "execution_state", s));
+}
+
+static void
+test_execute(void **state)
+{
+	struct fake *f = fake_new(5000);
+	struct ipp_exec *x;
+	struct pxfmt_chunk *v;
+	struct got g0, g1;
+	struct err e;
+	json_t *other;
+	size_t n;
+
+	(void)state;
+	fake_connect(f, 2);
+	x = ipp_execute(f->ipp, "print('hi')", NULL, 0, 5000, NULL, NULL, &e);
+	assert_non_null(x);
+	assert_int_equal(x->n, 2);
+	mux_next(f, &g0);
+	mux_next(f, &g1);
+	assert_string_equal(g0.m.ident, "u0");
+	assert_string_equal(g1.m.ident, "u1");
+	assert_string_equal(g0.m.msg_type, "execute_request");
+	assert_string_equal(json_string_value(json_object_get(g0.m.content,
+	    "code")), "print('hi')");
+	assert_false(json_is_true(json_object_get(g0.m.content,
+	    "stop_on_error")));
+	assert_true(json_is_false(json_object_get(g0.m.content, "silent")));
+
+	/* Another client's output, same msg_id but another session. */
+	other = json_deep_copy(g0.m.header);
+	json_object_set_new(other, "session", json_string("someone-else"));
+	fake_pub(f->iopub, "engine.0.stdout", "stream", other,
+	    json_pack("{s:s, s:s}", "name", "stdout", "text", "not ours\n"));
+	json_decref(other);
+	status(f, &g0, "busy");
+	fake_pub(f->iopub, "engine.0.stdout", "stream", g0.m.header,
+	    json_pack("{s:s, s:s}", "name", "stdout", "text", "hi\n"));
+	fake_pub(f->iopub, "engine.0.stdout", "stream", g0.m.header,
+	    json_pack("{s:s, s:s}", "name", "stdout", "text", "there\n"));
+	fake_pub(f->iopub, "engine.0.displaypub", "display_data", g0.m.header,
+	    json_pack("{s:{s:s}}", "data", "text/plain", "{'a': 1}"));
+	fake_pub(f->iopub, "engine.0.execute_result", "execute_result",
+	    g0.m.header, json_pack("{s:{s:s}, s:i}", "data", "text/plain",
+	    "42", "execution_count", 3));
+	/* The reply may come before the last output: not done until idle. */
+	fake_reply(f->mux, &g0, KEY, "u0", "execute_reply",
+	    json_pack("{s:s}", "status", "ok"));
+	pump(f, 100);
+	assert_int_equal(x->r[0].status, IPP_PENDING);
+	status(f, &g0, "idle");
+
+	fake_pub(f->iopub, "engine.1.stderr", "stream", g1.m.header,
+	    json_pack("{s:s, s:s}", "name", "stderr", "text", "warn"));
+	fake_pub(f->iopub, "engine.1.error", "error", g1.m.header,
+	    json_pack("{s:s, s:s, s:[s, s]}", "ename", "ZeroDivisionError",
+	    "evalue", "division by zero", "traceback",
+	    "\033[0;31m---\033[0m", "\033[0;31mZeroDivisionError\033[0m: boom"));
+	status(f, &g1, "idle");
+	fake_reply(f->mux, &g1, KEY, "u1", "execute_reply",
+	    json_pack("{s:s, s:s, s:s, s:[]}", "status", "error", "ename",
+	    "ZeroDivisionError", "evalue", "division by zero", "traceback"));
+	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), 0);
+	assert_int_equal(x->pending, 0);
+	assert_true(x->end_us >= x->start_us);
+	assert_int_equal(x->r[0].status, IPP_OK);
+	assert_string_equal(x->r[0].out, "hi\nthere\n");
+	assert_string_equal(x->r[0].result, "42");
+	assert_int_equal(x->r[0].execution_count, 3);
+	assert_int_equal(x->r[1].status, IPP_ERROR);
+	assert_string_equal(x->r[1].ename, "ZeroDivisionError");
+	assert_int_equal(x->r[1].traceback.n, 2);
+
+	n = pxfmt_exec(x, 0, &v);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[0].text, "[stdout:0]\nhi\nthere\n");
+	assert_true(v[1].is_err);
+	assert_string_equal(v[1].text, "[stderr:1] warn\n");
+	assert_string_equal(v[2].text, "[output:0] {'a': 1}\n");
+	assert_string_equal(v[3].text, "[0:execute_result] 42\n");
+	assert_false(v[4].is_err);
+	assert_string_equal(v[4].text, "[1:execute] ZeroDivisionError: "
+	    "division by zero\n---\nZeroDivisionError: boom\n");
+	pxfmt_free(v, n);
+	n = pxfmt_exec(x, PXFMT_COLOR, &v);
+	assert_non_null(strstr(v[4].text, "\033[0;31m"));
+	pxfmt_free(v, n);
+
+	wire_msg_clear(&g0.m);
+	wire_msg_clear(&g1.m);
+	ipp_exec_free(x);
+	fake_free(f);
+}
+
+static int done_calls;
+
+static void
+on_done(struct ipp_exec *x, void *arg)
+{
+	done_calls++;
+}
+
+static void
+test_aborted_lost_timeout(void **state)
+{
+	struct fake *f = fake_new(5000);
+	struct ipp_exec *x;
+	struct got g0, g1, g2;
+	struct err e;
+	int targets[] = { 2, 0, 1 };
+	uint64_t t0;
+
+	(void)state;
+	fake_connect(f, 3);
+	assert_null(ipp_execute(f->ipp, "1", (int[]){ 7 }, 1, 0, NULL, NULL,
+	    &e));
+	assert_string_equal(e.msg, "engine 7 is not registered (3 "
+	    "registered)");
+	t0 = loop_now();
+	x = ipp_execute(f->ipp, "1", targets, 3, 800, on_done, NULL, &e);
+	assert_non_null(x);
+	assert_int_equal(x->r[0].engine, 2);
+	mux_next(f, &g0);
+	mux_next(f, &g1);
+	mux_next(f, &g2);
+	assert_string_equal(g0.m.ident, "u2");
+	/* Aborted: finished without an idle. */
+	status(f, &g0, "busy");
+	fake_reply(f->mux, &g0, KEY, "u2", "execute_reply",
+	    json_pack("{s:s}", "status", "aborted"));
+	/* Engine 0 goes away without answering. */
+	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	    json_pack("{s:i, s:s}", "id", 0, "uuid", "u0"));
+	/* Engine 1 never answers. */
+	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), 0);
+	assert_true(loop_now() - t0 >= 800);
+	assert_int_equal(done_calls, 1);
+	assert_int_equal(x->r[0].status, IPP_ABORTED);
+	assert_int_equal(x->r[1].status, IPP_LOST);
+	assert_int_equal(x->r[2].status, IPP_TIMEOUT);
+	assert_string_equal(ipp_status_name(x->r[2].status), "timeout");
+	ipp_exec_free(x);
+
+	/* Freeing a pending request cancels it quietly. */
+	x = ipp_execute(f->ipp, "2", (int[]){ 1 }, 1, 100, on_done, NULL, &e);
+	assert_non_null(x);
+	ipp_exec_free(x);
+	pump(f, 200);
+	assert_int_equal(done_calls, 1);
+	wire_msg_clear(&g0.m);
+	wire_msg_clear(&g1.m);
+	wire_msg_clear(&g2.m);
+	fake_free(f);
+}
+
+static void
+test_stream_format(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = pxfmt_stream("[stdout:3] ", "no newline");
+	assert_string_equal(s, "[stdout:3] no newline\n");
+	free(s);
+	s = pxfmt_stream("[stdout:3] ", "a\nb");
+	assert_string_equal(s, "[stdout:3]\na\nb\n");
+	free(s);
+	s = pxfmt_strip_ansi("\033[0;31mred\033[0m \033[1;32;40mx\033(B");
+	assert_string_equal(s, "red x");
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connect_bad_signature),
+		cmocka_unit_test(test_not_answering),
+		cmocka_unit_test(test_notifications),
+		cmocka_unit_test(test_execute),
+		cmocka_unit_test(test_aborted_lost_timeout),
+		cmocka_unit_test(test_stream_format),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

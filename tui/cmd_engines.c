@@ -1,0 +1,106 @@
+#include "cmd_engines.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "core/xmalloc.h"
+#include "ippcli.h"
+
+static const char usage[] =
+    "Usage: hpctop engines PROFILE [--json] [--file PATH]\n"
+    "Ask the cluster's controller for its registered engines and print\n"
+    "them with their count. PROFILE is an hpctop profile or, failing that,\n"
+    "an IPython profile ($IPYTHONDIR/profile_PROFILE).\n"
+    "\n"
+    "  -j, --json        print a JSON object instead of a table\n"
+    "      --file PATH   use this ipcontroller-client.json\n"
+    "  -h, --help        show this help\n"
+    "\n"
+    "Exit status: 0 on success, 1 when the controller cannot be reached,\n"
+    "2 on a usage error.\n";
+
+static void
+print_json(const struct ippcli *c)
+{
+	const struct ipp_engine *eng;
+	size_t n;
+	json_t *o = json_object(), *arr = json_array();
+	char *s;
+
+	eng = ipp_engines(c->ipp, &n);
+	for (size_t i = 0; i < n; i++)
+		if (eng[i].registered)
+			json_array_append_new(arr, json_pack("{s:i, s:s}",
+			    "id", eng[i].id, "uuid", eng[i].uuid));
+	json_object_set_new(o, "count",
+	    json_integer((json_int_t)ipp_engine_count(c->ipp)));
+	json_object_set_new(o, "engines", arr);
+	json_object_set_new(o, "connection_file", json_string(c->path));
+	s = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	if (s == NULL)
+		xmalloc_fatal("json_dumps failed");
+	puts(s);
+	free(s);
+}
+
+static void
+print_table(const struct ippcli *c)
+{
+	const struct ipp_engine *eng;
+	size_t n, count = ipp_engine_count(c->ipp);
+
+	eng = ipp_engines(c->ipp, &n);
+	if (count > 0)
+		printf("%-6s  %s\n", "ENGINE", "UUID");
+	for (size_t i = 0; i < n; i++)
+		if (eng[i].registered)
+			printf("%-6d  %s\n", eng[i].id, eng[i].uuid);
+	printf("%zu engine%s registered\n", count, count == 1 ? "" : "s");
+}
+
+int
+cmd_engines(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *file = NULL;
+	struct ippcli c;
+	struct err e;
+	int json = 0, ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'F':
+			file = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return CLI_OK;
+		default:
+			return cli_usage("engines", "bad option");
+		}
+	}
+	if (optind + 1 != argc && !(file != NULL && optind == argc))
+		return cli_usage("engines", "expected one PROFILE");
+	if (ippcli_open(&c, optind < argc ? argv[optind] : "", file,
+	    &e) == -1)
+		return cli_error("%s", e.msg);
+	if (json)
+		print_json(&c);
+	else
+		print_table(&c);
+	ippcli_close(&c);
+	return CLI_OK;
+}

@@ -1,0 +1,282 @@
+#include "cmd_px.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/pxfmt.h"
+#include "core/xmalloc.h"
+#include "ippcli.h"
+
+static const char usage[] =
+    "Usage: hpctop px PROFILE [OPTIONS] CODE\n"
+    "       hpctop px PROFILE [OPTIONS] -f FILE\n"
+    "       hpctop px PROFILE [OPTIONS] -        (code from stdin)\n"
+    "Run Python code on the cluster's engines like IPython's %px and print\n"
+    "what each engine wrote: [stdout:0] ..., [stderr:0] ... (on stderr),\n"
+    "[0:execute_result] ..., and [0:execute] ERROR: message with the\n"
+    "traceback. PROFILE is an hpctop profile or an IPython profile.\n"
+    "\n"
+    "  -t, --targets IDS  only these engines, e.g. 0,2-3 (default: all)\n"
+    "  -T, --timeout S    give up on engines silent for S seconds\n"
+    "                     (default: wait as long as the code runs)\n"
+    "  -f FILE            read the code from FILE\n"
+    "  -r, --repeat K     run K times, one after the other, and print the\n"
+    "                     round-trip min/median/max instead of the output\n"
+    "      --file PATH    use this ipcontroller-client.json\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Tracebacks keep their colours only when stdout is a terminal.\n"
+    "Exit status: 0 when every engine ran the code, 1 when any raised,\n"
+    "timed out or went away, or the controller cannot be reached, 2 on a\n"
+    "usage error.\n";
+
+/* Reads all of f; NULL with errno set on a read error. */
+static char *
+slurp(FILE *f)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+
+	for (;;) {
+		size_t got = fread(buf + len, 1, cap - len - 1, f);
+
+		len += got;
+		if (got == 0)
+			break;
+		if (cap - len < 2)
+			buf = xreallocarray(buf, cap *= 2, 1);
+	}
+	if (ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static int
+read_code(const char *file, const char *arg, char **code)
+{
+	FILE *f;
+
+	if (file == NULL && strcmp(arg, "-") != 0) {
+		*code = xstrdup(arg);
+		return 0;
+	}
+	f = file != NULL ? fopen(file, "r") : stdin;
+	if (f == NULL)
+		return cli_error("cannot read %s: %s", file, strerror(errno));
+	*code = slurp(f);
+	if (*code == NULL)
+		cli_error("cannot read %s: %s", file ? file : "stdin",
+		    strerror(errno));
+	if (f != stdin)
+		fclose(f);
+	return *code == NULL ? CLI_FAIL : 0;
+}
+
+static bool
+any_failed(const struct ipp_exec *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (x->r[i].status != IPP_OK)
+			return true;
+	return false;
+}
+
+static int
+print_exec(const struct ipp_exec *x)
+{
+	struct pxfmt_chunk *v;
+	size_t n = pxfmt_exec(x, isatty(STDOUT_FILENO) ? PXFMT_COLOR : 0, &v);
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].is_err)
+			fflush(stdout);
+		fputs(v[i].text, v[i].is_err ? stderr : stdout);
+		if (v[i].is_err)
+			fflush(stderr);
+	}
+	pxfmt_free(v, n);
+	return any_failed(x);
+}
+
+/* "engines 1,3" for the silent ones. */
+static void
+report_silent(const struct ipp_exec *x, double timeout)
+{
+	char *list = xstrdup("");
+	size_t count = 0;
+
+	for (size_t i = 0; i < x->n; i++) {
+		char *tmp;
+
+		if (x->r[i].status != IPP_TIMEOUT)
+			continue;
+		tmp = xasprintf("%s%s%d", list, count ? "," : "",
+		    x->r[i].engine);
+		free(list);
+		list = tmp;
+		count++;
+	}
+	if (count > 0)
+		cli_error("no reply within %g s from engine%s %s", timeout,
+		    count == 1 ? "" : "s", list);
+	free(list);
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+run(struct ippcli *c, const char *code, const int *ids, size_t nids,
+    double timeout, long repeat)
+{
+	uint64_t tmo = (uint64_t)llround(timeout * 1000);
+	double *rtt = xcalloc((size_t)repeat, sizeof *rtt);
+	size_t nengines = 0;
+	int rc = CLI_OK;
+	struct err e;
+
+	for (long k = 0; k < repeat; k++) {
+		struct ipp_exec *x = ipp_execute(c->ipp, code, ids, nids, tmo,
+		    NULL, NULL, &e);
+		int down;
+
+		if (x == NULL) {
+			rc = cli_error("%s", e.msg);
+			break;
+		}
+		down = ipp_wait_exec(c->ipp, c->loop, x, &e);
+		rtt[k] = (double)(x->end_us - x->start_us) / 1000;
+		nengines = x->n;
+		if (repeat == 1 || any_failed(x)) {
+			if (print_exec(x))
+				rc = CLI_FAIL;
+			report_silent(x, timeout);
+		}
+		if (down == -1)
+			rc = cli_error("%s", e.msg);
+		ipp_exec_free(x);
+		if (rc != CLI_OK)
+			break;
+	}
+	if (rc == CLI_OK && repeat > 1) {
+		qsort(rtt, (size_t)repeat, sizeof *rtt, dbl_cmp);
+		printf("%ld runs on %zu engine%s: min %.2f ms, median %.2f ms, "
+		    "max %.2f ms\n", repeat, nengines, nengines == 1 ? "" : "s",
+		    rtt[0], repeat % 2 ? rtt[repeat / 2] :
+		    (rtt[repeat / 2 - 1] + rtt[repeat / 2]) / 2,
+		    rtt[repeat - 1]);
+	}
+	free(rtt);
+	return rc;
+}
+
+int
+cmd_px(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "targets", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *connfile = NULL, *codefile = NULL, *profile;
+	int *ids = NULL;
+	size_t nids = 0;
+	double timeout = 0;
+	long repeat = 1;
+	char *code = NULL, *end;
+	struct ippcli c;
+	struct err e;
+	int ch, rc, npos, need;
+
+	optind = 1;
+	/* Options may follow PROFILE; code starting with '-' goes after
+	 * "--". */
+	while ((ch = getopt_long(argc, argv, "t:T:r:f:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			free(ids);
+			ids = NULL;
+			if (cli_parse_ids(optarg, &ids, &nids, &e) == -1)
+				return cli_usage("px", "--targets: %s", e.msg);
+			break;
+		case 'T':
+			errno = 0;
+			timeout = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(timeout > 0) || timeout > 1e6) {
+				free(ids);
+				return cli_usage("px", "--timeout: expected "
+				    "seconds (> 0), got '%s'", optarg);
+			}
+			break;
+		case 'r':
+			errno = 0;
+			repeat = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    repeat < 1 || repeat > 1000000) {
+				free(ids);
+				return cli_usage("px", "--repeat: expected a "
+				    "count from 1 to 1000000, got '%s'", optarg);
+			}
+			break;
+		case 'f':
+			codefile = optarg;
+			break;
+		case 'F':
+			connfile = optarg;
+			break;
+		case 'h':
+			free(ids);
+			fputs(usage, stdout);
+			return CLI_OK;
+		default:
+			free(ids);
+			return cli_usage("px", "bad option");
+		}
+	}
+	/* PROFILE may be left out when --file names the connection file. */
+	npos = argc - optind;
+	need = codefile == NULL ? 1 : 0;
+	if (npos == need + 1) {
+		profile = argv[optind++];
+	} else if (npos == need && connfile != NULL) {
+		profile = "";
+	} else {
+		free(ids);
+		return cli_usage("px", npos < need + 1 ? "expected PROFILE and "
+		    "the code (an argument, -f FILE, or '-' for stdin)" :
+		    "too many arguments (quote the code as one argument)");
+	}
+	if (read_code(codefile, codefile ? NULL : argv[optind], &code) != 0) {
+		free(ids);
+		return CLI_FAIL;
+	}
+	if (ippcli_open(&c, profile, connfile, &e) == -1) {
+		free(ids);
+		free(code);
+		return cli_error("%s", e.msg);
+	}
+	rc = run(&c, code, ids, nids, timeout, repeat);
+	ippcli_close(&c);
+	free(ids);
+	free(code);
+	return rc;
+}
