@@ -10,7 +10,7 @@ SHAREDIR  = $(PREFIX)/share/hpctop
 MANDIR    = $(PREFIX)/share/man/man1
 
 CC       ?= cc
-PKG_CORE  = libzmq yaml-0.1 libssh jansson libcrypto
+PKG_CORE  = libzmq yaml-0.1 libssh jansson libcrypto libxml-2.0
 PKG_TUI   = ncursesw
 
 # ncurses' pkg-config adds -D_XOPEN_SOURCE=600, which would narrow what
@@ -49,7 +49,7 @@ BENCH_BINS  := $(BENCH_SRC:%.c=$(REL)/%)
 # Debian packages: build, run, test. Checked with dpkg-query; apt-get runs
 # only when something is missing.
 DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
-	libssh-dev libjansson-dev libssl-dev libcmocka-dev perl \
+	libssh-dev libjansson-dev libssl-dev libxml2-dev libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps
 
