@@ -4,10 +4,14 @@
 
 #include "local.h"
 #include "mpi.h"
+#include "pbs.h"
+#include "slurm.h"
 
 static const struct backend *const backends[] = {
 	&local_backend,
 	&mpi_backend,
+	&slurm_backend,
+	&pbs_backend,
 };
 
 const struct backend *

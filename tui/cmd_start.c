@@ -59,16 +59,51 @@ teardown(struct loop *l, const struct backend *b, struct cluster *c)
 		cli_error("cannot stop what was started: %s", e.msg);
 }
 
+/* "engines job 12 queued (Priority)" for the first batch job still
+ * waiting in its queue, or NULL. Caller frees. */
+static char *
+queued_text(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		const char *why = c->jobs.v[i].reason;
+
+		if (pr->live != CLUSTER_LIVE_PENDING || pr->job_id == NULL)
+			continue;
+		if (why == NULL || *why == '\0')
+			return xasprintf("%s job %s queued", pr->role ==
+			    CLUSTER_CONTROLLER ? "controller" : "engines",
+			    pr->job_id);
+		return xasprintf("%s job %s queued (%s)", pr->role ==
+		    CLUSTER_CONTROLLER ? "controller" : "engines", pr->job_id,
+		    why);
+	}
+	return NULL;
+}
+
+/* Gone for sure: a pending or not yet polled batch job is not. */
+static bool
+controller_gone(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_CONTROLLER &&
+		    c->procs[i].live != CLUSTER_LIVE_GONE)
+			return false;
+	return true;
+}
+
 static int
 wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
     int timeout_s)
 {
 	uint64_t t0 = loop_now(), up_at = 0;
 	int last = -1;
+	char *lastq = NULL;
 	struct err e;
 
 	for (;;) {
 		bool up = access(c->client_file, F_OK) == 0;
+		char *q;
 		int n;
 
 		if (clusterop_refresh_sync(l, b, c, &e) == -1) {
@@ -78,6 +113,15 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 		if (up && up_at == 0)
 			up_at = loop_now();
 		n = (int)c->nids;
+		q = queued_text(c);
+		if (q != NULL && (lastq == NULL || strcmp(q, lastq) != 0)) {
+			printf("waiting for engines: %d/%d (%s)\n", n,
+			    c->engines, q);
+			fflush(stdout);
+			last = n;
+		}
+		free(lastq);
+		lastq = q;
 		if (n != last) {
 			if (up_at != 0)
 				printf("waiting for engines: %d/%d (controller up "
@@ -91,9 +135,11 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 		if (n >= c->engines) {
 			printf("engines %d/%d registered in %.1f s\n", n,
 			    c->engines, secs_since(t0));
+			free(lastq);
 			return CLI_OK;
 		}
-		if (!cluster_controller_alive(c)) {
+		if (controller_gone(c)) {
+			free(lastq);
 			cli_error("%s: the controller exited after %.1f s, with "
 			    "%d/%d engines registered", c->name, secs_since(t0),
 			    n, c->engines);
@@ -107,11 +153,27 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 			if (pr->role != CLUSTER_ENGINES ||
 			    pr->live != CLUSTER_LIVE_GONE)
 				continue;
-			cli_error("%s: %s (pid %ld) exited; %d/%d engines "
-			    "registered; the rest keeps running ('hpctop stop "
-			    "%s' ends it)", c->name, pr->name, (long)pr->pid, n,
-			    c->engines, c->name);
+			if (pr->job_id != NULL)
+				cli_error("%s: engines job %s ended; %d/%d "
+				    "engines registered; the rest keeps running "
+				    "('hpctop stop %s' ends it)", c->name,
+				    pr->job_id, n, c->engines, c->name);
+			else
+				cli_error("%s: %s (pid %ld) exited; %d/%d "
+				    "engines registered; the rest keeps running "
+				    "('hpctop stop %s' ends it)", c->name,
+				    pr->name, (long)pr->pid, n, c->engines,
+				    c->name);
 			print_tail(pr->name, pr->log);
+			free(lastq);
+			return CLI_FAIL;
+		}
+		if (secs_since(t0) >= timeout_s && lastq != NULL) {
+			/* A busy queue, not a broken cluster: say why. */
+			cli_error("%s: timed out after %d s: %s; the jobs stay "
+			    "queued ('hpctop stop %s' cancels them)", c->name,
+			    timeout_s, lastq, c->name);
+			free(lastq);
 			return CLI_FAIL;
 		}
 		if (secs_since(t0) >= timeout_s) {
@@ -121,6 +183,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 			    c->engines, up_at != 0 ? "controller up" :
 			    "the controller has not written its connection "
 			    "file", c->name);
+			free(lastq);
 			return CLI_FAIL;
 		}
 		{
@@ -226,10 +289,18 @@ cmd_start(int argc, char **argv)
 	if (rc == CLI_OK && clusterop_start_sync(l, b, c, &e) == -1)
 		rc = cli_error("cannot start '%s': %s", c->name, e.msg);
 	if (rc == CLI_OK) {
-		printf("started '%s' (backend %s): controller pid %ld, %d "
-		    "engine%s; logs in %s/logs\n", c->name, c->backend,
-		    (long)c->procs[0].pid, c->engines,
-		    c->engines == 1 ? "" : "s", c->dir);
+		if (c->procs[0].job_id != NULL)
+			printf("started '%s' (backend %s): controller job %s, "
+			    "engines job %s (%d engine%s); logs in %s/logs\n",
+			    c->name, c->backend, c->procs[0].job_id,
+			    c->nprocs > 1 && c->procs[1].job_id != NULL ?
+			    c->procs[1].job_id : "-", c->engines,
+			    c->engines == 1 ? "" : "s", c->dir);
+		else
+			printf("started '%s' (backend %s): controller pid %ld, "
+			    "%d engine%s; logs in %s/logs\n", c->name,
+			    c->backend, (long)c->procs[0].pid, c->engines,
+			    c->engines == 1 ? "" : "s", c->dir);
 		fflush(stdout);
 		if (wait_s > 0)
 			rc = wait_engines(l, b, c, wait_s);
