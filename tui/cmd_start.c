@@ -60,22 +60,26 @@ teardown(struct loop *l, const struct backend *b, struct cluster *c)
 }
 
 /* "engines job 12 queued (Priority)" for the first batch job still
- * waiting in its queue, or NULL. Caller frees. */
+ * waiting in its queue, or with `still` "engines job 12 still queued:
+ * Priority"; NULL when none waits. Caller frees. */
 static char *
-queued_text(const struct cluster *c)
+queued_text(const struct cluster *c, bool still)
 {
 	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
 		const char *why = c->jobs.v[i].reason;
+		const char *role = pr->role == CLUSTER_CONTROLLER ?
+		    "controller" : "engines";
 
 		if (pr->live != CLUSTER_LIVE_PENDING || pr->job_id == NULL)
 			continue;
 		if (why == NULL || *why == '\0')
-			return xasprintf("%s job %s queued", pr->role ==
-			    CLUSTER_CONTROLLER ? "controller" : "engines",
-			    pr->job_id);
-		return xasprintf("%s job %s queued (%s)", pr->role ==
-		    CLUSTER_CONTROLLER ? "controller" : "engines", pr->job_id,
+			return xasprintf("%s job %s %squeued", role, pr->job_id,
+			    still ? "still " : "");
+		if (still)
+			return xasprintf("%s job %s still queued: %s", role,
+			    pr->job_id, why);
+		return xasprintf("%s job %s queued (%s)", role, pr->job_id,
 		    why);
 	}
 	return NULL;
@@ -113,7 +117,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 		if (up && up_at == 0)
 			up_at = loop_now();
 		n = (int)c->nids;
-		q = queued_text(c);
+		q = queued_text(c, false);
 		if (q != NULL && (lastq == NULL || strcmp(q, lastq) != 0)) {
 			printf("waiting for engines: %d/%d (%s)\n", n,
 			    c->engines, q);
@@ -170,6 +174,8 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 		}
 		if (secs_since(t0) >= timeout_s && lastq != NULL) {
 			/* A busy queue, not a broken cluster: say why. */
+			free(lastq);
+			lastq = queued_text(c, true);
 			cli_error("%s: timed out after %d s: %s; the jobs stay "
 			    "queued ('hpctop stop %s' cancels them)", c->name,
 			    timeout_s, lastq, c->name);

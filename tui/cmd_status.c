@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
+#include "core/jobfmt.h"
 #include "core/loop.h"
 #include "core/xmalloc.h"
 
@@ -18,6 +19,9 @@ static const char usage[] =
     "Show the clusters hpctop started (or the one of PROFILE): a qstat-style\n"
     "row per process or job (ID, NAME, S = R running / E exiting /\n"
     "C gone, ELAPSED, HOST, PID) and the engines registered/requested.\n"
+    "Batch clusters (slurm, pbs) show their jobs as qstat does: JOBID NAME\n"
+    "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H) ELAP NODES, or\n"
+    "(Reason) for a job that waits.\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
     "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
     "\n"
@@ -46,6 +50,25 @@ ids_text(const int *ids, size_t n)
 	return out != NULL ? out : xstrdup("");
 }
 
+/* Batch clusters: the qstat-style table of their jobs, where a job that
+ * waits shows its reason instead of its nodes. */
+static void
+print_jobs(const struct cluster *c)
+{
+	char *t = jobfmt_table(&c->jobs);
+
+	for (char *line = strtok(t, "\n"); line != NULL;
+	    line = strtok(NULL, "\n"))
+		printf("  %s\n", line);
+	free(t);
+	if (c->jobs.skipped > 0)
+		printf("  (%zu malformed scheduler line%s skipped)\n",
+		    c->jobs.skipped, c->jobs.skipped == 1 ? "" : "s");
+	if (!cluster_any_alive(c))
+		printf("  (its jobs have ended; 'hpctop stop %s' clears the "
+		    "record)\n", c->name);
+}
+
 static void
 print_table(const struct cluster *c)
 {
@@ -63,6 +86,10 @@ print_table(const struct cluster *c)
 	}
 	putchar('\n');
 	free(lost);
+	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
+		print_jobs(c);
+		return;
+	}
 	for (size_t i = 0; i < c->jobs.n; i++)
 		if (c->jobs.v[i].name != NULL &&
 		    (int)strlen(c->jobs.v[i].name) > wname)
@@ -136,6 +163,8 @@ to_json(const struct cluster *c)
 		json_object_set_new(p, "job_id", pr->job_id ?
 		    json_string(pr->job_id) : json_null());
 		json_object_set_new(p, "engines", json_integer(pr->engines));
+		json_object_set_new(p, "reason", r->reason ?
+		    json_string(r->reason) : json_null());
 		json_object_set_new(p, "log", pr->log ? json_string(pr->log) :
 		    json_null());
 		json_array_append_new(procs, p);
