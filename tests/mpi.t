@@ -34,7 +34,7 @@ like "$out" "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 setsid mp
 
 if command -v mpiexec.mpich >/dev/null; then
 	mkdir -p "$XDG_CONFIG_HOME/hpctop/profiles"
-	printf 'backend: mpi\nmpiexec: mpiexec.mpich\nhosts: [localhost]\ntasks_per_node: 2\n' \
+	printf 'backend: mpi\nengines: 2\nmpiexec: mpiexec.mpich\nhosts: [localhost]\ntasks_per_node: 2\n' \
 		>"$XDG_CONFIG_HOME/hpctop/profiles/hydra.yaml"
 	run "$HPCTOP" script hydra
 	like "$out" "setsid mpiexec.mpich -n 2 -hosts localhost -ppn 2 ipengine " \
