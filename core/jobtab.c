@@ -24,22 +24,34 @@ jobtab_append(struct job_table *t)
 	return r;
 }
 
+static void
+row_free(struct job_row *r)
+{
+	free(r->id);
+	free(r->name);
+	free(r->user);
+	free(r->queue);
+	free(r->mem);
+	free(r->time_req);
+	free(r->raw_state);
+	free(r->nodelist);
+	free(r->reason);
+}
+
+void
+jobtab_drop_last(struct job_table *t)
+{
+	if (t->n == 0)
+		return;
+	row_free(&t->v[--t->n]);
+	t->skipped++;
+}
+
 void
 jobtab_clear(struct job_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct job_row *r = &t->v[i];
-
-		free(r->id);
-		free(r->name);
-		free(r->user);
-		free(r->queue);
-		free(r->mem);
-		free(r->time_req);
-		free(r->raw_state);
-		free(r->nodelist);
-		free(r->reason);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		row_free(&t->v[i]);
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;
