@@ -174,7 +174,9 @@ static bool
 set_field(struct job_row *r, enum field f, struct span v)
 {
 	v = textscan_trim(v);
-	if (textscan_has_ctl(v))
+	/* A name is the user's free text (the table shows its control
+	 * characters as '?'); anywhere else they mean garbage. */
+	if (f != F_NAME && textscan_has_ctl(v))
 		return false;
 	switch (f) {
 	case F_IGNORE:
