@@ -71,3 +71,31 @@ schedfix_shared(const char *name, size_t *len)
 	free(path);
 	return buf;
 }
+
+int
+schedfix_run(const char *group, const struct CMUnitTest *own, size_t nown,
+    const struct CMUnitTest *shared, size_t nshared)
+{
+	char *dir = xasprintf("%s/../shared/fixtures/schedulers",
+	    schedfix_srcdir());
+	struct CMUnitTest *all = xcalloc(nown + nshared, sizeof *all);
+	struct stat st;
+	size_t n = nown;
+	int rc;
+
+	memcpy(all, own, nown * sizeof *own);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		memcpy(all + nown, shared, nshared * sizeof *shared);
+		n += nshared;
+	} else {
+		printf("# skipped %zu tests on real-cluster captures: %s is "
+		    "absent (it lives beside the checkout)\n", nshared, dir);
+		for (size_t i = 0; i < nshared; i++)
+			printf("#   skipped: %s\n", shared[i].name);
+		fflush(stdout);
+	}
+	free(dir);
+	rc = _cmocka_run_group_tests(group, all, n, NULL, NULL);
+	free(all);
+	return rc;
+}

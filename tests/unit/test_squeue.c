@@ -483,18 +483,21 @@ test_format_errors(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_recorded_own_format),
 		cmocka_unit_test(test_recorded_tables),
-		cmocka_unit_test(test_fixture_default),
-		cmocka_unit_test(test_fixture_long),
-		cmocka_unit_test(test_fixture_caret),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_odd_inputs),
 		cmocka_unit_test(test_junk_and_huge),
 		cmocka_unit_test(test_format_errors),
 	};
+	const struct CMUnitTest shared[] = {
+		cmocka_unit_test(test_fixture_default),
+		cmocka_unit_test(test_fixture_long),
+		cmocka_unit_test(test_fixture_caret),
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return schedfix_run("squeue", own, sizeof own / sizeof own[0], shared,
+	    sizeof shared / sizeof shared[0]);
 }
