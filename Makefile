@@ -77,6 +77,11 @@ $(SAN)/tests/unit/%: $(SAN)/tests/unit/%.o $(OBJ_LIB_SAN) $(OBJ_HELP)
 $(REL)/bench/%: $(REL)/bench/%.o $(OBJ_LIB_REL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_CORE)
 
+# bench/tui_*.c measure the dashboard: they link tui/ (without main).
+$(REL)/bench/tui_%: $(REL)/bench/tui_%.o $(OBJ_LIB_REL) \
+		$(filter-out $(REL)/tui/main.o,$(OBJ_TUI_REL))
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_CORE)
+
 deps:
 	@missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -133,13 +133,29 @@ utf8_len(const unsigned char *p, size_t avail)
 	return n;
 }
 
+/* Printable ASCII only: one byte per cell, nothing to clean. */
+static bool
+plain(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	*len = (size_t)(p - (const unsigned char *)s);
+	return *p == '\0';
+}
+
 /* Cells of s as it will be shown. */
 static int
 cells(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t avail = strlen(s);
+	size_t avail;
 	int w = 0;
+
+	if (plain(s, &avail))
+		return (int)avail;
+	avail = strlen(s);
 
 	while (avail > 0) {
 		size_t n = utf8_len(p, avail);
@@ -207,9 +223,26 @@ static char *
 put_cell(char *o, const char *s, int w, bool right)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t avail = strlen(s);
-	int n = cells(s), shown = n <= w ? n : w - 1;
+	size_t avail;
+	int n, shown;
 
+	if (plain(s, &avail) && avail <= (size_t)w) {
+		n = (int)avail;
+		if (right && n < w) {
+			memset(o, ' ', (size_t)(w - n));
+			o += w - n;
+		}
+		memcpy(o, s, avail);
+		o += avail;
+		if (!right && n < w) {
+			memset(o, ' ', (size_t)(w - n));
+			o += w - n;
+		}
+		return o;
+	}
+	avail = strlen(s);
+	n = cells(s);
+	shown = n <= w ? n : w - 1;
 	if (right && n < w) {
 		memset(o, ' ', (size_t)(w - n));
 		o += w - n;

@@ -333,8 +333,10 @@ parse_format_line(const struct format *c, struct span line,
 		struct span v = { p, (size_t)(end - p) };
 
 		if (i + 1 < c->n) {
-			const char *s = memmem(p, (size_t)(end - p),
-			    c->sep[i].p, c->sep[i].n);
+			const char *s = c->sep[i].n == 1 ?
+			    memchr(p, c->sep[i].p[0], (size_t)(end - p)) :
+			    memmem(p, (size_t)(end - p), c->sep[i].p,
+			    c->sep[i].n);
 
 			if (s == NULL)
 				return false;

@@ -98,22 +98,6 @@ textscan_pop_word(struct span *s, struct span *word)
 }
 
 bool
-textscan_eq(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n == n && memcmp(s.p, lit, n) == 0;
-}
-
-bool
-textscan_starts(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n >= n && memcmp(s.p, lit, n) == 0;
-}
-
-bool
 textscan_has_ctl(struct span s)
 {
 	for (size_t i = 0; i < s.n; i++) {

@@ -29,8 +29,23 @@ size_t textscan_words(struct span s, struct span *w, size_t max,
     struct span *rest);
 /* Takes the last whitespace-separated word off the end of *s. */
 bool textscan_pop_word(struct span *s, struct span *word);
-bool textscan_eq(struct span s, const char *lit);
-bool textscan_starts(struct span s, const char *lit);
+/* Inline: called with literals in the parsers' hot loops, where the
+ * compiler then knows strlen. */
+static inline bool
+textscan_eq(struct span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.n == n && __builtin_memcmp(s.p, lit, n) == 0;
+}
+
+static inline bool
+textscan_starts(struct span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.n >= n && __builtin_memcmp(s.p, lit, n) == 0;
+}
 /* True if s holds a NUL or a control character other than TAB. */
 bool textscan_has_ctl(struct span s);
 /* A NUL-terminated copy; NULL for an empty span. */

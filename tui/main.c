@@ -1,10 +1,12 @@
 /* hpctop: a terminal dashboard for ipyparallel clusters on HPC machines.
  * main() dispatches subcommands; with none it opens the dashboard. */
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_engines.h"
@@ -15,6 +17,10 @@
 #include "cmd_start.h"
 #include "cmd_status.h"
 #include "cmd_stop.h"
+#include "dashboard.h"
+
+#define DELAY_DEFAULT 20	/* tenths of a second, as htop's -d */
+#define DELAY_MAX 600
 
 struct command {
 	const char *name;
@@ -59,9 +65,17 @@ usage(FILE *f)
 		fprintf(f, "  %-28s %s\n", left, commands[i].summary);
 	}
 	fputs("\n"
+	    "With no command, opens the dashboard (PROFILE selected, if given).\n"
+	    "\n"
 	    "Options:\n"
+	    "  -d, --delay=N    refresh the dashboard every N tenths of a second\n"
+	    "                   (1 to 600; default 20, i.e. 2 s)\n"
 	    "  -h, --help       show this help\n"
 	    "  -V, --version    show the version\n"
+	    "\n"
+	    "Dashboard keys: F1 or ? help, S start, X stop, P px console, L logs,\n"
+	    "J job script, q or F10 quit (clusters keep running).\n"
+	    "Colours are off when NO_COLOR is set.\n"
 	    "\n"
 	    "Profiles are YAML files; see hpctop(1) and 'hpctop profiles'.\n"
 	    "'hpctop COMMAND --help' describes each command.\n", f);
@@ -73,8 +87,14 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "delay", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct dashboard_opts o = { NULL, DELAY_DEFAULT, false };
+	const char *nc = getenv("NO_COLOR");
+	struct proflist *pl;
+	char *end;
+	long v;
 	int c;
 
 	setlocale(LC_ALL, "");
@@ -83,8 +103,7 @@ main(int argc, char **argv)
 			if (strcmp(argv[1], commands[i].name) == 0)
 				return commands[i].fn(argc - 1, argv + 1);
 	}
-	/* '+': stop at the first non-option so PROFILE stays positional. */
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVd:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -92,11 +111,39 @@ main(int argc, char **argv)
 		case 'V':
 			printf("hpctop %s\n", HPCTOP_VERSION);
 			return CLI_OK;
+		case 'd':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    v < 1 || v > DELAY_MAX)
+				return cli_usage(NULL, "-d: expected tenths of a "
+				    "second from 1 to %d, got '%s'", DELAY_MAX,
+				    optarg);
+			o.delay = (int)v;
+			break;
 		default:
 			return cli_usage(NULL, "bad option");
 		}
 	}
-	if (optind < argc)
-		return cli_usage(NULL, "unknown command '%s'", argv[optind]);
-	return cmd_profiles(1, (char *[]){ "profiles", NULL });
+	if (argc - optind > 1)
+		return cli_usage(NULL, "too many arguments ('%s')",
+		    argv[optind + 1]);
+	pl = cli_proflist();
+	if (optind < argc) {
+		o.profile = argv[optind];
+		if (proflist_find(pl, o.profile) == NULL) {
+			proflist_free(pl);
+			return cli_usage(NULL, "unknown command '%s' (and no "
+			    "profile of that name; see 'hpctop profiles')",
+			    o.profile);
+		}
+	}
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+		proflist_free(pl);
+		return cli_error("the dashboard needs a terminal (stdin and "
+		    "stdout must be a TTY); 'hpctop profiles' lists the "
+		    "profiles without one");
+	}
+	o.no_color = nc != NULL && *nc != '\0';
+	return dashboard_run(&o, pl);
 }

@@ -1,0 +1,467 @@
+#include "model.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/job.h"
+#include "core/xmalloc.h"
+
+static void
+changed(struct model *m)
+{
+	if (m->changed != NULL)
+		m->changed(m->changed_arg);
+}
+
+static void
+message(struct model *m, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+message(struct model *m, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (m->message == NULL)
+		return;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	m->message(error, s, m->message_arg);
+	free(s);
+}
+
+struct model *
+model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
+{
+	struct model *m = xcalloc(1, sizeof *m);
+	struct passwd *pw;
+	const char *user;
+
+	m->loop = l;
+	m->profiles = profiles;
+	m->interval_ms = interval_ms;
+	m->started_ms = loop_now();
+	m->nclusters = profiles->n;
+	m->clusters = xcalloc(m->nclusters > 0 ? m->nclusters : 1,
+	    sizeof *m->clusters);
+	for (size_t i = 0; i < m->nclusters; i++) {
+		m->clusters[i].entry = &profiles->v[i];
+		m->clusters[i].px = xcalloc(MODEL_PX_LINES,
+		    sizeof *m->clusters[i].px);
+	}
+	if (gethostname(m->host, sizeof m->host) == -1)
+		snprintf(m->host, sizeof m->host, "?");
+	m->host[sizeof m->host - 1] = '\0';
+	pw = getpwuid(getuid());
+	user = pw != NULL ? pw->pw_name : getenv("USER");
+	snprintf(m->user, sizeof m->user, "%s", user != NULL ? user : "?");
+	return m;
+}
+
+static void
+free_engines(struct model_cluster *c)
+{
+	for (size_t i = 0; i < c->nengines; i++)
+		free(c->engines[i].host);
+	free(c->engines);
+	c->engines = NULL;
+	c->nengines = 0;
+}
+
+void
+model_free(struct model *m)
+{
+	if (m == NULL)
+		return;
+	if (m->sched_job != NULL)
+		job_cancel(m->sched_job);
+	for (size_t i = 0; i < m->nclusters; i++) {
+		struct model_cluster *c = &m->clusters[i];
+
+		free(c->error);
+		jobtab_clear(&c->jobs);
+		free_engines(c);
+		for (size_t j = 0; j < c->px_n; j++)
+			free(c->px[(c->px_first + j) % MODEL_PX_LINES].text);
+		free(c->px);
+	}
+	free(m->clusters);
+	free(m->sched_version);
+	proflist_free(m->profiles);
+	free(m);
+}
+
+int
+model_find(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nclusters; i++)
+		if (strcmp(m->clusters[i].entry->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+model_select(struct model *m, size_t idx)
+{
+	if (idx < m->nclusters && idx != m->sel) {
+		m->sel = idx;
+		changed(m);
+	}
+}
+
+struct model_cluster *
+model_selected(struct model *m)
+{
+	return m->nclusters > 0 ? &m->clusters[m->sel] : NULL;
+}
+
+/* SOURCE: the scheduler. Asks `squeue --version`, then `qstat --version`,
+ * as async jobs with a timeout: a hanging scheduler command marks the
+ * header stale but never blocks the loop. A command that is not installed
+ * moves on to the next probe; one that hangs or fails is asked again on
+ * the next refresh. */
+static void sched_probe(struct model *m, const char *cmd);
+
+static void
+sched_done(const struct job_result *r, void *arg)
+{
+	struct model *m = arg;
+	const char *probe = m->sched_probe;
+
+	m->sched_job = NULL;
+	m->sched_src.busy_ms = 0;
+	if (r->exit_code == -1 && !r->timed_out) {
+		/* Not installed: try the next scheduler. */
+		if (strcmp(probe, "squeue") == 0) {
+			sched_probe(m, "qstat");
+			return;
+		}
+		m->sched = MODEL_SCHED_NONE;
+		m->sched_src.failed = false;
+		m->sched_src.ok_ms = loop_now();
+		changed(m);
+		return;
+	}
+	if (!r->timed_out)
+		m->sched = strcmp(probe, "squeue") == 0 ? MODEL_SCHED_SLURM :
+		    MODEL_SCHED_PBS;
+	if (!r->ok) {
+		/* Installed but not answering or not configured: say so once
+		 * per distinct error, and ask again next tick. */
+		if (!m->sched_src.failed ||
+		    strcmp(m->sched_src.err.msg, r->err.msg) != 0)
+			message(m, true, "%s", r->err.msg);
+		/* Back off (up to a minute) so a broken scheduler does not
+		 * cost a fork every tick. */
+		m->sched_backoff_ms = m->sched_backoff_ms == 0 ?
+		    m->interval_ms : m->sched_backoff_ms * 2;
+		if (m->sched_backoff_ms > 60000)
+			m->sched_backoff_ms = 60000;
+		m->sched_retry_ms = loop_now() + m->sched_backoff_ms;
+		m->sched_src.failed = true;
+		m->sched_src.err = r->err;
+		changed(m);
+		return;
+	}
+	free(m->sched_version);
+	m->sched_version = xstrndup(r->out, strcspn(r->out, "\r\n"));
+	m->sched_backoff_ms = 0;
+	m->sched_src.failed = false;
+	m->sched_src.ok_ms = loop_now();
+	changed(m);
+}
+
+static void
+sched_probe(struct model *m, const char *cmd)
+{
+	char *argv[] = { (char *)cmd, (char *)"--version", NULL };
+	struct err e;
+
+	m->sched_probe = cmd;
+	m->sched_src.busy_ms = loop_now();
+	m->sched_job = job_run(m->loop, argv, NULL, NULL, 0,
+	    MODEL_SCHED_TIMEOUT_MS, sched_done, m, &e);
+	if (m->sched_job == NULL) {
+		m->sched_src.busy_ms = 0;
+		m->sched_src.failed = true;
+		m->sched_src.err = e;
+		message(m, true, "%s", e.msg);
+	}
+}
+
+void
+model_refresh(struct model *m, bool now)
+{
+	if (now)
+		m->sched_retry_ms = 0;
+	if (m->sched_job == NULL && (m->sched == MODEL_SCHED_UNKNOWN ||
+	    m->sched_src.failed) && loop_now() >= m->sched_retry_ms)
+		sched_probe(m, "squeue");
+	/* SOURCE: cluster state, job tables and engines. core/cluster and
+	 * core/ipp push them through model_cluster_set_state,
+	 * model_cluster_set_jobs and model_cluster_set_engines; their pollers
+	 * are started here, once per tick, skipping any still busy. */
+	changed(m);
+}
+
+uint64_t
+model_stale_ms(const struct model *m, const struct model_source *s)
+{
+	uint64_t now = loop_now();
+	uint64_t since = s->ok_ms != 0 ? s->ok_ms : m->started_ms;
+	bool overdue = s->busy_ms != 0 && now - s->busy_ms > 2 * m->interval_ms;
+
+	if (!s->failed && !overdue)
+		return 0;
+	return now > since ? now - since : 1;
+}
+
+const char *
+model_sched_name(enum model_sched s)
+{
+	switch (s) {
+	case MODEL_SCHED_NONE:
+		return "none";
+	case MODEL_SCHED_SLURM:
+		return "Slurm";
+	case MODEL_SCHED_PBS:
+		return "PBS";
+	case MODEL_SCHED_UNKNOWN:
+		break;
+	}
+	return "?";
+}
+
+const char *
+model_state_label(const struct model_cluster *c, char *buf, size_t len)
+{
+	switch (c->state) {
+	case MODEL_STOPPED:
+		snprintf(buf, len, "stopped");
+		break;
+	case MODEL_QUEUED:
+		snprintf(buf, len, "queued");
+		break;
+	case MODEL_STARTING:
+		snprintf(buf, len, "starting %d/%d", c->registered,
+		    c->requested);
+		break;
+	case MODEL_RUNNING:
+		snprintf(buf, len, "running %d/%d", c->registered,
+		    c->requested);
+		break;
+	case MODEL_STOPPING:
+		snprintf(buf, len, "stopping");
+		break;
+	case MODEL_FAILED:
+		snprintf(buf, len, "failed%s%s", c->error != NULL ? ": " : "",
+		    c->error != NULL ? c->error : "");
+		break;
+	}
+	return buf;
+}
+
+void
+model_cluster_set_state(struct model *m, struct model_cluster *c,
+    enum model_cluster_state state, int registered, int requested,
+    const char *error)
+{
+	c->state = state;
+	c->registered = registered;
+	c->requested = requested;
+	free(c->error);
+	c->error = error != NULL ? xstrdup(error) : NULL;
+	changed(m);
+}
+
+void
+model_cluster_set_jobs(struct model *m, struct model_cluster *c,
+    struct job_table *jobs)
+{
+	jobtab_clear(&c->jobs);
+	c->jobs = *jobs;
+	memset(jobs, 0, sizeof *jobs);
+	c->jobs_src.ok_ms = loop_now();
+	c->jobs_src.busy_ms = 0;
+	c->jobs_src.failed = false;
+	changed(m);
+}
+
+void
+model_cluster_set_engines(struct model *m, struct model_cluster *c,
+    struct model_engine *engines, size_t n)
+{
+	free_engines(c);
+	c->engines = engines;
+	c->nengines = n;
+	c->engines_src.ok_ms = loop_now();
+	c->engines_src.busy_ms = 0;
+	c->engines_src.failed = false;
+	changed(m);
+}
+
+const struct model_px_line *
+model_px_line(const struct model_cluster *c, size_t i)
+{
+	return &c->px[(c->px_first + i) % MODEL_PX_LINES];
+}
+
+static void
+px_push(struct model_cluster *c, enum model_px_kind kind, int engine,
+    const char *text, size_t len)
+{
+	struct model_px_line *l;
+
+	if (c->px_n == MODEL_PX_LINES) {
+		free(c->px[c->px_first].text);
+		c->px_first = (c->px_first + 1) % MODEL_PX_LINES;
+		c->px_n--;
+	}
+	l = &c->px[(c->px_first + c->px_n) % MODEL_PX_LINES];
+	l->kind = kind;
+	l->engine = engine;
+	l->text = xstrndup(text, len);
+	c->px_n++;
+}
+
+void
+model_px_append(struct model_cluster *c, enum model_px_kind kind,
+    int engine, const char *text)
+{
+	const char *p = text;
+	size_t n = strlen(text);
+
+	/* A trailing newline ends the last line; it does not add an empty
+	 * one. */
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	for (;;) {
+		const char *nl = memchr(p, '\n', n - (size_t)(p - text));
+		size_t len = nl != NULL ? (size_t)(nl - p) :
+		    n - (size_t)(p - text);
+
+		px_push(c, kind, engine, p, len);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+void
+model_running(const struct model *m, struct strv *out)
+{
+	for (size_t i = 0; i < m->nclusters; i++) {
+		const struct model_cluster *c = &m->clusters[i];
+
+		if (c->state == MODEL_STOPPED || c->state == MODEL_FAILED)
+			continue;
+		strv_pushf(out, "%s (%d/%d engines)", c->entry->name,
+		    c->registered, c->requested);
+	}
+}
+
+static struct model_cluster *
+cluster_at(struct model *m, size_t idx, struct err *e)
+{
+	struct model_cluster *c;
+
+	if (idx >= m->nclusters) {
+		err_set(e, "no profile selected");
+		return NULL;
+	}
+	c = &m->clusters[idx];
+	if (c->entry->profile == NULL) {
+		err_set(e, "%s", c->entry->error);
+		return NULL;
+	}
+	return c;
+}
+
+/* HOOK: start (core/cluster: cluster_start with the profile and N). */
+int
+model_start(struct model *m, size_t idx, int engines, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	if (c == NULL)
+		return -1;
+	if (engines < 1 || engines > 100000)
+		return err_set(e, "engines must be 1 to 100000, not %d",
+		    engines);
+	if (c->state != MODEL_STOPPED && c->state != MODEL_FAILED)
+		return err_set(e, "%s is already %s", c->entry->name,
+		    c->state == MODEL_STOPPING ? "stopping" : "started");
+	return err_set(e, "cannot start %s: this build of hpctop has no "
+	    "cluster backends", c->entry->name);
+}
+
+/* HOOK: stop (core/cluster: cluster_stop). */
+int
+model_stop(struct model *m, size_t idx, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	if (c == NULL)
+		return -1;
+	if (c->state == MODEL_STOPPED)
+		return err_set(e, "no cluster started for %s", c->entry->name);
+	return err_set(e, "cannot stop %s: this build of hpctop has no "
+	    "cluster backends", c->entry->name);
+}
+
+/* HOOK: px (core/ipp: execute on all engines; output via
+ * model_px_append). */
+int
+model_px(struct model *m, size_t idx, const char *code, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	if (c == NULL)
+		return -1;
+	model_px_append(c, MODEL_PX_INPUT, -1, code);
+	if (c->state != MODEL_RUNNING && c->state != MODEL_STARTING) {
+		err_set(e, "no cluster running for %s (S starts one)",
+		    c->entry->name);
+		model_px_append(c, MODEL_PX_INFO, -1, e->msg);
+		changed(m);
+		return -1;
+	}
+	err_set(e, "cannot run code on %s: this build of hpctop has no "
+	    "ipyparallel client", c->entry->name);
+	model_px_append(c, MODEL_PX_INFO, -1, e->msg);
+	changed(m);
+	return -1;
+}
+
+/* HOOK: logs (core/cluster: the cluster's state directory). */
+int
+model_logs(struct model *m, size_t idx, struct strv *files, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	(void)files;
+	if (c == NULL)
+		return -1;
+	return err_set(e, "no cluster started for %s", c->entry->name);
+}
+
+/* HOOK: script preview (core/backend: the backend's script/command). */
+int
+model_script(struct model *m, size_t idx, int engines, struct strv *lines,
+    struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	(void)engines;
+	(void)lines;
+	if (c == NULL)
+		return -1;
+	return err_set(e, "cannot preview what starting %s would run: this "
+	    "build of hpctop has no %s backend", c->entry->name,
+	    c->entry->profile->backend);
+}

@@ -1,0 +1,186 @@
+/* What the dashboard shows, in one place: the header facts, the profiles
+ * with their cluster state, and for each cluster its job table, engines
+ * and px output. The screen only reads this; keys act through the
+ * model_* actions. Every data source is filled by exactly one function in
+ * model.c (marked "SOURCE:"), and every action goes through exactly one
+ * hook (marked "HOOK:"); that is where core/cluster, core/backend and
+ * core/ipp plug in. Callbacks run from the event loop; nothing blocks. */
+#ifndef HPCTOP_MODEL_H
+#define HPCTOP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/jobtab.h"
+#include "core/loop.h"
+#include "core/proflist.h"
+#include "core/strv.h"
+
+/* How long a scheduler command may take before it is killed. */
+#define MODEL_SCHED_TIMEOUT_MS 10000
+/* px console lines kept per cluster. */
+#define MODEL_PX_LINES 5000
+
+enum model_sched {
+	MODEL_SCHED_UNKNOWN,	/* not asked yet, or no answer */
+	MODEL_SCHED_NONE,
+	MODEL_SCHED_SLURM,
+	MODEL_SCHED_PBS,
+};
+
+/* The profiles list's state column. */
+enum model_cluster_state {
+	MODEL_STOPPED,
+	MODEL_QUEUED,		/* batch jobs waiting */
+	MODEL_STARTING,		/* controller up or coming, engines < N */
+	MODEL_RUNNING,		/* K/N engines registered */
+	MODEL_STOPPING,
+	MODEL_FAILED,		/* see error */
+};
+
+enum model_engine_state {
+	MODEL_ENGINE_REGISTERED,
+	MODEL_ENGINE_BUSY,
+	MODEL_ENGINE_LOST,
+};
+
+struct model_engine {
+	int id;
+	char *host;		/* owned; may be NULL */
+	enum model_engine_state state;
+};
+
+enum model_px_kind {
+	MODEL_PX_INPUT,		/* the code as typed */
+	MODEL_PX_STDOUT,	/* [stdout:N] */
+	MODEL_PX_STDERR,	/* [stderr:N] */
+	MODEL_PX_ERROR,		/* [N:execute] traceback line */
+	MODEL_PX_INFO,		/* hpctop's own note */
+};
+
+struct model_px_line {
+	enum model_px_kind kind;
+	int engine;		/* -1 for INPUT and INFO */
+	char *text;		/* owned; one line, no '\n' */
+};
+
+/* Freshness of one polled source: the screen marks data "stale" with its
+ * age when the last attempt failed or an answer is overdue. */
+struct model_source {
+	uint64_t ok_ms;		/* last good answer (loop_now); 0: never */
+	uint64_t busy_ms;	/* when the pending request started; 0: idle */
+	bool failed;		/* the last attempt failed */
+	struct err err;		/* why, when failed */
+};
+
+/* One profile and the cluster started from it (if any). */
+struct model_cluster {
+	const struct proflist_entry *entry;	/* in model->profiles */
+	enum model_cluster_state state;
+	int registered;		/* engines registered */
+	int requested;		/* engines asked for (0: not started) */
+	char *error;		/* owned; why MODEL_FAILED */
+
+	struct job_table jobs;	/* its batch jobs / local processes */
+	struct model_source jobs_src;
+	struct model_engine *engines;	/* owned, sorted by id */
+	size_t nengines;
+	struct model_source engines_src;
+
+	struct model_px_line *px;	/* ring of MODEL_PX_LINES */
+	size_t px_first, px_n;
+};
+
+struct model {
+	struct loop *loop;
+	struct proflist *profiles;	/* owned */
+	struct model_cluster *clusters;	/* one per profile, same order */
+	size_t nclusters;
+	size_t sel;		/* the selected cluster */
+
+	char host[256];
+	char user[64];
+	enum model_sched sched;
+	char *sched_version;	/* "slurm 22.05.8"; owned, may be NULL */
+	struct model_source sched_src;
+	uint64_t interval_ms;	/* refresh interval (-d) */
+	uint64_t started_ms;
+
+	/* Called after anything visible changed, so the screen redraws. */
+	void (*changed)(void *arg);
+	void *changed_arg;
+	/* One-line messages for the status bar (never stderr). */
+	void (*message)(bool error, const char *msg, void *arg);
+	void *message_arg;
+
+	struct job *sched_job;	/* scheduler detection in flight */
+	const char *sched_probe;	/* "squeue" or "qstat" being asked */
+	uint64_t sched_retry_ms;	/* not before (loop_now) */
+	uint64_t sched_backoff_ms;
+};
+
+/* Takes ownership of profiles. interval_ms is the refresh period. */
+struct model *model_new(struct loop *l, struct proflist *profiles,
+    uint64_t interval_ms);
+/* Cancels anything in flight (killing scheduler commands); clusters keep
+ * running. */
+void model_free(struct model *m);
+
+/* Index of the profile called name; -1 if none. */
+int model_find(const struct model *m, const char *name);
+void model_select(struct model *m, size_t idx);
+struct model_cluster *model_selected(struct model *m);
+
+/* One refresh tick: polls every source that is due and not still busy;
+ * now (the r key) also asks sources backing off after failures. Answers
+ * arrive later through the loop. */
+void model_refresh(struct model *m, bool now);
+
+/* Age in ms of a source's data when it must be shown as stale, else 0. */
+uint64_t model_stale_ms(const struct model *m, const struct model_source *s);
+/* "Slurm", "PBS", "none" or "?". */
+const char *model_sched_name(enum model_sched s);
+/* "stopped", "queued", "running 2/2", ...; into buf. */
+const char *model_state_label(const struct model_cluster *c, char *buf,
+    size_t len);
+/* The i-th px line of c, oldest first (i < c->px_n). */
+const struct model_px_line *model_px_line(const struct model_cluster *c,
+    size_t i);
+/* Appends output: text is split into lines, each labelled with kind and
+ * engine. The ipp wiring calls this for every stream message. */
+void model_px_append(struct model_cluster *c, enum model_px_kind kind,
+    int engine, const char *text);
+/* Clusters still running, as "local (2/2 engines)" strings, for the
+ * message printed when hpctop quits. */
+void model_running(const struct model *m, struct strv *out);
+
+/* Data pushed by the cluster layer and the ipyparallel client; each
+ * marks its source fresh and calls changed(). set_jobs takes the rows
+ * (leaving *jobs empty); set_engines takes the array and its strings. */
+void model_cluster_set_state(struct model *m, struct model_cluster *c,
+    enum model_cluster_state state, int registered, int requested,
+    const char *error);
+void model_cluster_set_jobs(struct model *m, struct model_cluster *c,
+    struct job_table *jobs);
+void model_cluster_set_engines(struct model *m, struct model_cluster *c,
+    struct model_engine *engines, size_t n);
+
+/* Actions on cluster idx. Each returns -1 with e filled when it cannot
+ * even start (not available, bad state); results arrive later through
+ * the sources and model->message. */
+int model_start(struct model *m, size_t idx, int engines, struct err *e);
+int model_stop(struct model *m, size_t idx, struct err *e);
+/* Runs code on every engine of cluster idx; output through
+ * model_px_append. */
+int model_px(struct model *m, size_t idx, const char *code, struct err *e);
+/* Log files of cluster idx, newest last, into files. */
+int model_logs(struct model *m, size_t idx, struct strv *files,
+    struct err *e);
+/* What start would submit or run for cluster idx with n engines (a job
+ * script or command lines), one line per entry of lines. */
+int model_script(struct model *m, size_t idx, int engines,
+    struct strv *lines, struct err *e);
+
+#endif
