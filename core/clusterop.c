@@ -176,12 +176,24 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 	return 0;
 }
 
+int
+clusterop_read_registry(struct cluster *c, struct err *e)
+{
+	size_t nseen = c->nseen;
+
+	if (cluster_read_engine_state(c, e) == -1)
+		return -1;
+	/* Remember first sightings, so a lost engine stays known. */
+	if (c->nseen != nseen)
+		cluster_save(c, NULL);
+	return 0;
+}
+
 static void
 on_polled(struct cluster **cs, size_t n, const struct err *e, void *arg)
 {
 	struct op *op = arg;
 	struct err re;
-	size_t nseen;
 
 	(void)cs;
 	(void)n;
@@ -189,14 +201,10 @@ on_polled(struct cluster **cs, size_t n, const struct err *e, void *arg)
 		op_done(op, e);
 		return;
 	}
-	nseen = op->c->nseen;
-	if (cluster_read_engine_state(op->c, &re) == -1) {
+	if (clusterop_read_registry(op->c, &re) == -1) {
 		op_done(op, &re);
 		return;
 	}
-	/* Remember first sightings, so a lost engine stays known. */
-	if (op->c->nseen != nseen)
-		cluster_save(op->c, NULL);
 	op_done(op, NULL);
 }
 
@@ -305,6 +313,24 @@ clusterop_refresh_sync(struct loop *l, const struct backend *b,
 	struct sync s = { 0 };
 
 	if (clusterop_refresh(l, b, c, on_sync, &s, e) == -1)
+		return -1;
+	return wait_sync(l, &s, e);
+}
+
+static void
+on_poll_sync(struct cluster **cs, size_t n, const struct err *e, void *arg)
+{
+	(void)n;
+	on_sync(n > 0 ? cs[0] : NULL, e, arg);
+}
+
+int
+clusterop_poll_sync(struct loop *l, const struct backend *b,
+    struct cluster **cs, size_t n, struct err *e)
+{
+	struct sync s = { 0 };
+
+	if (b->poll(l, cs, n, on_poll_sync, &s, e) == -1)
 		return -1;
 	return wait_sync(l, &s, e);
 }

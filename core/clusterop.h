@@ -36,6 +36,14 @@ int clusterop_refresh_sync(struct loop *l, const struct backend *b,
 int clusterop_stop_sync(struct loop *l, const struct backend *b,
     struct cluster *c, struct err *e);
 
+/* Polls n clusters of backend b at once (one scheduler query for a batch
+ * backend), without reading their engine registries. */
+int clusterop_poll_sync(struct loop *l, const struct backend *b,
+    struct cluster **cs, size_t n, struct err *e);
+/* Reads c's engine registry and saves the record when an engine id was
+ * seen for the first time (what refresh does after its poll). */
+int clusterop_read_registry(struct cluster *c, struct err *e);
+
 /* Removes the client and engine connection files if present. */
 void clusterop_remove_connection_files(const struct cluster *c);
 

@@ -32,6 +32,7 @@ S
 # separated by \037).
 cat >"$tmp/bin/squeue" <<'S'
 #!/bin/sh
+echo "$*" >>"$FAKE_DIR/squeue.log"
 # The last two ids sbatch gave out: the controller's and the engines'.
 eng=$(($(cat "$FAKE_DIR/next") - 1))
 ctl=$((eng - 1))
@@ -79,6 +80,21 @@ like "$err" "squeue.*Unable to contact slurm controller" "with squeue's own mess
 run /usr/bin/env PATH="$tmp/nobin" "$HPCTOP" status fake
 is "$rc" 1 "a missing squeue fails status"
 like "$err" "squeue.*not found" "and says so"
+
+# Two Slurm clusters: one squeue for both, whatever the number of jobs.
+cp "$XDG_CONFIG_HOME/hpctop/profiles/fake.yaml" "$XDG_CONFIG_HOME/hpctop/profiles/fake2.yaml"
+run "$HPCTOP" start fake2
+is "$rc" 0 "start a second cluster"
+rm -f "$tmp/squeue.log"
+FAKE_SQUEUE=mixed run "$HPCTOP" status
+is "$rc" 0 "status of every cluster"
+like "$out" $'^fake  backend slurm .*\n\nfake2  backend slurm ' "both clusters shown"
+is "$(wc -l <"$tmp/squeue.log")" 1 "one squeue for both clusters"
+like "$(cat "$tmp/squeue.log")" "^--noheader --states=all --user=$(id -un) --format=" \
+	"squeue lists this user's jobs in a machine-readable format"
+FAKE_SQUEUE=empty run "$HPCTOP" stop fake2
+is "$rc" 0 "stop the second cluster"
+rm -f "$tmp/scancel.log"
 
 FAKE_SQUEUE=empty run "$HPCTOP" stop fake
 is "$rc" 0 "stop once squeue lists nothing"

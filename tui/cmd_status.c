@@ -173,27 +173,64 @@ to_json(const struct cluster *c)
 	return o;
 }
 
-/* Loads and refreshes one record; prints why not and returns NULL. */
-static struct cluster *
-refresh(struct loop *l, const char *name, json_t *errors)
+static void
+drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
 {
-	struct cluster *c = clustercli_load(name);
-	const struct backend *b;
-	struct err e;
+	json_array_append_new(errors, json_string(name));
+	cluster_free(cs[i]);
+	cs[i] = NULL;
+}
 
-	if (c == NULL) {
-		json_array_append_new(errors, json_string(name));
-		return NULL;
+/* Loads every named record into cs, then refreshes them with ONE poll per
+ * backend, so all Slurm clusters cost one squeue. A record that cannot be
+ * shown is left NULL, its error printed and its name added to errors. */
+static void
+refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
+    json_t *errors)
+{
+	size_t n = names->n, *idx = xcalloc(n + 1, sizeof *idx);
+	struct cluster **group = xcalloc(n + 1, sizeof *group);
+	bool *done = xcalloc(n + 1, sizeof *done);
+
+	for (size_t i = 0; i < n; i++) {
+		cs[i] = clustercli_load(names->v[i]);
+		if (cs[i] == NULL)
+			json_array_append_new(errors, json_string(names->v[i]));
 	}
-	b = clustercli_backend(c->backend);
-	if (b == NULL || clusterop_refresh_sync(l, b, c, &e) == -1) {
-		if (b != NULL)
-			cli_error("%s: %s", name, e.msg);
-		json_array_append_new(errors, json_string(name));
-		cluster_free(c);
-		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct backend *b;
+		size_t ng = 0;
+		bool ok;
+		struct err e;
+
+		if (cs[i] == NULL || done[i])
+			continue;
+		b = clustercli_backend(cs[i]->backend);
+		for (size_t k = i; k < n; k++)
+			if (cs[k] != NULL && !done[k] && strcmp(cs[k]->backend,
+			    cs[i]->backend) == 0) {
+				done[k] = true;
+				idx[ng] = k;
+				group[ng++] = cs[k];
+			}
+		/* clustercli_backend printed why there is none. */
+		ok = b != NULL && clusterop_poll_sync(l, b, group, ng, &e) == 0;
+		for (size_t g = 0; g < ng; g++) {
+			size_t k = idx[g];
+
+			if (!ok) {
+				if (b != NULL)
+					cli_error("%s: %s", names->v[k], e.msg);
+				drop(cs, k, names->v[k], errors);
+			} else if (clusterop_read_registry(cs[k], &e) == -1) {
+				cli_error("%s: %s", names->v[k], e.msg);
+				drop(cs, k, names->v[k], errors);
+			}
+		}
 	}
-	return c;
+	free(idx);
+	free(group);
+	free(done);
 }
 
 int
@@ -205,6 +242,7 @@ cmd_status(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct strv names = STRV_INIT;
+	struct cluster **cs;
 	json_t *arr = json_array(), *errors = json_array();
 	struct loop *l;
 	bool json = false;
@@ -236,20 +274,23 @@ cmd_status(int argc, char **argv)
 	else
 		cluster_list(&names);
 	l = loop_new();
-	for (size_t i = 0; i < names.n; i++) {
-		struct cluster *c = refresh(l, names.v[i], errors);
+	cs = xcalloc(names.n + 1, sizeof *cs);
+	refresh_all(l, &names, cs, errors);
+	for (size_t i = 0, shown = 0; i < names.n; i++) {
+		struct cluster *c = cs[i];
 
 		if (c == NULL)
 			continue;
 		if (json)
 			json_array_append_new(arr, to_json(c));
 		else {
-			if (i > 0)
+			if (shown++ > 0)
 				putchar('\n');
 			print_table(c);
 		}
 		cluster_free(c);
 	}
+	free(cs);
 	if (json) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
 
