@@ -159,7 +159,16 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 	int rc;
 
 	strv_push(&lines, "#!/bin/sh");
-	rc = k->directives(c, which, job, &words, e);
+	/* Directive values reach sbatch's and qsub's own parsers (and shells,
+	 * in some qsub wrappers): names must be plain. */
+	if (p->queue != NULL && !batch_valid_name(p->queue))
+		rc = err_set(e, "queue '%s' is not a queue name (letters, digits "
+		    "and _.@+-)", p->queue);
+	else if (p->account != NULL && !batch_valid_name(p->account))
+		rc = err_set(e, "account '%s' is not an account name (letters, "
+		    "digits and _.@+-)", p->account);
+	else
+		rc = k->directives(c, which, job, &words, e);
 	free(job);
 	if (rc == -1) {
 		strv_clear(&lines);
@@ -497,23 +506,16 @@ static int
 write_file(const char *path, const char *text, struct err *e)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-	size_t len = strlen(text), off = 0;
+	FILE *f = fd != -1 ? fdopen(fd, "w") : NULL;
+	bool bad;
 
-	if (fd == -1)
-		return err_errno(e, "cannot write %s", path);
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_errno(e, "cannot write %s", path);
+	if (f == NULL) {
+		if (fd != -1)
 			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+		return err_errno(e, "cannot write %s", path);
 	}
-	if (close(fd) == -1)
+	bad = fputs(text, f) == EOF;
+	if (fclose(f) == EOF || bad)
 		return err_errno(e, "cannot write %s", path);
 	return 0;
 }

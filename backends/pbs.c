@@ -7,8 +7,8 @@
 #include "core/qstat.h"
 #include "core/xmalloc.h"
 
-/* PBS reads its directives without shell quoting, and Slurm's qsub
- * wrapper pastes options into a shell command: values must be plain. */
+/* Plain words: PBS reads its directives without shell quoting (queue and
+ * account were checked to be plain names). */
 static int
 pbs_directives(const struct cluster *c, enum batch_job which,
     const char *job, struct strv *out, struct err *e)
@@ -16,12 +16,6 @@ pbs_directives(const struct cluster *c, enum batch_job which,
 	const struct profile *p = c->profile;
 	int n = c->engines, nodes = p->nodes, ppn = p->tasks_per_node;
 
-	if (p->queue != NULL && !batch_valid_name(p->queue))
-		return err_set(e, "queue '%s' is not a queue name (letters, "
-		    "digits and _.@+-)", p->queue);
-	if (p->account != NULL && !batch_valid_name(p->account))
-		return err_set(e, "account '%s' is not an account name "
-		    "(letters, digits and _.@+-)", p->account);
 	strv_pushf(out, "-N %s", job);
 	/* One output file per job, with stderr. */
 	strv_push(out, "-j oe");

@@ -23,12 +23,6 @@ slurm_directives(const struct cluster *c, enum batch_job which,
 {
 	const struct profile *p = c->profile;
 
-	if (p->queue != NULL && !batch_valid_name(p->queue))
-		return err_set(e, "queue '%s' is not a partition name (letters, "
-		    "digits and _.@+-)", p->queue);
-	if (p->account != NULL && !batch_valid_name(p->account))
-		return err_set(e, "account '%s' is not an account name "
-		    "(letters, digits and _.@+-)", p->account);
 	opt(out, "job-name", job);
 	if (which == BATCH_CONTROLLER) {
 		strv_push(out, "--nodes=1");

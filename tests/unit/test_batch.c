@@ -179,7 +179,7 @@ test_bad_values(void **state)
 		"backend: slurm\naccount: \"x'y\"\n",
 	};
 	static const char *const want[] = {
-		"slurm: queue 'de bug' is not a partition name",
+		"slurm: queue 'de bug' is not a queue name",
 		"pbs: queue 'a;rm -rf ~' is not a queue name",
 		"slurm: account 'x'y' is not an account name",
 	};
