@@ -698,18 +698,20 @@ user_name(void)
 }
 
 /* Scheduler ids compare by their leading number when one side carries a
- * server suffix ("123" vs "123.server", or a truncated "123.serv"). */
+ * server suffix the other lacks or has cut short ("123" / "123.server" /
+ * "123.serv"), as qsub and qstat print them. */
 static bool
 same_id(const char *a, const char *b)
 {
 	size_t na = strcspn(a, "."), nb = strcspn(b, ".");
+	const char *sa = a + na, *sb = b + nb;
+	size_t la = strlen(sa), lb = strlen(sb);
 
 	if (strcmp(a, b) == 0)
 		return true;
-	return na == nb && na > 0 && memcmp(a, b, na) == 0 &&
-	    (a[na] == '\0' || b[nb] == '\0' || strncmp(a + na, b + nb,
-	    strlen(a + na) < strlen(b + nb) ? strlen(a + na) :
-	    strlen(b + nb)) == 0);
+	if (na != nb || na == 0 || memcmp(a, b, na) != 0)
+		return false;
+	return la == 0 || lb == 0 || strncmp(sa, sb, la < lb ? la : lb) == 0;
 }
 
 static char *
