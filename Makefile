@@ -11,7 +11,7 @@ MANDIR    = $(PREFIX)/share/man/man1
 DOCDIR    = $(PREFIX)/share/doc/hpctop
 
 CC       ?= cc
-PKG_CORE  = libzmq yaml-0.1 libssh jansson libcrypto
+PKG_CORE  = libzmq yaml-0.1 libssh jansson libcrypto libxml-2.0
 PKG_TUI   = ncursesw
 
 # ncurses' pkg-config adds -D_XOPEN_SOURCE=600, which would narrow what
@@ -50,7 +50,7 @@ BENCH_BINS  := $(BENCH_SRC:%.c=$(REL)/%)
 # Debian packages: build, run, test. Checked with dpkg-query; apt-get runs
 # only when something is missing.
 DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
-	libssh-dev libjansson-dev libssl-dev libcmocka-dev perl \
+	libssh-dev libjansson-dev libssl-dev libxml2-dev libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps
 

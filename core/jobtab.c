@@ -1,6 +1,7 @@
 #include "jobtab.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +25,34 @@ jobtab_append(struct job_table *t)
 	return r;
 }
 
+static void
+row_free(struct job_row *r)
+{
+	free(r->id);
+	free(r->name);
+	free(r->user);
+	free(r->queue);
+	free(r->mem);
+	free(r->time_req);
+	free(r->raw_state);
+	free(r->nodelist);
+	free(r->reason);
+}
+
+void
+jobtab_drop_last(struct job_table *t)
+{
+	if (t->n == 0)
+		return;
+	row_free(&t->v[--t->n]);
+	t->skipped++;
+}
+
 void
 jobtab_clear(struct job_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct job_row *r = &t->v[i];
-
-		free(r->id);
-		free(r->name);
-		free(r->user);
-		free(r->queue);
-		free(r->mem);
-		free(r->time_req);
-		free(r->raw_state);
-		free(r->nodelist);
-		free(r->reason);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		row_free(&t->v[i]);
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;
@@ -55,19 +68,57 @@ jobtab_find(const struct job_table *t, const char *id)
 	return NULL;
 }
 
+/* Two digits, or all of them for the leading number. */
+static char *
+put_num(char *o, long v, bool pad2)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	if (pad2 && n < 2)
+		tmp[n++] = '0';
+	while (n > 0)
+		*o++ = tmp[--n];
+	return o;
+}
+
+/* By hand rather than snprintf: the dashboard formats every row of a
+ * 10,000-job table on each refresh. */
 void
 jobtab_format_elapsed(long s, char *out, size_t outlen)
 {
-	if (s < 0)
-		snprintf(out, outlen, "-");
-	else if (s >= 86400)
-		snprintf(out, outlen, "%ld-%02ld:%02ld:%02ld", s / 86400,
-		    s / 3600 % 24, s / 60 % 60, s % 60);
-	else if (s >= 3600)
-		snprintf(out, outlen, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
-		    s % 60);
-	else
-		snprintf(out, outlen, "%ld:%02ld", s / 60, s % 60);
+	char tmp[64], *o = tmp;
+
+	if (s < 0) {
+		*o++ = '-';
+	} else if (s >= 86400) {
+		o = put_num(o, s / 86400, false);
+		*o++ = '-';
+		o = put_num(o, s / 3600 % 24, true);
+		*o++ = ':';
+		o = put_num(o, s / 60 % 60, true);
+		*o++ = ':';
+		o = put_num(o, s % 60, true);
+	} else if (s >= 3600) {
+		o = put_num(o, s / 3600, false);
+		*o++ = ':';
+		o = put_num(o, s / 60 % 60, true);
+		*o++ = ':';
+		o = put_num(o, s % 60, true);
+	} else {
+		o = put_num(o, s / 60, false);
+		*o++ = ':';
+		o = put_num(o, s % 60, true);
+	}
+	if (outlen == 0)
+		return;
+	if ((size_t)(o - tmp) >= outlen)
+		o = tmp + outlen - 1;
+	memcpy(out, tmp, (size_t)(o - tmp));
+	out[o - tmp] = '\0';
 }
 
 long

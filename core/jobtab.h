@@ -47,6 +47,9 @@ struct job_table {
 /* Appends a zeroed row (numbers set to -1, state JOB_UNKNOWN) and returns
  * it; the pointer is valid until the next append. */
 struct job_row *jobtab_append(struct job_table *t);
+/* Frees the last row and counts it in skipped: a parser appends a row,
+ * fills it, and drops it when the record turns out malformed. */
+void jobtab_drop_last(struct job_table *t);
 /* Frees every row; leaves t empty and reusable. */
 void jobtab_clear(struct job_table *t);
 const struct job_row *jobtab_find(const struct job_table *t, const char *id);

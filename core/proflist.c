@@ -49,7 +49,8 @@ scan_dir(struct proflist *pl, const char *dir, const char *label)
 	}
 	closedir(d);
 	/* Sorted so that x.yaml deterministically beats x.yml. */
-	qsort(names, nnames, sizeof *names, name_cmp);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof *names, name_cmp);
 	for (size_t i = 0; i < nnames; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		size_t cut = strlen(names[i]) -

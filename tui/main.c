@@ -10,8 +10,13 @@
 
 #include "cli.h"
 #include "cmd_engines.h"
+#include "cmd_logs.h"
 #include "cmd_profiles.h"
 #include "cmd_px.h"
+#include "cmd_script.h"
+#include "cmd_start.h"
+#include "cmd_status.h"
+#include "cmd_stop.h"
 #include "dashboard.h"
 
 #define DELAY_DEFAULT 20	/* tenths of a second, as htop's -d */
@@ -28,6 +33,15 @@ struct command {
 static const struct command commands[] = {
 	{ "profiles", cmd_profiles, "[--json]",
 	    "list cluster profiles and where they came from" },
+	{ "start", cmd_start, "PROFILE [-n N] [--wait]",
+	    "start a cluster's controller and engines" },
+	{ "status", cmd_status, "[PROFILE] [--json]",
+	    "show running clusters, their processes and engines" },
+	{ "stop", cmd_stop, "PROFILE", "stop a cluster, leaving nothing behind" },
+	{ "logs", cmd_logs, "PROFILE [-c|-e ID] [-f]",
+	    "print a cluster's process logs" },
+	{ "script", cmd_script, "PROFILE [-n N]",
+	    "print exactly what start would run" },
 	{ "engines", cmd_engines, "PROFILE [--json]",
 	    "list the engines registered with the controller" },
 	{ "px", cmd_px, "PROFILE [OPTIONS] CODE",

@@ -1,0 +1,1094 @@
+#include "batch.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/job.h"
+#include "core/paths.h"
+#include "core/shquote.h"
+#include "core/xmalloc.h"
+#include "pbs.h"
+#include "proc.h"
+#include "slurm.h"
+
+/* Stands for the controller's job id in the rendered submit commands. */
+#define CTL_ID_MARK "@CTLID@"
+
+char *
+batch_job_name(const struct cluster *c, enum batch_job which)
+{
+	char *name = xasprintf("hpctop-%s-%s", c->name,
+	    which == BATCH_CONTROLLER ? "ctl" : "eng");
+
+	for (char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			*p = '_';
+	return name;
+}
+
+char *
+batch_script_path(const struct batch_kind *k, const struct cluster *c,
+    enum batch_job which)
+{
+	return xasprintf("%s/%s.%s", c->dir,
+	    which == BATCH_CONTROLLER ? "controller" : "engines", k->ext);
+}
+
+static char *
+log_base(const struct cluster *c, enum batch_job which)
+{
+	return cluster_log_path(c, which == BATCH_CONTROLLER ? "controller" :
+	    "engines");
+}
+
+long
+batch_walltime_seconds(const char *s)
+{
+	long f[4] = { 0 }, days = 0;
+	int n = 0;
+	bool has_days = false;
+	const char *p = s;
+
+	for (;;) {
+		long v = 0;
+		int digits = 0;
+
+		while (isdigit((unsigned char)*p) && digits < 9) {
+			v = v * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (digits == 0 || isdigit((unsigned char)*p))
+			return -1;
+		if (*p == '-' && !has_days && n == 0) {
+			has_days = true;
+			days = v;
+			p++;
+			continue;
+		}
+		if (n == 3)
+			return -1;
+		f[n++] = v;
+		if (*p == '\0')
+			break;
+		if (*p++ != ':')
+			return -1;
+	}
+	if (has_days)	/* D-H, D-H:M, D-H:M:S */
+		return days * 86400 + f[0] * 3600 + f[1] * 60 + f[2];
+	switch (n) {
+	case 1:		/* minutes */
+		return f[0] * 60;
+	case 2:		/* M:S */
+		return f[0] * 60 + f[1];
+	default:	/* H:M:S */
+		return f[0] * 3600 + f[1] * 60 + f[2];
+	}
+}
+
+char *
+batch_mem(const char *s, bool pbs)
+{
+	size_t n = strspn(s, "0123456789");
+	char unit = s[n] != '\0' && strchr("kKmMgGtT", s[n]) != NULL ?
+	    s[n] : 'M';
+
+	if (pbs)
+		return xasprintf("%.*s%cb", (int)n, s, tolower((unsigned char)unit));
+	return xasprintf("%.*s%c", (int)n, s, toupper((unsigned char)unit));
+}
+
+bool
+batch_valid_name(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("_.@+-", *s) == NULL)
+			return false;
+	return true;
+}
+
+/* The controller's argv: as the process backends run it, but listening on
+ * every interface unless the profile names an address, since the engines
+ * run on other nodes. */
+static void
+controller_argv(const struct cluster *c, struct strv *argv)
+{
+	struct spawn s = { 0 };
+
+	proc_controller_spawn(c, &s);
+	for (size_t i = 0; i < s.argv.n; i++) {
+		if (c->profile->controller.ip == NULL &&
+		    strcmp(s.argv.v[i], "--ip=127.0.0.1") == 0)
+			strv_push(argv, "--ip=*");
+		else
+			strv_push(argv, s.argv.v[i]);
+	}
+	spawn_clear(&s);
+}
+
+static void
+engines_argv(const struct batch_kind *k, const struct cluster *c,
+    struct strv *argv)
+{
+	const struct profile *p = c->profile;
+
+	if (p->mpi) {
+		strv_extend(argv, &p->mpiexec);
+		strv_push(argv, "-n");
+		strv_pushf(argv, "%d", c->engines);
+		strv_extend(argv, &p->mpiexec_args);
+	} else
+		k->launcher(c, argv);
+	proc_engine_argv(c, p->mpi, argv);
+}
+
+int
+batch_render_job(const struct batch_kind *k, const struct cluster *c,
+    enum batch_job which, char **out, struct err *e)
+{
+	const struct profile *p = c->profile;
+	struct strv lines = STRV_INIT, words = STRV_INIT;
+	char *job = batch_job_name(c, which), *q;
+	int rc;
+
+	strv_push(&lines, "#!/bin/sh");
+	/* Directive values reach sbatch's and qsub's own parsers (and shells,
+	 * in some qsub wrappers): names must be plain. */
+	if (p->queue != NULL && !batch_valid_name(p->queue))
+		rc = err_set(e, "queue '%s' is not a queue name (letters, digits "
+		    "and _.@+-)", p->queue);
+	else if (p->account != NULL && !batch_valid_name(p->account))
+		rc = err_set(e, "account '%s' is not an account name (letters, "
+		    "digits and _.@+-)", p->account);
+	else
+		rc = k->directives(c, which, job, &words, e);
+	free(job);
+	if (rc == -1) {
+		strv_clear(&lines);
+		strv_clear(&words);
+		return err_prefix(e, "%s", k->name);
+	}
+	for (size_t i = 0; i < words.n; i++)
+		strv_pushf(&lines, "%s %s", k->prefix, words.v[i]);
+	strv_clear(&words);
+	for (size_t i = 0; i < p->directives.n; i++)
+		strv_pushf(&lines, "%s %s", k->prefix, p->directives.v[i]);
+	q = shquote(c->name);
+	if (which == BATCH_CONTROLLER) {
+		strv_pushf(&lines, "# hpctop cluster %s: the controller. It "
+		    "listens on the node's", q);
+		strv_push(&lines, "# interfaces and writes its connection files "
+		    "into the IPython profile,");
+		strv_push(&lines, "# in the home directory the engine nodes "
+		    "share.");
+	} else
+		strv_pushf(&lines, "# hpctop cluster %s: %d engine%s%s", q,
+		    c->engines, c->engines == 1 ? "" : "s",
+		    p->mpi ? " in one MPI world" : "");
+	free(q);
+	/* The job must use the IPython profile hpctop reads, whatever
+	 * environment the scheduler gives it. */
+	q = paths_ipython_dir();
+	strv_push_take(&words, shquote(q));
+	free(q);
+	strv_pushf(&lines, "export IPYTHONDIR=%s", words.v[0]);
+	strv_clear(&words);
+	for (size_t i = 0; i < p->nenv; i++) {
+		q = shquote(p->env[i].value);
+		strv_pushf(&lines, "export %s=%s", p->env[i].key, q);
+		free(q);
+	}
+	strv_extend(&lines, &p->setup);
+	if (which == BATCH_CONTROLLER)
+		controller_argv(c, &words);
+	else
+		engines_argv(k, c, &words);
+	q = shquote_argv(strv_argv(&words));
+	strv_pushf(&lines, "exec %s", q);
+	free(q);
+	strv_clear(&words);
+	strv_push(&lines, "");
+	*out = strv_join(&lines, "\n");
+	strv_clear(&lines);
+	return 0;
+}
+
+/* The argv of a submission, made runnable in cwd when the kind needs one
+ * (argv stays untouched by any shell: sh only changes directory). */
+static void
+submit_command(const struct batch_kind *k, const struct cluster *c,
+    enum batch_job which, const char *after, struct strv *argv, char **cwd)
+{
+	char *job = batch_job_name(c, which);
+	char *script = batch_script_path(k, c, which);
+	char *log = log_base(c, which);
+
+	*cwd = NULL;
+	k->submit_argv(c, job, script, log, after, argv, cwd);
+	free(job);
+	free(script);
+	free(log);
+}
+
+static char *
+render_submit(const struct batch_kind *k, const struct cluster *c,
+    enum batch_job which)
+{
+	struct strv argv = STRV_INIT;
+	char *cwd, *cmd, *mark, *line;
+
+	submit_command(k, c, which, which == BATCH_ENGINES ? CTL_ID_MARK :
+	    NULL, &argv, &cwd);
+	cmd = shquote_argv(strv_argv(&argv));
+	strv_clear(&argv);
+	mark = strstr(cmd, CTL_ID_MARK);
+	if (mark != NULL) {
+		*mark = '\0';
+		line = xasprintf("%s$ctl%s", cmd, mark + strlen(CTL_ID_MARK));
+		free(cmd);
+		cmd = line;
+	}
+	if (cwd != NULL) {
+		char *qd = shquote(cwd);
+
+		line = xasprintf("cd %s && %s", qd, cmd);
+		free(qd);
+		free(cmd);
+		cmd = line;
+		free(cwd);
+	}
+	if (which == BATCH_CONTROLLER) {
+		line = xasprintf("ctl=$(%s) || exit 1", cmd);
+		free(cmd);
+		return line;
+	}
+	return cmd;
+}
+
+/* A here-document delimiter that is no line of text. */
+static char *
+delimiter(const char *text)
+{
+	for (int i = 0;; i++) {
+		char *d = i == 0 ? xstrdup("HPCTOP_EOF") :
+		    xasprintf("HPCTOP_EOF_%d", i);
+		size_t dl = strlen(d);
+		const char *p = text;
+		bool found = false;
+
+		while (*p != '\0' && !found) {
+			const char *nl = strchr(p, '\n');
+			size_t ll = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+			found = ll == dl && memcmp(p, d, dl) == 0;
+			p += ll + (nl != NULL);
+		}
+		if (!found)
+			return d;
+		free(d);
+	}
+}
+
+int
+batch_render(const struct batch_kind *k, const struct cluster *c,
+    char **out, struct err *e)
+{
+	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
+	    BATCH_ENGINES };
+	struct strv lines = STRV_INIT;
+	char *q = shquote(c->name);
+
+	strv_push(&lines, "#!/bin/sh");
+	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
+	    k->name, c->engines, c->engines == 1 ? "" : "s");
+	free(q);
+	strv_push(&lines, "# Two batch jobs. The engines job depends on the "
+	    "controller job (after:");
+	strv_push(&lines, "# it becomes eligible once the controller job has "
+	    "started), so engines");
+	strv_push(&lines, "# never hold nodes while the controller is still "
+	    "queued; once running they");
+	strv_pushf(&lines, "# wait up to %d s for the connection file the "
+	    "controller writes.", PROC_URL_WAIT_S);
+	{
+		char *logs = xasprintf("%s/logs", c->dir);
+
+		q = shquote(logs);
+		strv_pushf(&lines, "mkdir -p %s", q);
+		free(q);
+		free(logs);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		char *body, *path, *d;
+
+		if (batch_render_job(k, c, jobs[i], &body, e) == -1) {
+			strv_clear(&lines);
+			return -1;
+		}
+		path = batch_script_path(k, c, jobs[i]);
+		q = shquote(path);
+		d = delimiter(body);
+		strv_pushf(&lines, "cat >%s <<'%s'", q, d);
+		/* body ends with a newline already */
+		strv_pushf(&lines, "%s%s", body, d);
+		free(d);
+		free(q);
+		free(path);
+		free(body);
+	}
+	strv_push_take(&lines, render_submit(k, c, BATCH_CONTROLLER));
+	if (strcmp(k->submit, "sbatch") == 0)
+		strv_push(&lines, "ctl=${ctl%%;*}");
+	strv_push_take(&lines, render_submit(k, c, BATCH_ENGINES));
+	strv_push(&lines, "");
+	*out = strv_join(&lines, "\n");
+	strv_clear(&lines);
+	return 0;
+}
+
+char *
+batch_parse_submit(const char *out)
+{
+	const char *p = out, *last = NULL;
+
+	/* The id is the last word of the last non-empty line. */
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		const char *s = p, *end = p + ll;
+
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+		if (s < end)
+			last = p;
+		p += ll + (nl != NULL);
+	}
+	if (last == NULL)
+		return NULL;
+	{
+		const char *end = strchr(last, '\n'), *w;
+		size_t n = 0;
+
+		if (end == NULL)
+			end = last + strlen(last);
+		while (end > last && isspace((unsigned char)end[-1]))
+			end--;
+		w = end;
+		while (w > last && !isspace((unsigned char)w[-1]))
+			w--;
+		/* --parsable prints "id;cluster". */
+		while (w + n < end && w[n] != ';')
+			n++;
+		if (n == 0 || !isdigit((unsigned char)*w))
+			return NULL;
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)w[i]) &&
+			    strchr("._-[]", w[i]) == NULL)
+				return NULL;
+		return xstrndup(w, n);
+	}
+}
+
+static char *
+trimmed(const char *s, size_t n)
+{
+	while (n > 0 && (isspace((unsigned char)*s) || *s == '\'')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (isspace((unsigned char)s[n - 1]) || s[n - 1] ==
+	    '\''))
+		n--;
+	return xstrndup(s, n);
+}
+
+static char *
+error_line(const char *text)
+{
+	const char *p = text, *best = NULL, *first = NULL;
+	size_t bestlen = 0, firstlen = 0;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, ll);
+
+		if (strstr(line, "error") != NULL || strstr(line,
+		    "Error") != NULL || strstr(line, "ERROR") != NULL) {
+			best = p;
+			bestlen = ll;
+		}
+		if (first == NULL && strspn(line, " \t'") < ll) {
+			first = p;
+			firstlen = ll;
+		}
+		free(line);
+		p += ll + (nl != NULL);
+	}
+	if (best != NULL)
+		return trimmed(best, bestlen);
+	return first != NULL ? trimmed(first, firstlen) : NULL;
+}
+
+char *
+batch_submit_error(const char *out, const char *errout)
+{
+	char *m = error_line(errout);
+
+	if (m == NULL)
+		m = error_line(out);
+	return m;
+}
+
+enum cluster_live
+batch_live(const struct job_row *r)
+{
+	switch (r->state) {
+	case JOB_QUEUED:
+	case JOB_HELD:
+		return CLUSTER_LIVE_PENDING;
+	case JOB_COMPLETED:
+		return CLUSTER_LIVE_GONE;
+	case JOB_RUNNING:
+	case JOB_EXITING:
+	case JOB_UNKNOWN:
+		break;
+	}
+	/* Anything still listed and not finished may hold resources. */
+	return CLUSTER_LIVE_RUNNING;
+}
+
+const struct batch_kind *
+batch_kind_find(const char *backend)
+{
+	static const struct batch_kind *const kinds[] = { &slurm_kind,
+	    &pbs_kind };
+
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (backend != NULL && strcmp(kinds[i]->name, backend) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+static const struct batch_kind *
+kind_of(const struct cluster *c)
+{
+	const struct batch_kind *k = batch_kind_find(c->backend);
+
+	if (k == NULL)
+		xmalloc_fatal("batch operation on a %s cluster", c->backend);
+	return k;
+}
+
+int
+batch_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e)
+{
+	const struct batch_kind *k = kind_of(c);
+	char *text;
+
+	if (batch_render(k, c, &text, e) == -1)
+		return -1;
+	free(c->script);
+	c->script = text;
+	proc_complete(l, c, NULL, cb, arg);
+	return 0;
+}
+
+static int
+write_file(const char *path, const char *text, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	FILE *f = fd != -1 ? fdopen(fd, "w") : NULL;
+	bool bad;
+
+	if (f == NULL) {
+		if (fd != -1)
+			close(fd);
+		return err_errno(e, "cannot write %s", path);
+	}
+	bad = fputs(text, f) == EOF;
+	if (fclose(f) == EOF || bad)
+		return err_errno(e, "cannot write %s", path);
+	return 0;
+}
+
+/* Runs argv in cwd (NULL: here) as an async job. */
+static struct job *
+run_in(struct loop *l, struct strv *argv, const char *cwd,
+    uint64_t timeout_ms, job_cb cb, void *arg, struct err *e)
+{
+	struct strv full = STRV_INIT;
+	struct job *j;
+
+	if (cwd != NULL) {
+		strv_push(&full, "sh");
+		strv_push(&full, "-c");
+		strv_push(&full, "cd \"$1\" || exit 1; shift; exec \"$@\"");
+		strv_push(&full, "sh");
+		strv_push(&full, cwd);
+	}
+	strv_extend(&full, argv);
+	j = job_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
+	    e);
+	strv_clear(&full);
+	return j;
+}
+
+static const char *
+role_word(enum batch_job which)
+{
+	return which == BATCH_CONTROLLER ? "controller" : "engines";
+}
+
+struct submit {
+	const struct batch_kind *k;
+	enum batch_job which;
+	struct cluster *c;
+	char *log;
+	backend_cb cb;
+	void *arg;
+};
+
+static void
+on_submitted(const struct job_result *r, void *arg)
+{
+	struct submit *s = arg;
+	const struct batch_kind *k = s->k;
+	struct cluster *c = s->c;
+	char *id = NULL, *name, *log;
+	struct err e;
+
+	err_clear(&e);
+	if (r->exit_code == -1 || r->timed_out) {
+		e = r->err;
+		if (r->timed_out)
+			err_prefix(&e, "%s job (it may have been queued all "
+			    "the same: check %s)", role_word(s->which), k->query);
+		else
+			err_prefix(&e, "%s job", role_word(s->which));
+	} else if (!r->ok) {
+		char *why = batch_submit_error(r->out, r->errout);
+
+		err_set(&e, "%s job: %s exited with status %d%s%s",
+		    role_word(s->which), k->submit, r->exit_code,
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+		free(why);
+	} else if ((id = batch_parse_submit(r->out)) == NULL) {
+		char *what = error_line(r->out);
+
+		err_set(&e, "%s job: %s printed no job id (%s)",
+		    role_word(s->which), k->submit, what != NULL ? what :
+		    "no output");
+		free(what);
+	}
+	if (id != NULL) {
+		name = batch_job_name(c, s->which);
+		log = k->log_path(c, name, s->log, id);
+		cluster_add_proc(c, s->which == BATCH_CONTROLLER ?
+		    CLUSTER_CONTROLLER : CLUSTER_ENGINES, name, 0, id,
+		    s->which == BATCH_ENGINES ? c->engines : 0, NULL, log);
+		free(name);
+		free(log);
+		free(id);
+	}
+	s->cb(c, e.msg[0] != '\0' ? &e : NULL, s->arg);
+	free(s->log);
+	free(s);
+}
+
+static const char *
+controller_job_id(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_CONTROLLER &&
+		    c->procs[i].job_id != NULL)
+			return c->procs[i].job_id;
+	return NULL;
+}
+
+static int
+write_scripts(const struct batch_kind *k, const struct cluster *c,
+    struct err *e)
+{
+	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
+	    BATCH_ENGINES };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *body, *path;
+		int rc;
+
+		if (batch_render_job(k, c, jobs[i], &body, e) == -1)
+			return -1;
+		path = batch_script_path(k, c, jobs[i]);
+		rc = write_file(path, body, e);
+		free(path);
+		free(body);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+start_job(const struct batch_kind *k, enum batch_job which,
+    struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e)
+{
+	struct strv argv = STRV_INIT;
+	const char *after = NULL;
+	struct submit *s;
+	char *cwd, *found;
+	struct job *j;
+
+	if (which == BATCH_CONTROLLER) {
+		found = spawn_which(k->submit, NULL);
+		if (found == NULL)
+			return err_set(e, "%s: command '%s' not found on PATH "
+			    "(is the scheduler's client installed here?)",
+			    k->name, k->submit);
+		free(found);
+		if (proc_prepare_profile(c, e) == -1 ||
+		    write_scripts(k, c, e) == -1)
+			return -1;
+		/* A stale engine file would send engines to an old address. */
+		if (c->engine_file != NULL)
+			unlink(c->engine_file);
+	} else {
+		after = controller_job_id(c);
+		if (after == NULL)
+			return err_set(e, "%s: engines job: no controller job "
+			    "to depend on", k->name);
+	}
+	submit_command(k, c, which, after, &argv, &cwd);
+	s = xcalloc(1, sizeof *s);
+	s->k = k;
+	s->which = which;
+	s->c = c;
+	s->log = log_base(c, which);
+	s->cb = cb;
+	s->arg = arg;
+	j = run_in(l, &argv, cwd, BATCH_SUBMIT_TIMEOUT_MS, on_submitted, s, e);
+	strv_clear(&argv);
+	free(cwd);
+	if (j == NULL) {
+		free(s->log);
+		free(s);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = getenv("USER");
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return xstrdup(pw->pw_name);
+	return u != NULL && *u != '\0' ? xstrdup(u) : NULL;
+}
+
+/* Scheduler ids compare by their leading number when one side carries a
+ * server suffix the other lacks or has cut short ("123" / "123.server" /
+ * "123.serv"), as qsub and qstat print them. */
+static bool
+same_id(const char *a, const char *b)
+{
+	size_t na = strcspn(a, "."), nb = strcspn(b, ".");
+	const char *sa = a + na, *sb = b + nb;
+	size_t la = strlen(sa), lb = strlen(sb);
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (na != nb || na == 0 || memcmp(a, b, na) != 0)
+		return false;
+	return la == 0 || lb == 0 || strncmp(sa, sb, la < lb ? la : lb) == 0;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+copy_row(struct job_row *d, const struct job_row *s)
+{
+	d->id = dup_or_null(s->id);
+	d->name = dup_or_null(s->name);
+	d->user = dup_or_null(s->user);
+	d->queue = dup_or_null(s->queue);
+	d->nodes = s->nodes;
+	d->tasks = s->tasks;
+	d->mem = dup_or_null(s->mem);
+	d->time_req = dup_or_null(s->time_req);
+	d->state = s->state;
+	d->raw_state = dup_or_null(s->raw_state);
+	d->elapsed = s->elapsed;
+	d->nodelist = dup_or_null(s->nodelist);
+	d->reason = dup_or_null(s->reason);
+	d->pid = s->pid;
+}
+
+/* Rebuilds c->jobs from the scheduler's table t (NULL: the scheduler did
+ * not answer, so nothing is known). */
+static void
+distribute(struct cluster *c, const struct job_table *t)
+{
+	jobtab_clear(&c->jobs);
+	if (t != NULL)
+		c->jobs.skipped = t->skipped;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct cluster_proc *pr = &c->procs[i];
+		const struct job_row *found = NULL;
+		struct job_row *r;
+
+		if (pr->job_id == NULL)
+			continue;
+		for (size_t k = 0; t != NULL && k < t->n && found == NULL; k++)
+			if (t->v[k].id != NULL && same_id(t->v[k].id,
+			    pr->job_id))
+				found = &t->v[k];
+		r = jobtab_append(&c->jobs);
+		if (found != NULL) {
+			copy_row(r, found);
+			free(r->id);
+			r->id = xstrdup(pr->job_id);
+			pr->live = batch_live(found);
+			if (pr->live == CLUSTER_LIVE_RUNNING &&
+			    found->nodelist != NULL) {
+				free(pr->host);
+				pr->host = xstrndup(found->nodelist,
+				    strcspn(found->nodelist, ",["));
+			}
+			continue;
+		}
+		r->id = xstrdup(pr->job_id);
+		r->name = xstrdup(pr->name);
+		if (t == NULL) {
+			pr->live = CLUSTER_LIVE_UNKNOWN;
+			r->raw_state = xstrdup("unknown");
+		} else {
+			/* No longer listed: it ended long enough ago. */
+			pr->live = CLUSTER_LIVE_GONE;
+			r->state = JOB_COMPLETED;
+			r->raw_state = xstrdup("gone");
+		}
+	}
+}
+
+struct poller {
+	const struct batch_kind *k;
+	struct cluster **cs;
+	size_t n;
+	backend_poll_cb cb;
+	void *arg;
+};
+
+static void
+on_query(const struct job_result *r, void *arg)
+{
+	struct poller *po = arg;
+	struct job_table t = { 0 };
+	struct err e;
+	bool failed = false;
+
+	err_clear(&e);
+	if (!r->ok) {
+		e = r->err;
+		failed = true;
+	} else if (po->k->parse(r->out, r->outlen, &t, &e) < 0) {
+		err_prefix(&e, "%s output", po->k->query);
+		failed = true;
+	}
+	for (size_t i = 0; i < po->n; i++)
+		distribute(po->cs[i], failed ? NULL : &t);
+	jobtab_clear(&t);
+	po->cb(po->cs, po->n, failed ? &e : NULL, po->arg);
+	free(po);
+}
+
+int
+batch_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	return start_job(kind_of(c), BATCH_CONTROLLER, l, c, cb, arg, e);
+}
+
+int
+batch_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	return start_job(kind_of(c), BATCH_ENGINES, l, c, cb, arg, e);
+}
+
+static void
+on_nothing_polled(void *arg)
+{
+	struct poller *po = arg;
+
+	po->cb(po->cs, 0, NULL, po->arg);
+	free(po);
+}
+
+static int
+poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
+{
+	struct strv argv = STRV_INIT;
+	struct poller *po;
+	char *user = user_name();
+	struct job *j;
+
+	if (user == NULL)
+		return err_set(e, "%s: cannot tell which user's jobs to list "
+		    "(no passwd entry, no $USER)", k->name);
+	k->query_argv(user, &argv);
+	free(user);
+	po = xcalloc(1, sizeof *po);
+	po->k = k;
+	po->cs = cs;
+	po->n = n;
+	po->cb = cb;
+	po->arg = arg;
+	j = job_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
+	    on_query, po, e);
+	strv_clear(&argv);
+	if (j == NULL) {
+		free(po);
+		return -1;
+	}
+	return 0;
+}
+
+enum stop_phase {
+	STOP_CANCEL_ENGINES,
+	STOP_CANCEL_CONTROLLER,
+	STOP_WAIT,
+	STOP_WAIT_KILLED,
+};
+
+struct stopper {
+	const struct batch_kind *k;
+	struct loop *loop;
+	struct cluster *c;
+	struct cluster *cs[1];	/* what poll is given */
+	backend_cb cb;
+	void *arg;
+	enum stop_phase phase;
+	uint64_t deadline;
+	struct err last;	/* the last poll failure, if any */
+	bool poll_failed;
+};
+
+static void stop_next(struct stopper *st);
+
+static void
+stop_finish(struct stopper *st, const struct err *e)
+{
+	st->cb(st->c, e, st->arg);
+	free(st);
+}
+
+/* The ids of c's jobs of one role (all roles: both true) that the last
+ * poll did not see gone. */
+static void
+live_ids(const struct cluster *c, bool engines, bool controller,
+    struct strv *out)
+{
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		bool want = pr->role == CLUSTER_ENGINES ? engines : controller;
+
+		if (want && pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE)
+			strv_push(out, pr->job_id);
+	}
+}
+
+static void
+on_cancelled(const struct job_result *r, void *arg)
+{
+	struct stopper *st = arg;
+	struct err e;
+
+	/* A job that ended already makes qdel fail: the polls tell what is
+	 * left. A cancel command that cannot run at all is fatal. */
+	if (r->exit_code == -1 || r->timed_out) {
+		e = r->err;
+		stop_finish(st, &e);
+		return;
+	}
+	stop_next(st);
+}
+
+static int
+cancel(struct stopper *st, const struct strv *ids, bool hard, struct err *e)
+{
+	struct strv argv = STRV_INIT;
+	struct job *j;
+
+	st->k->cancel_argv(hard, &argv);
+	strv_extend(&argv, ids);
+	j = job_run(st->loop, strv_argv(&argv), NULL, NULL, 0,
+	    BATCH_CANCEL_TIMEOUT_MS, on_cancelled, st, e);
+	strv_clear(&argv);
+	return j != NULL ? 0 : -1;
+}
+
+static void
+on_stop_tick(void *arg)
+{
+	stop_next(arg);
+}
+
+static void
+survivors(const struct stopper *st, struct err *e)
+{
+	struct strv what = STRV_INIT;
+	char *list;
+
+	for (size_t i = 0; i < st->c->nprocs; i++) {
+		const struct cluster_proc *pr = &st->c->procs[i];
+
+		if (pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE)
+			strv_pushf(&what, "%s job %s (%s)",
+			    pr->role == CLUSTER_CONTROLLER ? "controller" :
+			    "engines", pr->job_id, pr->name);
+	}
+	list = strv_join(&what, ", ");
+	if (st->poll_failed)
+		err_set(e, "%s: cannot tell whether %s ended: %s", st->k->name,
+		    list != NULL ? list : "the jobs", st->last.msg);
+	else
+		err_set(e, "%s: %s still listed by %s after %s", st->k->name,
+		    list != NULL ? list : "jobs", st->k->query, st->k->cancel);
+	free(list);
+	strv_clear(&what);
+}
+
+static void
+on_stop_polled(struct cluster **cs, size_t n, const struct err *e,
+    void *arg)
+{
+	struct stopper *st = arg;
+	struct strv ids = STRV_INIT;
+	struct err ce;
+	bool alive = false;
+
+	(void)cs;
+	(void)n;
+	st->poll_failed = e != NULL;
+	if (e != NULL)
+		st->last = *e;
+	for (size_t i = 0; i < st->c->nprocs; i++)
+		if (st->c->procs[i].job_id != NULL &&
+		    st->c->procs[i].live != CLUSTER_LIVE_GONE)
+			alive = true;
+	if (!alive) {
+		stop_finish(st, NULL);
+		return;
+	}
+	if (loop_now() < st->deadline) {
+		loop_timer_add(st->loop, BATCH_STOP_TICK_MS, on_stop_tick, st);
+		return;
+	}
+	if (st->phase == STOP_WAIT_KILLED) {
+		survivors(st, &ce);
+		stop_finish(st, &ce);
+		return;
+	}
+	st->phase = STOP_WAIT_KILLED;
+	st->deadline = loop_now() + BATCH_STOP_KILL_WAIT_MS;
+	live_ids(st->c, true, true, &ids);
+	/* on_cancelled goes on with the next poll */
+	if (cancel(st, &ids, true, &ce) == -1)
+		stop_finish(st, &ce);
+	strv_clear(&ids);
+}
+
+static void
+stop_next(struct stopper *st)
+{
+	struct strv ids = STRV_INIT;
+	struct err e;
+	int rc = 0;
+
+	switch (st->phase) {
+	case STOP_CANCEL_ENGINES:
+		/* Engines first: the controller then exits cleanly on
+		 * SIGTERM and removes its connection files. */
+		st->phase = STOP_CANCEL_CONTROLLER;
+		live_ids(st->c, false, true, &ids);
+		if (ids.n > 0) {
+			rc = cancel(st, &ids, false, &e);
+			break;
+		}
+		/* FALLTHROUGH */
+	case STOP_CANCEL_CONTROLLER:
+		st->phase = STOP_WAIT;
+		st->deadline = loop_now() + BATCH_STOP_GRACE_MS;
+		/* FALLTHROUGH */
+	case STOP_WAIT:
+	case STOP_WAIT_KILLED:
+		rc = poll_kind(st->k, st->loop, st->cs, 1, on_stop_polled, st,
+		    &e);
+		break;
+	}
+	strv_clear(&ids);
+	if (rc == -1)
+		stop_finish(st, &e);
+}
+
+int
+batch_poll(struct loop *l, struct cluster **cs, size_t n,
+    backend_poll_cb cb, void *arg, struct err *e)
+{
+	struct poller *po;
+
+	if (n > 0)
+		return poll_kind(kind_of(cs[0]), l, cs, n, cb, arg, e);
+	po = xcalloc(1, sizeof *po);
+	po->cs = cs;
+	po->cb = cb;
+	po->arg = arg;
+	loop_timer_add(l, 0, on_nothing_polled, po);
+	return 0;
+}
+
+int
+batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e)
+{
+	const struct batch_kind *k = kind_of(c);
+	struct strv ids = STRV_INIT;
+	struct stopper *st = xcalloc(1, sizeof *st);
+	int rc = 0;
+
+	st->k = k;
+	st->loop = l;
+	st->c = c;
+	st->cs[0] = c;
+	st->cb = cb;
+	st->arg = arg;
+	live_ids(c, true, false, &ids);
+	if (ids.n > 0) {
+		st->phase = STOP_CANCEL_ENGINES;
+		rc = cancel(st, &ids, false, e);
+	} else {
+		st->phase = STOP_CANCEL_ENGINES;
+		loop_timer_add(l, 0, on_stop_tick, st);
+	}
+	strv_clear(&ids);
+	if (rc == -1)
+		free(st);
+	return rc;
+}

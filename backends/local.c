@@ -1,0 +1,91 @@
+#include "local.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/xmalloc.h"
+#include "proc.h"
+
+static void
+engine_spawn(const struct cluster *c, int i, struct spawn *s)
+{
+	char *name = xasprintf("engine-%d", i);
+
+	proc_engine_argv(c, false, &s->argv);
+	proc_profile_env(c, s);
+	s->log = cluster_log_path(c, name);
+	free(name);
+}
+
+static int
+local_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e)
+{
+	struct strv lines = STRV_INIT;
+
+	proc_script_begin(c, &lines);
+	strv_pushf(&lines, "# %d engine%s (they wait for the controller's "
+	    "connection file)", c->engines, c->engines == 1 ? "" : "s");
+	for (int i = 0; i < c->engines; i++) {
+		struct spawn s = { 0 };
+
+		engine_spawn(c, i, &s);
+		strv_push_take(&lines, spawn_render(&s));
+		spawn_clear(&s);
+	}
+	strv_push(&lines, "");
+	free(c->script);
+	c->script = strv_join(&lines, "\n");
+	strv_clear(&lines);
+	proc_complete(l, c, NULL, cb, arg);
+	return 0;
+}
+
+static int
+local_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	struct spawn s = { 0 };
+	int rc;
+
+	if (proc_check_command(c, "controller",
+	    c->profile->controller.command.v[0], e) == -1 ||
+	    proc_check_command(c, "engine", c->profile->engine.command.v[0],
+	    e) == -1 || proc_prepare_profile(c, e) == -1)
+		return -1;
+	proc_controller_spawn(c, &s);
+	rc = proc_spawn(c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
+	spawn_clear(&s);
+	if (rc == 0)
+		proc_complete(l, c, NULL, cb, arg);
+	return rc;
+}
+
+static int
+local_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	for (int i = 0; i < c->engines; i++) {
+		struct spawn s = { 0 };
+		char *name = xasprintf("ipengine.%d", i);
+		int rc;
+
+		engine_spawn(c, i, &s);
+		rc = proc_spawn(c, &s, CLUSTER_ENGINES, name, 1, e);
+		spawn_clear(&s);
+		free(name);
+		if (rc == -1)
+			return -1;
+	}
+	proc_complete(l, c, NULL, cb, arg);
+	return 0;
+}
+
+const struct backend local_backend = {
+	.name = "local",
+	.script = local_script,
+	.start_controller = local_start_controller,
+	.start_engines = local_start_engines,
+	.poll = proc_poll,
+	.stop = proc_stop,
+};

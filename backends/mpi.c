@@ -1,0 +1,272 @@
+#include "mpi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/job.h"
+#include "core/xmalloc.h"
+#include "proc.h"
+
+#define VERSION_TIMEOUT_MS 20000
+
+enum mpi_family
+mpi_family_parse(const char *out)
+{
+	if (strstr(out, "HYDRA") != NULL || strstr(out, "Hydra") != NULL)
+		return MPI_HYDRA;
+	if (strstr(out, "Open MPI") != NULL || strstr(out, "OpenRTE") != NULL ||
+	    strstr(out, "open-mpi.org") != NULL)
+		return MPI_OPENMPI;
+	return MPI_UNKNOWN;
+}
+
+const char *
+mpi_family_name(enum mpi_family f)
+{
+	switch (f) {
+	case MPI_HYDRA:
+		return "hydra";
+	case MPI_OPENMPI:
+		return "openmpi";
+	case MPI_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+enum mpi_family
+mpi_family_from_name(const char *name)
+{
+	if (name != NULL && strcmp(name, "hydra") == 0)
+		return MPI_HYDRA;
+	if (name != NULL && strcmp(name, "openmpi") == 0)
+		return MPI_OPENMPI;
+	return MPI_UNKNOWN;
+}
+
+static bool
+has_arg(const struct strv *sv, const char *arg)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], arg) == 0)
+			return true;
+	return false;
+}
+
+void
+mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
+    struct strv *argv)
+{
+	const struct profile *p = c->profile;
+	int n = c->engines, ppn = p->tasks_per_node;
+	size_t nhosts = p->hosts.n;
+	char *list;
+
+	strv_extend(argv, &p->mpiexec);
+	strv_push(argv, "-n");
+	strv_pushf(argv, "%d", n);
+	if (f == MPI_HYDRA) {
+		if (nhosts > 0) {
+			list = strv_join(&p->hosts, ",");
+			strv_push(argv, "-hosts");
+			strv_push_take(argv, list);
+		}
+		if (ppn > 0) {
+			strv_push(argv, "-ppn");
+			strv_pushf(argv, "%d", ppn);
+		}
+	} else {
+		int slots;
+
+		if (nhosts > 0) {
+			/* Open MPI gives a bare host one slot: say how many. */
+			struct strv hs = STRV_INIT;
+			int k = ppn > 0 ? ppn : (n + (int)nhosts - 1) /
+			    (int)nhosts;
+
+			for (size_t i = 0; i < nhosts; i++)
+				strv_pushf(&hs, "%s:%d", p->hosts.v[i], k);
+			strv_push(argv, "--host");
+			strv_push_take(argv, strv_join(&hs, ","));
+			strv_clear(&hs);
+			slots = k * (int)nhosts;
+		} else {
+			slots = ppn > 0 ? ppn : cores;
+		}
+		if (ppn > 0) {
+			strv_push(argv, "--map-by");
+			strv_pushf(argv, "ppr:%d:node", ppn);
+		}
+		if (n > slots && !has_arg(&p->mpiexec_args, "--oversubscribe"))
+			strv_push(argv, "--oversubscribe");
+		/* Hydra forwards the whole environment; Open MPI only to local
+		 * ranks unless told with -x. */
+		if (nhosts > 0)
+			for (size_t i = 0; i < p->nenv; i++) {
+				strv_push(argv, "-x");
+				strv_push(argv, p->env[i].key);
+			}
+	}
+	strv_extend(argv, &p->mpiexec_args);
+	proc_engine_argv(c, true, argv);
+}
+
+static int
+cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+static void
+engines_spawn(const struct cluster *c, enum mpi_family f, struct spawn *s)
+{
+	mpi_engines_argv(c, f, cores(), &s->argv);
+	proc_profile_env(c, s);
+	s->log = cluster_log_path(c, "engines");
+}
+
+static void
+render(struct cluster *c, enum mpi_family f)
+{
+	struct strv lines = STRV_INIT;
+	struct spawn s = { 0 };
+
+	proc_script_begin(c, &lines);
+	strv_pushf(&lines, "# %d engines in one MPI world (%s launcher; they "
+	    "wait for the controller's connection file)", c->engines,
+	    f == MPI_HYDRA ? "MPICH Hydra" : "Open MPI");
+	engines_spawn(c, f, &s);
+	strv_push_take(&lines, spawn_render(&s));
+	spawn_clear(&s);
+	strv_push(&lines, "");
+	free(c->script);
+	c->script = strv_join(&lines, "\n");
+	strv_clear(&lines);
+}
+
+struct probe {
+	struct cluster *c;
+	backend_cb cb;
+	void *arg;
+};
+
+static void
+on_version(const struct job_result *r, void *arg)
+{
+	struct probe *pr = arg;
+	struct cluster *c = pr->c;
+	enum mpi_family f = MPI_UNKNOWN;
+	struct err e;
+
+	err_clear(&e);
+	if (r->exit_code == -1 || r->timed_out) {
+		e = r->err;
+		err_prefix(&e, "mpi launcher");
+	} else {
+		/* Some launchers print the version on stderr, some exit 1. */
+		f = mpi_family_parse(r->out);
+		if (f == MPI_UNKNOWN)
+			f = mpi_family_parse(r->errout);
+		if (f == MPI_UNKNOWN)
+			err_set(&e, "cannot tell which MPI '%s' is from its "
+			    "--version output (neither Open MPI nor MPICH "
+			    "Hydra)", c->profile->mpiexec.v[0]);
+	}
+	if (f != MPI_UNKNOWN) {
+		cluster_meta_set(c, "mpi_family", mpi_family_name(f));
+		render(c, f);
+	}
+	pr->cb(c, f != MPI_UNKNOWN ? NULL : &e, pr->arg);
+	free(pr);
+}
+
+static int
+mpi_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e)
+{
+	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
+	    "mpi_family"));
+	struct strv argv = STRV_INIT, env = STRV_INIT;
+	struct probe *pr;
+	struct job *j;
+
+	if (f != MPI_UNKNOWN) {
+		render(c, f);
+		proc_complete(l, c, NULL, cb, arg);
+		return 0;
+	}
+	if (proc_check_command(c, "mpiexec", c->profile->mpiexec.v[0], e) ==
+	    -1)
+		return -1;
+	strv_extend(&argv, &c->profile->mpiexec);
+	strv_push(&argv, "--version");
+	for (size_t i = 0; i < c->profile->nenv; i++)
+		strv_pushf(&env, "%s=%s", c->profile->env[i].key,
+		    c->profile->env[i].value);
+	pr = xcalloc(1, sizeof *pr);
+	pr->c = c;
+	pr->cb = cb;
+	pr->arg = arg;
+	j = job_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
+	    VERSION_TIMEOUT_MS, on_version, pr, e);
+	strv_clear(&argv);
+	strv_clear(&env);
+	if (j == NULL) {
+		free(pr);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mpi_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	struct spawn s = { 0 };
+	int rc;
+
+	if (proc_check_command(c, "controller",
+	    c->profile->controller.command.v[0], e) == -1 ||
+	    proc_check_command(c, "mpiexec", c->profile->mpiexec.v[0],
+	    e) == -1 || proc_prepare_profile(c, e) == -1)
+		return -1;
+	proc_controller_spawn(c, &s);
+	rc = proc_spawn(c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
+	spawn_clear(&s);
+	if (rc == 0)
+		proc_complete(l, c, NULL, cb, arg);
+	return rc;
+}
+
+static int
+mpi_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
+	    "mpi_family"));
+	struct spawn s = { 0 };
+	int rc;
+
+	if (f == MPI_UNKNOWN)
+		return err_set(e, "mpi: launcher family unknown (the script "
+		    "operation runs first)");
+	engines_spawn(c, f, &s);
+	rc = proc_spawn(c, &s, CLUSTER_ENGINES, "mpiexec", c->engines, e);
+	spawn_clear(&s);
+	if (rc == 0)
+		proc_complete(l, c, NULL, cb, arg);
+	return rc;
+}
+
+const struct backend mpi_backend = {
+	.name = "mpi",
+	.script = mpi_script,
+	.start_controller = mpi_start_controller,
+	.start_engines = mpi_start_engines,
+	.poll = proc_poll,
+	.stop = proc_stop,
+};

@@ -1,0 +1,33 @@
+/* The mpi backend: ipcontroller as a local process, and the engines as one
+ * `mpiexec -n N ipengine --mpi`, so they share one MPI world (mpi4py).
+ * Knows both launcher families and tells them apart from `mpiexec
+ * --version`: MPICH's Hydra (-n, -hosts, -ppn) and Open MPI's (-n, --host
+ * a:K, --map-by, --oversubscribe, -x NAME). */
+#ifndef HPCTOP_MPI_H
+#define HPCTOP_MPI_H
+
+#include "core/backend.h"
+
+extern const struct backend mpi_backend;
+
+enum mpi_family {
+	MPI_UNKNOWN,
+	MPI_HYDRA,
+	MPI_OPENMPI,
+};
+
+/* The family from `mpiexec --version` output; MPI_UNKNOWN if neither. */
+enum mpi_family mpi_family_parse(const char *version_output);
+const char *mpi_family_name(enum mpi_family f);
+enum mpi_family mpi_family_from_name(const char *name);
+
+/* The full engines argv for c (mpiexec, its flags, then ipengine ... --mpi)
+ * for launcher family f on a machine with `cores` cores: profile hosts and
+ * tasks_per_node map to -hosts/-ppn (Hydra) or --host a:K/--map-by
+ * (Open MPI); Open MPI also gets --oversubscribe when more ranks than
+ * slots, and -x NAME for each profile env entry when ranks may run on
+ * other hosts. */
+void mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
+    struct strv *argv);
+
+#endif

@@ -1,0 +1,132 @@
+#include "pbs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/qstat.h"
+#include "core/xmalloc.h"
+
+/* Plain words: PBS reads its directives without shell quoting (queue and
+ * account were checked to be plain names). */
+static int
+pbs_directives(const struct cluster *c, enum batch_job which,
+    const char *job, struct strv *out, struct err *e)
+{
+	const struct profile *p = c->profile;
+	int n = c->engines, nodes = p->nodes, ppn = p->tasks_per_node;
+
+	strv_pushf(out, "-N %s", job);
+	/* One output file per job, with stderr. */
+	strv_push(out, "-j oe");
+	/* The environment of `hpctop start` (PATH, IPYTHONDIR, ...). */
+	strv_push(out, "-V");
+	if (which == BATCH_CONTROLLER) {
+		strv_push(out, "-l nodes=1:ppn=1");
+	} else {
+		if (ppn > 0 && nodes <= 0)
+			nodes = (n + ppn - 1) / ppn;
+		else if (ppn <= 0 && nodes > 0)
+			ppn = (n + nodes - 1) / nodes;
+		else if (ppn <= 0) {
+			nodes = 1;
+			ppn = n;
+		}
+		strv_pushf(out, "-l nodes=%d:ppn=%d", nodes, ppn);
+	}
+	if (p->queue != NULL)
+		strv_pushf(out, "-q %s", p->queue);
+	if (p->walltime != NULL) {
+		long s = batch_walltime_seconds(p->walltime);
+
+		if (s < 0)
+			return err_set(e, "walltime '%s' is not a duration",
+			    p->walltime);
+		strv_pushf(out, "-l walltime=%ld:%02ld:%02ld", s / 3600,
+		    s / 60 % 60, s % 60);
+	}
+	if (p->account != NULL)
+		strv_pushf(out, "-A %s", p->account);
+	if (p->mem != NULL) {
+		char *m = batch_mem(p->mem, true);
+
+		strv_pushf(out, "-l mem=%s", m);
+		free(m);
+	}
+	return 0;
+}
+
+static void
+pbs_launcher(const struct cluster *c, struct strv *argv)
+{
+	/* PBS has no srun: mpiexec starts tasks on the job's nodes. */
+	strv_extend(argv, &c->profile->mpiexec);
+	strv_push(argv, "-n");
+	strv_pushf(argv, "%d", c->engines);
+	strv_extend(argv, &c->profile->mpiexec_args);
+}
+
+/* qsub runs in the logs directory: PBS writes <job>.o<seq> where it was
+ * submitted from, and the Slurm wrapper forces that name, so the output
+ * lands in the logs directory under a name known once the id is. The
+ * script is named relative to it: the wrapper pastes it into a shell. */
+static void
+pbs_submit_argv(const struct cluster *c, const char *job,
+    const char *script, const char *log, const char *after,
+    struct strv *argv, char **cwd)
+{
+	const char *base = strrchr(script, '/');
+
+	strv_push(argv, "qsub");
+	strv_push(argv, "-N");
+	strv_push(argv, job);
+	strv_push(argv, "-j");
+	strv_push(argv, "oe");
+	if (after != NULL) {
+		strv_push(argv, "-W");
+		strv_pushf(argv, "depend=after:%s", after);
+	}
+	strv_pushf(argv, "../%s", base != NULL ? base + 1 : script);
+	*cwd = xasprintf("%s/logs", c->dir);
+}
+
+static char *
+pbs_log_path(const struct cluster *c, const char *job, const char *log,
+    const char *id)
+{
+	return xasprintf("%s/logs/%s.o%.*s", c->dir, job,
+	    (int)strcspn(id, "."), id);
+}
+
+static void
+pbs_cancel_argv(bool hard, struct strv *argv)
+{
+	/* Torque, PBS Pro and the Slurm wrapper share no force flag: the
+	 * second try asks again. */
+	strv_push(argv, "qdel");
+}
+
+const struct batch_kind pbs_kind = {
+	.name = "pbs",
+	.prefix = "#PBS",
+	.ext = "pbs",
+	.submit = "qsub",
+	.cancel = "qdel",
+	.query = "qstat",
+	.directives = pbs_directives,
+	.launcher = pbs_launcher,
+	.submit_argv = pbs_submit_argv,
+	.log_path = pbs_log_path,
+	.query_argv = qstat_argv,
+	.parse = qstat_parse,
+	.cancel_argv = pbs_cancel_argv,
+};
+
+const struct backend pbs_backend = {
+	.name = "pbs",
+	.script = batch_script,
+	.start_controller = batch_start_controller,
+	.start_engines = batch_start_engines,
+	.poll = batch_poll,
+	.stop = batch_stop,
+};

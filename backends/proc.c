@@ -1,0 +1,401 @@
+#include "proc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/paths.h"
+#include "core/shquote.h"
+#include "core/xmalloc.h"
+
+/* Stop: how long each polite step may take before the next, harder one. */
+#define STOP_ENGINE_GRACE_MS 5000
+#define STOP_CONTROLLER_GRACE_MS 5000
+#define STOP_KILL_WAIT_MS 3000
+#define STOP_TICK_MS 100
+
+void
+proc_profile_env(const struct cluster *c, struct spawn *s)
+{
+	const struct profile *p = c->profile;
+
+	for (size_t i = 0; i < p->nenv; i++)
+		strv_pushf(&s->env, "%s=%s", p->env[i].key, p->env[i].value);
+	strv_extend(&s->setup, &p->setup);
+}
+
+void
+proc_controller_spawn(const struct cluster *c, struct spawn *s)
+{
+	const struct profile *p = c->profile;
+
+	strv_extend(&s->argv, &p->controller.command);
+	strv_pushf(&s->argv, "--profile=%s", c->ipython_profile);
+	if (*c->cluster_id != '\0')
+		strv_pushf(&s->argv, "--cluster-id=%s", c->cluster_id);
+	strv_pushf(&s->argv, "--ip=%s",
+	    p->controller.ip != NULL ? p->controller.ip : "127.0.0.1");
+	strv_pushf(&s->argv, "--HeartMonitor.period=%d", PROC_HEARTBEAT_MS);
+	strv_extend(&s->argv, &p->controller.args);
+	proc_profile_env(c, s);
+	s->log = cluster_log_path(c, "controller");
+}
+
+void
+proc_engine_argv(const struct cluster *c, bool mpi, struct strv *argv)
+{
+	const struct profile *p = c->profile;
+
+	strv_extend(argv, &p->engine.command);
+	strv_pushf(argv, "--profile=%s", c->ipython_profile);
+	if (*c->cluster_id != '\0')
+		strv_pushf(argv, "--cluster-id=%s", c->cluster_id);
+	strv_pushf(argv, "--IPEngine.wait_for_url_file=%d", PROC_URL_WAIT_S);
+	if (mpi)
+		strv_push(argv, "--mpi");
+	strv_extend(argv, &p->engine.args);
+}
+
+int
+proc_check_command(const struct cluster *c, const char *what,
+    const char *cmd, struct err *e)
+{
+	const char *path = profile_getenv(c->profile, "PATH");
+	char *found;
+
+	/* setup lines (module load, conda activate) may put it on PATH. */
+	if (c->profile->setup.n > 0)
+		return 0;
+	found = spawn_which(cmd, path);
+	if (found == NULL)
+		return err_set(e, "%s: command '%s' not found on PATH%s", what,
+		    cmd, strchr(cmd, '/') != NULL ? " (or not executable)" : "");
+	free(found);
+	return 0;
+}
+
+int
+proc_prepare_profile(const struct cluster *c, struct err *e)
+{
+	char *dir = paths_ipython_profile_dir(c->ipython_profile);
+	const char *subs[] = { "security", "log", "pid", "startup" };
+	char *state;
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof subs / sizeof *subs && rc == 0; i++) {
+		char *sub = xasprintf("%s/%s", dir, subs[i]);
+
+		rc = paths_mkdir_p(sub, 0700, e);
+		free(sub);
+	}
+	free(dir);
+	state = cluster_engine_state_path(c);
+	if (rc == 0 && unlink(state) == -1 && errno != ENOENT)
+		rc = err_errno(e, "cannot remove %s", state);
+	free(state);
+	return rc;
+}
+
+int
+proc_spawn(struct cluster *c, struct spawn *s, enum cluster_role role,
+    const char *name, int engines, struct err *e)
+{
+	char host[256] = "localhost";
+	pid_t pid = spawn_start(s, e);
+
+	if (pid == -1)
+		return err_prefix(e, "%s", name);
+	gethostname(host, sizeof host - 1);
+	cluster_add_proc(c, role, name, pid, NULL, engines, host, s->log);
+	return 0;
+}
+
+struct later {
+	struct cluster *c;
+	struct err e;
+	bool failed;
+	backend_cb cb;
+	void *arg;
+};
+
+static void
+on_later(void *arg)
+{
+	struct later *lt = arg;
+
+	lt->cb(lt->c, lt->failed ? &lt->e : NULL, lt->arg);
+	free(lt);
+}
+
+void
+proc_complete(struct loop *l, struct cluster *c, const struct err *e,
+    backend_cb cb, void *arg)
+{
+	struct later *lt = xcalloc(1, sizeof *lt);
+
+	lt->c = c;
+	lt->cb = cb;
+	lt->arg = arg;
+	if (e != NULL) {
+		lt->e = *e;
+		lt->failed = true;
+	}
+	loop_timer_add(l, 0, on_later, lt);
+}
+
+/* Fields of /proc/<pid>/stat: state letter and session id. */
+static bool
+stat_of(pid_t pid, char *state, pid_t *sid)
+{
+	char path[64], buf[1024], *rp;
+	FILE *f;
+	size_t n;
+	int ppid, pgrp, session;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d", state, &ppid, &pgrp,
+	    &session) != 4)
+		return false;
+	*sid = (pid_t)session;
+	return true;
+}
+
+/* Our processes lead their own session; a pid reused by something else
+ * almost never does, so this also guards against pid reuse. */
+static bool
+leader_alive(pid_t pid)
+{
+	char st;
+	pid_t sid;
+
+	if (pid <= 0 || !stat_of(pid, &st, &sid))
+		return false;
+	return st != 'Z' && st != 'X' && sid == pid;
+}
+
+static void
+poll_one(struct cluster *c)
+{
+	double now;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	jobtab_clear(&c->jobs);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct cluster_proc *pr = &c->procs[i];
+		struct job_row *r = jobtab_append(&c->jobs);
+		bool main = leader_alive(pr->pid);
+		bool group = main || cluster_session_pids(pr->pid, NULL) > 0;
+
+		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
+		r->id = xasprintf("%ld", (long)pr->pid);
+		r->name = xstrdup(pr->name);
+		r->state = main ? JOB_RUNNING : group ? JOB_EXITING :
+		    JOB_COMPLETED;
+		r->raw_state = xstrdup(main ? "running" : group ? "exiting" :
+		    "gone");
+		r->elapsed = main && now > pr->started ?
+		    (long)(now - pr->started) : -1;
+		r->nodes = 1;
+		r->tasks = pr->role == CLUSTER_CONTROLLER ? 1 : pr->engines;
+		r->nodelist = pr->host != NULL ? xstrdup(pr->host) : NULL;
+		r->pid = pr->pid;
+	}
+}
+
+struct poll_done {
+	struct cluster **cs;
+	size_t n;
+	backend_poll_cb cb;
+	void *arg;
+};
+
+static void
+on_poll_done(void *arg)
+{
+	struct poll_done *pd = arg;
+
+	pd->cb(pd->cs, pd->n, NULL, pd->arg);
+	free(pd);
+}
+
+int
+proc_poll(struct loop *l, struct cluster **cs, size_t n, backend_poll_cb cb,
+    void *arg, struct err *e)
+{
+	struct poll_done *pd = xcalloc(1, sizeof *pd);
+
+	for (size_t i = 0; i < n; i++)
+		poll_one(cs[i]);
+	pd->cs = cs;
+	pd->n = n;
+	pd->cb = cb;
+	pd->arg = arg;
+	loop_timer_add(l, 0, on_poll_done, pd);
+	return 0;
+}
+
+enum stop_phase {
+	STOP_ENGINES,		/* SIGTERM sent to engine groups */
+	STOP_ENGINES_KILLED,
+	STOP_CONTROLLER,	/* SIGTERM sent to the controller */
+	STOP_CONTROLLER_KILLED,
+};
+
+struct stopper {
+	struct loop *loop;
+	struct cluster *c;
+	backend_cb cb;
+	void *arg;
+	enum stop_phase phase;
+	uint64_t deadline;
+};
+
+static bool
+role_alive(const struct cluster *c, enum cluster_role role)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == role && c->procs[i].pid > 0 &&
+		    cluster_session_pids(c->procs[i].pid, NULL) > 0)
+			return true;
+	return false;
+}
+
+/* Signals the session leader we started, or with `all` every process
+ * left in its session (they are ours: nothing else joins a session). */
+static void
+signal_role(const struct cluster *c, enum cluster_role role, int sig,
+    bool all)
+{
+	for (size_t i = 0; i < c->nprocs; i++) {
+		pid_t pid = c->procs[i].pid, *pids;
+		size_t n;
+
+		if (c->procs[i].role != role || pid <= 0)
+			continue;
+		if (!all) {
+			if (leader_alive(pid))
+				kill(pid, sig);
+			continue;
+		}
+		n = cluster_session_pids(pid, &pids);
+		for (size_t k = 0; k < n; k++)
+			kill(pids[k], sig);
+		free(pids);
+	}
+}
+
+static void stop_tick(void *arg);
+
+static void
+stop_finish(struct stopper *st)
+{
+	struct err e;
+	bool failed = false;
+
+	err_clear(&e);
+	for (size_t i = 0; i < st->c->nprocs; i++) {
+		const struct cluster_proc *pr = &st->c->procs[i];
+
+		if (pr->pid > 0 && cluster_session_pids(pr->pid, NULL) > 0) {
+			err_set(&e, "%s (session %ld) survived SIGKILL",
+			    pr->name, (long)pr->pid);
+			failed = true;
+		}
+	}
+	st->cb(st->c, failed ? &e : NULL, st->arg);
+	free(st);
+}
+
+static void
+stop_tick(void *arg)
+{
+	struct stopper *st = arg;
+	uint64_t now = loop_now();
+
+	switch (st->phase) {
+	case STOP_ENGINES:
+	case STOP_ENGINES_KILLED:
+		if (role_alive(st->c, CLUSTER_ENGINES)) {
+			if (now < st->deadline)
+				break;
+			if (st->phase == STOP_ENGINES) {
+				signal_role(st->c, CLUSTER_ENGINES, SIGKILL,
+				    true);
+				st->phase = STOP_ENGINES_KILLED;
+				st->deadline = now + STOP_KILL_WAIT_MS;
+				break;
+			}
+		}
+		/* The Hub's own clean exit removes the connection files. */
+		signal_role(st->c, CLUSTER_CONTROLLER, SIGTERM, false);
+		st->phase = STOP_CONTROLLER;
+		st->deadline = now + STOP_CONTROLLER_GRACE_MS;
+		break;
+	case STOP_CONTROLLER:
+	case STOP_CONTROLLER_KILLED:
+		if (role_alive(st->c, CLUSTER_CONTROLLER) &&
+		    st->phase == STOP_CONTROLLER && now >= st->deadline) {
+			/* Its workers share its group: end them all. */
+			signal_role(st->c, CLUSTER_CONTROLLER, SIGKILL, true);
+			st->phase = STOP_CONTROLLER_KILLED;
+			st->deadline = now + STOP_KILL_WAIT_MS;
+			break;
+		}
+		if (role_alive(st->c, CLUSTER_CONTROLLER) && now < st->deadline)
+			break;
+		stop_finish(st);
+		return;
+	}
+	loop_timer_add(st->loop, STOP_TICK_MS, stop_tick, st);
+}
+
+int
+proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e)
+{
+	struct stopper *st = xcalloc(1, sizeof *st);
+
+	st->loop = l;
+	st->c = c;
+	st->cb = cb;
+	st->arg = arg;
+	/* SIGTERM to the whole session: the engine and its nanny, or
+	 * mpiexec and its ranks. */
+	signal_role(c, CLUSTER_ENGINES, SIGTERM, true);
+	st->phase = STOP_ENGINES;
+	st->deadline = loop_now() + STOP_ENGINE_GRACE_MS;
+	loop_timer_add(l, STOP_TICK_MS, stop_tick, st);
+	return 0;
+}
+
+void
+proc_script_begin(const struct cluster *c, struct strv *lines)
+{
+	struct spawn s = { 0 };
+	char *q = shquote(c->name);
+
+	strv_push(lines, "#!/bin/sh");
+	strv_pushf(lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
+	    c->backend, c->engines, c->engines == 1 ? "" : "s");
+	free(q);
+	strv_push(lines, "# Each process runs in a session of its own; output "
+	    "goes to its log.");
+	strv_push(lines, "# controller");
+	proc_controller_spawn(c, &s);
+	strv_push_take(lines, spawn_render(&s));
+	spawn_clear(&s);
+}

@@ -1,0 +1,62 @@
+/* What the local and mpi backends share: both run the controller and the
+ * engines as detached local processes (core/spawn.h), watch them through
+ * /proc and stop them with signals to their process groups. */
+#ifndef HPCTOP_PROC_H
+#define HPCTOP_PROC_H
+
+#include "core/backend.h"
+#include "core/spawn.h"
+
+/* How often the Hub's heart monitor beats, in ms. The Hub admits an engine
+ * only after its first heartbeat, so this bounds start-up time (bench/
+ * start.sh; ipyparallel's default is 3000). The engines' heart is a
+ * GIL-free zmq thread, so 10 missed beats (2 s) still means dead. Engines
+ * keep their nanny: it reports a killed engine at once and carries
+ * signal_request (interrupting %px), though it doubles start-up CPU. */
+#define PROC_HEARTBEAT_MS 200
+/* How long a freshly started engine waits for the controller's connection
+ * file (engines start in parallel with the controller). */
+#define PROC_URL_WAIT_S 120
+
+/* The controller's spawn for c: profile controller.command, --profile,
+ * --cluster-id, --ip, the heartbeat period, then the profile's args; the
+ * profile's env and setup; its log. */
+void proc_controller_spawn(const struct cluster *c, struct spawn *s);
+/* One engine's argv (command, --profile, --cluster-id, waiting for the
+ * connection file, --mpi when mpi is true, then the profile's args). */
+void proc_engine_argv(const struct cluster *c, bool mpi, struct strv *argv);
+/* env and setup of the profile into s (shared by every process). */
+void proc_profile_env(const struct cluster *c, struct spawn *s);
+
+/* Checks that argv[0] can be found (on the profile's PATH if it sets one)
+ * unless setup lines may change PATH. -1 with "<what>: command '<cmd>' not
+ * found on PATH" in e. */
+int proc_check_command(const struct cluster *c, const char *what,
+    const char *cmd, struct err *e);
+
+/* Creates the IPython profile directory (ipengine exits when it does not
+ * exist yet) and removes the Hub's engine-state file from an earlier run
+ * so registration counts start at zero. */
+int proc_prepare_profile(const struct cluster *c, struct err *e);
+
+/* Spawns s and records it in c as a process with this role and name. */
+int proc_spawn(struct cluster *c, struct spawn *s, enum cluster_role role,
+    const char *name, int engines, struct err *e);
+
+/* Calls cb(c, e) from the loop (ops never complete inside the call). */
+void proc_complete(struct loop *l, struct cluster *c, const struct err *e,
+    backend_cb cb, void *arg);
+
+/* backend.poll for process backends: procs' liveness and c->jobs rows. */
+int proc_poll(struct loop *l, struct cluster **cs, size_t n,
+    backend_poll_cb cb, void *arg, struct err *e);
+/* backend.stop for process backends: SIGTERM engine groups, wait, SIGKILL;
+ * then SIGTERM the controller, wait, SIGKILL its group; verify. */
+int proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
+    struct err *e);
+
+/* The script header and the controller line, shared by both scripts;
+ * appends to *out. */
+void proc_script_begin(const struct cluster *c, struct strv *lines);
+
+#endif

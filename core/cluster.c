@@ -1,0 +1,811 @@
+#include "cluster.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "xmalloc.h"
+
+/* Bounds on what a record may hold, so a corrupt file cannot make us
+ * allocate without limit. */
+#define MAX_RECORD_BYTES (4 * 1024 * 1024)
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *
+cluster_state_root(void)
+{
+	char *state = paths_state_dir();
+	char *out = xasprintf("%s/clusters", state);
+
+	free(state);
+	return out;
+}
+
+char *
+cluster_dir_for(const char *name)
+{
+	char *root = cluster_state_root();
+	char *out = xasprintf("%s/%s", root, name);
+
+	free(root);
+	return out;
+}
+
+static void
+fill_paths(struct cluster *c)
+{
+	free(c->dir);
+	c->dir = cluster_dir_for(c->name);
+	if (c->client_file == NULL)
+		c->client_file = paths_connection_file(c->ipython_profile,
+		    c->cluster_id, "client");
+	if (c->engine_file == NULL)
+		c->engine_file = paths_connection_file(c->ipython_profile,
+		    c->cluster_id, "engine");
+}
+
+struct cluster *
+cluster_new(const struct profile *p, const char *yaml, int n, struct err *e)
+{
+	struct cluster *c;
+	struct profile *copy;
+
+	if (strchr(p->name, '/') != NULL || p->name[0] == '.' ||
+	    p->name[0] == '\0') {
+		err_set(e, "profile name '%s' cannot name a cluster record",
+		    p->name);
+		return NULL;
+	}
+	copy = profile_load_buffer(yaml, strlen(yaml), p->path, p->name, e);
+	if (copy == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof *c);
+	c->name = xstrdup(p->name);
+	c->backend = xstrdup(p->backend);
+	c->profile_path = xstrdup(p->path != NULL ? p->path : "");
+	c->profile_yaml = xstrdup(yaml);
+	c->profile = copy;
+	c->engines = n;
+	c->ipython_profile = xstrdup(p->ipython_profile);
+	c->cluster_id = xstrdup(p->cluster_id != NULL ? p->cluster_id : "");
+	c->started = wall_now();
+	fill_paths(c);
+	return c;
+}
+
+static void
+proc_clear(struct cluster_proc *pr)
+{
+	free(pr->name);
+	free(pr->job_id);
+	free(pr->host);
+	free(pr->log);
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	free(c->name);
+	free(c->backend);
+	free(c->profile_path);
+	free(c->profile_yaml);
+	free(c->ipython_profile);
+	free(c->cluster_id);
+	free(c->client_file);
+	free(c->engine_file);
+	for (size_t i = 0; i < c->nprocs; i++)
+		proc_clear(&c->procs[i]);
+	free(c->procs);
+	free(c->seen_ids);
+	strv_clear(&c->meta);
+	free(c->dir);
+	profile_free(c->profile);
+	jobtab_clear(&c->jobs);
+	free(c->ids);
+	free(c->script);
+	free(c);
+}
+
+int
+cluster_mkdirs(struct cluster *c, struct err *e)
+{
+	char *logs = xasprintf("%s/logs", c->dir);
+	int rc = paths_mkdir_p(logs, 0700, e);
+
+	free(logs);
+	return rc;
+}
+
+char *
+cluster_log_path(const struct cluster *c, const char *name)
+{
+	return xasprintf("%s/logs/%s.log", c->dir, name);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct cluster_proc *
+cluster_add_proc(struct cluster *c, enum cluster_role role, const char *name,
+    pid_t pid, const char *job_id, int engines, const char *host,
+    const char *log)
+{
+	struct cluster_proc *pr;
+
+	c->procs = xreallocarray(c->procs, c->nprocs + 1, sizeof *c->procs);
+	pr = &c->procs[c->nprocs++];
+	memset(pr, 0, sizeof *pr);
+	pr->role = role;
+	pr->name = xstrdup(name);
+	pr->pid = pid;
+	pr->job_id = dup_or_null(job_id);
+	pr->engines = engines;
+	pr->host = dup_or_null(host);
+	pr->log = dup_or_null(log);
+	pr->started = wall_now();
+	pr->live = CLUSTER_LIVE_UNKNOWN;
+	return pr;
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+to_json(const struct cluster *c)
+{
+	json_t *o = json_object(), *procs = json_array(), *seen = json_array();
+	json_t *meta = json_object();
+
+	json_object_set_new(o, "version", json_integer(CLUSTER_FORMAT_VERSION));
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "backend", json_string(c->backend));
+	json_object_set_new(o, "profile_path", json_string(c->profile_path));
+	json_object_set_new(o, "profile_yaml", json_string(c->profile_yaml));
+	json_object_set_new(o, "engines", json_integer(c->engines));
+	json_object_set_new(o, "ipython_profile",
+	    json_string(c->ipython_profile));
+	json_object_set_new(o, "cluster_id", json_string(c->cluster_id));
+	json_object_set_new(o, "client_file", json_string(c->client_file));
+	json_object_set_new(o, "engine_file", json_string(c->engine_file));
+	json_object_set_new(o, "started", json_real(c->started));
+	for (size_t i = 0; i < c->nseen; i++)
+		json_array_append_new(seen, json_integer(c->seen_ids[i]));
+	json_object_set_new(o, "seen_ids", seen);
+	for (size_t i = 0; i < c->meta.n; i++) {
+		const char *kv = c->meta.v[i], *eq = strchr(kv, '=');
+		char *k = xstrndup(kv, (size_t)(eq - kv));
+
+		json_object_set_new(meta, k, json_string(eq + 1));
+		free(k);
+	}
+	json_object_set_new(o, "meta", meta);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		json_t *p = json_object();
+
+		json_object_set_new(p, "role", json_string(
+		    pr->role == CLUSTER_CONTROLLER ? "controller" : "engines"));
+		json_object_set_new(p, "name", json_string(pr->name));
+		json_object_set_new(p, "pid", json_integer(pr->pid));
+		json_object_set_new(p, "job_id", jstr(pr->job_id));
+		json_object_set_new(p, "engines", json_integer(pr->engines));
+		json_object_set_new(p, "host", jstr(pr->host));
+		json_object_set_new(p, "log", jstr(pr->log));
+		json_object_set_new(p, "started", json_real(pr->started));
+		json_array_append_new(procs, p);
+	}
+	json_object_set_new(o, "procs", procs);
+	return o;
+}
+
+int
+cluster_save(const struct cluster *c, struct err *e)
+{
+	json_t *o;
+	char *text, *path, *tmp;
+	size_t len, off = 0;
+	int fd, rc = -1;
+
+	if (paths_mkdir_p(c->dir, 0700, e) == -1)
+		return -1;
+	o = to_json(c);
+	text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(o);
+	if (text == NULL)
+		xmalloc_fatal("json_dumps failed");
+	path = xasprintf("%s/cluster.json", c->dir);
+	tmp = xasprintf("%s/.cluster.json.%ld", c->dir, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err_errno(e, "cannot write %s", tmp);
+		goto out;
+	}
+	len = strlen(text);
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_errno(e, "cannot write %s", tmp);
+			close(fd);
+			unlink(tmp);
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (write(fd, "\n", 1) != 1 || fsync(fd) == -1) {
+		err_errno(e, "cannot write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		err_errno(e, "cannot rename %s to %s", tmp, path);
+		unlink(tmp);
+		goto out;
+	}
+	/* The rename is durable only once the directory is synced. */
+	fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+static char *
+get_str(json_t *o, const char *key, bool need, const char *path,
+    struct err *e, bool *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (v == NULL || json_is_null(v)) {
+		if (need && !*bad) {
+			err_set(e, "%s: missing \"%s\"", path, key);
+			*bad = true;
+		}
+		return NULL;
+	}
+	if (!*bad) {
+		err_set(e, "%s: \"%s\" is not a string", path, key);
+		*bad = true;
+	}
+	return NULL;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static struct cluster *
+from_json(json_t *o, const char *path, struct err *e)
+{
+	struct cluster *c = xcalloc(1, sizeof *c);
+	bool bad = false;
+	json_t *v;
+	size_t i;
+	const char *key;
+
+	v = json_object_get(o, "version");
+	if (!json_is_integer(v) || json_integer_value(v) !=
+	    CLUSTER_FORMAT_VERSION) {
+		err_set(e, "%s: unsupported record version", path);
+		goto fail;
+	}
+	c->name = get_str(o, "name", true, path, e, &bad);
+	c->backend = get_str(o, "backend", true, path, e, &bad);
+	c->profile_path = get_str(o, "profile_path", false, path, e, &bad);
+	c->profile_yaml = get_str(o, "profile_yaml", true, path, e, &bad);
+	c->ipython_profile = get_str(o, "ipython_profile", true, path, e, &bad);
+	c->cluster_id = get_str(o, "cluster_id", false, path, e, &bad);
+	c->client_file = get_str(o, "client_file", false, path, e, &bad);
+	c->engine_file = get_str(o, "engine_file", false, path, e, &bad);
+	if (bad)
+		goto fail;
+	if (c->cluster_id == NULL)
+		c->cluster_id = xstrdup("");
+	if (c->profile_path == NULL)
+		c->profile_path = xstrdup("");
+	if (strchr(c->name, '/') != NULL || c->name[0] == '.') {
+		err_set(e, "%s: bad name '%s'", path, c->name);
+		goto fail;
+	}
+	v = json_object_get(o, "engines");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > PROFILE_MAX_ENGINES) {
+		err_set(e, "%s: \"engines\" must be 1..%d", path,
+		    PROFILE_MAX_ENGINES);
+		goto fail;
+	}
+	c->engines = (int)json_integer_value(v);
+	c->started = json_number_value(json_object_get(o, "started"));
+	v = json_object_get(o, "seen_ids");
+	if (json_is_array(v)) {
+		c->seen_ids = xcalloc(json_array_size(v) + 1, sizeof *c->seen_ids);
+		for (i = 0; i < json_array_size(v); i++) {
+			json_t *id = json_array_get(v, i);
+
+			if (json_is_integer(id) && json_integer_value(id) >= 0 &&
+			    json_integer_value(id) <= PROFILE_MAX_ENGINES * 100)
+				c->seen_ids[c->nseen++] =
+				    (int)json_integer_value(id);
+		}
+		qsort(c->seen_ids, c->nseen, sizeof *c->seen_ids, cmp_int);
+	}
+	v = json_object_get(o, "meta");
+	if (json_is_object(v)) {
+		json_t *val;
+
+		json_object_foreach(v, key, val) {
+			if (json_is_string(val) && strchr(key, '=') == NULL)
+				cluster_meta_set(c, key, json_string_value(val));
+		}
+	}
+	v = json_object_get(o, "procs");
+	if (!json_is_array(v)) {
+		err_set(e, "%s: missing \"procs\"", path);
+		goto fail;
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *p = json_array_get(v, i), *pid;
+		char *role, *name, *job_id, *host, *log;
+		struct cluster_proc *pr;
+
+		if (!json_is_object(p)) {
+			err_set(e, "%s: procs[%zu] is not an object", path, i);
+			goto fail;
+		}
+		role = get_str(p, "role", true, path, e, &bad);
+		name = get_str(p, "name", true, path, e, &bad);
+		job_id = get_str(p, "job_id", false, path, e, &bad);
+		host = get_str(p, "host", false, path, e, &bad);
+		log = get_str(p, "log", false, path, e, &bad);
+		pid = json_object_get(p, "pid");
+		if (!bad && (strcmp(role, "controller") != 0 &&
+		    strcmp(role, "engines") != 0)) {
+			err_set(e, "%s: procs[%zu]: unknown role '%s'", path, i,
+			    role);
+			bad = true;
+		}
+		if (!bad && (!json_is_integer(pid) || json_integer_value(pid) < 0 ||
+		    json_integer_value(pid) > 0x7fffffff)) {
+			err_set(e, "%s: procs[%zu]: bad pid", path, i);
+			bad = true;
+		}
+		if (!bad) {
+			pr = cluster_add_proc(c, strcmp(role, "controller") == 0 ?
+			    CLUSTER_CONTROLLER : CLUSTER_ENGINES, name,
+			    (pid_t)json_integer_value(pid), job_id,
+			    (int)json_integer_value(json_object_get(p, "engines")),
+			    host, log);
+			pr->started = json_number_value(
+			    json_object_get(p, "started"));
+		}
+		free(role);
+		free(name);
+		free(job_id);
+		free(host);
+		free(log);
+		if (bad)
+			goto fail;
+	}
+	c->profile = profile_load_buffer(c->profile_yaml,
+	    strlen(c->profile_yaml), c->profile_path, c->name, e);
+	if (c->profile == NULL) {
+		err_prefix(e, "%s: profile snapshot", path);
+		goto fail;
+	}
+	fill_paths(c);
+	return c;
+fail:
+	cluster_free(c);
+	return NULL;
+}
+
+struct cluster *
+cluster_load_file(const char *path, struct err *e)
+{
+	json_error_t je;
+	json_t *o;
+	struct cluster *c;
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		err_errno(e, "%s", path);
+		return NULL;
+	}
+	if (st.st_size > MAX_RECORD_BYTES) {
+		err_set(e, "%s: record too large", path);
+		return NULL;
+	}
+	o = json_load_file(path, 0, &je);
+	if (o == NULL) {
+		err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		err_set(e, "%s: not a JSON object", path);
+		return NULL;
+	}
+	c = from_json(o, path, e);
+	json_decref(o);
+	return c;
+}
+
+struct cluster *
+cluster_load(const char *name, bool *missing, struct err *e)
+{
+	char *dir = cluster_dir_for(name);
+	char *path = xasprintf("%s/cluster.json", dir);
+	struct cluster *c = NULL;
+
+	*missing = false;
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		*missing = true;
+		err_set(e, "no cluster record for '%s'", name);
+	} else {
+		c = cluster_load_file(path, e);
+		if (c != NULL && strcmp(c->name, name) != 0) {
+			err_set(e, "%s: record is for '%s'", path, c->name);
+			cluster_free(c);
+			c = NULL;
+		}
+	}
+	free(dir);
+	free(path);
+	return c;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+cluster_list(struct strv *names)
+{
+	char *root = cluster_state_root();
+	DIR *d = opendir(root);
+	struct dirent *de;
+
+	free(root);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		strv_push(names, de->d_name);
+	}
+	closedir(d);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof *names->v, cmp_str);
+}
+
+static int
+remove_tree(const char *path, struct err *e)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR) {
+			if (unlink(path) == -1)
+				return err_errno(e, "cannot remove %s", path);
+			return 0;
+		}
+		return err_errno(e, "cannot open %s", path);
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *sub;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			rc |= remove_tree(sub, e);
+		else if (unlink(sub) == -1 && errno != ENOENT)
+			rc = err_errno(e, "cannot remove %s", sub);
+		free(sub);
+	}
+	closedir(d);
+	if (rmdir(path) == -1 && errno != ENOENT)
+		rc = err_errno(e, "cannot remove %s", path);
+	return rc;
+}
+
+int
+cluster_remove(const struct cluster *c, struct err *e)
+{
+	return remove_tree(c->dir, e);
+}
+
+const char *
+cluster_meta_get(const struct cluster *c, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < c->meta.n; i++)
+		if (strncmp(c->meta.v[i], key, len) == 0 &&
+		    c->meta.v[i][len] == '=')
+			return c->meta.v[i] + len + 1;
+	return NULL;
+}
+
+void
+cluster_meta_set(struct cluster *c, const char *key, const char *value)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < c->meta.n; i++)
+		if (strncmp(c->meta.v[i], key, len) == 0 &&
+		    c->meta.v[i][len] == '=') {
+			free(c->meta.v[i]);
+			c->meta.v[i] = xasprintf("%s=%s", key, value);
+			return;
+		}
+	strv_pushf(&c->meta, "%s=%s", key, value);
+}
+
+static bool
+has_id(const int *v, size_t n, int id)
+{
+	return n > 0 && bsearch(&id, v, n, sizeof *v, cmp_int) != NULL;
+}
+
+bool
+cluster_set_ids(struct cluster *c, const int *ids, size_t n)
+{
+	bool grew = false;
+
+	free(c->ids);
+	c->ids = xcalloc(n + 1, sizeof *c->ids);
+	if (n > 0)
+		memcpy(c->ids, ids, n * sizeof *ids);
+	c->nids = n;
+	qsort(c->ids, n, sizeof *c->ids, cmp_int);
+	c->ids_known = true;
+	for (size_t i = 0; i < n; i++) {
+		if (has_id(c->seen_ids, c->nseen, c->ids[i]))
+			continue;
+		c->seen_ids = xreallocarray(c->seen_ids, c->nseen + 1,
+		    sizeof *c->seen_ids);
+		c->seen_ids[c->nseen++] = c->ids[i];
+		qsort(c->seen_ids, c->nseen, sizeof *c->seen_ids, cmp_int);
+		grew = true;
+	}
+	return grew;
+}
+
+char *
+cluster_engine_state_path(const struct cluster *c)
+{
+	char *dir = paths_ipython_profile_dir(c->ipython_profile);
+	char *out = xasprintf("%s/log/engines%s.json", dir, c->cluster_id);
+
+	free(dir);
+	return out;
+}
+
+int
+cluster_read_engine_state(struct cluster *c, struct err *e)
+{
+	char *path = cluster_engine_state_path(c);
+	json_error_t je;
+	json_t *o, *engines, *v;
+	const char *key;
+	int *ids = NULL;
+	size_t n = 0;
+
+	o = json_load_file(path, 0, &je);
+	if (o == NULL) {
+		if (access(path, F_OK) == -1 && errno == ENOENT) {
+			free(path);
+			cluster_set_ids(c, NULL, 0);
+			return 0;
+		}
+		err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		free(path);
+		return -1;
+	}
+	engines = json_object_get(o, "engines");
+	if (!json_is_object(engines)) {
+		err_set(e, "%s: no \"engines\" object", path);
+		json_decref(o);
+		free(path);
+		return -1;
+	}
+	ids = xcalloc(json_object_size(engines) + 1, sizeof *ids);
+	json_object_foreach(engines, key, v) {
+		char *end;
+		long id = strtol(key, &end, 10);
+
+		if (*end == '\0' && end != key && id >= 0 && id < 0x7fffffff)
+			ids[n++] = (int)id;
+	}
+	cluster_set_ids(c, ids, n);
+	free(ids);
+	json_decref(o);
+	free(path);
+	return 0;
+}
+
+size_t
+cluster_lost_ids(const struct cluster *c, int **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(c->nseen + 1, sizeof **out);
+	for (size_t i = 0; i < c->nseen; i++)
+		if (!has_id(c->ids, c->nids, c->seen_ids[i]))
+			(*out)[n++] = c->seen_ids[i];
+	return n;
+}
+
+bool
+cluster_any_alive(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].live == CLUSTER_LIVE_RUNNING ||
+		    c->procs[i].live == CLUSTER_LIVE_PENDING)
+			return true;
+	return false;
+}
+
+bool
+cluster_controller_alive(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_CONTROLLER &&
+		    c->procs[i].live == CLUSTER_LIVE_RUNNING)
+			return true;
+	return false;
+}
+
+/* The state letter of /proc/<pid>/stat, after the parenthesised name
+ * (which may itself contain spaces and parentheses). */
+static char
+proc_state(pid_t pid, pid_t *sid)
+{
+	char path[64], buf[1024], *rp;
+	FILE *f;
+	size_t n;
+	char st;
+	int ppid, pg, session;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pg,
+	    &session) != 4)
+		return 0;
+	if (sid != NULL)
+		*sid = (pid_t)session;
+	return st;
+}
+
+bool
+cluster_pid_alive(pid_t pid)
+{
+	char st;
+
+	if (pid <= 0)
+		return false;
+	st = proc_state(pid, NULL);
+	return st != 0 && st != 'Z' && st != 'X';
+}
+
+size_t
+cluster_session_pids(pid_t sid, pid_t **out)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0, cap = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (sid <= 0)
+		return 0;
+	d = opendir("/proc");
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		pid_t s = 0;
+		char st;
+
+		if (*end != '\0' || pid <= 0)
+			continue;
+		st = proc_state((pid_t)pid, &s);
+		if (st == 0 || st == 'Z' || st == 'X' || s != sid)
+			continue;
+		if (out != NULL) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				*out = xreallocarray(*out, cap, sizeof **out);
+			}
+			(*out)[n] = (pid_t)pid;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+char *
+cluster_log_tail(const char *path, int lines)
+{
+	FILE *f = fopen(path, "re");
+	long size, start;
+	char *buf;
+	size_t n;
+	int seen = 0;
+	char *p;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	start = size > 16384 ? size - 16384 : 0;
+	fseek(f, start, SEEK_SET);
+	buf = xmalloc((size_t)(size - start) + 1);
+	n = fread(buf, 1, (size_t)(size - start), f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	for (p = buf + n; p > buf; p--)
+		if (p[-1] == '\n' && ++seen == lines)
+			break;
+	memmove(buf, p, strlen(p) + 1);
+	return buf;
+}

@@ -1,0 +1,166 @@
+/* A cluster hpctop started: the persistent record that outlives hpctop
+ * (one directory per cluster under the state dir) and the runtime view a
+ * backend's poll fills in.
+ *
+ * Layout, under $XDG_STATE_HOME/hpctop/clusters/<name>/ (mode 0700):
+ *   cluster.json      the record (mode 0600, written atomically: tmp file,
+ *                     fsync, rename, fsync of the directory)
+ *   script.sh         what start ran (hpctop script's output)
+ *   logs/<proc>.log   stdout+stderr of each process (or batch job)
+ * <name> is the profile name: one cluster per profile at a time.
+ *
+ * cluster.json (format version 1; unknown keys are ignored on load):
+ *   { "version": 1, "name": "local", "backend": "local",
+ *     "profile_path": "/…/local.yaml", "profile_yaml": "<the YAML text>",
+ *     "engines": 3, "ipython_profile": "local", "cluster_id": "",
+ *     "client_file": "…/security/ipcontroller-client.json",
+ *     "engine_file": "…/security/ipcontroller-engine.json",
+ *     "started": 1718000000.25,
+ *     "seen_ids": [0, 1, 2],            engine ids that registered once
+ *     "meta": {"mpi_family": "openmpi"}, backend-private strings
+ *     "procs": [ { "role": "controller", "name": "ipcontroller",
+ *                  "pid": 1234, "job_id": null, "engines": 0,
+ *                  "host": "node1", "log": "…/logs/controller.log",
+ *                  "started": 1718000000.25 }, … ] }
+ * pid is the process id AND process-group id (local/mpi start each process
+ * with setsid); batch backends leave it 0 and set job_id. */
+#ifndef HPCTOP_CLUSTER_H
+#define HPCTOP_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "jobtab.h"
+#include "profile.h"
+#include "strv.h"
+
+#define CLUSTER_FORMAT_VERSION 1
+
+enum cluster_role {
+	CLUSTER_CONTROLLER,
+	CLUSTER_ENGINES,	/* one engine, an mpiexec of many, or a job */
+};
+
+/* Liveness of one process or job, as the last poll saw it. */
+enum cluster_live {
+	CLUSTER_LIVE_UNKNOWN,	/* not polled yet */
+	CLUSTER_LIVE_RUNNING,
+	CLUSTER_LIVE_PENDING,	/* batch: queued or held */
+	CLUSTER_LIVE_GONE,	/* exited, killed or finished */
+};
+
+/* One process (group) or batch job. Strings owned; NULL when unknown. */
+struct cluster_proc {
+	enum cluster_role role;
+	char *name;		/* "ipcontroller", "ipengine.2", "mpiexec", … */
+	pid_t pid;		/* process and group id; 0 for batch jobs */
+	char *job_id;		/* batch job id; NULL for local/mpi */
+	int engines;		/* engines it provides (0 for the controller) */
+	char *host;
+	char *log;		/* absolute path of its output */
+	double started;		/* wall clock, seconds since the epoch */
+	/* Runtime only (not saved): */
+	enum cluster_live live;
+};
+
+struct cluster {
+	/* Saved. */
+	char *name;		/* profile name; the record's directory */
+	char *backend;
+	char *profile_path;
+	char *profile_yaml;	/* snapshot of the profile as started */
+	int engines;		/* N requested */
+	char *ipython_profile;
+	char *cluster_id;	/* "" when none */
+	char *client_file;	/* connection files (the Hub writes them) */
+	char *engine_file;
+	double started;
+	struct cluster_proc *procs;
+	size_t nprocs;
+	int *seen_ids;		/* sorted engine ids that registered once */
+	size_t nseen;
+	struct strv meta;	/* "key=value" backend-private strings */
+
+	/* Runtime (not saved). */
+	char *dir;		/* <state dir>/clusters/<name> */
+	struct profile *profile;	/* parsed profile_yaml; owned */
+	struct job_table jobs;	/* filled by the backend's poll */
+	int *ids;		/* engine ids registered now (sorted) */
+	size_t nids;
+	bool ids_known;		/* false until a registry source answered */
+	char *script;		/* set by the backend's script op */
+};
+
+/* A new, unsaved record for profile p (snapshot of yaml, which must be the
+ * text p was parsed from) with n engines. Copies what it needs from p and
+ * takes a parsed copy of its own. Fills dir, the connection-file paths
+ * and started = now. Caller frees. */
+struct cluster *cluster_new(const struct profile *p, const char *yaml,
+    int n, struct err *e);
+void cluster_free(struct cluster *c);
+
+/* <state dir>/clusters, and the directory of the record called name. */
+char *cluster_state_root(void);
+char *cluster_dir_for(const char *name);
+/* Creates c->dir and c->dir/logs (mode 0700). */
+int cluster_mkdirs(struct cluster *c, struct err *e);
+/* Path of a log file for a process called name: <dir>/logs/<name>.log. */
+char *cluster_log_path(const struct cluster *c, const char *name);
+
+/* Appends a process record and returns it (valid until the next append).
+ * The strings are copied; log may be NULL. */
+struct cluster_proc *cluster_add_proc(struct cluster *c,
+    enum cluster_role role, const char *name, pid_t pid, const char *job_id,
+    int engines, const char *host, const char *log);
+
+/* Writes cluster.json atomically (mode 0600). */
+int cluster_save(const struct cluster *c, struct err *e);
+/* Reads the record of the cluster called name: NULL with e filled when
+ * missing (*missing set true) or unreadable ("<path>: …"). */
+struct cluster *cluster_load(const char *name, bool *missing,
+    struct err *e);
+/* Same from a file path (for tests and listing). */
+struct cluster *cluster_load_file(const char *path, struct err *e);
+/* Names of every record in the state dir, sorted. Unreadable entries are
+ * listed too (loading them reports the error). */
+void cluster_list(struct strv *names);
+/* Removes the record's directory (cluster.json, script, logs). */
+int cluster_remove(const struct cluster *c, struct err *e);
+
+/* Backend-private strings kept in the record. */
+const char *cluster_meta_get(const struct cluster *c, const char *key);
+void cluster_meta_set(struct cluster *c, const char *key, const char *value);
+
+/* Engine registry: any source (the Hub's state file below, or the ZMQ
+ * client) reports the ids registered now; the record remembers every id
+ * ever seen, so lost engines are seen_ids minus ids. Returns true when
+ * seen_ids grew (the caller may want to save). */
+bool cluster_set_ids(struct cluster *c, const int *ids, size_t n);
+/* Reads the Hub's <profile dir>/log/engines<cluster_id>.json (rewritten on
+ * every (un)registration) and calls cluster_set_ids. A missing file means
+ * no engine registered yet. -1 with e filled when it cannot be parsed. */
+int cluster_read_engine_state(struct cluster *c, struct err *e);
+char *cluster_engine_state_path(const struct cluster *c);
+/* Ids in seen_ids but not registered now, into *out (caller frees). */
+size_t cluster_lost_ids(const struct cluster *c, int **out);
+
+/* Whether any recorded process or job was still alive at the last poll. */
+bool cluster_any_alive(const struct cluster *c);
+/* Whether the controller process/job was alive at the last poll. */
+bool cluster_controller_alive(const struct cluster *c);
+
+/* Local process liveness by pid, zombie-safe (reads /proc/<pid>/stat):
+ * true while the process exists and is not a zombie. */
+bool cluster_pid_alive(pid_t pid);
+/* The live (not zombie) processes of session sid, into *out when out is
+ * not NULL (caller frees); returns how many. Our processes each lead a
+ * session, and what they start stays in it even when it changes process
+ * group (Open MPI's ranks do). */
+size_t cluster_session_pids(pid_t sid, pid_t **out);
+
+/* The last `lines` lines of a log file, or NULL when unreadable. */
+char *cluster_log_tail(const char *path, int lines);
+
+#endif

@@ -1,0 +1,347 @@
+#include "clusterop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+
+struct op {
+	struct loop *loop;
+	const struct backend *b;
+	struct cluster *c;
+	clusterop_cb cb;
+	void *arg;
+	struct err e;		/* the first failure, reported after cleanup */
+	bool failed;
+};
+
+static struct op *
+op_new(struct loop *l, const struct backend *b, struct cluster *c,
+    clusterop_cb cb, void *arg)
+{
+	struct op *op = xcalloc(1, sizeof *op);
+
+	op->loop = l;
+	op->b = b;
+	op->c = c;
+	op->cb = cb;
+	op->arg = arg;
+	return op;
+}
+
+static void
+op_done(struct op *op, const struct err *e)
+{
+	op->cb(op->c, e, op->arg);
+	free(op);
+}
+
+void
+clusterop_remove_connection_files(const struct cluster *c)
+{
+	if (c->client_file != NULL)
+		unlink(c->client_file);
+	if (c->engine_file != NULL)
+		unlink(c->engine_file);
+}
+
+static int
+write_script(const struct cluster *c, struct err *e)
+{
+	char *path = xasprintf("%s/script.sh", c->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	size_t len = strlen(c->script), off = 0;
+
+	if (fd == -1) {
+		err_errno(e, "cannot write %s", path);
+		free(path);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, c->script + off, len - off);
+
+		if (n <= 0 && errno != EINTR) {
+			err_errno(e, "cannot write %s", path);
+			close(fd);
+			free(path);
+			return -1;
+		}
+		if (n > 0)
+			off += (size_t)n;
+	}
+	close(fd);
+	free(path);
+	return 0;
+}
+
+/* Start: a failure after processes exist stops them before reporting. */
+static void
+start_cleaned(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+
+	(void)e;
+	op_done(op, &op->e);
+}
+
+static void
+start_fail(struct op *op, const struct err *e)
+{
+	struct err ignored;
+
+	op->e = *e;
+	if (op->c->nprocs == 0) {
+		cluster_remove(op->c, &ignored);
+		op_done(op, &op->e);
+		return;
+	}
+	if (clusterop_stop(op->loop, op->b, op->c, start_cleaned, op,
+	    &ignored) == -1)
+		op_done(op, &op->e);
+}
+
+static void
+on_engines(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err se;
+
+	if (cluster_save(c, &se) == -1 && e == NULL)
+		e = &se;
+	if (e != NULL) {
+		start_fail(op, e);
+		return;
+	}
+	op_done(op, NULL);
+}
+
+static void
+on_controller(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err se;
+
+	if (cluster_save(c, &se) == -1 && e == NULL)
+		e = &se;
+	if (e != NULL) {
+		start_fail(op, e);
+		return;
+	}
+	/* Engines start now, while the controller comes up. */
+	if (op->b->start_engines(op->loop, c, on_engines, op, &se) == -1) {
+		cluster_save(c, NULL);
+		start_fail(op, &se);
+	}
+}
+
+static void
+on_script(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err se;
+
+	if (e != NULL) {
+		se = *e;
+		goto fail;
+	}
+	if (cluster_mkdirs(c, &se) == -1 || write_script(c, &se) == -1 ||
+	    cluster_save(c, &se) == -1)
+		goto fail;
+	if (op->b->start_controller(op->loop, c, on_controller, op, &se) == 0)
+		return;
+	cluster_save(c, NULL);
+fail:
+	start_fail(op, &se);
+}
+
+int
+clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
+    clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op;
+
+	if (access(c->client_file, F_OK) == 0)
+		return err_set(e, "%s exists: a controller hpctop did not start "
+		    "may be running for IPython profile '%s' (remove the file "
+		    "if it is stale)", c->client_file, c->ipython_profile);
+	op = op_new(l, b, c, cb, arg);
+	if (b->script(l, c, on_script, op, e) == -1) {
+		free(op);
+		return -1;
+	}
+	return 0;
+}
+
+int
+clusterop_read_registry(struct cluster *c, struct err *e)
+{
+	size_t nseen = c->nseen;
+
+	if (cluster_read_engine_state(c, e) == -1)
+		return -1;
+	/* Remember first sightings, so a lost engine stays known. */
+	if (c->nseen != nseen)
+		cluster_save(c, NULL);
+	return 0;
+}
+
+static void
+on_polled(struct cluster **cs, size_t n, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err re;
+
+	(void)cs;
+	(void)n;
+	if (e != NULL) {
+		op_done(op, e);
+		return;
+	}
+	if (clusterop_read_registry(op->c, &re) == -1) {
+		op_done(op, &re);
+		return;
+	}
+	op_done(op, NULL);
+}
+
+int
+clusterop_refresh(struct loop *l, const struct backend *b,
+    struct cluster *c, clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op = op_new(l, b, c, cb, arg);
+
+	/* The array lives in op: poll may keep it until its callback. */
+	if (b->poll(l, &op->c, 1, on_polled, op, e) == -1) {
+		free(op);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_stopped(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err re;
+
+	if (e != NULL) {
+		op_done(op, e);
+		return;
+	}
+	clusterop_remove_connection_files(c);
+	if (cluster_remove(c, &re) == -1) {
+		op_done(op, &re);
+		return;
+	}
+	op_done(op, NULL);
+}
+
+int
+clusterop_stop(struct loop *l, const struct backend *b, struct cluster *c,
+    clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op = op_new(l, b, c, cb, arg);
+
+	if (b->stop(l, c, on_stopped, op, e) == -1) {
+		free(op);
+		return -1;
+	}
+	return 0;
+}
+
+struct sync {
+	bool done;
+	bool failed;
+	struct err e;
+};
+
+static void
+on_sync(struct cluster *c, const struct err *e, void *arg)
+{
+	struct sync *s = arg;
+
+	(void)c;
+	s->done = true;
+	if (e != NULL) {
+		s->failed = true;
+		s->e = *e;
+	}
+}
+
+static int
+wait_sync(struct loop *l, struct sync *s, struct err *e)
+{
+	while (!s->done)
+		loop_once(l, -1);
+	if (s->failed) {
+		*e = s->e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+clusterop_script_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e)
+{
+	struct sync s = { 0 };
+
+	if (b->script(l, c, on_sync, &s, e) == -1)
+		return -1;
+	return wait_sync(l, &s, e);
+}
+
+int
+clusterop_start_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e)
+{
+	struct sync s = { 0 };
+
+	if (clusterop_start(l, b, c, on_sync, &s, e) == -1)
+		return -1;
+	return wait_sync(l, &s, e);
+}
+
+int
+clusterop_refresh_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e)
+{
+	struct sync s = { 0 };
+
+	if (clusterop_refresh(l, b, c, on_sync, &s, e) == -1)
+		return -1;
+	return wait_sync(l, &s, e);
+}
+
+static void
+on_poll_sync(struct cluster **cs, size_t n, const struct err *e, void *arg)
+{
+	(void)n;
+	on_sync(n > 0 ? cs[0] : NULL, e, arg);
+}
+
+int
+clusterop_poll_sync(struct loop *l, const struct backend *b,
+    struct cluster **cs, size_t n, struct err *e)
+{
+	struct sync s = { 0 };
+
+	if (b->poll(l, cs, n, on_poll_sync, &s, e) == -1)
+		return -1;
+	return wait_sync(l, &s, e);
+}
+
+int
+clusterop_stop_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e)
+{
+	struct sync s = { 0 };
+
+	if (clusterop_stop(l, b, c, on_sync, &s, e) == -1)
+		return -1;
+	return wait_sync(l, &s, e);
+}

@@ -1,0 +1,50 @@
+/* Sequences of backend operations shared by the CLI and the dashboard:
+ * start (script, controller, engines, saving the record after each step),
+ * refresh (poll plus the engine registry) and stop (backend stop, leftover
+ * connection files, record). Same contract as core/backend.h: never block,
+ * callback once from the loop, caller keeps c alive until then. The _sync
+ * forms run the loop until done (CLI only). */
+#ifndef HPCTOP_CLUSTEROP_H
+#define HPCTOP_CLUSTEROP_H
+
+#include "backend.h"
+
+typedef void (*clusterop_cb)(struct cluster *c, const struct err *e,
+    void *arg);
+
+/* Starts c (new, unsaved). Refuses when the profile's connection file
+ * already exists (a controller hpctop does not know about). Saves the
+ * record before the first process starts and after each step. On failure
+ * after something started, stops it and removes the record. */
+int clusterop_start(struct loop *l, const struct backend *b,
+    struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
+/* Polls c (backend poll) and reads the engine registry; saves the record
+ * when an engine id was seen for the first time. */
+int clusterop_refresh(struct loop *l, const struct backend *b,
+    struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
+/* Stops everything, removes leftover connection files, removes the record
+ * (kept, with the error, when something survived). */
+int clusterop_stop(struct loop *l, const struct backend *b,
+    struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
+
+int clusterop_script_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e);
+int clusterop_start_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e);
+int clusterop_refresh_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e);
+int clusterop_stop_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e);
+
+/* Polls n clusters of backend b at once (one scheduler query for a batch
+ * backend), without reading their engine registries. */
+int clusterop_poll_sync(struct loop *l, const struct backend *b,
+    struct cluster **cs, size_t n, struct err *e);
+/* Reads c's engine registry and saves the record when an engine id was
+ * seen for the first time (what refresh does after its poll). */
+int clusterop_read_registry(struct cluster *c, struct err *e);
+
+/* Removes the client and engine connection files if present. */
+void clusterop_remove_connection_files(const struct cluster *c);
+
+#endif

@@ -1,0 +1,115 @@
+# Shared by the batch backend tests (slurm.t, pbs.t): a temporary HOME,
+# IPYTHONDIR and XDG dirs, the real test Slurm (tests/slurm/cluster, brought
+# up when it is not, and taken down at exit only then), the ipyparallel
+# client script, and cleanup that cancels whatever a test left behind.
+# Source after tap.sh.
+
+[ -x /usr/bin/ipcontroller ] && [ -x /usr/bin/ipengine ] ||
+	skip_all "ipyparallel is not installed (python3-ipyparallel)"
+[ -x /usr/sbin/slurmctld ] && command -v sbatch >/dev/null ||
+	skip_all "Slurm is not installed (slurm-wlm slurm-wlm-torque munge)"
+
+tmp=$(mktemp -d)
+batch_cluster=$HPCTOP_SRCDIR/tests/slurm/cluster
+batch_ours=0
+batch_profiles=()
+
+batch_cleanup() {
+	local p ids
+	for p in "${batch_profiles[@]}"; do
+		[ -e "$XDG_STATE_HOME/hpctop/clusters/$p/cluster.json" ] || continue
+		"$HPCTOP" stop "$p" >/dev/null 2>&1
+	done
+	# Whatever survived: this test's jobs only, by id.
+	ids=$(cat "$tmp"/jobids 2>/dev/null | tr '\n' ' ')
+	[ -n "$ids" ] && scancel $ids 2>/dev/null
+	[ "$batch_ours" = 1 ] && "$batch_cluster" down >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap batch_cleanup EXIT
+
+export HOME=$tmp/home IPYTHONDIR=$tmp/ipython XDG_CONFIG_HOME=$tmp/config \
+	XDG_STATE_HOME=$tmp/state
+unset HPCTOP_PROFILE_PATH
+mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
+
+"$batch_cluster" status >/dev/null 2>&1 || batch_ours=1
+# stdout into a file, not $(...): a daemon `up` starts may hold the pipe.
+if ! "$batch_cluster" up >"$tmp/slurm.env" 2>"$tmp/slurm-up.log"; then
+	ok 1 "the test Slurm comes up"
+	sed 's/^/# /' "$tmp/slurm-up.log"
+	done_testing
+	exit 1
+fi
+. "$tmp/slurm.env"
+
+# batch_profile NAME BACKEND [YAML LINES...]: writes a profile that runs
+# ipyparallel from /usr/bin with mpi4py over Open MPI (as root).
+batch_profile() {
+	local name=$1 backend=$2 f
+	shift 2
+	f=$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml
+	batch_profiles+=("$name")
+	{
+		echo "version: 1"
+		echo "backend: $backend"
+		echo "engines: 2"
+		echo "walltime: \"00:10:00\""
+		echo "controller: {command: /usr/bin/ipcontroller}"
+		echo "engine: {command: /usr/bin/ipengine}"
+		echo "mpiexec: mpiexec.openmpi"
+		echo "mpiexec_args: [--oversubscribe]"
+		echo "env:"
+		echo "  OMPI_ALLOW_RUN_AS_ROOT: 1"
+		echo "  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: 1"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+# Job ids of a cluster's record, one per line (also kept for cleanup).
+batch_jobids() {
+	/usr/bin/python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["procs"]:
+    if p.get("job_id"):
+        print(p["job_id"])' "$XDG_STATE_HOME/hpctop/clusters/$1/cluster.json" |
+		tee -a "$tmp/jobids"
+}
+
+# Jobs among the ids given that Slurm still runs or queues.
+batch_slurm_live() {
+	local ids
+	ids=$(echo "$*" | tr ' ' ',')
+	squeue --noheader --jobs="$ids" --states=PENDING,RUNNING,COMPLETING,SUSPENDED,CONFIGURING \
+		--format=%i 2>/dev/null | tr -d ' '
+}
+
+# The seed scenarios through a real ipyparallel.Client(profile=NAME):
+# each engine's host name, map_sync squares, MPI Send/Recv of 100 ints
+# between ranks 0 and 1.
+batch_client() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys
+import ipyparallel as ipp
+rc = ipp.Client(profile=sys.argv[1], timeout=60)
+rc.wait_for_engines(int(sys.argv[2]), timeout=60)
+dv = rc[:]
+for h in dv.apply_sync(socket.gethostname):
+    print("host", h)
+print("squares", dv.map_sync(lambda x: x**2, range(32)))
+def pingpong():
+    from mpi4py import MPI
+    import numpy as np
+    comm = MPI.COMM_WORLD
+    if comm.rank == 0:
+        comm.Send(np.arange(100, dtype='i'), dest=1, tag=7)
+        return "sent"
+    if comm.rank == 1:
+        buf = np.zeros(100, dtype='i')
+        comm.Recv(buf, source=0, tag=7)
+        return "got %d ints, sum %d" % (len(buf), int(buf.sum()))
+    return ""
+print("mpi", " | ".join(dv.apply_sync(pingpong)))
+rc.close()
+PY
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The pbs backend through qsub/qstat/qdel (Debian's slurm-wlm-torque
+# wrappers over the real test Slurm): the scripts, start --wait until both
+# jobs run and both engines registered, a real ipyparallel.Client (host
+# names, map_sync, MPI point-to-point), stop leaving no job behind, and a
+# queue that does not exist.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/batchenv.sh"
+command -v qsub >/dev/null || skip_all "no qsub (slurm-wlm-torque)"
+
+host=$(hostname)
+batch_profile pbs pbs "mpi: true" "queue: debug" "mem: 500M"
+
+run "$HPCTOP" script pbs -n 2
+is "$rc" 0 "script pbs -n 2"
+like "$out" $'\n#PBS -N hpctop-pbs-eng\n#PBS -j oe\n#PBS -V\n#PBS -l nodes=1:ppn=2\n#PBS -q debug\n#PBS -l walltime=0:10:00\n#PBS -l mem=500mb\n' \
+	"engines job directives"
+like "$out" $'\ncd [^ ]*/logs && qsub -N hpctop-pbs-eng -j oe -W depend=after:\$ctl \.\./engines\.pbs$' \
+	"engines job depends on the controller job"
+sh -n -c "$out"
+ok $? "the script is valid sh"
+
+t0=$SECONDS
+run "$HPCTOP" start pbs -n 2 --wait=150
+is "$rc" 0 "start pbs -n 2 --wait"
+like "$out" "engines 2/2 registered" "both engines registered"
+[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/pbs/logs/* 2>/dev/null | tail -20)"
+diag "start --wait took $((SECONDS - t0)) s"
+ids=$(batch_jobids pbs | tr '\n' ' ')
+is "$(echo $ids | wc -w)" 2 "two jobs recorded"
+run qstat -a -n -1 $ids
+is "$(awk '$1 ~ /^[0-9]/ {print $10}' <<<"$out" | sort -u)" "R" "qstat shows both jobs R"
+
+run "$HPCTOP" status pbs
+is "$rc" 0 "status pbs"
+like "$out" "^pbs  backend pbs  running  engines 2/2" "status: engines 2/2"
+like "$out" "hpctop-pbs-eng +[^ ]+ +debug +1 +2 .* R +[0-9:]+ +$host" \
+	"status: engines job R with 2 tasks on this node"
+logs=$(ls "$XDG_STATE_HOME/hpctop/clusters/pbs/logs")
+like "$logs" "hpctop-pbs-ctl\.o[0-9]+" "controller output in the logs directory"
+
+run batch_client pbs 2
+is "$rc" 0 "ipyparallel.Client(profile='pbs') works"
+is "$(grep -c "^host $host\$" <<<"$out")" 2 "hostname from each of the 2 engines"
+like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
+like "$out" "mpi sent \| got 100 ints, sum 4950" "MPI Send/Recv of 100 ints, rank 0 to 1"
+[ "$rc" = 0 ] || diag "$err"
+
+run "$HPCTOP" stop pbs
+is "$rc" 0 "stop pbs"
+# The wrapper's qstat shows a job that is still completing as C already;
+# Slurm finishes it within its KillWait.
+for _ in $(seq 40); do
+	[ -z "$(batch_slurm_live $ids)" ] && break
+	sleep 0.5
+done
+is "$(batch_slurm_live $ids)" "" "stop leaves no job behind"
+run "$HPCTOP" status pbs
+is "$rc" 1 "no record after stop"
+
+batch_profile badq pbs "queue: nosuch"
+run "$HPCTOP" start badq --wait=30
+is "$rc" 1 "start with a missing queue fails"
+like "$err" "^hpctop: cannot start 'badq': controller job: qsub exited with status 1: sbatch: error: .*(invalid partition|Invalid partition)" \
+	"the message says the queue is invalid"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/badq" ]; echo $?)" "no record left"
+
+done_testing

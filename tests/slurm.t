@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The slurm backend on a real Slurm (tests/slurm/cluster): the scripts it
+# submits, start --wait until squeue runs both jobs and every engine
+# registered, a real ipyparallel.Client on the engines (host names,
+# map_sync, MPI point-to-point), stop leaving nothing in squeue, a queue
+# that does not exist, and jobs that stay queued.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/batchenv.sh"
+
+host=$(hostname)
+batch_profile slurm slurm "mpi: true" "queue: debug"
+
+run "$HPCTOP" script slurm -n 8
+is "$rc" 0 "script slurm -n 8"
+like "$out" $'\n#SBATCH --ntasks=8\n' "engines job asks for 8 tasks"
+like "$out" $'\n#SBATCH --job-name=hpctop-slurm-ctl\n#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --partition=debug\n#SBATCH --time=00:10:00\n' \
+	"controller job directives"
+like "$out" $'\nexec mpiexec.openmpi -n 8 --oversubscribe /usr/bin/ipengine --profile=slurm --IPEngine.wait_for_url_file=[0-9]+ --mpi\n' \
+	"engines run under mpiexec in one allocation"
+like "$out" $'\nexec /usr/bin/ipcontroller --profile=slurm \'--ip=\*\'' \
+	"controller listens on every interface"
+like "$out" $'\nsbatch --parsable --output=[^ ]*/logs/engines.log --dependency=after:\$ctl ' \
+	"engines job depends on the controller job"
+sh -n -c "$out"
+ok $? "the script is valid sh"
+
+t0=$SECONDS
+run "$HPCTOP" start slurm -n 4 --wait=150
+is "$rc" 0 "start slurm -n 4 --wait"
+like "$out" "started 'slurm' \(backend slurm\): controller job [0-9]+, engines job [0-9]+" \
+	"start names both jobs"
+like "$out" "engines 4/4 registered" "all 4 engines registered"
+[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/slurm/logs/* 2>/dev/null | tail -20)"
+diag "start --wait took $((SECONDS - t0)) s"
+ids=$(batch_jobids slurm | tr '\n' ' ')
+is "$(echo $ids | wc -w)" 2 "two jobs recorded"
+
+states=$(squeue --noheader --jobs="$(echo $ids | tr ' ' ',')" --format=%T | sort -u)
+is "$states" "RUNNING" "squeue shows both jobs RUNNING"
+
+run "$HPCTOP" status slurm
+is "$rc" 0 "status slurm"
+like "$out" "^slurm  backend slurm  running  engines 4/4" "status: engines 4/4"
+like "$out" "JOBID +NAME +USER +QUEUE +NDS +TSK +MEM +TIME +S +ELAP +NODES" \
+	"status: qstat-style header"
+like "$out" "hpctop-slurm-ctl +[^ ]+ +debug +1 +1 .* R +[0-9:]+ +$host" \
+	"status: controller job R on this node"
+like "$out" "hpctop-slurm-eng +[^ ]+ +debug +1 +4 .* R +[0-9:]+ +$host" \
+	"status: engines job R with 4 tasks"
+
+run batch_client slurm 4
+is "$rc" 0 "ipyparallel.Client(profile='slurm') works"
+is "$(grep -c "^host $host\$" <<<"$out")" 4 "hostname from each of the 4 engines"
+like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
+like "$out" "mpi sent \| got 100 ints, sum 4950 \| " "MPI Send/Recv of 100 ints, rank 0 to 1"
+[ "$rc" = 0 ] || diag "$err"
+
+run "$HPCTOP" stop slurm
+is "$rc" 0 "stop slurm"
+is "$(batch_slurm_live $ids)" "" "stop leaves nothing in squeue"
+ok "$([ ! -e "$IPYTHONDIR/profile_slurm/security/ipcontroller-client.json" ]; echo $?)" \
+	"connection file removed"
+run "$HPCTOP" status slurm
+is "$rc" 1 "no record after stop"
+
+# A queue that does not exist: sbatch's own reason, nothing left behind.
+batch_profile badq slurm "queue: nosuch"
+run "$HPCTOP" start badq --wait=30
+is "$rc" 1 "start with a missing partition fails"
+like "$err" "^hpctop: cannot start 'badq': controller job: sbatch exited with status 1: sbatch: error: .*(invalid partition|Invalid partition)" \
+	"the message says the partition is invalid"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/badq" ]; echo $?)" "no record left"
+
+# Jobs that cannot start yet: start --wait says they are queued and why.
+batch_profile later slurm "directives: [--begin=now+1hour]"
+run "$HPCTOP" start later -n 1 --wait=3
+is "$rc" 1 "start --wait on jobs that stay queued fails"
+like "$out" "waiting for engines: 0/1 \(controller job [0-9]+ queued \(BeginTime\)\)" \
+	"progress says queued and why"
+like "$err" "timed out after 3 s: controller job [0-9]+ still queued: BeginTime; the jobs stay queued" \
+	"timeout says which job is still queued and why"
+ids=$(batch_jobids later | tr '\n' ' ')
+run "$HPCTOP" status later
+like "$out" "hpctop-later-eng .* Q +[0-9:]+ +\(Dependency\)" \
+	"status shows the pending reason instead of nodes"
+run "$HPCTOP" stop later
+is "$rc" 0 "stop cancels queued jobs"
+is "$(batch_slurm_live $ids)" "" "nothing left in squeue"
+
+# A value that cannot be a directive is refused before anything runs.
+batch_profile spaced slurm "queue: \"de bug\""
+run "$HPCTOP" script spaced
+is "$rc" 1 "a queue with a space is refused"
+like "$err" "^hpctop: slurm: queue 'de bug' is not a queue name" "and says why"
+
+done_testing

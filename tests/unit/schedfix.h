@@ -1,0 +1,36 @@
+/* Scheduler outputs for unit tests: the project's own recordings under
+ * tests/data/sched, and the real-cluster captures that tests read in place
+ * from ../shared/fixtures/schedulers (never copied into the project). */
+#ifndef HPCTOP_TEST_SCHEDFIX_H
+#define HPCTOP_TEST_SCHEDFIX_H
+
+#include <stddef.h>
+
+/* The checkout: $HPCTOP_SRCDIR when set (make check sets it), else the
+ * compile-time HPCTOP_SRCDIR. */
+const char *schedfix_srcdir(void);
+/* Reads tests/data/sched/NAME; fails the test if it cannot. Caller frees.
+ * The buffer has a NUL after len bytes. */
+char *schedfix_data(const char *name, size_t *len);
+/* Reads NAME from the shared fixtures; NULL only when the shared fixture
+ * directory is absent (fails the test if the file alone is missing). */
+char *schedfix_shared(const char *name, size_t *len);
+/* Declares buf and len holding a shared fixture; tests that use it are
+ * run through schedfix_run, which leaves them out when ../shared is
+ * absent. */
+#define SCHEDFIX_SHARED(buf, len, name)					\
+	size_t len;							\
+	char *buf = schedfix_shared(name, &len);			\
+	do {								\
+		if (buf == NULL)					\
+			fail_msg("%s: shared fixtures absent", name);	\
+	} while (0)
+
+/* Runs own (always) and shared (only when the shared fixture directory
+ * exists; otherwise says why they are skipped). cmocka 1.1.5 reports
+ * skip() as "not ok # SKIP", which prove counts as a failure, hence this
+ * instead of skip(). */
+int schedfix_run(const char *group, const struct CMUnitTest *own,
+    size_t nown, const struct CMUnitTest *shared, size_t nshared);
+
+#endif

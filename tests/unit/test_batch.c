@@ -1,0 +1,387 @@
+/* The batch backends' pure parts: job scripts rendered from profiles
+ * (directives, quoting of nasty values, here-document delimiters), submit
+ * output and error parsing on recorded outputs, walltime and memory
+ * conversions, and the job-state to liveness mapping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/batch.h"
+#include "backends/pbs.h"
+#include "backends/slurm.h"
+#include "core/cluster.h"
+#include "core/xmalloc.h"
+
+static char tmpdir[] = "/tmp/hpctop-test-batch-XXXXXX";
+
+static struct cluster *
+mk(const char *name, const char *yaml, int n)
+{
+	struct err e;
+	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
+	    name, &e);
+	struct cluster *c;
+
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	c = cluster_new(p, yaml, n, &e);
+	assert_non_null(c);
+	profile_free(p);
+	return c;
+}
+
+static char *
+render(const struct batch_kind *k, const struct cluster *c,
+    enum batch_job which)
+{
+	struct err e;
+	char *out = NULL;
+
+	if (batch_render_job(k, c, which, &out, &e) == -1)
+		fail_msg("%s", e.msg);
+	return out;
+}
+
+/* Runs sh code, returns its stdout. */
+static char *
+sh(const char *code)
+{
+	char *path = xasprintf("%s/code.sh", tmpdir), buf[4096];
+	FILE *f = fopen(path, "w"), *p;
+	char *cmd;
+	size_t n;
+
+	assert_non_null(f);
+	fputs(code, f);
+	fclose(f);
+	cmd = xasprintf("sh '%s'", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(buf, 1, sizeof buf - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	free(cmd);
+	free(path);
+	return xstrdup(buf);
+}
+
+static void
+test_nasty_values(void **state)
+{
+	static const char yaml[] = "backend: slurm\nengines: 2\n"
+	    "env:\n  FOO: \"a b 'c' $(echo no) `echo no` \\\"q\\\" \\\\ ;|&\"\n"
+	    "setup: [\"X=set-by-setup\"]\n"
+	    "engine:\n  args: [\"--name=it's $HOME\"]\n";
+	struct cluster *c = mk("nasty", yaml, 2);
+	char *job = render(&slurm_kind, c, BATCH_ENGINES), *exec, *code, *out;
+
+	(void)state;
+	assert_non_null(strstr(job, "\nexport FOO='a b '\\''c'\\'' $(echo no) "
+	    "`echo no` \"q\" \\ ;|&'\n"));
+	assert_non_null(strstr(job, "\nX=set-by-setup\n"));
+	assert_non_null(strstr(job, " '--name=it'\\''s $HOME'\n"));
+	/* What sh makes of it: every value comes back as written. */
+	exec = strstr(job, "\nexec ");
+	assert_non_null(exec);
+	code = xasprintf("%.*s\nprintf '<%%s>' \"$FOO\" \"$X\" \"$IPYTHONDIR\"\n",
+	    (int)(exec - job), job);
+	out = sh(code);
+	{
+		char *want = xasprintf("<a b 'c' $(echo no) `echo no` \"q\" \\ "
+		    ";|&><set-by-setup><%s/ipy dir>", tmpdir);
+
+		assert_string_equal(out, want);
+		free(want);
+	}
+	free(out);
+	free(code);
+	/* The engine argv, word for word. */
+	code = xasprintf("set -- %s\nprintf '<%%s>' \"$@\"\n", exec + 6);
+	out = sh(code);
+	assert_non_null(strstr(out, "<--name=it's $HOME>"));
+	assert_non_null(strstr(out, "<srun><--ntasks=2><ipengine>"));
+	free(out);
+	free(code);
+	free(job);
+	cluster_free(c);
+}
+
+static void
+test_slurm_directives(void **state)
+{
+	static const char yaml[] = "backend: slurm\nengines: 8\nqueue: debug\n"
+	    "walltime: 1-02:00:00\naccount: proj42\nnodes: 2\nppn: 4\n"
+	    "mem: 4gb\nmpi: true\nmpiexec: [mpiexec, -v]\n"
+	    "mpiexec_args: [-bind-to, core]\n"
+	    "directives: [\"--exclusive\", \"--constraint=a&b\"]\n";
+	struct cluster *c = mk("full", yaml, 8);
+	char *ctl = render(&slurm_kind, c, BATCH_CONTROLLER);
+	char *eng = render(&slurm_kind, c, BATCH_ENGINES);
+
+	(void)state;
+	assert_non_null(strstr(ctl, "#!/bin/sh\n"
+	    "#SBATCH --job-name=hpctop-full-ctl\n"
+	    "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n"
+	    "#SBATCH --partition=debug\n#SBATCH --time=1-02:00:00\n"
+	    "#SBATCH --account=proj42\n#SBATCH --mem=4G\n"
+	    "#SBATCH --export=ALL\n#SBATCH --exclusive\n"
+	    "#SBATCH --constraint=a&b\n# hpctop cluster full: the controller"));
+	assert_non_null(strstr(ctl, "\nexec ipcontroller --profile=full "
+	    "'--ip=*' "));
+	assert_non_null(strstr(eng, "#!/bin/sh\n"
+	    "#SBATCH --job-name=hpctop-full-eng\n#SBATCH --ntasks=8\n"
+	    "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n"));
+	assert_non_null(strstr(eng, "\nexec mpiexec -v -n 8 -bind-to core "
+	    "ipengine --profile=full "));
+	assert_non_null(strstr(eng, " --mpi\n"));
+	free(ctl);
+	free(eng);
+	cluster_free(c);
+}
+
+static void
+test_pbs_directives(void **state)
+{
+	static const char yaml[] = "backend: pbs\nengines: 5\nqueue: batch\n"
+	    "walltime: 1-02:00:00\naccount: proj42\nppn: 2\nmem: 500M\n"
+	    "controller: {ip: 10.0.0.1}\n";
+	struct cluster *c = mk("p", yaml, 5);
+	char *ctl = render(&pbs_kind, c, BATCH_CONTROLLER);
+	char *eng = render(&pbs_kind, c, BATCH_ENGINES);
+
+	(void)state;
+	assert_non_null(strstr(ctl, "#!/bin/sh\n#PBS -N hpctop-p-ctl\n"
+	    "#PBS -j oe\n#PBS -V\n#PBS -l nodes=1:ppn=1\n#PBS -q batch\n"
+	    "#PBS -l walltime=26:00:00\n#PBS -A proj42\n#PBS -l mem=500mb\n"));
+	assert_non_null(strstr(ctl, " --ip=10.0.0.1 "));
+	/* 5 engines, 2 per node: 3 nodes. */
+	assert_non_null(strstr(eng, "\n#PBS -l nodes=3:ppn=2\n"));
+	assert_non_null(strstr(eng, "\nexec mpiexec -n 5 ipengine "));
+	assert_null(strstr(eng, "--mpi"));
+	free(ctl);
+	free(eng);
+	cluster_free(c);
+}
+
+static void
+test_bad_values(void **state)
+{
+	static const char *const yamls[] = {
+		"backend: slurm\nqueue: \"de bug\"\n",
+		"backend: pbs\nqueue: \"a;rm -rf ~\"\n",
+		"backend: slurm\naccount: \"x'y\"\n",
+	};
+	static const char *const want[] = {
+		"slurm: queue 'de bug' is not a queue name",
+		"pbs: queue 'a;rm -rf ~' is not a queue name",
+		"slurm: account 'x'y' is not an account name",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct cluster *c = mk("bad", yamls[i], 1);
+		const struct batch_kind *k = batch_kind_find(c->backend);
+		struct err e;
+		char *out = NULL;
+
+		assert_int_equal(batch_render(k, c, &out, &e), -1);
+		assert_null(out);
+		assert_non_null(strstr(e.msg, want[i]));
+		cluster_free(c);
+	}
+}
+
+static void
+test_full_script(void **state)
+{
+	static const char yaml[] = "backend: slurm\nengines: 3\n"
+	    "setup: [HPCTOP_EOF, \"true\"]\n";
+	struct cluster *c = mk("odd name", yaml, 3);
+	char *out = NULL, *code, *res;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(batch_render(&slurm_kind, c, &out, &e), 0);
+	/* A setup line equal to the delimiter does not end the document. */
+	assert_non_null(strstr(out, "<<'HPCTOP_EOF_1'\n"));
+	assert_non_null(strstr(out, "--job-name=hpctop-odd_name-ctl\n"));
+	assert_non_null(strstr(out, "\nctl=$(sbatch --parsable "));
+	assert_non_null(strstr(out, " --dependency=after:$ctl "));
+	code = xasprintf("sh -n <<'EOF_TEST'\n%sEOF_TEST\necho $?\n", out);
+	res = sh(code);
+	assert_string_equal(res, "0\n");
+	free(res);
+	free(code);
+	free(out);
+	cluster_free(c);
+}
+
+static void
+check_submit(const char *out, const char *want)
+{
+	char *id = batch_parse_submit(out);
+
+	if (want == NULL)
+		assert_null(id);
+	else
+		assert_string_equal(id, want);
+	free(id);
+}
+
+static const char qsub_err_queue[] =
+    "There was an error running the Slurm sbatch command.\n"
+    "The command was:\n"
+    "'/usr/bin/sbatch -e hello.sh.e%A -o hello.sh.o%A -p nosuch hello.sh "
+    "2>&1'\n"
+    "and the output was:\n"
+    "'sbatch: error: invalid partition specified: nosuch\n"
+    " sbatch: error: Batch job submission failed: Invalid partition name "
+    "specified\n"
+    "'\n";
+static const char sbatch_err_partition[] =
+    "sbatch: error: invalid partition specified: nosuch\n"
+    "sbatch: error: Batch job submission failed: Invalid partition name "
+    "specified\n";
+
+static void
+test_submit_output(void **state)
+{
+	char *m;
+
+	(void)state;
+	check_submit("Submitted batch job 18\n", "18");
+	check_submit("21\n", "21");
+	check_submit("123;cluster2\n", "123");
+	check_submit("4567.pbs01.example.org\n", "4567.pbs01.example.org");
+	check_submit("sbatch: warning: x\nSubmitted batch job 9\n\n", "9");
+	check_submit("", NULL);
+	check_submit("\n \n", NULL);
+	check_submit("Submitted batch job\n", NULL);
+	check_submit("job 12$(id)\n", NULL);
+	/* As this machine's sbatch and Slurm's qsub wrapper print them
+	 * (tests/slurm/recorded in the main tree). */
+	check_submit("21\n", "21");
+	m = batch_submit_error(qsub_err_queue, "");
+	assert_string_equal(m, "sbatch: error: Batch job submission failed: "
+	    "Invalid partition name specified");
+	free(m);
+	m = batch_submit_error("", sbatch_err_partition);
+	assert_string_equal(m, "sbatch: error: Batch job submission failed: "
+	    "Invalid partition name specified");
+	free(m);
+	m = batch_submit_error("", "");
+	assert_null(m);
+	m = batch_submit_error("", "something odd\n");
+	assert_string_equal(m, "something odd");
+	free(m);
+}
+
+static void
+test_conversions(void **state)
+{
+	static const struct {
+		const char *in;
+		long want;
+	} w[] = {
+		{ "30", 1800 }, { "05:30", 330 }, { "01:00:00", 3600 },
+		{ "1-02:00:00", 93600 }, { "2-3", 2 * 86400 + 3 * 3600 },
+		{ "1-00:30", 86400 + 1800 }, { "", -1 }, { "1:2:3:4", -1 },
+		{ "x", -1 }, { "1-", -1 }, { "10:", -1 }, { "1-2-3", -1 },
+	};
+	char *m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+		assert_int_equal(batch_walltime_seconds(w[i].in), w[i].want);
+	m = batch_mem("4G", true);
+	assert_string_equal(m, "4gb");
+	free(m);
+	m = batch_mem("4gb", false);
+	assert_string_equal(m, "4G");
+	free(m);
+	m = batch_mem("512", false);
+	assert_string_equal(m, "512M");
+	free(m);
+	m = batch_mem("512", true);
+	assert_string_equal(m, "512mb");
+	free(m);
+	assert_true(batch_valid_name("debug"));
+	assert_true(batch_valid_name("batch@server1.example"));
+	assert_false(batch_valid_name(""));
+	assert_false(batch_valid_name(NULL));
+	assert_false(batch_valid_name("a b"));
+	assert_false(batch_valid_name("$(id)"));
+}
+
+static void
+test_live(void **state)
+{
+	struct job_row r = { 0 };
+
+	(void)state;
+	r.state = JOB_QUEUED;
+	assert_int_equal(batch_live(&r), CLUSTER_LIVE_PENDING);
+	r.state = JOB_HELD;
+	assert_int_equal(batch_live(&r), CLUSTER_LIVE_PENDING);
+	r.state = JOB_RUNNING;
+	assert_int_equal(batch_live(&r), CLUSTER_LIVE_RUNNING);
+	r.state = JOB_EXITING;
+	assert_int_equal(batch_live(&r), CLUSTER_LIVE_RUNNING);
+	r.state = JOB_UNKNOWN;
+	assert_int_equal(batch_live(&r), CLUSTER_LIVE_RUNNING);
+	r.state = JOB_COMPLETED;
+	assert_int_equal(batch_live(&r), CLUSTER_LIVE_GONE);
+	assert_null(batch_kind_find("local"));
+	assert_ptr_equal(batch_kind_find("pbs"), &pbs_kind);
+}
+
+static int
+setup(void **state)
+{
+	char *ipy;
+
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	setenv("XDG_STATE_HOME", tmpdir, 1);
+	ipy = xasprintf("%s/ipy dir", tmpdir);
+	setenv("IPYTHONDIR", ipy, 1);
+	free(ipy);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int rc;
+
+	(void)state;
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nasty_values),
+		cmocka_unit_test(test_slurm_directives),
+		cmocka_unit_test(test_pbs_directives),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_full_script),
+		cmocka_unit_test(test_submit_output),
+		cmocka_unit_test(test_conversions),
+		cmocka_unit_test(test_live),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,264 @@
+/* The cluster record: save/load round trip, mode 0600, listing, removal,
+ * corrupt records, the engine registry (lost engines) and liveness. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cluster.h"
+#include "core/paths.h"
+#include "core/xmalloc.h"
+
+static char tmpdir[] = "/tmp/hpctop-test-cluster-XXXXXX";
+
+static const char yaml[] = "backend: local\nengines: 3\n"
+    "env: {A: \"it's\"}\nsetup: [\"echo hi\"]\n";
+
+static struct cluster *
+mk(const char *name)
+{
+	struct err e;
+	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
+	    name, &e);
+	struct cluster *c;
+
+	assert_non_null(p);
+	c = cluster_new(p, yaml, 4, &e);
+	assert_non_null(c);
+	profile_free(p);
+	return c;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+setup(void **state)
+{
+	char *ipy;
+
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	setenv("XDG_STATE_HOME", tmpdir, 1);
+	ipy = xasprintf("%s/ipython", tmpdir);
+	setenv("IPYTHONDIR", ipy, 1);
+	free(ipy);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+	(void)state;
+	if (system(cmd) != 0)
+		return -1;
+	free(cmd);
+	return 0;
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct cluster *c = mk("t1"), *d;
+	struct err e;
+	struct stat st;
+	char *path;
+	bool missing;
+	int ids[] = { 2, 0 };
+
+	(void)state;
+	cluster_add_proc(c, CLUSTER_CONTROLLER, "ipcontroller", 100, NULL, 0,
+	    "h", "/l/c.log");
+	cluster_add_proc(c, CLUSTER_ENGINES, "sbatch", 0, "123.x", 4, NULL,
+	    NULL);
+	cluster_meta_set(c, "mpi_family", "openmpi");
+	cluster_meta_set(c, "mpi_family", "hydra");
+	assert_true(cluster_set_ids(c, ids, 2));
+	assert_false(cluster_set_ids(c, ids, 1));
+	assert_int_equal(cluster_save(c, &e), 0);
+	path = xasprintf("%s/cluster.json", c->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(path);
+
+	d = cluster_load("t1", &missing, &e);
+	if (d == NULL)
+		fail_msg("%s", e.msg);
+	assert_string_equal(d->name, "t1");
+	assert_string_equal(d->backend, "local");
+	assert_string_equal(d->profile_yaml, yaml);
+	assert_string_equal(profile_getenv(d->profile, "A"), "it's");
+	assert_int_equal(d->engines, 4);
+	assert_string_equal(d->client_file, c->client_file);
+	assert_int_equal(d->nprocs, 2);
+	assert_int_equal(d->procs[0].role, CLUSTER_CONTROLLER);
+	assert_int_equal(d->procs[0].pid, 100);
+	assert_string_equal(d->procs[0].log, "/l/c.log");
+	assert_null(d->procs[0].job_id);
+	assert_string_equal(d->procs[1].job_id, "123.x");
+	assert_int_equal(d->procs[1].engines, 4);
+	assert_string_equal(cluster_meta_get(d, "mpi_family"), "hydra");
+	assert_null(cluster_meta_get(d, "mpi"));
+	assert_int_equal(d->nseen, 2);
+	assert_int_equal(d->seen_ids[0], 0);
+	assert_int_equal(d->seen_ids[1], 2);
+	assert_true(d->started > 1e9);
+	cluster_free(d);
+
+	assert_int_equal(cluster_remove(c, &e), 0);
+	assert_null(cluster_load("t1", &missing, &e));
+	assert_true(missing);
+	cluster_free(c);
+}
+
+static void
+test_list_and_corrupt(void **state)
+{
+	struct cluster *a = mk("a"), *b = mk("b");
+	struct strv names = STRV_INIT;
+	struct err e;
+	char *path;
+	bool missing;
+
+	(void)state;
+	assert_int_equal(cluster_save(b, &e), 0);
+	assert_int_equal(cluster_save(a, &e), 0);
+	cluster_list(&names);
+	assert_int_equal(names.n, 2);
+	assert_string_equal(names.v[0], "a");
+	assert_string_equal(names.v[1], "b");
+	strv_clear(&names);
+
+	path = xasprintf("%s/cluster.json", a->dir);
+	write_file(path, "{\"version\": 1, \"name\": ");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_false(missing);
+	assert_non_null(strstr(e.msg, "cluster.json:1:"));
+	write_file(path, "{\"version\": 7}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg, "unsupported record version"));
+	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": \"local\","
+	    " \"profile_yaml\": \"backend: local\\n\", \"ipython_profile\": \"a\","
+	    " \"engines\": 2, \"procs\": [{\"role\": \"boss\", \"name\": \"x\","
+	    " \"pid\": 1}]}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg, "unknown role 'boss'"));
+	write_file(path, "{\"version\": 1, \"name\": \"b\", \"backend\": \"local\","
+	    " \"profile_yaml\": \"backend: local\\n\", \"ipython_profile\": \"a\","
+	    " \"engines\": 2, \"procs\": []}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg, "record is for 'b'"));
+	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": \"local\","
+	    " \"profile_yaml\": \"backend: locl\\n\", \"ipython_profile\": \"a\","
+	    " \"engines\": 2, \"procs\": []}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg, "profile snapshot"));
+	free(path);
+	assert_int_equal(cluster_remove(a, &e), 0);
+	assert_int_equal(cluster_remove(b, &e), 0);
+	cluster_free(a);
+	cluster_free(b);
+}
+
+static void
+test_engine_state(void **state)
+{
+	struct cluster *c = mk("es");
+	struct err e;
+	char *path = cluster_engine_state_path(c), *dir;
+	int *lost;
+	size_t n;
+
+	(void)state;
+	assert_non_null(strstr(path, "/profile_es/log/engines.json"));
+	/* No file yet: nothing registered. */
+	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_true(c->ids_known);
+	assert_int_equal(c->nids, 0);
+	dir = xasprintf("%s/ipython/profile_es/log", tmpdir);
+	assert_int_equal(paths_mkdir_p(dir, 0700, &e), 0);
+	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\", \"1\": "
+	    "\"u1\"}, \"next_id\": 3}");
+	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(c->nids, 3);
+	assert_int_equal(c->nseen, 3);
+	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\"}, "
+	    "\"next_id\": 3}");
+	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(c->nids, 2);
+	n = cluster_lost_ids(c, &lost);
+	assert_int_equal(n, 1);
+	assert_int_equal(lost[0], 1);
+	free(lost);
+	write_file(path, "{\"engines\": [");
+	assert_int_equal(cluster_read_engine_state(c, &e), -1);
+	assert_non_null(strstr(e.msg, "engines.json:"));
+	free(path);
+	free(dir);
+	cluster_free(c);
+}
+
+static void
+test_liveness_and_tail(void **state)
+{
+	char *path = xasprintf("%s/log", tmpdir), *tail;
+
+	(void)state;
+	assert_true(cluster_pid_alive(getpid()));
+	assert_false(cluster_pid_alive(0));
+	assert_true(cluster_session_pids(getsid(0), NULL) >= 1);
+	write_file(path, "one\ntwo\nthree\nfour\n");
+	tail = cluster_log_tail(path, 2);
+	assert_string_equal(tail, "three\nfour");
+	free(tail);
+	tail = cluster_log_tail(path, 10);
+	assert_string_equal(tail, "one\ntwo\nthree\nfour");
+	free(tail);
+	assert_null(cluster_log_tail("/nonexistent/x", 3));
+	free(path);
+}
+
+static void
+test_bad_name(void **state)
+{
+	struct err e;
+	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
+	    "..", &e);
+
+	(void)state;
+	assert_non_null(p);
+	assert_null(cluster_new(p, yaml, 1, &e));
+	assert_non_null(strstr(e.msg, "cannot name a cluster record"));
+	profile_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_list_and_corrupt),
+		cmocka_unit_test(test_engine_state),
+		cmocka_unit_test(test_liveness_and_tail),
+		cmocka_unit_test(test_bad_name),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

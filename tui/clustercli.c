@@ -1,0 +1,113 @@
+#include "clustercli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/registry.h"
+#include "cli.h"
+#include "core/xmalloc.h"
+
+static char *
+read_text(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		err_errno(e, "%s", path);
+		return NULL;
+	}
+	buf = xmalloc(PROFILE_MAX_BYTES + 2);
+	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+struct cluster *
+clustercli_new(const char *name, int n)
+{
+	struct profile *p = cli_profile(name);
+	struct cluster *c = NULL;
+	struct err e;
+	char *text;
+
+	if (p == NULL)
+		return NULL;
+	text = read_text(p->path, &e);
+	if (text == NULL) {
+		cli_error("%s", e.msg);
+	} else {
+		c = cluster_new(p, text, n > 0 ? n : p->engines, &e);
+		if (c == NULL)
+			cli_error("%s", e.msg);
+	}
+	free(text);
+	profile_free(p);
+	return c;
+}
+
+const struct backend *
+clustercli_backend(const char *name)
+{
+	const struct backend *b = registry_find(name);
+
+	if (b == NULL)
+		cli_error("backend '%s' cannot start clusters in this version",
+		    name);
+	return b;
+}
+
+char *
+clustercli_record_name(const char *arg)
+{
+	const char *base = strrchr(arg, '/');
+	size_t len;
+
+	base = base != NULL ? base + 1 : arg;
+	len = strlen(base);
+	if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+		len -= 5;
+	else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+		len -= 4;
+	return xstrndup(base, len);
+}
+
+struct cluster *
+clustercli_load(const char *arg)
+{
+	char *name = clustercli_record_name(arg);
+	struct cluster *c;
+	struct err e;
+	bool missing;
+
+	if (*name == '\0' || name[0] == '.') {
+		cli_error("'%s' cannot name a cluster", arg);
+		free(name);
+		return NULL;
+	}
+	c = cluster_load(name, &missing, &e);
+	if (c == NULL && missing)
+		cli_error("no cluster '%s' (not started, or stopped)", name);
+	else if (c == NULL)
+		cli_error("%s", e.msg);
+	free(name);
+	return c;
+}
+
+int
+clustercli_parse_int(const char *s, int max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
+		return -1;
+	return (int)v;
+}

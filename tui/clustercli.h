@@ -1,0 +1,25 @@
+/* What the cluster subcommands (start, status, stop, logs, script) share:
+ * building a cluster from a profile, finding its backend and its record. */
+#ifndef HPCTOP_CLUSTERCLI_H
+#define HPCTOP_CLUSTERCLI_H
+
+#include <stdbool.h>
+
+#include "core/backend.h"
+#include "core/cluster.h"
+
+/* A new cluster for the named profile with n engines (0: the profile's
+ * default), its profile text snapshotted. Prints the error; NULL then. */
+struct cluster *clustercli_new(const char *profile, int n);
+/* The backend called name, or NULL after printing why. */
+const struct backend *clustercli_backend(const char *name);
+/* The record name for a PROFILE argument (a path gives its file name
+ * without .yaml/.yml). Caller frees. */
+char *clustercli_record_name(const char *arg);
+/* Loads the record for a PROFILE argument; prints the error and returns
+ * NULL when there is none ("no cluster 'x' (not started, or stopped)"). */
+struct cluster *clustercli_load(const char *arg);
+/* Parses a positive int option value, at most max; -1 if invalid. */
+int clustercli_parse_int(const char *s, int max);
+
+#endif

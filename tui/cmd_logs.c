@@ -1,0 +1,144 @@
+#include "cmd_logs.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clustercli.h"
+#include "core/strv.h"
+#include "core/xmalloc.h"
+
+static const char usage[] =
+    "Usage: hpctop logs PROFILE [--controller | --engine ID] [-f]\n"
+    "Print the output of the cluster's processes (every log, with a header\n"
+    "each, unless one is chosen). Logs live in the cluster's state dir.\n"
+    "\n"
+    "  -c, --controller   only the controller's log\n"
+    "  -e, --engine ID    only engine ID's log (launch index; with the mpi\n"
+    "                     backend all engines share mpiexec's log)\n"
+    "  -f, --follow       keep printing as the logs grow (tail -F)\n"
+    "  -h, --help         show this help\n";
+
+static int
+cat_file(const char *path, bool header)
+{
+	FILE *f = fopen(path, "re");
+	char buf[65536];
+	size_t n;
+
+	if (header)
+		printf("==> %s <==\n", path);
+	if (f == NULL) {
+		printf("(no log yet)\n");
+		return 0;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return 0;
+}
+
+static int
+pick(const struct cluster *c, bool controller, int engine, struct strv *out)
+{
+	bool mpi_engines = false;
+
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		char want[32];
+
+		if (pr->log == NULL)
+			continue;
+		if (controller) {
+			if (pr->role == CLUSTER_CONTROLLER)
+				strv_push(out, pr->log);
+			continue;
+		}
+		if (engine < 0) {
+			strv_push(out, pr->log);
+			continue;
+		}
+		snprintf(want, sizeof want, "ipengine.%d", engine);
+		if (pr->role == CLUSTER_ENGINES && strcmp(pr->name, want) == 0)
+			strv_push(out, pr->log);
+		else if (pr->role == CLUSTER_ENGINES && pr->engines > 1 &&
+		    engine < pr->engines && !mpi_engines) {
+			strv_push(out, pr->log);
+			mpi_engines = true;
+		}
+	}
+	if (out->n == 0)
+		return cli_error("%s: no %s log", c->name, controller ?
+		    "controller" : "such engine");
+	return CLI_OK;
+}
+
+int
+cmd_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "controller", no_argument, NULL, 'c' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct strv logs = STRV_INIT;
+	struct cluster *c;
+	bool controller = false, follow = false;
+	int ch, engine = -1, rc;
+
+	while ((ch = getopt_long(argc, argv, "ce:fh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			controller = true;
+			break;
+		case 'e':
+			engine = strcmp(optarg, "0") == 0 ? 0 :
+			    clustercli_parse_int(optarg, PROFILE_MAX_ENGINES);
+			if (engine == -1)
+				return cli_usage("logs", "--engine wants an engine "
+				    "number, not '%s'", optarg);
+			break;
+		case 'f':
+			follow = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return CLI_OK;
+		default:
+			return cli_usage("logs", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("logs", "expected one PROFILE");
+	if (controller && engine >= 0)
+		return cli_usage("logs", "--controller and --engine exclude "
+		    "each other");
+	c = clustercli_load(argv[optind]);
+	if (c == NULL)
+		return CLI_FAIL;
+	rc = pick(c, controller, engine, &logs);
+	cluster_free(c);
+	if (rc == CLI_OK && follow) {
+		struct strv args = STRV_INIT;
+
+		strv_push(&args, "tail");
+		strv_push(&args, "-n");
+		strv_push(&args, "+1");
+		strv_push(&args, "-F");
+		strv_extend(&args, &logs);
+		fflush(stdout);
+		execvp("tail", strv_argv(&args));
+		rc = cli_error("cannot run tail: %m");
+		strv_clear(&args);
+	} else if (rc == CLI_OK) {
+		for (size_t i = 0; i < logs.n; i++)
+			cat_file(logs.v[i], logs.n > 1);
+	}
+	strv_clear(&logs);
+	return rc;
+}

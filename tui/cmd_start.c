@@ -1,0 +1,317 @@
+#include "cmd_start.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clustercli.h"
+#include "core/clusterop.h"
+#include "core/loop.h"
+#include "core/xmalloc.h"
+
+#define WAIT_DEFAULT_S 120
+#define WAIT_MAX_S 86400
+#define WAIT_TICK_MS 100
+#define LOG_TAIL_LINES 15
+
+static const char usage[] =
+    "Usage: hpctop start PROFILE [-n N] [--wait[=SECONDS]]\n"
+    "Start the controller and N engines of PROFILE through its backend. The\n"
+    "cluster keeps running after hpctop exits; 'hpctop status' shows it and\n"
+    "'hpctop stop' ends it.\n"
+    "\n"
+    "  -n, --engines N        number of engines (default: the profile's)\n"
+    "  -w, --wait[=SECONDS]   wait until N engines registered (default 120 s);\n"
+    "                         exit 1 on timeout, saying why\n"
+    "  -h, --help             show this help\n";
+
+static double
+secs_since(uint64_t t0)
+{
+	return (double)(loop_now() - t0) / 1000.0;
+}
+
+static void
+print_tail(const char *what, const char *log)
+{
+	char *tail = log != NULL ? cluster_log_tail(log, LOG_TAIL_LINES) : NULL;
+
+	fprintf(stderr, "hpctop: %s log %s:\n", what, log ? log : "(none)");
+	if (tail != NULL && *tail != '\0') {
+		for (char *line = strtok(tail, "\n"); line != NULL;
+		    line = strtok(NULL, "\n"))
+			fprintf(stderr, "    %s\n", line);
+	} else
+		fprintf(stderr, "    (empty)\n");
+	free(tail);
+}
+
+/* Stops what a failed start left running, so nothing stays behind. */
+static void
+teardown(struct loop *l, const struct backend *b, struct cluster *c)
+{
+	struct err e;
+
+	if (clusterop_stop_sync(l, b, c, &e) == -1)
+		cli_error("cannot stop what was started: %s", e.msg);
+}
+
+/* "engines job 12 queued (Priority)" for the first batch job still
+ * waiting in its queue, or with `still` "engines job 12 still queued:
+ * Priority"; NULL when none waits. Caller frees. */
+static char *
+queued_text(const struct cluster *c, bool still)
+{
+	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		const char *why = c->jobs.v[i].reason;
+		const char *role = pr->role == CLUSTER_CONTROLLER ?
+		    "controller" : "engines";
+
+		if (pr->live != CLUSTER_LIVE_PENDING || pr->job_id == NULL)
+			continue;
+		if (why == NULL || *why == '\0')
+			return xasprintf("%s job %s %squeued", role, pr->job_id,
+			    still ? "still " : "");
+		if (still)
+			return xasprintf("%s job %s still queued: %s", role,
+			    pr->job_id, why);
+		return xasprintf("%s job %s queued (%s)", role, pr->job_id,
+		    why);
+	}
+	return NULL;
+}
+
+/* Gone for sure: a pending or not yet polled batch job is not. */
+static bool
+controller_gone(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_CONTROLLER &&
+		    c->procs[i].live != CLUSTER_LIVE_GONE)
+			return false;
+	return true;
+}
+
+static int
+wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
+    int timeout_s)
+{
+	uint64_t t0 = loop_now(), up_at = 0;
+	int last = -1;
+	char *lastq = NULL;
+	struct err e;
+
+	for (;;) {
+		bool up = access(c->client_file, F_OK) == 0;
+		char *q;
+		int n;
+
+		if (clusterop_refresh_sync(l, b, c, &e) == -1) {
+			cli_error("%s: %s", c->name, e.msg);
+			return CLI_FAIL;
+		}
+		if (up && up_at == 0)
+			up_at = loop_now();
+		n = (int)c->nids;
+		q = queued_text(c, false);
+		if (q != NULL && (lastq == NULL || strcmp(q, lastq) != 0)) {
+			printf("waiting for engines: %d/%d (%s)\n", n,
+			    c->engines, q);
+			fflush(stdout);
+			last = n;
+		}
+		free(lastq);
+		lastq = q;
+		if (n != last) {
+			if (up_at != 0)
+				printf("waiting for engines: %d/%d (controller up "
+				    "%.1f s)\n", n, c->engines, secs_since(up_at));
+			else
+				printf("waiting for engines: %d/%d (controller "
+				    "starting)\n", n, c->engines);
+			fflush(stdout);
+			last = n;
+		}
+		if (n >= c->engines) {
+			printf("engines %d/%d registered in %.1f s\n", n,
+			    c->engines, secs_since(t0));
+			free(lastq);
+			return CLI_OK;
+		}
+		if (controller_gone(c)) {
+			free(lastq);
+			cli_error("%s: the controller exited after %.1f s, with "
+			    "%d/%d engines registered", c->name, secs_since(t0),
+			    n, c->engines);
+			print_tail("controller", c->procs[0].log);
+			teardown(l, b, c);
+			return CLI_FAIL;
+		}
+		for (size_t i = 0; i < c->nprocs; i++) {
+			const struct cluster_proc *pr = &c->procs[i];
+
+			if (pr->role != CLUSTER_ENGINES ||
+			    pr->live != CLUSTER_LIVE_GONE)
+				continue;
+			if (pr->job_id != NULL)
+				cli_error("%s: engines job %s ended; %d/%d "
+				    "engines registered; the rest keeps running "
+				    "('hpctop stop %s' ends it)", c->name,
+				    pr->job_id, n, c->engines, c->name);
+			else
+				cli_error("%s: %s (pid %ld) exited; %d/%d "
+				    "engines registered; the rest keeps running "
+				    "('hpctop stop %s' ends it)", c->name,
+				    pr->name, (long)pr->pid, n, c->engines,
+				    c->name);
+			print_tail(pr->name, pr->log);
+			free(lastq);
+			return CLI_FAIL;
+		}
+		if (secs_since(t0) >= timeout_s && lastq != NULL) {
+			/* A busy queue, not a broken cluster: say why. */
+			free(lastq);
+			lastq = queued_text(c, true);
+			cli_error("%s: timed out after %d s: %s; the jobs stay "
+			    "queued ('hpctop stop %s' cancels them)", c->name,
+			    timeout_s, lastq, c->name);
+			free(lastq);
+			return CLI_FAIL;
+		}
+		if (secs_since(t0) >= timeout_s) {
+			cli_error("%s: timed out after %d s: %d/%d engines "
+			    "registered, %s; the cluster keeps running ('hpctop "
+			    "stop %s' ends it)", c->name, timeout_s, n,
+			    c->engines, up_at != 0 ? "controller up" :
+			    "the controller has not written its connection "
+			    "file", c->name);
+			free(lastq);
+			return CLI_FAIL;
+		}
+		{
+			uint64_t until = loop_now() + WAIT_TICK_MS;
+
+			while (loop_now() < until)
+				loop_once(l, (int64_t)(until - loop_now()));
+		}
+	}
+}
+
+/* An earlier record: refuse when it still runs, clear it when not. */
+static int
+check_existing(struct loop *l, const char *name)
+{
+	struct cluster *old;
+	const struct backend *b;
+	struct err e;
+	bool missing;
+	int rc = CLI_OK;
+
+	old = cluster_load(name, &missing, &e);
+	if (old == NULL) {
+		if (missing)
+			return CLI_OK;
+		return cli_error("%s (remove the record with 'hpctop stop %s')",
+		    e.msg, name);
+	}
+	b = clustercli_backend(old->backend);
+	if (b == NULL) {
+		cluster_free(old);
+		return CLI_FAIL;
+	}
+	if (clusterop_refresh_sync(l, b, old, &e) == -1)
+		rc = cli_error("%s: %s", name, e.msg);
+	else if (cluster_any_alive(old))
+		rc = cli_error("cluster '%s' is already running (engines "
+		    "%zu/%d); 'hpctop stop %s' first", name, old->nids,
+		    old->engines, name);
+	else {
+		fprintf(stderr, "hpctop: clearing the record of '%s': its "
+		    "processes are gone\n", name);
+		clusterop_remove_connection_files(old);
+		if (cluster_remove(old, &e) == -1)
+			rc = cli_error("%s", e.msg);
+	}
+	cluster_free(old);
+	return rc;
+}
+
+int
+cmd_start(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "engines", required_argument, NULL, 'n' },
+		{ "wait", optional_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct backend *b;
+	struct cluster *c;
+	struct loop *l;
+	struct err e;
+	int ch, n = 0, wait_s = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "n:wh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			n = clustercli_parse_int(optarg, PROFILE_MAX_ENGINES);
+			if (n == -1)
+				return cli_usage("start", "-n wants 1..%d, not "
+				    "'%s'", PROFILE_MAX_ENGINES, optarg);
+			break;
+		case 'w':
+			wait_s = WAIT_DEFAULT_S;
+			if (optarg != NULL) {
+				wait_s = clustercli_parse_int(optarg, WAIT_MAX_S);
+				if (wait_s == -1)
+					return cli_usage("start", "--wait wants "
+					    "1..%d seconds, not '%s'", WAIT_MAX_S,
+					    optarg);
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return CLI_OK;
+		default:
+			return cli_usage("start", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("start", "expected one PROFILE");
+	c = clustercli_new(argv[optind], n);
+	if (c == NULL)
+		return CLI_FAIL;
+	b = clustercli_backend(c->backend);
+	if (b == NULL) {
+		cluster_free(c);
+		return CLI_FAIL;
+	}
+	l = loop_new();
+	rc = check_existing(l, c->name);
+	if (rc == CLI_OK && clusterop_start_sync(l, b, c, &e) == -1)
+		rc = cli_error("cannot start '%s': %s", c->name, e.msg);
+	if (rc == CLI_OK) {
+		if (c->procs[0].job_id != NULL)
+			printf("started '%s' (backend %s): controller job %s, "
+			    "engines job %s (%d engine%s); logs in %s/logs\n",
+			    c->name, c->backend, c->procs[0].job_id,
+			    c->nprocs > 1 && c->procs[1].job_id != NULL ?
+			    c->procs[1].job_id : "-", c->engines,
+			    c->engines == 1 ? "" : "s", c->dir);
+		else
+			printf("started '%s' (backend %s): controller pid %ld, "
+			    "%d engine%s; logs in %s/logs\n", c->name,
+			    c->backend, (long)c->procs[0].pid, c->engines,
+			    c->engines == 1 ? "" : "s", c->dir);
+		fflush(stdout);
+		if (wait_s > 0)
+			rc = wait_engines(l, b, c, wait_s);
+	}
+	loop_free(l);
+	cluster_free(c);
+	return rc;
+}

@@ -1,0 +1,311 @@
+#include "cmd_status.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clustercli.h"
+#include "core/clusterop.h"
+#include "core/jobfmt.h"
+#include "core/loop.h"
+#include "core/xmalloc.h"
+
+static const char usage[] =
+    "Usage: hpctop status [PROFILE] [--json]\n"
+    "Show the clusters hpctop started (or the one of PROFILE): a qstat-style\n"
+    "row per process or job (ID, NAME, S = R running / E exiting /\n"
+    "C gone, ELAPSED, HOST, PID) and the engines registered/requested.\n"
+    "Batch clusters (slurm, pbs) show their jobs as qstat does: JOBID NAME\n"
+    "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H) ELAP NODES, or\n"
+    "(Reason) for a job that waits.\n"
+    "Engines that registered and are gone are shown as lost. A cluster\n"
+    "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
+    "\n"
+    "  -j, --json   print a JSON array of clusters instead\n"
+    "  -h, --help   show this help\n";
+
+/* running: the controller is alive; gone: nothing is; else degraded. */
+static const char *
+state_word(const struct cluster *c)
+{
+	if (cluster_controller_alive(c))
+		return "running";
+	return cluster_any_alive(c) ? "degraded" : "gone";
+}
+
+static char *
+ids_text(const int *ids, size_t n)
+{
+	struct strv sv = STRV_INIT;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		strv_pushf(&sv, "%d", ids[i]);
+	out = strv_join(&sv, ",");
+	strv_clear(&sv);
+	return out != NULL ? out : xstrdup("");
+}
+
+/* Batch clusters: the qstat-style table of their jobs, where a job that
+ * waits shows its reason instead of its nodes. */
+static void
+print_jobs(const struct cluster *c)
+{
+	char *t = jobfmt_table(&c->jobs);
+
+	for (char *line = strtok(t, "\n"); line != NULL;
+	    line = strtok(NULL, "\n"))
+		printf("  %s\n", line);
+	free(t);
+	if (c->jobs.skipped > 0)
+		printf("  (%zu malformed scheduler line%s skipped)\n",
+		    c->jobs.skipped, c->jobs.skipped == 1 ? "" : "s");
+	if (!cluster_any_alive(c))
+		printf("  (its jobs have ended; 'hpctop stop %s' clears the "
+		    "record)\n", c->name);
+}
+
+static void
+print_table(const struct cluster *c)
+{
+	int *lost;
+	size_t nlost = cluster_lost_ids(c, &lost);
+	int wname = 4;
+
+	printf("%s  backend %s  %s  engines %zu/%d", c->name, c->backend,
+	    state_word(c), c->nids, c->engines);
+	if (nlost > 0) {
+		char *t = ids_text(lost, nlost);
+
+		printf("  lost %zu (id %s)", nlost, t);
+		free(t);
+	}
+	putchar('\n');
+	free(lost);
+	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
+		print_jobs(c);
+		return;
+	}
+	for (size_t i = 0; i < c->jobs.n; i++)
+		if (c->jobs.v[i].name != NULL &&
+		    (int)strlen(c->jobs.v[i].name) > wname)
+			wname = (int)strlen(c->jobs.v[i].name);
+	printf("  %-10s %-*s S %10s  %-16s %s\n", "ID", wname, "NAME",
+	    "ELAPSED", "HOST", "PID");
+	for (size_t i = 0; i < c->jobs.n; i++) {
+		const struct job_row *r = &c->jobs.v[i];
+		char el[32];
+
+		jobtab_format_elapsed(r->elapsed, el, sizeof el);
+		printf("  %-10s %-*s %c %10s  %-16s %ld\n", r->id ? r->id : "-",
+		    wname, r->name ? r->name : "-", (char)r->state, el,
+		    r->nodelist ? r->nodelist : "-", (long)r->pid);
+	}
+	if (!cluster_any_alive(c))
+		printf("  (its processes are gone; 'hpctop stop %s' clears "
+		    "the record)\n", c->name);
+}
+
+static json_t *
+ids_json(const int *ids, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(ids[i]));
+	return a;
+}
+
+static json_t *
+to_json(const struct cluster *c)
+{
+	json_t *o = json_object(), *procs = json_array();
+	int *lost;
+	size_t nlost = cluster_lost_ids(c, &lost);
+
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "backend", json_string(c->backend));
+	json_object_set_new(o, "state", json_string(state_word(c)));
+	json_object_set_new(o, "engines_requested", json_integer(c->engines));
+	json_object_set_new(o, "engines_registered",
+	    json_integer((json_int_t)c->nids));
+	json_object_set_new(o, "engine_ids", ids_json(c->ids, c->nids));
+	json_object_set_new(o, "lost_ids", ids_json(lost, nlost));
+	json_object_set_new(o, "ipython_profile",
+	    json_string(c->ipython_profile));
+	json_object_set_new(o, "cluster_id", json_string(c->cluster_id));
+	json_object_set_new(o, "connection_file", json_string(c->client_file));
+	json_object_set_new(o, "controller_up",
+	    json_boolean(access(c->client_file, F_OK) == 0));
+	json_object_set_new(o, "started", json_real(c->started));
+	json_object_set_new(o, "dir", json_string(c->dir));
+	free(lost);
+	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		const struct job_row *r = &c->jobs.v[i];
+		json_t *p = json_object();
+		char st[2] = { (char)r->state, '\0' };
+
+		json_object_set_new(p, "id", json_string(r->id ? r->id : ""));
+		json_object_set_new(p, "name", json_string(pr->name));
+		json_object_set_new(p, "role", json_string(
+		    pr->role == CLUSTER_CONTROLLER ? "controller" : "engines"));
+		json_object_set_new(p, "state", json_string(st));
+		json_object_set_new(p, "elapsed", r->elapsed >= 0 ?
+		    json_integer(r->elapsed) : json_null());
+		json_object_set_new(p, "host", pr->host ? json_string(pr->host) :
+		    json_null());
+		json_object_set_new(p, "pid", json_integer(pr->pid));
+		json_object_set_new(p, "job_id", pr->job_id ?
+		    json_string(pr->job_id) : json_null());
+		json_object_set_new(p, "engines", json_integer(pr->engines));
+		json_object_set_new(p, "reason", r->reason ?
+		    json_string(r->reason) : json_null());
+		json_object_set_new(p, "log", pr->log ? json_string(pr->log) :
+		    json_null());
+		json_array_append_new(procs, p);
+	}
+	json_object_set_new(o, "procs", procs);
+	return o;
+}
+
+static void
+drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
+{
+	json_array_append_new(errors, json_string(name));
+	cluster_free(cs[i]);
+	cs[i] = NULL;
+}
+
+/* Loads every named record into cs, then refreshes them with ONE poll per
+ * backend, so all Slurm clusters cost one squeue. A record that cannot be
+ * shown is left NULL, its error printed and its name added to errors. */
+static void
+refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
+    json_t *errors)
+{
+	size_t n = names->n, *idx = xcalloc(n + 1, sizeof *idx);
+	struct cluster **group = xcalloc(n + 1, sizeof *group);
+	bool *done = xcalloc(n + 1, sizeof *done);
+
+	for (size_t i = 0; i < n; i++) {
+		cs[i] = clustercli_load(names->v[i]);
+		if (cs[i] == NULL)
+			json_array_append_new(errors, json_string(names->v[i]));
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct backend *b;
+		size_t ng = 0;
+		bool ok;
+		struct err e;
+
+		if (cs[i] == NULL || done[i])
+			continue;
+		b = clustercli_backend(cs[i]->backend);
+		for (size_t k = i; k < n; k++)
+			if (cs[k] != NULL && !done[k] && strcmp(cs[k]->backend,
+			    cs[i]->backend) == 0) {
+				done[k] = true;
+				idx[ng] = k;
+				group[ng++] = cs[k];
+			}
+		/* clustercli_backend printed why there is none. */
+		ok = b != NULL && clusterop_poll_sync(l, b, group, ng, &e) == 0;
+		for (size_t g = 0; g < ng; g++) {
+			size_t k = idx[g];
+
+			if (!ok) {
+				if (b != NULL)
+					cli_error("%s: %s", names->v[k], e.msg);
+				drop(cs, k, names->v[k], errors);
+			} else if (clusterop_read_registry(cs[k], &e) == -1) {
+				cli_error("%s: %s", names->v[k], e.msg);
+				drop(cs, k, names->v[k], errors);
+			}
+		}
+	}
+	free(idx);
+	free(group);
+	free(done);
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct strv names = STRV_INIT;
+	struct cluster **cs;
+	json_t *arr = json_array(), *errors = json_array();
+	struct loop *l;
+	bool json = false;
+	int ch, rc = CLI_OK;
+
+	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			json_decref(arr);
+			json_decref(errors);
+			return CLI_OK;
+		default:
+			json_decref(arr);
+			json_decref(errors);
+			return cli_usage("status", "bad option");
+		}
+	}
+	if (optind + 1 < argc) {
+		json_decref(arr);
+		json_decref(errors);
+		return cli_usage("status", "expected at most one PROFILE");
+	}
+	if (optind < argc)
+		strv_push_take(&names, clustercli_record_name(argv[optind]));
+	else
+		cluster_list(&names);
+	l = loop_new();
+	cs = xcalloc(names.n + 1, sizeof *cs);
+	refresh_all(l, &names, cs, errors);
+	for (size_t i = 0, shown = 0; i < names.n; i++) {
+		struct cluster *c = cs[i];
+
+		if (c == NULL)
+			continue;
+		if (json)
+			json_array_append_new(arr, to_json(c));
+		else {
+			if (shown++ > 0)
+				putchar('\n');
+			print_table(c);
+		}
+		cluster_free(c);
+	}
+	free(cs);
+	if (json) {
+		char *s = json_dumps(arr, JSON_INDENT(2));
+
+		if (s == NULL)
+			xmalloc_fatal("json_dumps failed");
+		puts(s);
+		free(s);
+	} else if (names.n == 0)
+		puts("no clusters (start one with 'hpctop start PROFILE')");
+	/* A named cluster that cannot be shown is a failure. */
+	if (optind < argc && json_array_size(errors) > 0)
+		rc = CLI_FAIL;
+	loop_free(l);
+	strv_clear(&names);
+	json_decref(arr);
+	json_decref(errors);
+	return rc;
+}
