@@ -19,7 +19,7 @@ is "$n" 4 "the four shipped profiles installed"
 
 run "$tmp/root/opt/hpc/bin/hpctop" profiles
 is "$rc" 0 "installed binary lists profiles"
-like "$out" $'\nmpi +mpi +4 +installed:'"$tmp/root/opt/hpc/share/hpctop/profiles/mpi.yaml" \
+like "$out" $'\nmpi +mpi +4 +stopped +installed:'"$tmp/root/opt/hpc/share/hpctop/profiles/mpi.yaml" \
 	"installed binary reads the installed share dir"
 unlike "$out" "build:" "installed binary does not read the checkout"
 

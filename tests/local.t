@@ -85,6 +85,9 @@ like "$out" "^local +backend local +running +engines 3/3" "status: engines 3/3"
 is "$(grep -c ' ipengine\.[0-9] \+R ' <<<"$out")" 3 "status: 3 engine rows in state R"
 like "$out" "ipcontroller +R " "status: controller row"
 
+run "$HPCTOP" profiles
+like "$out" $'\nlocal +local +[0-9]+ +running 3/3 ' "profiles: STATE shows running 3/3"
+
 run "$HPCTOP" status local --json
 is "$(/usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)[0]; print(c["engines_registered"], c["engines_requested"], len(c["procs"]), all(p["pid"] > 0 for p in c["procs"]))' <<<"$out")" \
 	"3 3 4 True" "status --json: counts and pids"

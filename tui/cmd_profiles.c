@@ -7,18 +7,58 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/cluster.h"
+#include "core/clusterop.h"
+#include "core/loop.h"
 #include "core/paths.h"
 #include "core/proflist.h"
+#include "backends/registry.h"
 #include "core/xmalloc.h"
 
 static const char usage[] =
     "Usage: hpctop profiles [--json]\n"
     "List the cluster profiles found on the search path, with the backend,\n"
-    "the default engine count and where each came from. Invalid profiles are\n"
+    "the default engine count, the state of its cluster (stopped, queued,\n"
+    "starting, running K/N, gone) and where each came from. Invalid profiles are\n"
     "listed with their error.\n"
     "\n"
     "  -j, --json   print a JSON array instead of a table\n"
     "  -h, --help   show this help\n";
+
+/* The cluster state of one profile: "stopped" without a record, else what
+ * a refresh of the record says ("running 3/4", "queued", "gone"). */
+static char *
+profile_state(struct loop *l, const char *name)
+{
+	const struct backend *b;
+	struct cluster *c;
+	struct err e;
+	bool missing;
+	char *out;
+
+	c = cluster_load(name, &missing, &e);
+	if (c == NULL)
+		return xstrdup(missing ? "stopped" : "unreadable");
+	b = registry_find(c->backend);
+	if (b == NULL || clusterop_refresh_sync(l, b, c, &e) == -1) {
+		cluster_free(c);
+		return xstrdup("unknown");
+	}
+	if (cluster_controller_alive(c))
+		out = xasprintf("running %zu/%d", c->nids, c->engines);
+	else if (!cluster_any_alive(c))
+		out = xstrdup("gone");
+	else {
+		bool pending = false;
+
+		for (size_t i = 0; i < c->nprocs; i++)
+			if (c->procs[i].live == CLUSTER_LIVE_PENDING)
+				pending = true;
+		out = xstrdup(pending ? "queued" : "starting");
+	}
+	cluster_free(c);
+	return out;
+}
 
 /* "~/..." for paths under $HOME: shorter, same meaning. */
 static char *
@@ -37,7 +77,7 @@ tilde(const char *path)
 }
 
 static int
-print_json(const struct proflist *pl)
+print_json(const struct proflist *pl, char **states)
 {
 	json_t *arr = json_array();
 	char *s;
@@ -57,6 +97,7 @@ print_json(const struct proflist *pl)
 		    p ? json_string(p->description) : json_null());
 		json_object_set_new(o, "ipython_profile",
 		    p ? json_string(p->ipython_profile) : json_null());
+		json_object_set_new(o, "state", json_string(states[i]));
 		json_object_set_new(o, "source", json_string(en->source));
 		json_object_set_new(o, "path", json_string(en->path));
 		json_object_set_new(o, "error",
@@ -73,7 +114,7 @@ print_json(const struct proflist *pl)
 }
 
 static int
-print_table(const struct proflist *pl)
+print_table(const struct proflist *pl, char **states)
 {
 	int wname = 4;
 
@@ -83,20 +124,20 @@ print_table(const struct proflist *pl)
 		if (len > wname)
 			wname = len;
 	}
-	printf("%-*s  %-7s  %7s  %s\n", wname, "NAME", "BACKEND", "ENGINES",
-	    "SOURCE");
+	printf("%-*s  %-7s  %7s  %-14s  %s\n", wname, "NAME", "BACKEND",
+	    "ENGINES", "STATE", "SOURCE");
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct proflist_entry *en = &pl->v[i];
 		char *where = tilde(en->path);
 
 		if (en->profile != NULL)
-			printf("%-*s  %-7s  %7d  %s:%s\n", wname, en->name,
-			    en->profile->backend, en->profile->engines,
-			    en->source, where);
+			printf("%-*s  %-7s  %7d  %-14s  %s:%s\n", wname,
+			    en->name, en->profile->backend,
+			    en->profile->engines, states[i], en->source, where);
 		else
-			printf("%-*s  %-7s  %7s  %s:%s\n%*s  error: %s\n", wname,
-			    en->name, "invalid", "-", en->source, where, wname,
-			    "", en->error);
+			printf("%-*s  %-7s  %7s  %-14s  %s:%s\n%*s  error: %s\n",
+			    wname, en->name, "invalid", "-", states[i],
+			    en->source, where, wname, "", en->error);
 		free(where);
 	}
 	if (pl->n == 0) {
@@ -117,6 +158,8 @@ cmd_profiles(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct proflist *pl;
+	struct loop *l;
+	char **states;
 	int json = 0, c, rc;
 
 	optind = 1;
@@ -136,7 +179,15 @@ cmd_profiles(int argc, char **argv)
 		return cli_usage("profiles", "unexpected argument '%s'",
 		    argv[optind]);
 	pl = cli_proflist();
-	rc = json ? print_json(pl) : print_table(pl);
+	l = loop_new();
+	states = xcalloc(pl->n + 1, sizeof *states);
+	for (size_t i = 0; i < pl->n; i++)
+		states[i] = profile_state(l, pl->v[i].name);
+	rc = json ? print_json(pl, states) : print_table(pl, states);
+	for (size_t i = 0; i < pl->n; i++)
+		free(states[i]);
+	free(states);
+	loop_free(l);
 	proflist_free(pl);
 	return rc;
 }
