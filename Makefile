@@ -95,7 +95,7 @@ deps:
 	fi
 
 run: deps hpctop
-	./hpctop profiles
+	./hpctop local
 
 unit: $(UNIT_BINS)
 
