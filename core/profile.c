@@ -676,8 +676,8 @@ walk(struct ctx *c, struct profile *p)
 	return 0;
 }
 
-static char *
-name_from_path(const char *path)
+char *
+profile_name_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	size_t len;
@@ -719,7 +719,7 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	p->version = PROFILE_SCHEMA_VERSION;
 	p->engines = 1;
 	p->path = xstrdup(path);
-	p->name = name != NULL ? xstrdup(name) : name_from_path(path);
+	p->name = name != NULL ? xstrdup(name) : profile_name_from_path(path);
 
 	if (!yaml_parser_initialize(&parser))
 		xmalloc_fatal("out of memory (yaml parser)");

@@ -68,6 +68,10 @@ struct profile *profile_load_buffer(const char *buf, size_t len,
     const char *path, const char *name, struct err *e);
 void profile_free(struct profile *p);
 
+/* The profile name a path stands for: its file name without .yaml/.yml.
+ * Caller frees. */
+char *profile_name_from_path(const char *path);
+
 /* Looks up an env entry; NULL when absent. */
 const char *profile_getenv(const struct profile *p, const char *key);
 

@@ -65,16 +65,7 @@ clustercli_backend(const char *name)
 char *
 clustercli_record_name(const char *arg)
 {
-	const char *base = strrchr(arg, '/');
-	size_t len;
-
-	base = base != NULL ? base + 1 : arg;
-	len = strlen(base);
-	if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
-		len -= 5;
-	else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
-		len -= 4;
-	return xstrndup(base, len);
+	return profile_name_from_path(arg);
 }
 
 struct cluster *
