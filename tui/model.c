@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/registry.h"
+#include "core/clusterop.h"
 #include "core/job.h"
+#include "core/pxfmt.h"
 #include "core/xmalloc.h"
 
 static void
@@ -51,6 +54,7 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	    sizeof *m->clusters);
 	for (size_t i = 0; i < m->nclusters; i++) {
 		m->clusters[i].entry = &profiles->v[i];
+		m->clusters[i].model = m;
 		m->clusters[i].px = xcalloc(MODEL_PX_LINES,
 		    sizeof *m->clusters[i].px);
 	}
@@ -61,6 +65,17 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	user = pw != NULL ? pw->pw_name : getenv("USER");
 	snprintf(m->user, sizeof m->user, "%s", user != NULL ? user : "?");
 	return m;
+}
+
+static void
+drop_client(struct model_cluster *c)
+{
+	ipp_exec_free(c->px_exec);
+	c->px_exec = NULL;
+	ipp_free(c->ipp);
+	c->ipp = NULL;
+	conn_free(c->conn);
+	c->conn = NULL;
 }
 
 static void
@@ -80,9 +95,18 @@ model_free(struct model *m)
 		return;
 	if (m->sched_job != NULL)
 		job_cancel(m->sched_job);
+	m->changed = NULL;
+	m->message = NULL;
+	/* Backends own nothing of ours but call back once; their callbacks
+	 * need the records alive. */
+	while (m->polls > 0 || m->ops > 0)
+		if (loop_once(m->loop, 100) == -1)
+			break;
 	for (size_t i = 0; i < m->nclusters; i++) {
 		struct model_cluster *c = &m->clusters[i];
 
+		drop_client(c);
+		cluster_free(c->rec);
 		free(c->error);
 		jobtab_clear(&c->jobs);
 		free_engines(c);
@@ -194,18 +218,207 @@ sched_probe(struct model *m, const char *cmd)
 	}
 }
 
+/* The ipyparallel client of a cluster: created once the controller wrote
+ * its connection file, dropped when the cluster is gone. */
+static void
+ensure_client(struct model *m, struct model_cluster *c)
+{
+	struct err e;
+
+	if (c->ipp != NULL || c->rec == NULL || c->rec->client_file == NULL ||
+	    access(c->rec->client_file, R_OK) != 0)
+		return;
+	if ((c->conn = conn_load(c->rec->client_file, &e)) == NULL ||
+	    (c->ipp = ipp_new(c->conn, &e)) == NULL) {
+		conn_free(c->conn);
+		c->conn = NULL;
+		return;
+	}
+	ipp_attach(c->ipp, m->loop);
+}
+
+/* State, jobs and engines of c from its record after a poll. */
+static void
+push_cluster(struct model *m, struct model_cluster *c)
+{
+	struct cluster *r = c->rec;
+	struct model_engine *ev;
+	size_t n = 0, nlost;
+	int *lost;
+	enum model_cluster_state st;
+	bool pending = false;
+
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].live == CLUSTER_LIVE_PENDING)
+			pending = true;
+	nlost = cluster_lost_ids(r, &lost);
+	ev = xcalloc(r->nids + nlost + 1, sizeof *ev);
+	for (size_t i = 0; i < r->nids; i++) {
+		ev[n].id = r->ids[i];
+		ev[n++].state = MODEL_ENGINE_REGISTERED;
+	}
+	for (size_t i = 0; i < nlost; i++) {
+		ev[n].id = lost[i];
+		ev[n++].state = MODEL_ENGINE_LOST;
+	}
+	free(lost);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && ev[j - 1].id > ev[j].id; j--) {
+			struct model_engine t = ev[j];
+
+			ev[j] = ev[j - 1];
+			ev[j - 1] = t;
+		}
+	model_cluster_set_jobs(m, c, &r->jobs);
+	model_cluster_set_engines(m, c, ev, n);
+	if (!cluster_any_alive(r)) {
+		drop_client(c);
+		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
+		    r->engines, "nothing running (X cleans up)");
+		return;
+	}
+	if (!cluster_controller_alive(r))
+		st = pending ? MODEL_QUEUED : MODEL_FAILED;
+	else if ((int)r->nids >= r->engines)
+		st = MODEL_RUNNING;
+	else
+		st = pending && r->nids == 0 ? MODEL_QUEUED : MODEL_STARTING;
+	if (st == MODEL_RUNNING || st == MODEL_STARTING)
+		ensure_client(m, c);
+	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
+	    st == MODEL_FAILED ? "controller gone" : NULL);
+}
+
+struct poll_batch {
+	struct model *m;
+	struct model_cluster **mc;
+	struct cluster **cs;
+	size_t n;
+};
+
+static void
+poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
+{
+	struct poll_batch *pb = arg;
+	struct model *m = pb->m;
+
+	(void)cs;
+	m->polls--;
+	for (size_t i = 0; i < n; i++) {
+		struct model_cluster *c = pb->mc[i];
+		struct err re;
+
+		c->polling = false;
+		if (e != NULL) {
+			c->jobs_src.busy_ms = 0;
+			c->jobs_src.failed = true;
+			c->jobs_src.err = *e;
+			continue;
+		}
+		if (clusterop_read_registry(c->rec, &re) == -1) {
+			c->engines_src.failed = true;
+			c->engines_src.err = re;
+		}
+		push_cluster(m, c);
+	}
+	if (e != NULL)
+		message(m, true, "%s", e->msg);
+	free(pb->mc);
+	free(pb->cs);
+	free(pb);
+	changed(m);
+}
+
+/* Loads the record of c when one appeared (a cluster started by `hpctop
+ * start`, or before this dashboard ran), or forgets it when it went. */
+static void
+load_record(struct model *m, struct model_cluster *c)
+{
+	struct err e;
+	bool missing = false;
+	struct cluster *r;
+
+	if (c->op_busy || c->polling)
+		return;
+	r = cluster_load(c->entry->name, &missing, &e);
+	if (r == NULL) {
+		if (c->rec != NULL || (!missing && c->state != MODEL_FAILED)) {
+			drop_client(c);
+			cluster_free(c->rec);
+			c->rec = NULL;
+			jobtab_clear(&c->jobs);
+			free_engines(c);
+			model_cluster_set_state(m, c, missing ? MODEL_STOPPED :
+			    MODEL_FAILED, 0, 0, missing ? NULL : e.msg);
+		}
+		return;
+	}
+	if (c->rec != NULL && c->rec->started == r->started &&
+	    c->rec->nprocs == r->nprocs) {
+		cluster_free(r);
+		return;
+	}
+	drop_client(c);
+	cluster_free(c->rec);
+	c->rec = r;
+	c->backend = registry_find(r->backend);
+	if (c->backend == NULL)
+		model_cluster_set_state(m, c, MODEL_FAILED, 0, r->engines,
+		    "unknown backend");
+}
+
+/* One backend poll per backend for all its clusters. */
+static void
+poll_backend(struct model *m, const struct backend *b)
+{
+	struct poll_batch *pb = xcalloc(1, sizeof *pb);
+	struct err e;
+
+	pb->m = m;
+	pb->mc = xcalloc(m->nclusters, sizeof *pb->mc);
+	pb->cs = xcalloc(m->nclusters, sizeof *pb->cs);
+	for (size_t i = 0; i < m->nclusters; i++) {
+		struct model_cluster *c = &m->clusters[i];
+
+		if (c->rec == NULL || c->backend != b || c->op_busy ||
+		    c->polling)
+			continue;
+		pb->mc[pb->n] = c;
+		pb->cs[pb->n++] = c->rec;
+	}
+	if (pb->n > 0 && b->poll(m->loop, pb->cs, pb->n, poll_done, pb,
+	    &e) == 0) {
+		m->polls++;
+		for (size_t i = 0; i < pb->n; i++) {
+			pb->mc[i]->polling = true;
+			pb->mc[i]->jobs_src.busy_ms = loop_now();
+		}
+		return;
+	}
+	if (pb->n > 0)
+		message(m, true, "%s", e.msg);
+	free(pb->mc);
+	free(pb->cs);
+	free(pb);
+}
+
 void
 model_refresh(struct model *m, bool now)
 {
+	const struct backend *b;
+
 	if (now)
 		m->sched_retry_ms = 0;
 	if (m->sched_job == NULL && (m->sched == MODEL_SCHED_UNKNOWN ||
 	    m->sched_src.failed) && loop_now() >= m->sched_retry_ms)
 		sched_probe(m, "squeue");
-	/* SOURCE: cluster state, job tables and engines. core/cluster and
-	 * core/ipp push them through model_cluster_set_state,
-	 * model_cluster_set_jobs and model_cluster_set_engines; their pollers
-	 * are started here, once per tick, skipping any still busy. */
+	/* SOURCE: cluster state, job tables and engines: the records under
+	 * the state dir, polled by their backends, and the Hub's engine
+	 * registry, pushed through model_cluster_set_*. */
+	for (size_t i = 0; i < m->nclusters; i++)
+		load_record(m, &m->clusters[i]);
+	for (size_t i = 0; (b = registry_get(i)) != NULL; i++)
+		poll_backend(m, b);
 	changed(m);
 }
 
