@@ -595,25 +595,124 @@ cluster_at(struct model *m, size_t idx, struct err *e)
 	return c;
 }
 
-/* HOOK: start (core/cluster: cluster_start with the profile and N). */
+static char *
+read_text(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		err_errno(e, "%s", path);
+		return NULL;
+	}
+	buf = xmalloc(PROFILE_MAX_BYTES + 2);
+	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A new record for c's profile with n engines, and its backend. */
+static struct cluster *
+new_record(struct model_cluster *c, int n, const struct backend **b,
+    struct err *e)
+{
+	const struct profile *p = c->entry->profile;
+	struct cluster *r;
+	char *text;
+
+	if ((*b = registry_find(p->backend)) == NULL) {
+		err_set(e, "backend '%s' cannot start clusters in this "
+		    "version", p->backend);
+		return NULL;
+	}
+	if ((text = read_text(c->entry->path, e)) == NULL)
+		return NULL;
+	r = cluster_new(p, text, n, e);
+	free(text);
+	return r;
+}
+
+static void
+start_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = c->model;
+
+	m->ops--;
+	c->op_busy = false;
+	if (e != NULL) {
+		cluster_free(r);
+		c->rec = NULL;
+		model_cluster_set_state(m, c, MODEL_FAILED, 0, 0, e->msg);
+		message(m, true, "start %s: %s", c->entry->name, e->msg);
+		return;
+	}
+	message(m, false, "%s started; waiting for %d engines",
+	    c->entry->name, r->engines);
+	model_refresh(m, false);
+}
+
+/* HOOK: start (core/clusterop: the async start sequence). */
 int
 model_start(struct model *m, size_t idx, int engines, struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
+	const struct backend *b;
+	struct cluster *r;
 
 	if (c == NULL)
 		return -1;
 	if (engines < 1 || engines > 100000)
 		return err_set(e, "engines must be 1 to 100000, not %d",
 		    engines);
-	if (c->state != MODEL_STOPPED && c->state != MODEL_FAILED)
+	if (c->op_busy || (c->state != MODEL_STOPPED &&
+	    c->state != MODEL_FAILED) || c->polling)
 		return err_set(e, "%s is already %s", c->entry->name,
 		    c->state == MODEL_STOPPING ? "stopping" : "started");
-	return err_set(e, "cannot start %s: this build of hpctop has no "
-	    "cluster backends", c->entry->name);
+	if (c->rec != NULL)
+		return err_set(e, "%s has a cluster record left (X stops and "
+		    "removes it)", c->entry->name);
+	if ((r = new_record(c, engines, &b, e)) == NULL)
+		return -1;
+	drop_client(c);
+	c->rec = r;
+	c->backend = b;
+	if (clusterop_start(m->loop, b, r, start_done, c, e) == -1) {
+		c->rec = NULL;
+		cluster_free(r);
+		return -1;
+	}
+	m->ops++;
+	c->op_busy = true;
+	model_cluster_set_state(m, c, MODEL_STARTING, 0, engines, NULL);
+	return 0;
 }
 
-/* HOOK: stop (core/cluster: cluster_stop). */
+static void
+stop_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = c->model;
+
+	m->ops--;
+	c->op_busy = false;
+	if (e != NULL) {
+		model_cluster_set_state(m, c, MODEL_FAILED, 0, r->engines,
+		    e->msg);
+		message(m, true, "stop %s: %s", c->entry->name, e->msg);
+		return;
+	}
+	cluster_free(r);
+	c->rec = NULL;
+	jobtab_clear(&c->jobs);
+	free_engines(c);
+	model_cluster_set_state(m, c, MODEL_STOPPED, 0, 0, NULL);
+	message(m, false, "%s stopped", c->entry->name);
+}
+
+/* HOOK: stop (core/clusterop: the async stop sequence). */
 int
 model_stop(struct model *m, size_t idx, struct err *e)
 {
@@ -621,10 +720,61 @@ model_stop(struct model *m, size_t idx, struct err *e)
 
 	if (c == NULL)
 		return -1;
-	if (c->state == MODEL_STOPPED)
+	if (c->rec == NULL)
 		return err_set(e, "no cluster started for %s", c->entry->name);
-	return err_set(e, "cannot stop %s: this build of hpctop has no "
-	    "cluster backends", c->entry->name);
+	if (c->op_busy || c->polling)
+		return err_set(e, "%s is busy; try again", c->entry->name);
+	if (c->backend == NULL)
+		return err_set(e, "backend '%s' cannot stop clusters in this "
+		    "version", c->rec->backend);
+	drop_client(c);
+	if (clusterop_stop(m->loop, c->backend, c->rec, stop_done, c, e) == -1)
+		return -1;
+	m->ops++;
+	c->op_busy = true;
+	model_cluster_set_state(m, c, MODEL_STOPPING, c->registered,
+	    c->requested, NULL);
+	return 0;
+}
+
+static void
+px_done(struct ipp_exec *x, void *arg)
+{
+	struct model_cluster *c = arg;
+
+	for (size_t i = 0; i < x->n; i++) {
+		const struct ipp_reply *r = &x->r[i];
+
+		if (*r->out != '\0')
+			model_px_append(c, MODEL_PX_STDOUT, r->engine, r->out);
+		if (*r->err != '\0')
+			model_px_append(c, MODEL_PX_STDERR, r->engine, r->err);
+		for (size_t j = 0; j < r->displays.n; j++)
+			model_px_append(c, MODEL_PX_STDOUT, r->engine,
+			    r->displays.v[j]);
+		if (r->result != NULL)
+			model_px_append(c, MODEL_PX_RESULT, r->engine,
+			    r->result);
+		if (r->status == IPP_ERROR) {
+			for (size_t j = 0; j < r->traceback.n; j++) {
+				char *t = pxfmt_strip_ansi(r->traceback.v[j]);
+
+				model_px_append(c, MODEL_PX_ERROR, r->engine, t);
+				free(t);
+			}
+			if (r->traceback.n == 0) {
+				char *t = xasprintf("%s: %s", r->ename ?
+				    r->ename : "?", r->evalue ? r->evalue : "");
+
+				model_px_append(c, MODEL_PX_ERROR, r->engine, t);
+				free(t);
+			}
+		} else if (r->status != IPP_OK) {
+			model_px_append(c, MODEL_PX_ERROR, r->engine,
+			    ipp_status_name(r->status));
+		}
+	}
+	changed(c->model);
 }
 
 /* HOOK: px (core/ipp: execute on all engines; output via
@@ -640,41 +790,81 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 	if (c->state != MODEL_RUNNING && c->state != MODEL_STARTING) {
 		err_set(e, "no cluster running for %s (S starts one)",
 		    c->entry->name);
-		model_px_append(c, MODEL_PX_INFO, -1, e->msg);
-		changed(m);
-		return -1;
+		goto fail;
 	}
-	err_set(e, "cannot run code on %s: this build of hpctop has no "
-	    "ipyparallel client", c->entry->name);
+	if (c->ipp == NULL || ipp_state(c->ipp) != IPP_UP) {
+		err_set(e, "%s: the controller is not answering yet",
+		    c->entry->name);
+		goto fail;
+	}
+	if (c->px_exec != NULL && c->px_exec->pending > 0) {
+		err_set(e, "%s: the previous code is still running",
+		    c->entry->name);
+		goto fail;
+	}
+	ipp_exec_free(c->px_exec);
+	c->px_exec = ipp_execute(c->ipp, code, NULL, 0, MODEL_PX_TIMEOUT_MS,
+	    px_done, c, e);
+	if (c->px_exec == NULL)
+		goto fail;
+	changed(m);
+	return 0;
+fail:
 	model_px_append(c, MODEL_PX_INFO, -1, e->msg);
 	changed(m);
 	return -1;
 }
 
-/* HOOK: logs (core/cluster: the cluster's state directory). */
+/* HOOK: logs (core/cluster: the cluster's process logs). */
 int
 model_logs(struct model *m, size_t idx, struct strv *files, struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
 
-	(void)files;
 	if (c == NULL)
 		return -1;
-	return err_set(e, "no cluster started for %s", c->entry->name);
+	if (c->rec == NULL)
+		return err_set(e, "no cluster started for %s", c->entry->name);
+	for (size_t i = 0; i < c->rec->nprocs; i++)
+		if (c->rec->procs[i].log != NULL)
+			strv_push(files, c->rec->procs[i].log);
+	if (files->n == 0)
+		return err_set(e, "%s has no log files", c->entry->name);
+	return 0;
 }
 
-/* HOOK: script preview (core/backend: the backend's script/command). */
+/* HOOK: script preview (core/backend: the backend's script op). */
 int
 model_script(struct model *m, size_t idx, int engines, struct strv *lines,
     struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
+	const struct backend *b;
+	struct cluster *r;
+	const char *p;
 
-	(void)engines;
-	(void)lines;
 	if (c == NULL)
 		return -1;
-	return err_set(e, "cannot preview what starting %s would run: this "
-	    "build of hpctop has no %s backend", c->entry->name,
-	    c->entry->profile->backend);
+	if (c->rec != NULL && c->rec->script != NULL) {
+		r = NULL;
+		p = c->rec->script;
+	} else {
+		if ((r = new_record(c, engines > 0 ? engines :
+		    c->entry->profile->engines, &b, e)) == NULL)
+			return -1;
+		/* The script op is a local render (at most a quick probe). */
+		if (clusterop_script_sync(m->loop, b, r, e) == -1) {
+			cluster_free(r);
+			return -1;
+		}
+		p = r->script != NULL ? r->script : "";
+	}
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		strv_push_take(lines, xstrndup(p, len));
+		p += len + (p[len] == '\n');
+	}
+	cluster_free(r);
+	return 0;
 }

@@ -24,6 +24,8 @@
 
 /* How long a scheduler command may take before it is killed. */
 #define MODEL_SCHED_TIMEOUT_MS 10000
+/* How long px code may run before its engines are shown as timed out. */
+#define MODEL_PX_TIMEOUT_MS 600000
 /* px console lines kept per cluster. */
 #define MODEL_PX_LINES 5000
 
