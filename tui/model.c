@@ -107,6 +107,8 @@ model_free(struct model *m)
 
 		drop_client(c);
 		cluster_free(c->rec);
+		free(c->preview);
+		free(c->preview_err);
 		free(c->error);
 		jobtab_clear(&c->jobs);
 		free_engines(c);
@@ -402,6 +404,8 @@ poll_backend(struct model *m, const struct backend *b)
 	free(pb);
 }
 
+static void preview_start(struct model *m, struct model_cluster *c, int n);
+
 void
 model_refresh(struct model *m, bool now)
 {
@@ -415,8 +419,12 @@ model_refresh(struct model *m, bool now)
 	/* SOURCE: cluster state, job tables and engines: the records under
 	 * the state dir, polled by their backends, and the Hub's engine
 	 * registry, pushed through model_cluster_set_*. */
-	for (size_t i = 0; i < m->nclusters; i++)
+	for (size_t i = 0; i < m->nclusters; i++) {
 		load_record(m, &m->clusters[i]);
+		if (m->clusters[i].entry->profile != NULL)
+			preview_start(m, &m->clusters[i],
+			    m->clusters[i].entry->profile->engines);
+	}
 	for (size_t i = 0; (b = registry_get(i)) != NULL; i++)
 		poll_backend(m, b);
 	changed(m);
@@ -833,31 +841,67 @@ model_logs(struct model *m, size_t idx, struct strv *files, struct err *e)
 	return 0;
 }
 
+static void
+preview_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+
+	c->model->ops--;
+	c->preview_busy = false;
+	if (e != NULL)
+		c->preview_err = xstrdup(e->msg);
+	else
+		c->preview = xstrdup(r->script != NULL ? r->script : "");
+	cluster_free(r);
+}
+
+/* Renders what start would run, ahead of J: the script op may run a
+ * probe command, and J must not wait for it. */
+static void
+preview_start(struct model *m, struct model_cluster *c, int n)
+{
+	const struct backend *b;
+	struct cluster *r;
+	struct err e;
+
+	if (c->preview_busy || ((c->preview != NULL || c->preview_err != NULL)
+	    && c->preview_n == n))
+		return;
+	free(c->preview);
+	free(c->preview_err);
+	c->preview = c->preview_err = NULL;
+	c->preview_n = n;
+	if ((r = new_record(c, n, &b, &e)) == NULL ||
+	    b->script(m->loop, r, preview_done, c, &e) == -1) {
+		cluster_free(r);
+		c->preview_err = xstrdup(e.msg);
+		return;
+	}
+	m->ops++;
+	c->preview_busy = true;
+}
+
 /* HOOK: script preview (core/backend: the backend's script op). */
 int
 model_script(struct model *m, size_t idx, int engines, struct strv *lines,
     struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
-	const struct backend *b;
-	struct cluster *r;
 	const char *p;
 
 	if (c == NULL)
 		return -1;
 	if (c->rec != NULL && c->rec->script != NULL) {
-		r = NULL;
 		p = c->rec->script;
 	} else {
-		if ((r = new_record(c, engines > 0 ? engines :
-		    c->entry->profile->engines, &b, e)) == NULL)
-			return -1;
-		/* The script op is a local render (at most a quick probe). */
-		if (clusterop_script_sync(m->loop, b, r, e) == -1) {
-			cluster_free(r);
-			return -1;
-		}
-		p = r->script != NULL ? r->script : "";
+		preview_start(m, c, engines > 0 ? engines :
+		    c->entry->profile->engines);
+		if (c->preview_err != NULL)
+			return err_set(e, "%s", c->preview_err);
+		if (c->preview == NULL)
+			return err_set(e, "still preparing what starting %s "
+			    "would run; press J again", c->entry->name);
+		p = c->preview;
 	}
 	while (*p != '\0') {
 		size_t len = strcspn(p, "\n");
@@ -865,6 +909,5 @@ model_script(struct model *m, size_t idx, int engines, struct strv *lines,
 		strv_push_take(lines, xstrndup(p, len));
 		p += len + (p[len] == '\n');
 	}
-	cluster_free(r);
 	return 0;
 }

@@ -108,6 +108,10 @@ struct model_cluster {
 	struct conn *conn;	/* the ipyparallel client, once its */
 	struct ipp *ipp;	/* connection file exists; owned */
 	struct ipp_exec *px_exec;	/* the px request running; owned */
+	char *preview;		/* what start would run (backend script op) */
+	char *preview_err;	/* why there is none */
+	int preview_n;		/* engines it was rendered for */
+	bool preview_busy;
 };
 
 struct model {
