@@ -84,4 +84,26 @@ wait_for 'rc=[0-9]+' 20
 like "$scr" 'rc=0' "q exits 0"
 is "$(cat "$tmp/err")" "" "nothing on stderr"
 
+# Re-attach: a cluster started from the command line shows up in a new
+# dashboard, and its logs are there.
+run "$HPCTOP" start local -n 2 --wait
+is "$rc" 0 "hpctop start local --wait" || diag "$err"
+keys C-l "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
+wait_for 'running 2/2' 60
+ok $? "a new dashboard finds the running cluster"
+keys L
+wait_for 'Logs: local' 10
+like "$scr" '==> .*clusters/local/logs/controller\.log' "L shows the controller's log"
+keys q
+wait_for 'F10 Quit'
+keys X
+wait_for 'y/n'
+keys y
+wait_for ' local +local +2 +stopped' 60
+ok $? "and stops it"
+keys q
+wait_for 'rc=[0-9]+' 20
+like "$scr" 'rc=0' "q exits 0 again"
+is "$(cat "$tmp/err")" "" "nothing on stderr again"
+
 done_testing

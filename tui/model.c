@@ -227,6 +227,14 @@ ensure_client(struct model *m, struct model_cluster *c)
 {
 	struct err e;
 
+	/* A controller that stopped answering may have been restarted with
+	 * new ports: connect again from its current file. */
+	if (c->ipp != NULL && ipp_state(c->ipp) == IPP_DOWN) {
+		if (c->px_exec != NULL && c->px_exec->pending > 0)
+			model_px_append(c, MODEL_PX_INFO, -1,
+			    ipp_state_msg(c->ipp));
+		drop_client(c);
+	}
 	if (c->ipp != NULL || c->rec == NULL || c->rec->client_file == NULL ||
 	    access(c->rec->client_file, R_OK) != 0)
 		return;
