@@ -68,6 +68,13 @@ wait_for '\[stdout:1\] 42' 60
 ok $? "px output arrives"
 like "$scr" '\[stdout:0\] 42' "engine 0 printed 42"
 like "$scr" '\[stdout:1\] 42' "engine 1 printed 42"
+keys '6*7' Enter
+wait_for '\[1:execute_result\] 42' 60
+ok $? "an expression's value, per engine"
+like "$scr" '\[0:execute_result\] 42' "... from engine 0 too"
+keys '1/0' Enter
+wait_for '\[1:execute\] .*ZeroDivisionError' 60
+ok $? "an exception shows as the engine's error"
 keys Escape
 wait_for 'F10 Quit'
 

@@ -775,14 +775,16 @@ px_done(struct ipp_exec *x, void *arg)
 			for (size_t j = 0; j < r->traceback.n; j++) {
 				char *t = pxfmt_strip_ansi(r->traceback.v[j]);
 
-				model_px_append(c, MODEL_PX_ERROR, r->engine, t);
+				model_px_append(c, MODEL_PX_ERROR, r->engine,
+				    t);
 				free(t);
 			}
 			if (r->traceback.n == 0) {
 				char *t = xasprintf("%s: %s", r->ename ?
 				    r->ename : "?", r->evalue ? r->evalue : "");
 
-				model_px_append(c, MODEL_PX_ERROR, r->engine, t);
+				model_px_append(c, MODEL_PX_ERROR, r->engine,
+				    t);
 				free(t);
 			}
 		} else if (r->status != IPP_OK) {
