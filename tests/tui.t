@@ -177,8 +177,8 @@ like "$scr" 'no cluster started for local' "L: no cluster yet"
 keys q
 keys J
 wait_for 'Script: local'
-like "$scr" "The profile, $HPCTOP_SRCDIR/profiles/local.yaml:" "J shows the profile"
-like "$scr" 'backend: local' "... with its content"
+like "$scr" 'hpctop: cluster local, backend local, 2 engines' "J shows what start would run"
+like "$scr" 'setsid ipcontroller --profile=local' "... the controller's command line"
 keys q
 wait_for 'F10 Quit'
 

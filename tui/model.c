@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/registry.h"
+#include "core/clusterop.h"
 #include "core/job.h"
+#include "core/pxfmt.h"
 #include "core/xmalloc.h"
 
 static void
@@ -51,6 +54,7 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	    sizeof *m->clusters);
 	for (size_t i = 0; i < m->nclusters; i++) {
 		m->clusters[i].entry = &profiles->v[i];
+		m->clusters[i].model = m;
 		m->clusters[i].px = xcalloc(MODEL_PX_LINES,
 		    sizeof *m->clusters[i].px);
 	}
@@ -61,6 +65,17 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	user = pw != NULL ? pw->pw_name : getenv("USER");
 	snprintf(m->user, sizeof m->user, "%s", user != NULL ? user : "?");
 	return m;
+}
+
+static void
+drop_client(struct model_cluster *c)
+{
+	ipp_exec_free(c->px_exec);
+	c->px_exec = NULL;
+	ipp_free(c->ipp);
+	c->ipp = NULL;
+	conn_free(c->conn);
+	c->conn = NULL;
 }
 
 static void
@@ -80,9 +95,20 @@ model_free(struct model *m)
 		return;
 	if (m->sched_job != NULL)
 		job_cancel(m->sched_job);
+	m->changed = NULL;
+	m->message = NULL;
+	/* Backends own nothing of ours but call back once; their callbacks
+	 * need the records alive. */
+	while (m->polls > 0 || m->ops > 0)
+		if (loop_once(m->loop, 100) == -1)
+			break;
 	for (size_t i = 0; i < m->nclusters; i++) {
 		struct model_cluster *c = &m->clusters[i];
 
+		drop_client(c);
+		cluster_free(c->rec);
+		free(c->preview);
+		free(c->preview_err);
 		free(c->error);
 		jobtab_clear(&c->jobs);
 		free_engines(c);
@@ -194,18 +220,221 @@ sched_probe(struct model *m, const char *cmd)
 	}
 }
 
+/* The ipyparallel client of a cluster: created once the controller wrote
+ * its connection file, dropped when the cluster is gone. */
+static void
+ensure_client(struct model *m, struct model_cluster *c)
+{
+	struct err e;
+
+	/* A controller that stopped answering may have been restarted with
+	 * new ports: connect again from its current file. */
+	if (c->ipp != NULL && ipp_state(c->ipp) == IPP_DOWN) {
+		if (c->px_exec != NULL && c->px_exec->pending > 0)
+			model_px_append(c, MODEL_PX_INFO, -1,
+			    ipp_state_msg(c->ipp));
+		drop_client(c);
+	}
+	if (c->ipp != NULL || c->rec == NULL || c->rec->client_file == NULL ||
+	    access(c->rec->client_file, R_OK) != 0)
+		return;
+	if ((c->conn = conn_load(c->rec->client_file, &e)) == NULL ||
+	    (c->ipp = ipp_new(c->conn, &e)) == NULL) {
+		conn_free(c->conn);
+		c->conn = NULL;
+		return;
+	}
+	ipp_attach(c->ipp, m->loop);
+}
+
+/* State, jobs and engines of c from its record after a poll. */
+static void
+push_cluster(struct model *m, struct model_cluster *c)
+{
+	struct cluster *r = c->rec;
+	struct model_engine *ev;
+	size_t n = 0, nlost;
+	int *lost;
+	enum model_cluster_state st;
+	bool pending = false;
+
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].live == CLUSTER_LIVE_PENDING)
+			pending = true;
+	nlost = cluster_lost_ids(r, &lost);
+	ev = xcalloc(r->nids + nlost + 1, sizeof *ev);
+	for (size_t i = 0; i < r->nids; i++) {
+		ev[n].id = r->ids[i];
+		ev[n++].state = MODEL_ENGINE_REGISTERED;
+	}
+	for (size_t i = 0; i < nlost; i++) {
+		ev[n].id = lost[i];
+		ev[n++].state = MODEL_ENGINE_LOST;
+	}
+	free(lost);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && ev[j - 1].id > ev[j].id; j--) {
+			struct model_engine t = ev[j];
+
+			ev[j] = ev[j - 1];
+			ev[j - 1] = t;
+		}
+	model_cluster_set_jobs(m, c, &r->jobs);
+	model_cluster_set_engines(m, c, ev, n);
+	if (!cluster_any_alive(r)) {
+		drop_client(c);
+		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
+		    r->engines, "nothing running (X cleans up)");
+		return;
+	}
+	if (!cluster_controller_alive(r))
+		st = pending ? MODEL_QUEUED : MODEL_FAILED;
+	else if ((int)r->nids >= r->engines)
+		st = MODEL_RUNNING;
+	else
+		st = pending && r->nids == 0 ? MODEL_QUEUED : MODEL_STARTING;
+	if (st == MODEL_RUNNING || st == MODEL_STARTING)
+		ensure_client(m, c);
+	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
+	    st == MODEL_FAILED ? "controller gone" : NULL);
+}
+
+struct poll_batch {
+	struct model *m;
+	struct model_cluster **mc;
+	struct cluster **cs;
+	size_t n;
+};
+
+static void
+poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
+{
+	struct poll_batch *pb = arg;
+	struct model *m = pb->m;
+
+	(void)cs;
+	m->polls--;
+	for (size_t i = 0; i < n; i++) {
+		struct model_cluster *c = pb->mc[i];
+		struct err re;
+
+		c->polling = false;
+		if (e != NULL) {
+			c->jobs_src.busy_ms = 0;
+			c->jobs_src.failed = true;
+			c->jobs_src.err = *e;
+			continue;
+		}
+		if (clusterop_read_registry(c->rec, &re) == -1) {
+			c->engines_src.failed = true;
+			c->engines_src.err = re;
+		}
+		push_cluster(m, c);
+	}
+	if (e != NULL)
+		message(m, true, "%s", e->msg);
+	free(pb->mc);
+	free(pb->cs);
+	free(pb);
+	changed(m);
+}
+
+/* Loads the record of c when one appeared (a cluster started by `hpctop
+ * start`, or before this dashboard ran), or forgets it when it went. */
+static void
+load_record(struct model *m, struct model_cluster *c)
+{
+	struct err e;
+	bool missing = false;
+	struct cluster *r;
+
+	if (c->op_busy || c->polling)
+		return;
+	r = cluster_load(c->entry->name, &missing, &e);
+	if (r == NULL) {
+		if (c->rec != NULL || (!missing && c->state != MODEL_FAILED)) {
+			drop_client(c);
+			cluster_free(c->rec);
+			c->rec = NULL;
+			jobtab_clear(&c->jobs);
+			free_engines(c);
+			model_cluster_set_state(m, c, missing ? MODEL_STOPPED :
+			    MODEL_FAILED, 0, 0, missing ? NULL : e.msg);
+		}
+		return;
+	}
+	if (c->rec != NULL && c->rec->started == r->started &&
+	    c->rec->nprocs == r->nprocs) {
+		cluster_free(r);
+		return;
+	}
+	drop_client(c);
+	cluster_free(c->rec);
+	c->rec = r;
+	c->backend = registry_find(r->backend);
+	if (c->backend == NULL)
+		model_cluster_set_state(m, c, MODEL_FAILED, 0, r->engines,
+		    "unknown backend");
+}
+
+/* One backend poll per backend for all its clusters. */
+static void
+poll_backend(struct model *m, const struct backend *b)
+{
+	struct poll_batch *pb = xcalloc(1, sizeof *pb);
+	struct err e;
+
+	pb->m = m;
+	pb->mc = xcalloc(m->nclusters, sizeof *pb->mc);
+	pb->cs = xcalloc(m->nclusters, sizeof *pb->cs);
+	for (size_t i = 0; i < m->nclusters; i++) {
+		struct model_cluster *c = &m->clusters[i];
+
+		if (c->rec == NULL || c->backend != b || c->op_busy ||
+		    c->polling)
+			continue;
+		pb->mc[pb->n] = c;
+		pb->cs[pb->n++] = c->rec;
+	}
+	if (pb->n > 0 && b->poll(m->loop, pb->cs, pb->n, poll_done, pb,
+	    &e) == 0) {
+		m->polls++;
+		for (size_t i = 0; i < pb->n; i++) {
+			pb->mc[i]->polling = true;
+			pb->mc[i]->jobs_src.busy_ms = loop_now();
+		}
+		return;
+	}
+	if (pb->n > 0)
+		message(m, true, "%s", e.msg);
+	free(pb->mc);
+	free(pb->cs);
+	free(pb);
+}
+
+static void preview_start(struct model *m, struct model_cluster *c, int n);
+
 void
 model_refresh(struct model *m, bool now)
 {
+	const struct backend *b;
+
 	if (now)
 		m->sched_retry_ms = 0;
 	if (m->sched_job == NULL && (m->sched == MODEL_SCHED_UNKNOWN ||
 	    m->sched_src.failed) && loop_now() >= m->sched_retry_ms)
 		sched_probe(m, "squeue");
-	/* SOURCE: cluster state, job tables and engines. core/cluster and
-	 * core/ipp push them through model_cluster_set_state,
-	 * model_cluster_set_jobs and model_cluster_set_engines; their pollers
-	 * are started here, once per tick, skipping any still busy. */
+	/* SOURCE: cluster state, job tables and engines: the records under
+	 * the state dir, polled by their backends, and the Hub's engine
+	 * registry, pushed through model_cluster_set_*. */
+	for (size_t i = 0; i < m->nclusters; i++) {
+		load_record(m, &m->clusters[i]);
+		if (m->clusters[i].entry->profile != NULL)
+			preview_start(m, &m->clusters[i],
+			    m->clusters[i].entry->profile->engines);
+	}
+	for (size_t i = 0; (b = registry_get(i)) != NULL; i++)
+		poll_backend(m, b);
 	changed(m);
 }
 
@@ -382,25 +611,124 @@ cluster_at(struct model *m, size_t idx, struct err *e)
 	return c;
 }
 
-/* HOOK: start (core/cluster: cluster_start with the profile and N). */
+static char *
+read_text(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		err_errno(e, "%s", path);
+		return NULL;
+	}
+	buf = xmalloc(PROFILE_MAX_BYTES + 2);
+	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A new record for c's profile with n engines, and its backend. */
+static struct cluster *
+new_record(struct model_cluster *c, int n, const struct backend **b,
+    struct err *e)
+{
+	const struct profile *p = c->entry->profile;
+	struct cluster *r;
+	char *text;
+
+	if ((*b = registry_find(p->backend)) == NULL) {
+		err_set(e, "backend '%s' cannot start clusters in this "
+		    "version", p->backend);
+		return NULL;
+	}
+	if ((text = read_text(c->entry->path, e)) == NULL)
+		return NULL;
+	r = cluster_new(p, text, n, e);
+	free(text);
+	return r;
+}
+
+static void
+start_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = c->model;
+
+	m->ops--;
+	c->op_busy = false;
+	if (e != NULL) {
+		cluster_free(r);
+		c->rec = NULL;
+		model_cluster_set_state(m, c, MODEL_FAILED, 0, 0, e->msg);
+		message(m, true, "start %s: %s", c->entry->name, e->msg);
+		return;
+	}
+	message(m, false, "%s started; waiting for %d engines",
+	    c->entry->name, r->engines);
+	model_refresh(m, false);
+}
+
+/* HOOK: start (core/clusterop: the async start sequence). */
 int
 model_start(struct model *m, size_t idx, int engines, struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
+	const struct backend *b;
+	struct cluster *r;
 
 	if (c == NULL)
 		return -1;
 	if (engines < 1 || engines > 100000)
 		return err_set(e, "engines must be 1 to 100000, not %d",
 		    engines);
-	if (c->state != MODEL_STOPPED && c->state != MODEL_FAILED)
+	if (c->op_busy || (c->state != MODEL_STOPPED &&
+	    c->state != MODEL_FAILED) || c->polling)
 		return err_set(e, "%s is already %s", c->entry->name,
 		    c->state == MODEL_STOPPING ? "stopping" : "started");
-	return err_set(e, "cannot start %s: this build of hpctop has no "
-	    "cluster backends", c->entry->name);
+	if (c->rec != NULL)
+		return err_set(e, "%s has a cluster record left (X stops and "
+		    "removes it)", c->entry->name);
+	if ((r = new_record(c, engines, &b, e)) == NULL)
+		return -1;
+	drop_client(c);
+	c->rec = r;
+	c->backend = b;
+	if (clusterop_start(m->loop, b, r, start_done, c, e) == -1) {
+		c->rec = NULL;
+		cluster_free(r);
+		return -1;
+	}
+	m->ops++;
+	c->op_busy = true;
+	model_cluster_set_state(m, c, MODEL_STARTING, 0, engines, NULL);
+	return 0;
 }
 
-/* HOOK: stop (core/cluster: cluster_stop). */
+static void
+stop_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = c->model;
+
+	m->ops--;
+	c->op_busy = false;
+	if (e != NULL) {
+		model_cluster_set_state(m, c, MODEL_FAILED, 0, r->engines,
+		    e->msg);
+		message(m, true, "stop %s: %s", c->entry->name, e->msg);
+		return;
+	}
+	cluster_free(r);
+	c->rec = NULL;
+	jobtab_clear(&c->jobs);
+	free_engines(c);
+	model_cluster_set_state(m, c, MODEL_STOPPED, 0, 0, NULL);
+	message(m, false, "%s stopped", c->entry->name);
+}
+
+/* HOOK: stop (core/clusterop: the async stop sequence). */
 int
 model_stop(struct model *m, size_t idx, struct err *e)
 {
@@ -408,10 +736,63 @@ model_stop(struct model *m, size_t idx, struct err *e)
 
 	if (c == NULL)
 		return -1;
-	if (c->state == MODEL_STOPPED)
+	if (c->rec == NULL)
 		return err_set(e, "no cluster started for %s", c->entry->name);
-	return err_set(e, "cannot stop %s: this build of hpctop has no "
-	    "cluster backends", c->entry->name);
+	if (c->op_busy || c->polling)
+		return err_set(e, "%s is busy; try again", c->entry->name);
+	if (c->backend == NULL)
+		return err_set(e, "backend '%s' cannot stop clusters in this "
+		    "version", c->rec->backend);
+	drop_client(c);
+	if (clusterop_stop(m->loop, c->backend, c->rec, stop_done, c, e) == -1)
+		return -1;
+	m->ops++;
+	c->op_busy = true;
+	model_cluster_set_state(m, c, MODEL_STOPPING, c->registered,
+	    c->requested, NULL);
+	return 0;
+}
+
+static void
+px_done(struct ipp_exec *x, void *arg)
+{
+	struct model_cluster *c = arg;
+
+	for (size_t i = 0; i < x->n; i++) {
+		const struct ipp_reply *r = &x->r[i];
+
+		if (*r->out != '\0')
+			model_px_append(c, MODEL_PX_STDOUT, r->engine, r->out);
+		if (*r->err != '\0')
+			model_px_append(c, MODEL_PX_STDERR, r->engine, r->err);
+		for (size_t j = 0; j < r->displays.n; j++)
+			model_px_append(c, MODEL_PX_STDOUT, r->engine,
+			    r->displays.v[j]);
+		if (r->result != NULL)
+			model_px_append(c, MODEL_PX_RESULT, r->engine,
+			    r->result);
+		if (r->status == IPP_ERROR) {
+			for (size_t j = 0; j < r->traceback.n; j++) {
+				char *t = pxfmt_strip_ansi(r->traceback.v[j]);
+
+				model_px_append(c, MODEL_PX_ERROR, r->engine,
+				    t);
+				free(t);
+			}
+			if (r->traceback.n == 0) {
+				char *t = xasprintf("%s: %s", r->ename ?
+				    r->ename : "?", r->evalue ? r->evalue : "");
+
+				model_px_append(c, MODEL_PX_ERROR, r->engine,
+				    t);
+				free(t);
+			}
+		} else if (r->status != IPP_OK) {
+			model_px_append(c, MODEL_PX_ERROR, r->engine,
+			    ipp_status_name(r->status));
+		}
+	}
+	changed(c->model);
 }
 
 /* HOOK: px (core/ipp: execute on all engines; output via
@@ -427,41 +808,116 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 	if (c->state != MODEL_RUNNING && c->state != MODEL_STARTING) {
 		err_set(e, "no cluster running for %s (S starts one)",
 		    c->entry->name);
-		model_px_append(c, MODEL_PX_INFO, -1, e->msg);
-		changed(m);
-		return -1;
+		goto fail;
 	}
-	err_set(e, "cannot run code on %s: this build of hpctop has no "
-	    "ipyparallel client", c->entry->name);
+	if (c->ipp == NULL || ipp_state(c->ipp) != IPP_UP) {
+		err_set(e, "%s: the controller is not answering yet",
+		    c->entry->name);
+		goto fail;
+	}
+	if (c->px_exec != NULL && c->px_exec->pending > 0) {
+		err_set(e, "%s: the previous code is still running",
+		    c->entry->name);
+		goto fail;
+	}
+	ipp_exec_free(c->px_exec);
+	c->px_exec = ipp_execute(c->ipp, code, NULL, 0, MODEL_PX_TIMEOUT_MS,
+	    px_done, c, e);
+	if (c->px_exec == NULL)
+		goto fail;
+	changed(m);
+	return 0;
+fail:
 	model_px_append(c, MODEL_PX_INFO, -1, e->msg);
 	changed(m);
 	return -1;
 }
 
-/* HOOK: logs (core/cluster: the cluster's state directory). */
+/* HOOK: logs (core/cluster: the cluster's process logs). */
 int
 model_logs(struct model *m, size_t idx, struct strv *files, struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
 
-	(void)files;
 	if (c == NULL)
 		return -1;
-	return err_set(e, "no cluster started for %s", c->entry->name);
+	if (c->rec == NULL)
+		return err_set(e, "no cluster started for %s", c->entry->name);
+	for (size_t i = 0; i < c->rec->nprocs; i++)
+		if (c->rec->procs[i].log != NULL)
+			strv_push(files, c->rec->procs[i].log);
+	if (files->n == 0)
+		return err_set(e, "%s has no log files", c->entry->name);
+	return 0;
 }
 
-/* HOOK: script preview (core/backend: the backend's script/command). */
+static void
+preview_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+
+	c->model->ops--;
+	c->preview_busy = false;
+	if (e != NULL)
+		c->preview_err = xstrdup(e->msg);
+	else
+		c->preview = xstrdup(r->script != NULL ? r->script : "");
+	cluster_free(r);
+}
+
+/* Renders what start would run, ahead of J: the script op may run a
+ * probe command, and J must not wait for it. */
+static void
+preview_start(struct model *m, struct model_cluster *c, int n)
+{
+	const struct backend *b;
+	struct cluster *r;
+	struct err e;
+
+	if (c->preview_busy || ((c->preview != NULL || c->preview_err != NULL)
+	    && c->preview_n == n))
+		return;
+	free(c->preview);
+	free(c->preview_err);
+	c->preview = c->preview_err = NULL;
+	c->preview_n = n;
+	if ((r = new_record(c, n, &b, &e)) == NULL ||
+	    b->script(m->loop, r, preview_done, c, &e) == -1) {
+		cluster_free(r);
+		c->preview_err = xstrdup(e.msg);
+		return;
+	}
+	m->ops++;
+	c->preview_busy = true;
+}
+
+/* HOOK: script preview (core/backend: the backend's script op). */
 int
 model_script(struct model *m, size_t idx, int engines, struct strv *lines,
     struct err *e)
 {
 	struct model_cluster *c = cluster_at(m, idx, e);
+	const char *p;
 
-	(void)engines;
-	(void)lines;
 	if (c == NULL)
 		return -1;
-	return err_set(e, "cannot preview what starting %s would run: this "
-	    "build of hpctop has no %s backend", c->entry->name,
-	    c->entry->profile->backend);
+	if (c->rec != NULL && c->rec->script != NULL) {
+		p = c->rec->script;
+	} else {
+		preview_start(m, c, engines > 0 ? engines :
+		    c->entry->profile->engines);
+		if (c->preview_err != NULL)
+			return err_set(e, "%s", c->preview_err);
+		if (c->preview == NULL)
+			return err_set(e, "still preparing what starting %s "
+			    "would run; press J again", c->entry->name);
+		p = c->preview;
+	}
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		strv_push_take(lines, xstrndup(p, len));
+		p += len + (p[len] == '\n');
+	}
+	return 0;
 }

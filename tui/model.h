@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/backend.h"
+#include "core/cluster.h"
+#include "core/conn.h"
 #include "core/err.h"
+#include "core/ipp.h"
 #include "core/jobtab.h"
 #include "core/loop.h"
 #include "core/proflist.h"
@@ -20,6 +24,8 @@
 
 /* How long a scheduler command may take before it is killed. */
 #define MODEL_SCHED_TIMEOUT_MS 10000
+/* How long px code may run before its engines are shown as timed out. */
+#define MODEL_PX_TIMEOUT_MS 600000
 /* px console lines kept per cluster. */
 #define MODEL_PX_LINES 5000
 
@@ -56,6 +62,7 @@ enum model_px_kind {
 	MODEL_PX_INPUT,		/* the code as typed */
 	MODEL_PX_STDOUT,	/* [stdout:N] */
 	MODEL_PX_STDERR,	/* [stderr:N] */
+	MODEL_PX_RESULT,	/* [N:execute_result] */
 	MODEL_PX_ERROR,		/* [N:execute] traceback line */
 	MODEL_PX_INFO,		/* hpctop's own note */
 };
@@ -91,6 +98,20 @@ struct model_cluster {
 
 	struct model_px_line *px;	/* ring of MODEL_PX_LINES */
 	size_t px_first, px_n;
+
+	/* Wiring (model.c only). */
+	struct model *model;
+	struct cluster *rec;	/* the record while a cluster exists; owned */
+	const struct backend *backend;
+	bool op_busy;		/* start or stop in flight */
+	bool polling;		/* in a backend poll batch */
+	struct conn *conn;	/* the ipyparallel client, once its */
+	struct ipp *ipp;	/* connection file exists; owned */
+	struct ipp_exec *px_exec;	/* the px request running; owned */
+	char *preview;		/* what start would run (backend script op) */
+	char *preview_err;	/* why there is none */
+	int preview_n;		/* engines it was rendered for */
+	bool preview_busy;
 };
 
 struct model {
@@ -119,13 +140,16 @@ struct model {
 	const char *sched_probe;	/* "squeue" or "qstat" being asked */
 	uint64_t sched_retry_ms;	/* not before (loop_now) */
 	uint64_t sched_backoff_ms;
+	int polls;		/* backend poll batches in flight */
+	int ops;		/* starts and stops in flight */
 };
 
 /* Takes ownership of profiles. interval_ms is the refresh period. */
 struct model *model_new(struct loop *l, struct proflist *profiles,
     uint64_t interval_ms);
-/* Cancels anything in flight (killing scheduler commands); clusters keep
- * running. */
+/* Cancels anything in flight (killing scheduler commands) and waits for
+ * backend polls, starts and stops already running (each bounded by its
+ * own timeouts); clusters keep running. */
 void model_free(struct model *m);
 
 /* Index of the profile called name; -1 if none. */

@@ -460,6 +460,13 @@ draw_px(struct dash *d, int y, int w, int h)
 				put(row, x, w - x, colors_attr(COLOR_NORMAL),
 				    l->text);
 				continue;
+			case MODEL_PX_RESULT:
+				x += putf(row, x, w - x,
+				    colors_attr(COLOR_PX_LABEL),
+				    "[%d:execute_result] ", l->engine);
+				put(row, x, w - x, colors_attr(COLOR_NORMAL),
+				    l->text);
+				continue;
 			case MODEL_PX_STDERR:
 				x += putf(row, x, w - x,
 				    colors_attr(COLOR_PX_ERROR),
