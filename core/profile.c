@@ -758,15 +758,14 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	return p;
 }
 
-struct profile *
-profile_load(const char *path, const char *name, struct err *e)
+char *
+profile_read_text(const char *path, size_t *lenp, struct err *e)
 {
-	struct profile *p;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f;
 
-	f = fopen(path, "rb");
+	f = fopen(path, "rbe");
 	if (f == NULL) {
 		err_errno(e, "%s", path);
 		return NULL;
@@ -774,13 +773,14 @@ profile_load(const char *path, const char *name, struct err *e)
 	for (;;) {
 		size_t got;
 
-		if (len == cap) {
+		/* One byte past the limit is enough to report "too large". */
+		if (len + 1 >= cap) {
 			if (cap > PROFILE_MAX_BYTES)
 				break;
 			cap = cap ? cap * 2 : 4096;
 			buf = xreallocarray(buf, cap, 1);
 		}
-		got = fread(buf + len, 1, cap - len, f);
+		got = fread(buf + len, 1, cap - len - 1, f);
 		len += got;
 		if (got == 0)
 			break;
@@ -792,7 +792,24 @@ profile_load(const char *path, const char *name, struct err *e)
 		return NULL;
 	}
 	fclose(f);
-	p = profile_load_buffer(buf != NULL ? buf : "", len, path, name, e);
+	if (buf == NULL)
+		buf = xmalloc(1);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+struct profile *
+profile_load(const char *path, const char *name, struct err *e)
+{
+	struct profile *p;
+	size_t len;
+	char *buf = profile_read_text(path, &len, e);
+
+	if (buf == NULL)
+		return NULL;
+	p = profile_load_buffer(buf, len, path, name, e);
 	free(buf);
 	return p;
 }

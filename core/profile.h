@@ -67,6 +67,10 @@ struct profile *profile_load(const char *path, const char *name,
 struct profile *profile_load_buffer(const char *buf, size_t len,
     const char *path, const char *name, struct err *e);
 void profile_free(struct profile *p);
+/* A profile file's text, NUL-terminated (at most PROFILE_MAX_BYTES + 1
+ * bytes are read, so an oversized file still fails to load). NULL with e
+ * filled when it cannot be read. Caller frees. */
+char *profile_read_text(const char *path, size_t *len, struct err *e);
 
 /* The profile name a path stands for: its file name without .yaml/.yml.
  * Caller frees. */

@@ -10,24 +10,6 @@
 #include "cli.h"
 #include "core/xmalloc.h"
 
-static char *
-read_text(const char *path, struct err *e)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (f == NULL) {
-		err_errno(e, "%s", path);
-		return NULL;
-	}
-	buf = xmalloc(PROFILE_MAX_BYTES + 2);
-	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
 struct cluster *
 clustercli_new(const char *name, int n)
 {
@@ -38,7 +20,7 @@ clustercli_new(const char *name, int n)
 
 	if (p == NULL)
 		return NULL;
-	text = read_text(p->path, &e);
+	text = profile_read_text(p->path, NULL, &e);
 	if (text == NULL) {
 		cli_error("%s", e.msg);
 	} else {

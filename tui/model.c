@@ -611,24 +611,6 @@ cluster_at(struct model *m, size_t idx, struct err *e)
 	return c;
 }
 
-static char *
-read_text(const char *path, struct err *e)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (f == NULL) {
-		err_errno(e, "%s", path);
-		return NULL;
-	}
-	buf = xmalloc(PROFILE_MAX_BYTES + 2);
-	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
 /* A new record for c's profile with n engines, and its backend. */
 static struct cluster *
 new_record(struct model_cluster *c, int n, const struct backend **b,
@@ -643,7 +625,7 @@ new_record(struct model_cluster *c, int n, const struct backend **b,
 		    "version", p->backend);
 		return NULL;
 	}
-	if ((text = read_text(c->entry->path, e)) == NULL)
+	if ((text = profile_read_text(c->entry->path, NULL, e)) == NULL)
 		return NULL;
 	r = cluster_new(p, text, n, e);
 	free(text);
