@@ -11,7 +11,7 @@
 #include "core/xmalloc.h"
 
 struct cluster *
-clustercli_new(const char *name, int n)
+clustercli_new(const char *name, int n, const struct backend **bp)
 {
 	struct profile *p = cli_profile(name);
 	struct cluster *c = NULL;
@@ -30,6 +30,10 @@ clustercli_new(const char *name, int n)
 	}
 	free(text);
 	profile_free(p);
+	if (c != NULL && (*bp = clustercli_backend(c->backend)) == NULL) {
+		cluster_free(c);
+		c = NULL;
+	}
 	return c;
 }
 

@@ -9,8 +9,10 @@
 #include "core/cluster.h"
 
 /* A new cluster for the named profile with n engines (0: the profile's
- * default), its profile text snapshotted. Prints the error; NULL then. */
-struct cluster *clustercli_new(const char *profile, int n);
+ * default), its profile text snapshotted, and its backend in *bp. Prints
+ * the error; NULL then. */
+struct cluster *clustercli_new(const char *profile, int n,
+    const struct backend **bp);
 /* The backend called name, or NULL after printing why. */
 const struct backend *clustercli_backend(const char *name);
 /* The record name for a PROFILE argument (a path gives its file name

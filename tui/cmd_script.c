@@ -49,14 +49,9 @@ cmd_script(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("script", "expected one PROFILE");
-	c = clustercli_new(argv[optind], n);
+	c = clustercli_new(argv[optind], n, &b);
 	if (c == NULL)
 		return CLI_FAIL;
-	b = clustercli_backend(c->backend);
-	if (b == NULL) {
-		cluster_free(c);
-		return CLI_FAIL;
-	}
 	l = loop_new();
 	if (clusterop_script_sync(l, b, c, &e) == -1)
 		rc = cli_error("%s", e.msg);

@@ -282,14 +282,9 @@ cmd_start(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("start", "expected one PROFILE");
-	c = clustercli_new(argv[optind], n);
+	c = clustercli_new(argv[optind], n, &b);
 	if (c == NULL)
 		return CLI_FAIL;
-	b = clustercli_backend(c->backend);
-	if (b == NULL) {
-		cluster_free(c);
-		return CLI_FAIL;
-	}
 	l = loop_new();
 	rc = check_existing(l, c->name);
 	if (rc == CLI_OK && clusterop_start_sync(l, b, c, &e) == -1)
