@@ -54,6 +54,7 @@ DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps
 
+.SECONDARY:
 .PHONY: all deps run check test unit bench install uninstall clean
 all: hpctop
 
