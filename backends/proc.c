@@ -1,6 +1,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,21 @@ leader_alive(pid_t pid)
 	return st != 'Z' && st != 'X' && sid == pid;
 }
 
+/* Local processes are the user's own: name the owner as squeue would. */
+static const char *
+user_name(void)
+{
+	static char name[64];
+
+	if (name[0] == '\0') {
+		struct passwd *pw = getpwuid(geteuid());
+
+		snprintf(name, sizeof name, "%s", pw != NULL ? pw->pw_name :
+		    "?");
+	}
+	return name;
+}
+
 static void
 poll_one(struct cluster *c)
 {
@@ -203,6 +219,7 @@ poll_one(struct cluster *c)
 		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
 		r->id = xasprintf("%ld", (long)pr->pid);
 		r->name = xstrdup(pr->name);
+		r->user = xstrdup(user_name());
 		r->state = main ? JOB_RUNNING : group ? JOB_EXITING :
 		    JOB_COMPLETED;
 		r->raw_state = xstrdup(main ? "running" : group ? "exiting" :

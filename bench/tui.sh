@@ -35,14 +35,25 @@ idle() {
 	sleep 0.2
 	awk -v n="$name" -v t="$((t1 - t0))" -v hz="$hz" -v s="$secs" \
 	    -v r="$rss" -v h="$hwm" 'BEGIN {
-		printf "%-22s CPU %5.2f%% of a core  RSS %5.1f MiB  peak %5.1f MiB\n",
+		printf "%-31s CPU %5.2f%% of a core  RSS %5.1f MiB  peak %5.1f MiB\n",
 		    n, 100 * t / hz / s, r / 1024, h / 1024 }'
 	echo "$((t1 - t0)) $rss" > "$tmp/$name.res"
 }
 
 echo "== idle cost over ${secs} s, 2 s refresh (targets: < 1% CPU, < 16 MiB RSS)"
 export XDG_CONFIG_HOME=$tmp/config HOME=$tmp
+export IPYTHONDIR=$tmp/ipython XDG_STATE_HOME=$tmp/state
 idle "hpctop -d 20" "$src/hpctop" -d 20
+# With a running 2-engine local cluster: the dashboard also polls its
+# processes and engine registry and holds an ipyparallel client.
+if "$src/hpctop" start local -n 2 --wait=120 >"$tmp/start.out" 2>&1; then
+	trap '"$src/hpctop" stop local >/dev/null 2>&1 || true
+		T kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+	idle "hpctop -d 20 local (2 engines)" "$src/hpctop" -d 20 local
+	"$src/hpctop" stop local >/dev/null
+else
+	echo "running-cluster case skipped: $(tail -1 "$tmp/start.out")"
+fi
 idle "top -d 2 (reference)" top -d 2
 read -r ht hr < "$tmp/hpctop -d 20.res"
 read -r tt tr < "$tmp/top -d 2 (reference).res"

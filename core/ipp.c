@@ -14,6 +14,15 @@
 /* While IOPub is not known to be live, kernel_info_request probes go out
  * this often (section 6 step 5 of the protocol notes). */
 #define SYNC_RETRY_MS 250
+/* Hostname queries: one expression, and how long an engine may take. */
+#define HOST_EXPR "__import__('socket').gethostname()"
+#define HOST_TIMEOUT_MS 5000
+
+/* What the client keeps per engine beside the public struct ipp_engine. */
+struct eng_priv {
+	unsigned long touched;	/* epoch of the last notification */
+	bool asked;		/* its hostname was asked for */
+};
 
 struct ipp {
 	void *ctx;
@@ -43,7 +52,7 @@ struct ipp {
 	struct loop_timer *answer_timer;
 
 	struct ipp_engine *eng;	/* sorted by id */
-	unsigned long *eng_touched;	/* epoch of the last notification */
+	struct eng_priv *priv;	/* parallel to eng */
 	size_t neng;
 
 	bool iopub_live;
@@ -51,6 +60,8 @@ struct ipp {
 	struct loop_timer *sync_timer;
 
 	struct ipp_exec *execs;	/* pending, in creation order */
+	bool want_hosts;
+	struct ipp_exec *host_x;	/* the hostname query in flight; ours */
 	struct ipp_stats stats;
 };
 
@@ -169,6 +180,7 @@ reply_clear(struct ipp_reply *r)
 	free(r->err);
 	strv_clear(&r->displays);
 	free(r->result);
+	free(r->value);
 	free(r->ename);
 	free(r->evalue);
 	strv_clear(&r->traceback);
@@ -202,6 +214,7 @@ ipp_exec_free(struct ipp_exec *x)
 		reply_clear(&x->r[i]);
 	free(x->r);
 	free(x->code);
+	free(x->expr);
 	free(x);
 }
 
@@ -210,6 +223,7 @@ ipp_free(struct ipp *ipp)
 {
 	if (ipp == NULL)
 		return;
+	ipp_exec_free(ipp->host_x);
 	while (ipp->execs != NULL)
 		exec_unlink(ipp->execs);
 	if (ipp->loop != NULL) {
@@ -228,10 +242,12 @@ ipp_free(struct ipp *ipp)
 	if (ipp->iopub != NULL)
 		zmq_close(ipp->iopub);
 	zmq_ctx_term(ipp->ctx);
-	for (size_t i = 0; i < ipp->neng; i++)
+	for (size_t i = 0; i < ipp->neng; i++) {
 		free(ipp->eng[i].uuid);
+		free(ipp->eng[i].host);
+	}
 	free(ipp->eng);
-	free(ipp->eng_touched);
+	free(ipp->priv);
 	strv_clear(&ipp->sync_ids);
 	if (ipp->key != NULL)
 		explicit_bzero(ipp->key, ipp->keylen);
@@ -345,17 +361,19 @@ engine_set(struct ipp *ipp, int id, const char *uuid, bool registered)
 			return false;	/* never knew it */
 		ipp->eng = xreallocarray(ipp->eng, ipp->neng + 1,
 		    sizeof *ipp->eng);
-		ipp->eng_touched = xreallocarray(ipp->eng_touched,
-		    ipp->neng + 1, sizeof *ipp->eng_touched);
+		ipp->priv = xreallocarray(ipp->priv, ipp->neng + 1,
+		    sizeof *ipp->priv);
 		memmove(&ipp->eng[i + 1], &ipp->eng[i],
 		    (ipp->neng - i) * sizeof *ipp->eng);
-		memmove(&ipp->eng_touched[i + 1], &ipp->eng_touched[i],
-		    (ipp->neng - i) * sizeof *ipp->eng_touched);
+		memmove(&ipp->priv[i + 1], &ipp->priv[i],
+		    (ipp->neng - i) * sizeof *ipp->priv);
 		ipp->neng++;
 		ipp->eng[i].id = id;
 		ipp->eng[i].uuid = xstrdup(uuid);
+		ipp->eng[i].host = NULL;
 		ipp->eng[i].registered = true;
-		ipp->eng_touched[i] = 0;
+		ipp->priv[i].touched = 0;
+		ipp->priv[i].asked = false;
 		return true;
 	}
 	en = &ipp->eng[i];
@@ -363,6 +381,9 @@ engine_set(struct ipp *ipp, int id, const char *uuid, bool registered)
 		/* An id asked for again (MPI rank) by a new engine. */
 		free(en->uuid);
 		en->uuid = xstrdup(uuid);
+		free(en->host);
+		en->host = NULL;
+		ipp->priv[i].asked = false;
 		en->registered = true;
 		return true;
 	}
@@ -414,6 +435,7 @@ send_ping(struct ipp *ipp)
 }
 
 static void on_answer_timeout(void *arg);
+static void probe_hosts(struct ipp *ipp);
 
 static void
 on_ping_timer(void *arg)
@@ -468,7 +490,7 @@ on_connection_reply(struct ipp *ipp, const struct wire_msg *m)
 			const char *uuid;
 
 			if (!en->registered ||
-			    ipp->eng_touched[i] >= ipp->ping_epoch)
+			    ipp->priv[i].touched >= ipp->ping_epoch)
 				continue;
 			snprintf(idbuf, sizeof idbuf, "%d", en->id);
 			uuid = json_string_value(json_object_get(engines,
@@ -490,7 +512,7 @@ on_connection_reply(struct ipp *ipp, const struct wire_msg *m)
 			    id > 100000000 || !json_is_string(v))
 				continue;
 			i = engine_index(ipp, (int)id, &found);
-			if (found && ipp->eng_touched[i] >= ipp->ping_epoch)
+			if (found && ipp->priv[i].touched >= ipp->ping_epoch)
 				continue;
 			en = found ? &ipp->eng[i] : NULL;
 			if (en != NULL && !en->registered &&
@@ -503,6 +525,7 @@ on_connection_reply(struct ipp *ipp, const struct wire_msg *m)
 	set_state(ipp, IPP_UP);
 	if (changed)
 		engines_changed(ipp);
+	probe_hosts(ipp);
 }
 
 static void
@@ -530,17 +553,18 @@ on_notification(struct ipp *ipp, const struct wire_msg *m)
 		size_t i = engine_index(ipp, (int)json_integer_value(idv),
 		    &found);
 
-		ipp->eng_touched[i] = ipp->epoch;
+		ipp->priv[i].touched = ipp->epoch;
 		if (!reg)
 			fail_engine(ipp, uuid);
 		engines_changed(ipp);
+		probe_hosts(ipp);
 	} else {
 		bool found;
 		size_t i = engine_index(ipp, (int)json_integer_value(idv),
 		    &found);
 
 		if (found)
-			ipp->eng_touched[i] = ipp->epoch;
+			ipp->priv[i].touched = ipp->epoch;
 	}
 }
 
@@ -650,6 +674,22 @@ on_mux(struct ipp *ipp, const struct wire_msg *m)
 	status = json_string_value(json_object_get(m->content, "status"));
 	if (status != NULL && strcmp(status, "error") == 0)
 		take_error(r, m->content);
+	if (x->expr != NULL && status != NULL && strcmp(status, "ok") == 0) {
+		/* The request succeeds even when the expression raised. */
+		const json_t *v = json_object_get(json_object_get(m->content,
+		    "user_expressions"), "v");
+		const char *vs = json_string_value(json_object_get(v,
+		    "status"));
+		const char *text = json_string_value(json_object_get(
+		    json_object_get(v, "data"), "text/plain"));
+
+		if (vs != NULL && strcmp(vs, "ok") == 0 && text != NULL) {
+			r->value = xstrdup(text);
+		} else {
+			take_error(r, v);
+			status = "error";
+		}
+	}
 	maybe_finish(x, r, reply_status(r, status));
 }
 
@@ -722,7 +762,11 @@ on_iopub(struct ipp *ipp, const struct wire_msg *m)
 static void
 send_exec(struct ipp *ipp, struct ipp_exec *x)
 {
-	json_t *content = json_pack("{s:s, s:b, s:b, s:{}, s:b, s:b}",
+	json_t *content = x->expr != NULL ?
+	    json_pack("{s:s, s:b, s:b, s:{s:s}, s:b, s:b}", "code", "",
+	    "silent", 1, "store_history", 0, "user_expressions", "v", x->expr,
+	    "allow_stdin", 0, "stop_on_error", 0) :
+	    json_pack("{s:s, s:b, s:b, s:{}, s:b, s:b}",
 	    "code", x->code, "silent", 0, "store_history", 1,
 	    "user_expressions", "allow_stdin", 0, "stop_on_error", 0);
 	char id[WIRE_UUID_LEN + 32];
@@ -803,10 +847,10 @@ ipp_exec_expire(struct ipp_exec *x)
 			return;
 }
 
-struct ipp_exec *
-ipp_execute(struct ipp *ipp, const char *code, const int *targets,
-    size_t ntargets, uint64_t timeout_ms, ipp_exec_cb cb, void *arg,
-    struct err *e)
+static struct ipp_exec *
+exec_new(struct ipp *ipp, const char *code, const char *expr,
+    const int *targets, size_t ntargets, uint64_t timeout_ms,
+    ipp_exec_cb cb, void *arg, struct err *e)
 {
 	struct ipp_exec *x, **tail;
 	size_t n = 0;
@@ -843,6 +887,7 @@ ipp_execute(struct ipp *ipp, const char *code, const int *targets,
 	x->pending = n;
 	x->start_us = ipp_now_us();
 	x->code = xstrdup(code);
+	x->expr = expr != NULL ? xstrdup(expr) : NULL;
 	x->cb = cb;
 	x->cb_arg = arg;
 	x->ipp = ipp;
@@ -870,6 +915,96 @@ ipp_execute(struct ipp *ipp, const char *code, const int *targets,
 	else if (ipp->sync_timer == NULL)
 		on_sync_timer(ipp);
 	return x;
+}
+
+struct ipp_exec *
+ipp_execute(struct ipp *ipp, const char *code, const int *targets,
+    size_t ntargets, uint64_t timeout_ms, ipp_exec_cb cb, void *arg,
+    struct err *e)
+{
+	return exec_new(ipp, code, NULL, targets, ntargets, timeout_ms, cb,
+	    arg, e);
+}
+
+struct ipp_exec *
+ipp_evaluate(struct ipp *ipp, const char *expr, const int *targets,
+    size_t ntargets, uint64_t timeout_ms, ipp_exec_cb cb, void *arg,
+    struct err *e)
+{
+	return exec_new(ipp, "", expr, targets, ntargets, timeout_ms, cb,
+	    arg, e);
+}
+
+/* A str's repr without its quotes; anything else as it is. */
+static char *
+unrepr(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0] &&
+	    memchr(v + 1, '\\', n - 2) == NULL)
+		return xstrndup(v + 1, n - 2);
+	return xstrdup(v);
+}
+
+static void
+host_done(struct ipp_exec *x, void *arg)
+{
+	struct ipp *ipp = arg;
+	bool changed = false;
+
+	ipp->host_x = NULL;
+	for (size_t i = 0; i < x->n; i++) {
+		const struct ipp_reply *r = &x->r[i];
+		bool found;
+		size_t j = engine_index(ipp, r->engine, &found);
+
+		if (r->status != IPP_OK || r->value == NULL || !found ||
+		    strcmp(ipp->eng[j].uuid, r->uuid) != 0)
+			continue;
+		free(ipp->eng[j].host);
+		ipp->eng[j].host = unrepr(r->value);
+		changed = true;
+	}
+	ipp_exec_free(x);
+	if (changed)
+		engines_changed(ipp);
+	probe_hosts(ipp);
+}
+
+/* One query at a time, for every registered engine not asked yet. */
+static void
+probe_hosts(struct ipp *ipp)
+{
+	int *ids;
+	size_t n = 0;
+	struct err e;
+
+	if (!ipp->want_hosts || ipp->state != IPP_UP || ipp->host_x != NULL)
+		return;
+	ids = xcalloc(ipp->neng + 1, sizeof *ids);
+	for (size_t i = 0; i < ipp->neng; i++)
+		if (ipp->eng[i].registered && !ipp->priv[i].asked) {
+			ipp->priv[i].asked = true;
+			ids[n++] = ipp->eng[i].id;
+		}
+	if (n > 0)
+		ipp->host_x = exec_new(ipp, "", HOST_EXPR, ids, n,
+		    HOST_TIMEOUT_MS, host_done, ipp, &e);
+	free(ids);
+}
+
+void
+ipp_want_hosts(struct ipp *ipp)
+{
+	ipp->want_hosts = true;
+	probe_hosts(ipp);
+}
+
+bool
+ipp_hosts_pending(const struct ipp *ipp)
+{
+	return ipp->host_x != NULL;
 }
 
 typedef void (*handler)(struct ipp *ipp, const struct wire_msg *m);
@@ -957,6 +1092,14 @@ ipp_wait_up(struct ipp *ipp, struct loop *l, struct err *e)
 	if (ipp->state == IPP_DOWN)
 		return err_set(e, "%s", ipp->state_msg);
 	return 0;
+}
+
+void
+ipp_wait_hosts(struct ipp *ipp, struct loop *l)
+{
+	while (ipp->host_x != NULL && ipp->state != IPP_DOWN)
+		if (loop_once(l, -1) == -1)
+			return;
 }
 
 int

@@ -34,6 +34,7 @@ enum ipp_state {
 struct ipp_engine {
 	int id;
 	char *uuid;
+	char *host;		/* its hostname, once ipp_want_hosts() asked */
 	bool registered;	/* false once the Hub said it is gone */
 };
 
@@ -56,6 +57,7 @@ struct ipp_reply {
 	char *err;		/* stderr, concatenated; never NULL */
 	struct strv displays;	/* text/plain of each display_data */
 	char *result;		/* execute_result text/plain, or NULL */
+	char *value;		/* ipp_evaluate: the repr, or NULL */
 	int execution_count;
 	char *ename;		/* set for IPP_ERROR */
 	char *evalue;
@@ -83,6 +85,7 @@ struct ipp_exec {
 	struct ipp_exec *next;
 	bool sent;
 	char *code;
+	char *expr;		/* ipp_evaluate's expression, or NULL */
 	ipp_exec_cb cb;
 	void *cb_arg;
 	struct loop_timer *timer;
@@ -139,6 +142,21 @@ void ipp_stats(const struct ipp *ipp, struct ipp_stats *st);
 struct ipp_exec *ipp_execute(struct ipp *ipp, const char *code,
     const int *targets, size_t ntargets, uint64_t timeout_ms,
     ipp_exec_cb cb, void *arg, struct err *e);
+/* Evaluates a Python expression on the targets as ipp_execute runs code,
+ * but silently (Jupyter's user_expressions): nothing is printed, nothing
+ * enters the engines' history or execution count. Each reply's value is
+ * the expression's repr; an exception makes the reply IPP_ERROR. */
+struct ipp_exec *ipp_evaluate(struct ipp *ipp, const char *expr,
+    const int *targets, size_t ntargets, uint64_t timeout_ms,
+    ipp_exec_cb cb, void *arg, struct err *e);
+/* From now on, ask every engine that registers (and those registered)
+ * for its hostname, once, with ipp_evaluate; each answer fills its
+ * ipp_engine.host and runs the engines hook. An engine that does not
+ * answer within 5 s (busy with long code) keeps host NULL. */
+void ipp_want_hosts(struct ipp *ipp);
+/* True while a hostname query is in flight. */
+bool ipp_hosts_pending(const struct ipp *ipp);
+
 /* Finishes every pending reply of x now as IPP_TIMEOUT (running cb). The
  * engines may still run the code; their late answers are ignored. */
 void ipp_exec_expire(struct ipp_exec *x);
@@ -153,6 +171,10 @@ int ipp_wait_up(struct ipp *ipp, struct loop *l, struct err *e);
  * and -1 returned with e set. */
 int ipp_wait_exec(struct ipp *ipp, struct loop *l, struct ipp_exec *x,
     struct err *e);
+
+/* Until no hostname query is in flight (bounded by its timeout) or the
+ * controller is down. */
+void ipp_wait_hosts(struct ipp *ipp, struct loop *l);
 
 /* Monotonic microseconds (the clock of start_us/end_us/done_us). */
 uint64_t ipp_now_us(void);

@@ -124,9 +124,12 @@ run "$HPCTOP" engines "$prof" --json
 ids=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(" ".join(str(e["id"]) for e in json.load(sys.stdin)["engines"]))')
 read -r e0 e1 <<<"$ids"
 like "$ids" "^[0-9]+ [0-9]+$" "engines --json lists two ids"
+is "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(" ".join(e["host"] for e in json.load(sys.stdin)["engines"]))')" \
+	"$(hostname) $(hostname)" "engines --json: each engine's hostname"
 run "$HPCTOP" engines "$prof"
-like "$out" "^ENGINE  UUID"$'\n'"$e0 +[0-9a-f-]{33}"$'\n'"$e1 +[0-9a-f-]{33}"$'\n'"2 engines registered$" \
-	"engines table"
+h=$(hostname)
+like "$out" "^ENGINE  HOST +UUID"$'\n'"$e0 +$h +[0-9a-f-]{33}"$'\n'"$e1 +$h +[0-9a-f-]{33}"$'\n'"2 engines registered$" \
+	"engines table with hosts"
 
 run "$HPCTOP" px "$prof" 'import sys; print("hello"); print("oops", file=sys.stderr); 6*7'
 is "$rc" 0 "px exits 0"

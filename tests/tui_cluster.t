@@ -60,6 +60,10 @@ wait_for $'\n'' *[0-9]+ +ip[a-z.0-9]* .* R ' 30
 ok $? "a job row in state R"
 [ -s "$record" ]
 ok $? "the cluster record is written"
+h=$(hostname | cut -c1-10)
+wait_for "  0 $h[^ ]* +registered" 30
+ok $? "engine 0: its host and registered"
+like "$scr" "  1 $h[^ ]* +registered" "engine 1: its host and registered"
 
 keys P
 wait_for 'Enter Run'
@@ -75,6 +79,11 @@ like "$scr" '\[0:execute_result\] 42' "... from engine 0 too"
 keys '1/0' Enter
 wait_for '\[1:execute\] .*ZeroDivisionError' 60
 ok $? "an exception shows as the engine's error"
+keys 'import time; time.sleep(3)' Enter
+wait_for "  1 $h[^ ]* +busy" 10
+ok $? "engines running px code are busy"
+wait_for "  1 $h[^ ]* +registered" 30
+ok $? "... and registered again when it finished"
 keys Escape
 wait_for 'F10 Quit'
 

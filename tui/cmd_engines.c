@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "core/xmalloc.h"
@@ -12,7 +13,9 @@
 static const char usage[] =
     "Usage: hpctop engines PROFILE [--json] [--file PATH]\n"
     "Ask the cluster's controller for its registered engines and print\n"
-    "them with their count. PROFILE is an hpctop profile or, failing that,\n"
+    "them with their hostname and their count. Each engine is asked for its\n"
+    "hostname silently (it enters no history); one busy for over 5 s\n"
+    "shows '-'. PROFILE is an hpctop profile or, failing that,\n"
     "an IPython profile ($IPYTHONDIR/profile_PROFILE).\n"
     "\n"
     "  -j, --json        print a JSON object instead of a table\n"
@@ -33,8 +36,10 @@ print_json(const struct ippcli *c)
 	eng = ipp_engines(c->ipp, &n);
 	for (size_t i = 0; i < n; i++)
 		if (eng[i].registered)
-			json_array_append_new(arr, json_pack("{s:i, s:s}",
-			    "id", eng[i].id, "uuid", eng[i].uuid));
+			json_array_append_new(arr, json_pack("{s:i, s:s, s:o}",
+			    "id", eng[i].id, "uuid", eng[i].uuid, "host",
+			    eng[i].host != NULL ? json_string(eng[i].host) :
+			    json_null()));
 	json_object_set_new(o, "count",
 	    json_integer((json_int_t)ipp_engine_count(c->ipp)));
 	json_object_set_new(o, "engines", arr);
@@ -52,13 +57,20 @@ print_table(const struct ippcli *c)
 {
 	const struct ipp_engine *eng;
 	size_t n, count = ipp_engine_count(c->ipp);
+	int w = 4;
 
 	eng = ipp_engines(c->ipp, &n);
+	for (size_t i = 0; i < n; i++)
+		if (eng[i].registered && eng[i].host != NULL &&
+		    (int)strlen(eng[i].host) > w)
+			w = (int)strlen(eng[i].host);
 	if (count > 0)
-		printf("%-6s  %s\n", "ENGINE", "UUID");
+		printf("%-6s  %-*s  %s\n", "ENGINE", w, "HOST", "UUID");
 	for (size_t i = 0; i < n; i++)
 		if (eng[i].registered)
-			printf("%-6d  %s\n", eng[i].id, eng[i].uuid);
+			printf("%-6d  %-*s  %s\n", eng[i].id, w,
+			    eng[i].host != NULL ? eng[i].host : "-",
+			    eng[i].uuid);
 	printf("%zu engine%s registered\n", count, count == 1 ? "" : "s");
 }
 
@@ -97,6 +109,8 @@ cmd_engines(int argc, char **argv)
 	if (ippcli_open(&c, optind < argc ? argv[optind] : "", file,
 	    &e) == -1)
 		return cli_error("%s", e.msg);
+	ipp_want_hosts(c.ipp);
+	ipp_wait_hosts(c.ipp, c.loop);
 	if (json)
 		print_json(&c);
 	else

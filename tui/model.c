@@ -220,6 +220,8 @@ sched_probe(struct model *m, const char *cmd)
 	}
 }
 
+static void on_ipp_engines(struct ipp *ipp, void *arg);
+
 /* The ipyparallel client of a cluster: created once the controller wrote
  * its connection file, dropped when the cluster is gone. */
 static void
@@ -244,23 +246,23 @@ ensure_client(struct model *m, struct model_cluster *c)
 		c->conn = NULL;
 		return;
 	}
+	ipp_set_hooks(c->ipp, &(struct ipp_hooks){ on_ipp_engines, NULL, c });
 	ipp_attach(c->ipp, m->loop);
+	ipp_want_hosts(c->ipp);
 }
 
-/* State, jobs and engines of c from its record after a poll. */
+/* The engines of c: ids from the record's registry, hosts from the
+ * client's queries, busy while the px request runs on them. */
 static void
-push_cluster(struct model *m, struct model_cluster *c)
+push_engines(struct model *m, struct model_cluster *c)
 {
 	struct cluster *r = c->rec;
 	struct model_engine *ev;
 	size_t n = 0, nlost;
 	int *lost;
-	enum model_cluster_state st;
-	bool pending = false;
 
-	for (size_t i = 0; i < r->nprocs; i++)
-		if (r->procs[i].live == CLUSTER_LIVE_PENDING)
-			pending = true;
+	if (r == NULL)
+		return;
 	nlost = cluster_lost_ids(r, &lost);
 	ev = xcalloc(r->nids + nlost + 1, sizeof *ev);
 	for (size_t i = 0; i < r->nids; i++) {
@@ -279,8 +281,44 @@ push_cluster(struct model *m, struct model_cluster *c)
 			ev[j] = ev[j - 1];
 			ev[j - 1] = t;
 		}
-	model_cluster_set_jobs(m, c, &r->jobs);
+	for (size_t i = 0; i < n && c->ipp != NULL; i++) {
+		const struct ipp_engine *en = ipp_engine_find(c->ipp, ev[i].id);
+
+		if (en != NULL && en->host != NULL)
+			ev[i].host = xstrdup(en->host);
+	}
+	for (size_t i = 0; c->px_exec != NULL && i < c->px_exec->n; i++) {
+		const struct ipp_reply *pr = &c->px_exec->r[i];
+
+		for (size_t j = 0; j < n && pr->status == IPP_PENDING; j++)
+			if (ev[j].id == pr->engine &&
+			    ev[j].state == MODEL_ENGINE_REGISTERED)
+				ev[j].state = MODEL_ENGINE_BUSY;
+	}
 	model_cluster_set_engines(m, c, ev, n);
+}
+
+static void
+on_ipp_engines(struct ipp *ipp, void *arg)
+{
+	struct model_cluster *c = arg;
+
+	push_engines(c->model, c);
+}
+
+/* State, jobs and engines of c from its record after a poll. */
+static void
+push_cluster(struct model *m, struct model_cluster *c)
+{
+	struct cluster *r = c->rec;
+	enum model_cluster_state st;
+	bool pending = false;
+
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].live == CLUSTER_LIVE_PENDING)
+			pending = true;
+	model_cluster_set_jobs(m, c, &r->jobs);
+	push_engines(m, c);
 	if (!cluster_any_alive(r)) {
 		drop_client(c);
 		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
@@ -295,6 +333,9 @@ push_cluster(struct model *m, struct model_cluster *c)
 		st = pending && r->nids == 0 ? MODEL_QUEUED : MODEL_STARTING;
 	if (st == MODEL_RUNNING || st == MODEL_STARTING)
 		ensure_client(m, c);
+	if (st == MODEL_RUNNING && c->state == MODEL_STARTING)
+		message(m, false, "%s: engines %d/%d registered",
+		    c->entry->name, (int)r->nids, r->engines);
 	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
 	    st == MODEL_FAILED ? "controller gone" : NULL);
 }
@@ -774,6 +815,7 @@ px_done(struct ipp_exec *x, void *arg)
 			    ipp_status_name(r->status));
 		}
 	}
+	push_engines(c->model, c);
 	changed(c->model);
 }
 
@@ -807,6 +849,7 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 	    px_done, c, e);
 	if (c->px_exec == NULL)
 		goto fail;
+	push_engines(m, c);
 	changed(m);
 	return 0;
 fail:

@@ -425,6 +425,70 @@ test_execute(void **state)
 	fake_free(f);
 }
 
+/* Hostnames: one silent user_expressions query per engine, its repr
+ * unquoted; an engine that registers later is asked too; an expression
+ * that raised leaves the host unknown. */
+static void
+test_hosts(void **state)
+{
+	struct fake *f = fake_new(5000);
+	struct got g0, g1, g2;
+	json_t *ue;
+	int hooks;
+
+	(void)state;
+	fake_connect(f, 2);
+	assert_false(ipp_hosts_pending(f->ipp));
+	ipp_want_hosts(f->ipp);
+	assert_true(ipp_hosts_pending(f->ipp));
+	mux_next(f, &g0);
+	mux_next(f, &g1);
+	assert_string_equal(g0.m.msg_type, "execute_request");
+	assert_string_equal(json_string_value(json_object_get(g0.m.content,
+	    "code")), "");
+	assert_true(json_is_true(json_object_get(g0.m.content, "silent")));
+	assert_true(json_is_false(json_object_get(g0.m.content,
+	    "store_history")));
+	ue = json_object_get(g0.m.content, "user_expressions");
+	assert_string_equal(json_string_value(json_object_get(ue, "v")),
+	    "__import__('socket').gethostname()");
+	hooks = f->engine_hooks;
+	status(f, &g0, "idle");
+	fake_reply(f->mux, &g0, KEY, "u0", "execute_reply",
+	    json_pack("{s:s, s:{s:{s:s, s:{s:s}}}}", "status", "ok",
+	    "user_expressions", "v", "status", "ok", "data", "text/plain",
+	    "'node-7'"));
+	status(f, &g1, "idle");
+	fake_reply(f->mux, &g1, KEY, "u1", "execute_reply",
+	    json_pack("{s:s, s:{s:{s:s, s:s, s:s, s:[]}}}", "status", "ok",
+	    "user_expressions", "v", "status", "error", "ename", "OSError",
+	    "evalue", "no", "traceback"));
+	ipp_wait_hosts(f->ipp, f->loop);
+	assert_false(ipp_hosts_pending(f->ipp));
+	assert_int_equal(f->engine_hooks, hooks + 1);
+	assert_string_equal(ipp_engine_find(f->ipp, 0)->host, "node-7");
+	assert_null(ipp_engine_find(f->ipp, 1)->host);
+
+	fake_pub(f->notif, "registration_notification",
+	    "registration_notification", NULL,
+	    json_pack("{s:i, s:s}", "id", 2, "uuid", "u2"));
+	mux_next(f, &g2);
+	assert_string_equal(g2.m.ident, "u2");
+	assert_non_null(json_object_get(g2.m.content, "user_expressions"));
+	status(f, &g2, "idle");
+	fake_reply(f->mux, &g2, KEY, "u2", "execute_reply",
+	    json_pack("{s:s, s:{s:{s:s, s:{s:s}}}}", "status", "ok",
+	    "user_expressions", "v", "status", "ok", "data", "text/plain",
+	    "\"vm\""));
+	ipp_wait_hosts(f->ipp, f->loop);
+	assert_string_equal(ipp_engine_find(f->ipp, 2)->host, "vm");
+	assert_string_equal(ipp_engine_find(f->ipp, 0)->host, "node-7");
+	wire_msg_clear(&g0.m);
+	wire_msg_clear(&g1.m);
+	wire_msg_clear(&g2.m);
+	fake_free(f);
+}
+
 static int done_calls;
 
 static void
@@ -511,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_not_answering),
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_execute),
+		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_aborted_lost_timeout),
 		cmocka_unit_test(test_stream_format),
 	};
