@@ -226,20 +226,8 @@ static int
 mpi_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
     void *arg, struct err *e)
 {
-	struct spawn s = { 0 };
-	int rc;
-
-	if (proc_check_command(c, "controller",
-	    c->profile->controller.command.v[0], e) == -1 ||
-	    proc_check_command(c, "mpiexec", c->profile->mpiexec.v[0],
-	    e) == -1 || proc_prepare_profile(c, e) == -1)
-		return -1;
-	proc_controller_spawn(c, &s);
-	rc = proc_spawn(c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
-	spawn_clear(&s);
-	if (rc == 0)
-		proc_complete(l, c, NULL, cb, arg);
-	return rc;
+	return proc_start_controller(l, c, "mpiexec",
+	    c->profile->mpiexec.v[0], cb, arg, e);
 }
 
 static int

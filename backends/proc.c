@@ -233,6 +233,26 @@ poll_one(struct cluster *c)
 	}
 }
 
+int
+proc_start_controller(struct loop *l, struct cluster *c, const char *what,
+    const char *cmd, backend_cb cb, void *arg, struct err *e)
+{
+	struct spawn s = { 0 };
+	int rc;
+
+	if (proc_check_command(c, "controller",
+	    c->profile->controller.command.v[0], e) == -1 ||
+	    proc_check_command(c, what, cmd, e) == -1 ||
+	    proc_prepare_profile(c, e) == -1)
+		return -1;
+	proc_controller_spawn(c, &s);
+	rc = proc_spawn(c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
+	spawn_clear(&s);
+	if (rc == 0)
+		proc_complete(l, c, NULL, cb, arg);
+	return rc;
+}
+
 struct poll_done {
 	struct cluster **cs;
 	size_t n;

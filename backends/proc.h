@@ -43,6 +43,14 @@ int proc_prepare_profile(const struct cluster *c, struct err *e);
 int proc_spawn(struct cluster *c, struct spawn *s, enum cluster_role role,
     const char *name, int engines, struct err *e);
 
+/* backend.start_controller for process backends: checks the controller's
+ * command and the engines' launcher (`what`, `cmd`: "engine" and ipengine,
+ * or "mpiexec"), prepares the IPython profile, spawns the controller and
+ * completes from the loop. */
+int proc_start_controller(struct loop *l, struct cluster *c,
+    const char *what, const char *cmd, backend_cb cb, void *arg,
+    struct err *e);
+
 /* Calls cb(c, e) from the loop (ops never complete inside the call). */
 void proc_complete(struct loop *l, struct cluster *c, const struct err *e,
     backend_cb cb, void *arg);
