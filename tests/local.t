@@ -142,8 +142,8 @@ starter=$!
 has_record() { [ -f "$XDG_STATE_HOME/hpctop/clusters/local/cluster.json" ]; }
 wait_for 60 has_record
 sleep 1
-kill -HUP "$starter" 2>/dev/null
-{ wait "$starter"; } 2>/dev/null
+# The group's redirection keeps bash's "Hangup" job report off stderr.
+{ kill -HUP "$starter"; wait "$starter"; } 2>/dev/null
 record_pids local
 two_up() { "$HPCTOP" status local 2>/dev/null | grep -q 'engines 2/2'; }
 wait_for 240 two_up
