@@ -267,6 +267,20 @@ kill -0 "$squeue_pid" 2>/dev/null
 ok $((! $?)) "the hanging squeue was killed on quit"
 keys "export PATH=\${PATH#*:}" Enter
 
+# --- a scheduler that is installed but fails ---------------------------------
+mkdir -p "$tmp/failbin"
+printf '#!/bin/sh\necho "squeue: fatal: Could not establish a configuration source" >&2\nexit 1\n' \
+	>"$tmp/failbin/squeue"
+chmod +x "$tmp/failbin/squeue"
+keys "export PATH=$tmp/failbin:\$PATH" Enter
+start
+wait_for 'Slurm \(error\)' 10
+ok $? "a failing squeue: the header says Slurm fails"
+like "$(line 1)" 'scheduler: Slurm \(error\) \[stale [0-9]+s\]' "... marked stale"
+like "$scr" 'squeue exited with status 1: squeue: fatal: Could not establish' "its error in the status line"
+quit_ok "failing squeue"
+keys "export PATH=\${PATH#*:}" Enter
+
 # --- SIGTERM and SIGHUP restore the terminal ---------------------------------
 for sig in TERM HUP; do
 	keys "clear; sh -c 'echo \$\$ > $tmp/pid; exec $HPCTOP 2>$tmp/err'; echo rc=\$?" Enter

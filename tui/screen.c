@@ -116,11 +116,15 @@ draw_header(struct dash *d, int w)
 	int attr = colors_attr(COLOR_HEADER);
 	char when[16], sched[128], stale[32], right[64];
 	time_t now = time(NULL);
-	int x;
+	int x, reserve;
 
 	strftime(when, sizeof when, "%H:%M:%S", localtime(&now));
 	if (m->sched_src.busy_ms != 0 && m->sched == MODEL_SCHED_UNKNOWN)
 		snprintf(sched, sizeof sched, "checking");
+	else if (m->sched_src.failed && m->sched != MODEL_SCHED_NONE &&
+	    m->sched != MODEL_SCHED_UNKNOWN)
+		snprintf(sched, sizeof sched, "%s (error)",
+		    model_sched_name(m->sched));
 	else if (m->sched_version != NULL && m->sched != MODEL_SCHED_NONE)
 		snprintf(sched, sizeof sched, "%s (%s)",
 		    model_sched_name(m->sched), m->sched_version);
@@ -128,16 +132,20 @@ draw_header(struct dash *d, int w)
 		snprintf(sched, sizeof sched, "%s", model_sched_name(m->sched));
 	stale_label(model_stale_ms(m, &m->sched_src), stale, sizeof stale);
 
-	putpad(0, 0, w, attr, "");
-	x = putf(0, 0, w, attr | A_BOLD, " hpctop ");
-	x += putf(0, x, w - x - 32, attr, " %s@%s  scheduler: %s ", m->user,
-	    m->host, sched);
-	if (stale[0] != '\0')
-		x += putf(0, x, w - x - 30, colors_attr(COLOR_STALE), "[%s]",
-		    stale);
 	snprintf(right, sizeof right, "  %s  refresh %llu.%llus ", when,
 	    (unsigned long long)(m->interval_ms / 1000),
 	    (unsigned long long)(m->interval_ms % 1000 / 100));
+	/* The stale mark matters more than the rest of the name: room for it
+	 * and the clock first. */
+	reserve = (int)strlen(right) + (stale[0] != '\0' ?
+	    (int)strlen(stale) + 2 : 0);
+	putpad(0, 0, w, attr, "");
+	x = putf(0, 0, w, attr | A_BOLD, " hpctop ");
+	x += putf(0, x, w - x - reserve, attr, " %s@%s  scheduler: %s ",
+	    m->user, m->host, sched);
+	if (stale[0] != '\0')
+		x += putf(0, x, w - x - (int)strlen(right),
+		    colors_attr(COLOR_STALE), "[%s]", stale);
 	put(0, w - (int)strlen(right), (int)strlen(right), attr, right);
 }
 
