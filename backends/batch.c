@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -686,17 +685,6 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	return 0;
 }
 
-static char *
-user_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *u = getenv("USER");
-
-	if (pw != NULL && pw->pw_name != NULL)
-		return xstrdup(pw->pw_name);
-	return u != NULL && *u != '\0' ? xstrdup(u) : NULL;
-}
-
 /* Scheduler ids compare by their leading number when one side carries a
  * server suffix the other lacks or has cut short ("123" / "123.server" /
  * "123.serv"), as qsub and qstat print them. */
@@ -846,7 +834,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 {
 	struct strv argv = STRV_INIT;
 	struct poller *po;
-	char *user = user_name();
+	char *user = paths_user_name();
 	struct job *j;
 
 	if (user == NULL)

@@ -1,7 +1,6 @@
 #include "proc.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,17 +185,18 @@ leader_alive(pid_t pid)
 	return st != 'Z' && st != 'X' && sid == pid;
 }
 
-/* Local processes are the user's own: name the owner as squeue would. */
+/* Local processes are the user's own: name the owner as squeue would.
+ * Looked up once, not on every refresh. */
 static const char *
 user_name(void)
 {
 	static char name[64];
 
 	if (name[0] == '\0') {
-		struct passwd *pw = getpwuid(geteuid());
+		char *u = paths_user_name();
 
-		snprintf(name, sizeof name, "%s", pw != NULL ? pw->pw_name :
-		    "?");
+		snprintf(name, sizeof name, "%s", u != NULL ? u : "?");
+		free(u);
 	}
 	return name;
 }

@@ -982,15 +982,20 @@ probe_hosts(struct ipp *ipp)
 
 	if (!ipp->want_hosts || ipp->state != IPP_UP || ipp->host_x != NULL)
 		return;
-	ids = xcalloc(ipp->neng + 1, sizeof *ids);
+	/* Runs on every Hub answer: allocate only when someone is new. */
+	for (size_t i = 0; i < ipp->neng; i++)
+		n += ipp->eng[i].registered && !ipp->priv[i].asked;
+	if (n == 0)
+		return;
+	ids = xcalloc(n, sizeof *ids);
+	n = 0;
 	for (size_t i = 0; i < ipp->neng; i++)
 		if (ipp->eng[i].registered && !ipp->priv[i].asked) {
 			ipp->priv[i].asked = true;
 			ids[n++] = ipp->eng[i].id;
 		}
-	if (n > 0)
-		ipp->host_x = exec_new(ipp, "", HOST_EXPR, ids, n,
-		    HOST_TIMEOUT_MS, host_done, ipp, &e);
+	ipp->host_x = exec_new(ipp, "", HOST_EXPR, ids, n, HOST_TIMEOUT_MS,
+	    host_done, ipp, &e);
 	free(ids);
 }
 

@@ -24,6 +24,17 @@ paths_home(void)
 	return xstrdup("/");
 }
 
+char *
+paths_user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = getenv("USER");
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return xstrdup(pw->pw_name);
+	return u != NULL && *u != '\0' ? xstrdup(u) : NULL;
+}
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {

@@ -7,6 +7,9 @@
 
 /* $HOME, or the passwd entry's home. Never NULL. */
 char *paths_home(void);
+/* The user's login name: the passwd entry's, else $USER; NULL when
+ * neither is known. */
+char *paths_user_name(void);
 /* $XDG_CONFIG_HOME/hpctop (default ~/.config/hpctop). */
 char *paths_config_dir(void);
 /* $XDG_STATE_HOME/hpctop (default ~/.local/state/hpctop). */

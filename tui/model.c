@@ -1,6 +1,5 @@
 #include "model.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "backends/registry.h"
 #include "core/clusterop.h"
 #include "core/job.h"
+#include "core/paths.h"
 #include "core/pxfmt.h"
 #include "core/xmalloc.h"
 
@@ -42,8 +42,7 @@ struct model *
 model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 {
 	struct model *m = xcalloc(1, sizeof *m);
-	struct passwd *pw;
-	const char *user;
+	char *user;
 
 	m->loop = l;
 	m->profiles = profiles;
@@ -61,9 +60,9 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	if (gethostname(m->host, sizeof m->host) == -1)
 		snprintf(m->host, sizeof m->host, "?");
 	m->host[sizeof m->host - 1] = '\0';
-	pw = getpwuid(getuid());
-	user = pw != NULL ? pw->pw_name : getenv("USER");
+	user = paths_user_name();
 	snprintf(m->user, sizeof m->user, "%s", user != NULL ? user : "?");
+	free(user);
 	return m;
 }
 
@@ -251,10 +250,24 @@ ensure_client(struct model *m, struct model_cluster *c)
 	ipp_want_hosts(c->ipp);
 }
 
+static void store_engines(struct model_cluster *c, struct model_engine *ev,
+    size_t n);
+
+static int
+engine_cmp(const void *key, const void *elem)
+{
+	int id = *(const int *)key;
+	int other = ((const struct model_engine *)elem)->id;
+
+	return (id > other) - (id < other);
+}
+
 /* The engines of c: ids from the record's registry, hosts from the
- * client's queries, busy while the px request runs on them. */
+ * client's queries, busy while the px request runs on them. Only a poll
+ * (polled) makes the engine data fresh; after the client's hooks and px
+ * the caller redraws. */
 static void
-push_engines(struct model *m, struct model_cluster *c)
+push_engines(struct model *m, struct model_cluster *c, bool polled)
 {
 	struct cluster *r = c->rec;
 	struct model_engine *ev;
@@ -287,15 +300,19 @@ push_engines(struct model *m, struct model_cluster *c)
 		if (en != NULL && en->host != NULL)
 			ev[i].host = xstrdup(en->host);
 	}
-	for (size_t i = 0; c->px_exec != NULL && i < c->px_exec->n; i++) {
+	for (size_t i = 0; c->px_exec != NULL && c->px_exec->pending > 0 &&
+	    i < c->px_exec->n; i++) {
 		const struct ipp_reply *pr = &c->px_exec->r[i];
+		struct model_engine *en = pr->status != IPP_PENDING ? NULL :
+		    bsearch(&pr->engine, ev, n, sizeof *ev, engine_cmp);
 
-		for (size_t j = 0; j < n && pr->status == IPP_PENDING; j++)
-			if (ev[j].id == pr->engine &&
-			    ev[j].state == MODEL_ENGINE_REGISTERED)
-				ev[j].state = MODEL_ENGINE_BUSY;
+		if (en != NULL && en->state == MODEL_ENGINE_REGISTERED)
+			en->state = MODEL_ENGINE_BUSY;
 	}
-	model_cluster_set_engines(m, c, ev, n);
+	if (polled)
+		model_cluster_set_engines(m, c, ev, n);
+	else
+		store_engines(c, ev, n);
 }
 
 static void
@@ -303,7 +320,8 @@ on_ipp_engines(struct ipp *ipp, void *arg)
 {
 	struct model_cluster *c = arg;
 
-	push_engines(c->model, c);
+	push_engines(c->model, c, false);
+	changed(c->model);
 }
 
 /* State, jobs and engines of c from its record after a poll. */
@@ -318,7 +336,7 @@ push_cluster(struct model *m, struct model_cluster *c)
 		if (r->procs[i].live == CLUSTER_LIVE_PENDING)
 			pending = true;
 	model_cluster_set_jobs(m, c, &r->jobs);
-	push_engines(m, c);
+	push_engines(m, c, true);
 	if (!cluster_any_alive(r)) {
 		drop_client(c);
 		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
@@ -562,13 +580,19 @@ model_cluster_set_jobs(struct model *m, struct model_cluster *c,
 	changed(m);
 }
 
+static void
+store_engines(struct model_cluster *c, struct model_engine *ev, size_t n)
+{
+	free_engines(c);
+	c->engines = ev;
+	c->nengines = n;
+}
+
 void
 model_cluster_set_engines(struct model *m, struct model_cluster *c,
     struct model_engine *engines, size_t n)
 {
-	free_engines(c);
-	c->engines = engines;
-	c->nengines = n;
+	store_engines(c, engines, n);
 	c->engines_src.ok_ms = loop_now();
 	c->engines_src.busy_ms = 0;
 	c->engines_src.failed = false;
@@ -815,7 +839,7 @@ px_done(struct ipp_exec *x, void *arg)
 			    ipp_status_name(r->status));
 		}
 	}
-	push_engines(c->model, c);
+	push_engines(c->model, c, false);
 	changed(c->model);
 }
 
@@ -849,7 +873,7 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 	    px_done, c, e);
 	if (c->px_exec == NULL)
 		goto fail;
-	push_engines(m, c);
+	push_engines(m, c, false);
 	changed(m);
 	return 0;
 fail:
