@@ -80,6 +80,43 @@ cli_profile(const char *name)
 	return p;
 }
 
+int
+cli_int(const char *opt, const char *s, long min, long max, long *out,
+    struct err *e)
+{
+	char *end;
+	long v;
+
+	/* strtol alone would take " 2", "+2" and "-0"; a value is digits. */
+	for (const char *p = s; ; p++) {
+		if (*p == '\0' && p > s)
+			break;
+		if (!isdigit((unsigned char)*p))
+			return err_set(e, "%s: '%s' is not a whole number", opt,
+			    s);
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno == ERANGE || v < min || v > max)
+		return err_set(e, "%s: %s is out of range (%ld to %ld)", opt, s,
+		    min, max);
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_int(const char *cmd, const char *opt, const char *s, long min,
+    long max, long *out)
+{
+	struct err e;
+
+	if (cli_int(opt, s, min, max, out, &e) == -1) {
+		cli_usage(cmd, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 int_cmp(const void *a, const void *b)
 {

@@ -23,6 +23,17 @@ struct proflist *cli_proflist(void);
  * missing or invalid. Caller frees. */
 struct profile *cli_profile(const char *name);
 
+/* The one parser of integer option values: decimal digits only (no sign,
+ * no spaces), from min to max. On error prints "hpctop: OPT: 'V' is not a
+ * whole number" (or out of range) with the --help hint for cmd, and returns
+ * -1. */
+int cli_parse_int(const char *cmd, const char *opt, const char *s, long min,
+    long max, long *out);
+/* The same check without printing, for the dashboard's prompt; e says
+ * why. */
+int cli_int(const char *opt, const char *s, long min, long max, long *out,
+    struct err *e);
+
 /* Parses "0,2-3" into a sorted, de-duplicated array of ids. Returns -1 on a
  * malformed list, with a message in e. */
 int cli_parse_ids(const char *s, int **ids, size_t *n, struct err *e);

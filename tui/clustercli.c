@@ -1,7 +1,5 @@
 #include "clustercli.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,17 +72,4 @@ clustercli_load(const char *arg)
 		cli_error("%s", e.msg);
 	free(name);
 	return c;
-}
-
-int
-clustercli_parse_int(const char *s, int max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-		return -1;
-	return (int)v;
 }

@@ -21,7 +21,5 @@ char *clustercli_record_name(const char *arg);
 /* Loads the record for a PROFILE argument; prints the error and returns
  * NULL when there is none ("no cluster 'x' (not started, or stopped)"). */
 struct cluster *clustercli_load(const char *arg);
-/* Parses a positive int option value, at most max; -1 if invalid. */
-int clustercli_parse_int(const char *s, int max);
 
 #endif

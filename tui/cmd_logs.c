@@ -90,6 +90,7 @@ cmd_logs(int argc, char **argv)
 	struct cluster *c;
 	bool controller = false, follow = false;
 	int ch, engine = -1, rc;
+	long v;
 
 	while ((ch = getopt_long(argc, argv, "ce:fh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -97,11 +98,10 @@ cmd_logs(int argc, char **argv)
 			controller = true;
 			break;
 		case 'e':
-			engine = strcmp(optarg, "0") == 0 ? 0 :
-			    clustercli_parse_int(optarg, PROFILE_MAX_ENGINES);
-			if (engine == -1)
-				return cli_usage("logs", "--engine wants an engine "
-				    "number, not '%s'", optarg);
+			if (cli_parse_int("logs", "--engine", optarg, 0,
+			    PROFILE_MAX_ENGINES - 1, &v) == -1)
+				return CLI_USAGE;
+			engine = (int)v;
 			break;
 		case 'f':
 			follow = true;

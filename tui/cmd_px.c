@@ -228,13 +228,10 @@ cmd_px(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			errno = 0;
-			repeat = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    repeat < 1 || repeat > 1000000) {
+			if (cli_parse_int("px", "--repeat", optarg, 1, 1000000,
+			    &repeat) == -1) {
 				free(ids);
-				return cli_usage("px", "--repeat: expected a "
-				    "count from 1 to 1000000, got '%s'", optarg);
+				return CLI_USAGE;
 			}
 			break;
 		case 'f':

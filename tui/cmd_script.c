@@ -31,14 +31,15 @@ cmd_script(int argc, char **argv)
 	struct loop *l;
 	struct err e;
 	int ch, n = 0, rc = CLI_OK;
+	long v;
 
 	while ((ch = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			n = clustercli_parse_int(optarg, PROFILE_MAX_ENGINES);
-			if (n == -1)
-				return cli_usage("script", "-n wants 1..%d, not "
-				    "'%s'", PROFILE_MAX_ENGINES, optarg);
+			if (cli_parse_int("script", "-n", optarg, 1,
+			    PROFILE_MAX_ENGINES, &v) == -1)
+				return CLI_USAGE;
+			n = (int)v;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -254,23 +254,23 @@ cmd_start(int argc, char **argv)
 	struct loop *l;
 	struct err e;
 	int ch, n = 0, wait_s = 0, rc;
+	long v;
 
 	while ((ch = getopt_long(argc, argv, "n:wh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			n = clustercli_parse_int(optarg, PROFILE_MAX_ENGINES);
-			if (n == -1)
-				return cli_usage("start", "-n wants 1..%d, not "
-				    "'%s'", PROFILE_MAX_ENGINES, optarg);
+			if (cli_parse_int("start", "-n", optarg, 1,
+			    PROFILE_MAX_ENGINES, &v) == -1)
+				return CLI_USAGE;
+			n = (int)v;
 			break;
 		case 'w':
 			wait_s = WAIT_DEFAULT_S;
 			if (optarg != NULL) {
-				wait_s = clustercli_parse_int(optarg, WAIT_MAX_S);
-				if (wait_s == -1)
-					return cli_usage("start", "--wait wants "
-					    "1..%d seconds, not '%s'", WAIT_MAX_S,
-					    optarg);
+				if (cli_parse_int("start", "--wait", optarg, 1,
+				    WAIT_MAX_S, &v) == -1)
+					return CLI_USAGE;
+				wait_s = (int)v;
 			}
 			break;
 		case 'h':

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cli.h"
 #include "colors.h"
 #include "core/xmalloc.h"
 #include "screen.h"
@@ -330,9 +331,9 @@ start_action(struct dash *d, enum keymap_action a, int key)
 		status(d, false, "start cancelled");
 		break;
 	case ACT_ACCEPT:
-		n = strtol(field_text(&d->start), NULL, 10);
-		if (n < 1 || n > PROFILE_MAX_ENGINES) {
-			status(d, true, "from 1 to %d", PROFILE_MAX_ENGINES);
+		if (cli_int("engines", field_text(&d->start), 1,
+		    PROFILE_MAX_ENGINES, &n, &e) == -1) {
+			status(d, true, "%s", e.msg);
 			break;
 		}
 		leave_prompt(d);

@@ -1,6 +1,5 @@
 /* hpctop: a terminal dashboard for ipyparallel clusters on HPC machines.
  * main() dispatches subcommands; with none it opens the dashboard. */
-#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -93,7 +92,6 @@ main(int argc, char **argv)
 	struct dashboard_opts o = { NULL, DELAY_DEFAULT, false };
 	const char *nc = getenv("NO_COLOR");
 	struct proflist *pl;
-	char *end;
 	long v;
 	int c;
 
@@ -112,10 +110,7 @@ main(int argc, char **argv)
 			printf("hpctop %s\n", HPCTOP_VERSION);
 			return CLI_OK;
 		case 'd':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    v < 1 || v > DELAY_MAX)
+			if (cli_int("-d", optarg, 1, DELAY_MAX, &v, NULL) == -1)
 				return cli_usage(NULL, "-d: expected tenths of a "
 				    "second from 1 to %d, got '%s'", DELAY_MAX,
 				    optarg);
