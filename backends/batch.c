@@ -102,17 +102,6 @@ batch_mem(const char *s, bool pbs)
 	return xasprintf("%.*s%c", (int)n, s, toupper((unsigned char)unit));
 }
 
-bool
-batch_valid_name(const char *s)
-{
-	if (s == NULL || *s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("_.@+-", *s) == NULL)
-			return false;
-	return true;
-}
-
 /* The controller's argv: as the process backends run it, but listening on
  * every interface unless the profile names an address, since the engines
  * run on other nodes. */
@@ -158,16 +147,8 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 	int rc;
 
 	strv_push(&lines, "#!/bin/sh");
-	/* Directive values reach sbatch's and qsub's own parsers (and shells,
-	 * in some qsub wrappers): names must be plain. */
-	if (p->queue != NULL && !batch_valid_name(p->queue))
-		rc = err_set(e, "queue '%s' is not a queue name (letters, digits "
-		    "and _.@+-)", p->queue);
-	else if (p->account != NULL && !batch_valid_name(p->account))
-		rc = err_set(e, "account '%s' is not an account name (letters, "
-		    "digits and _.@+-)", p->account);
-	else
-		rc = k->directives(c, which, job, &words, e);
+	/* Queue and account are plain names: the profile loader checked. */
+	rc = k->directives(c, which, job, &words, e);
 	free(job);
 	if (rc == -1) {
 		strv_clear(&lines);

@@ -96,8 +96,6 @@ long batch_walltime_seconds(const char *s);
  * ("4G") or, with pbs, for PBS ("4gb"); no unit means megabytes. Caller
  * frees. */
 char *batch_mem(const char *s, bool pbs);
-/* Whether s can be a queue/account name: [A-Za-z0-9_.@+-], non-empty. */
-bool batch_valid_name(const char *s);
 
 /* The backend operations of slurm and pbs (struct backend's contract);
  * the kind comes from the cluster's backend name. */

@@ -2,12 +2,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
+#include "safetext.h"
 #include "xmalloc.h"
 
 /* State while walking one YAML document. */
@@ -202,6 +206,17 @@ valid_name(const char *s)
 	return true;
 }
 
+bool
+profile_valid_plain_name(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("_.@+-", *s) == NULL)
+			return false;
+	return true;
+}
+
 static bool
 valid_env_key(const char *s)
 {
@@ -389,26 +404,31 @@ lookup_key(struct ctx *c, const char *where, const struct keydef *defs,
 }
 
 /* Rejects a key given twice in one mapping: YAML says keys are unique and a
- * silently ignored first value is a lost setting. */
+ * silently ignored first value is a lost setting. Only known keys can be
+ * duplicates that matter (lookup_key rejects the rest), so one slot per
+ * known key keeps this linear in the size of the mapping. */
 static int
-check_duplicates(struct ctx *c, yaml_node_t *map)
+check_duplicates(struct ctx *c, yaml_node_t *map, const struct keydef *defs)
 {
+	const yaml_node_t *first[K_NONE] = { NULL };
+
 	for (yaml_node_pair_t *a = map->data.mapping.pairs.start;
 	    a < map->data.mapping.pairs.top; a++) {
 		yaml_node_t *ka = yaml_document_get_node(c->doc, a->key);
+		const struct keydef *d;
 
 		if (ka->type != YAML_SCALAR_NODE)
 			continue;
-		for (yaml_node_pair_t *b = map->data.mapping.pairs.start;
-		    b < a; b++) {
-			yaml_node_t *kb = yaml_document_get_node(c->doc, b->key);
-
-			if (kb->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(ka), scalar(kb)) == 0)
-				return at(c, ka, "duplicate key '%s' (first "
-				    "given at line %zu)", scalar(ka),
-				    kb->start_mark.line + 1);
-		}
+		for (d = defs; d->name != NULL; d++)
+			if (strcmp(d->name, scalar(ka)) == 0)
+				break;
+		if (d->name == NULL)
+			continue;
+		if (first[d->key] != NULL)
+			return at(c, ka, "duplicate key '%s' (first given at "
+			    "line %zu)", scalar(ka),
+			    first[d->key]->start_mark.line + 1);
+		first[d->key] = ka;
 	}
 	return 0;
 }
@@ -422,7 +442,7 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 	if (n->type != YAML_MAPPING_NODE)
 		return at(c, n, "%s: expected a mapping, got %s", name,
 		    kind_name(n));
-	if (check_duplicates(c, n) == -1)
+	if (check_duplicates(c, n, defs) == -1)
 		return -1;
 	snprintf(where, sizeof where, "%s: ", name);
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
@@ -538,9 +558,18 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 				    "host name", p->hosts.v[i]);
 		return 0;
 	case K_QUEUE:
-		return get_string(c, name, v, &p->queue);
-	case K_ACCOUNT:
-		return get_string(c, name, v, &p->account);
+	case K_ACCOUNT: {
+		char **dst = key == K_QUEUE ? &p->queue : &p->account;
+		char buf[64];
+
+		if (get_string(c, name, v, dst) == -1)
+			return -1;
+		if (!profile_valid_plain_name(*dst))
+			return at(c, v, "%s: '%s' is not %s name (letters, "
+			    "digits and _.@+-)", name, shown(v, buf, sizeof buf),
+			    key == K_QUEUE ? "a queue" : "an account");
+		return 0;
+	}
 	case K_WALLTIME: {
 		char buf[64];
 
@@ -625,6 +654,89 @@ syntax_error(struct ctx *c, yaml_parser_t *parser)
 	    line, col, parser->problem);
 }
 
+/* One pass over the events before the document is built: bounds nesting,
+ * anchors and aliases (see PROFILE_MAX_DEPTH), stopping at the first
+ * excess, so no input makes the loader slow or large. */
+static int
+check_shape(struct ctx *c)
+{
+	yaml_parser_t parser;
+	int depth = 0, anchors = 0, aliases = 0, rc = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		xmalloc_fatal("out of memory (yaml parser)");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf,
+	    c->len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done && rc == 0) {
+		yaml_event_t ev;
+		const char *anchor = NULL;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = syntax_error(c, &parser);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			anchor = ev.type == YAML_SEQUENCE_START_EVENT ?
+			    (const char *)ev.data.sequence_start.anchor :
+			    (const char *)ev.data.mapping_start.anchor;
+			if (++depth > PROFILE_MAX_DEPTH)
+				rc = err_set(c->e, "%s:%zu:%zu: nesting deeper "
+				    "than %d levels", c->path,
+				    ev.start_mark.line + 1,
+				    ev.start_mark.column + 1,
+				    PROFILE_MAX_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_SCALAR_EVENT:
+			anchor = (const char *)ev.data.scalar.anchor;
+			break;
+		case YAML_ALIAS_EVENT:
+			if (++aliases > PROFILE_MAX_ANCHORS)
+				rc = err_set(c->e, "%s:%zu:%zu: more than %d "
+				    "aliases", c->path, ev.start_mark.line + 1,
+				    ev.start_mark.column + 1,
+				    PROFILE_MAX_ANCHORS);
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		if (rc == 0 && anchor != NULL && ++anchors > PROFILE_MAX_ANCHORS)
+			rc = err_set(c->e, "%s:%zu:%zu: more than %d anchors",
+			    c->path, ev.start_mark.line + 1,
+			    ev.start_mark.column + 1, PROFILE_MAX_ANCHORS);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* The file name becomes the cluster's name, directory and IPython
+ * profile: text that every screen, record and JSON output can carry. */
+static int
+check_name(struct ctx *c, const char *name)
+{
+	if (!safetext_utf8_valid(name))
+		return err_set(c->e, "%s: file name is not valid UTF-8 (rename "
+		    "the file)", c->path);
+	if (safetext_has_ctl(name))
+		return err_set(c->e, "%s: file name contains control "
+		    "characters (rename the file)", c->path);
+	if (*name == '\0' || *name == '.' || strchr(name, '/') != NULL)
+		return err_set(c->e, "%s: '%s' cannot name a profile",
+		    c->path, name);
+	return 0;
+}
+
 static void
 set_defaults(struct profile *p)
 {
@@ -655,7 +767,7 @@ walk(struct ctx *c, struct profile *p)
 	if (root->type != YAML_MAPPING_NODE)
 		return at(c, root, "expected a mapping of settings, got %s",
 		    kind_name(root));
-	if (check_duplicates(c, root) == -1)
+	if (check_duplicates(c, root, top_keys) == -1)
 		return -1;
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 	    pr < root->data.mapping.pairs.top; pr++) {
@@ -701,6 +813,14 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	struct profile *p;
 	int rc;
 
+	/* YAML allows a leading byte order mark; libyaml drops it only when
+	 * it detects the encoding itself, and the encoding is fixed here. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+		c.buf = buf;
+		c.len = len;
+	}
 	if (len > PROFILE_MAX_BYTES) {
 		err_set(e, "%s:1:1: file is too large (%zu bytes; a profile "
 		    "may have at most %d)", path, len, PROFILE_MAX_BYTES);
@@ -720,6 +840,10 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	p->engines = 1;
 	p->path = xstrdup(path);
 	p->name = name != NULL ? xstrdup(name) : profile_name_from_path(path);
+	if (check_name(&c, p->name) == -1 || check_shape(&c) == -1) {
+		profile_free(p);
+		return NULL;
+	}
 
 	if (!yaml_parser_initialize(&parser))
 		xmalloc_fatal("out of memory (yaml parser)");
@@ -761,39 +885,58 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 char *
 profile_read_text(const char *path, size_t *lenp, struct err *e)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	FILE *f;
+	char *buf;
+	size_t len = 0;
+	struct stat st;
+	int fd;
 
-	f = fopen(path, "rbe");
-	if (f == NULL) {
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
 		err_errno(e, "%s", path);
 		return NULL;
 	}
-	for (;;) {
-		size_t got;
+	if (fstat(fd, &st) == -1) {
+		err_errno(e, "%s", path);
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > PROFILE_MAX_BYTES) {
+		err_set(e, "%s:1:1: file is too large (%lld bytes; a profile "
+		    "may have at most %d)", path, (long long)st.st_size,
+		    PROFILE_MAX_BYTES);
+		close(fd);
+		return NULL;
+	}
+	/* One byte past the limit tells a file that grew since fstat. */
+	buf = xmalloc((size_t)st.st_size + 2);
+	while (len <= (size_t)st.st_size) {
+		ssize_t got = read(fd, buf + len, (size_t)st.st_size + 1 - len);
 
-		/* One byte past the limit is enough to report "too large". */
-		if (len + 1 >= cap) {
-			if (cap > PROFILE_MAX_BYTES)
-				break;
-			cap = cap ? cap * 2 : 4096;
-			buf = xreallocarray(buf, cap, 1);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			err_errno(e, "%s: read error", path);
+			close(fd);
+			free(buf);
+			return NULL;
 		}
-		got = fread(buf + len, 1, cap - len - 1, f);
-		len += got;
 		if (got == 0)
 			break;
+		len += (size_t)got;
 	}
-	if (ferror(f)) {
-		err_errno(e, "%s: read error", path);
-		fclose(f);
+	close(fd);
+	if (len > PROFILE_MAX_BYTES) {
+		err_set(e, "%s:1:1: file is too large (more than %d bytes, the "
+		    "most a profile may have)", path, PROFILE_MAX_BYTES);
 		free(buf);
 		return NULL;
 	}
-	fclose(f);
-	if (buf == NULL)
-		buf = xmalloc(1);
 	buf[len] = '\0';
 	if (lenp != NULL)
 		*lenp = len;

@@ -12,6 +12,12 @@
 #define PROFILE_SCHEMA_VERSION 1
 #define PROFILE_MAX_ENGINES 100000
 #define PROFILE_MAX_BYTES (1024 * 1024)
+/* A profile is a mapping of lists and small mappings: three levels deep.
+ * The bound keeps libyaml linear (its scanner walks every open level for
+ * each token), and so do the bounds on anchors and aliases (its loader
+ * searches every anchor for each). */
+#define PROFILE_MAX_DEPTH 16
+#define PROFILE_MAX_ANCHORS 64
 
 struct profile_env {
 	char *key;
@@ -59,22 +65,27 @@ struct profile {
 };
 
 /* Reads and validates one profile. `name` is the profile's name (NULL: derived
- * from the path). Returns NULL and fills e with "path:line:col: message" on
- * any syntax, type, range or unknown-key error. Caller frees. */
+ * from the path); it must be UTF-8 without control characters. Returns NULL
+ * and fills e with "path:line:col: message" on any syntax, type, range or
+ * unknown-key error. Caller frees. */
 struct profile *profile_load(const char *path, const char *name,
     struct err *e);
 /* Same from a memory buffer; `path` is used in messages only. */
 struct profile *profile_load_buffer(const char *buf, size_t len,
     const char *path, const char *name, struct err *e);
 void profile_free(struct profile *p);
-/* A profile file's text, NUL-terminated (at most PROFILE_MAX_BYTES + 1
- * bytes are read, so an oversized file still fails to load). NULL with e
- * filled when it cannot be read. Caller frees. */
+/* A profile file's text, NUL-terminated. NULL with e filled when it cannot
+ * be read, is not a regular file (opened without blocking, so a FIFO cannot
+ * hang a listing) or is larger than PROFILE_MAX_BYTES. Caller frees. */
 char *profile_read_text(const char *path, size_t *len, struct err *e);
 
 /* The profile name a path stands for: its file name without .yaml/.yml.
  * Caller frees. */
 char *profile_name_from_path(const char *path);
+
+/* Queue and account names reach sbatch's and qsub's own parsers (and shells,
+ * in some qsub wrappers): letters, digits and _.@+- only. */
+bool profile_valid_plain_name(const char *s);
 
 /* Looks up an env entry; NULL when absent. */
 const char *profile_getenv(const struct profile *p, const char *key);

@@ -171,34 +171,6 @@ test_pbs_directives(void **state)
 }
 
 static void
-test_bad_values(void **state)
-{
-	static const char *const yamls[] = {
-		"backend: slurm\nqueue: \"de bug\"\n",
-		"backend: pbs\nqueue: \"a;rm -rf ~\"\n",
-		"backend: slurm\naccount: \"x'y\"\n",
-	};
-	static const char *const want[] = {
-		"slurm: queue 'de bug' is not a queue name",
-		"pbs: queue 'a;rm -rf ~' is not a queue name",
-		"slurm: account 'x'y' is not an account name",
-	};
-
-	(void)state;
-	for (size_t i = 0; i < 3; i++) {
-		struct cluster *c = mk("bad", yamls[i], 1);
-		const struct batch_kind *k = batch_kind_find(c->backend);
-		struct err e;
-		char *out = NULL;
-
-		assert_int_equal(batch_render(k, c, &out, &e), -1);
-		assert_null(out);
-		assert_non_null(strstr(e.msg, want[i]));
-		cluster_free(c);
-	}
-}
-
-static void
 test_full_script(void **state)
 {
 	static const char yaml[] = "backend: slurm\nengines: 3\n"
@@ -312,12 +284,6 @@ test_conversions(void **state)
 	m = batch_mem("512", true);
 	assert_string_equal(m, "512mb");
 	free(m);
-	assert_true(batch_valid_name("debug"));
-	assert_true(batch_valid_name("batch@server1.example"));
-	assert_false(batch_valid_name(""));
-	assert_false(batch_valid_name(NULL));
-	assert_false(batch_valid_name("a b"));
-	assert_false(batch_valid_name("$(id)"));
 }
 
 static void
@@ -376,7 +342,6 @@ main(void)
 		cmocka_unit_test(test_nasty_values),
 		cmocka_unit_test(test_slurm_directives),
 		cmocka_unit_test(test_pbs_directives),
-		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_full_script),
 		cmocka_unit_test(test_submit_output),
 		cmocka_unit_test(test_conversions),

@@ -25,7 +25,9 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "bool.yaml", "bool.yaml:2:6: mpi: expected true or false, got 'maybe'" },
+	{ "account-quote.yaml", "account-quote.yaml:2:10: account: 'x'y' is not an account name (letters, digits and _.@+-)" },
 	{ "comment-only.yaml", "comment-only.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
+	{ "deep.yaml", "deep.yaml:2:23: nesting deeper than 16 levels" },
 	{ "directive-newline.yaml", "directive-newline.yaml:2:13: directives: item 1 must be a single line" },
 	{ "duplicate.yaml", "duplicate.yaml:3:1: duplicate key 'engines' (first given at line 2)" },
 	{ "empty.yaml", "empty.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
@@ -39,6 +41,7 @@ static const struct bad_case bad_cases[] = {
 	{ "no-backend.yaml", "no-backend.yaml:1:1: missing required key 'backend' (local, mpi, slurm or pbs)" },
 	{ "nul.yaml", "nul.yaml:2:4: NUL byte in file (not a text file)" },
 	{ "ppn-both.yaml", "ppn-both.yaml:3:17: tasks_per_node: give either ppn or tasks_per_node, not both" },
+	{ "queue-shell.yaml", "queue-shell.yaml:2:8: queue: 'debug$(id)' is not a queue name (letters, digits and _.@+-)" },
 	{ "quoted-int.yaml", "quoted-int.yaml:2:10: engines: expected an integer, got '4'" },
 	{ "setup-map.yaml", "setup-map.yaml:2:8: setup: expected a list of strings, got a mapping" },
 	{ "syntax-flow.yaml", "syntax-flow.yaml:3:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence that starts at 2:10)" },
@@ -150,6 +153,83 @@ test_defaults(void **state)
 	assert_null(p->queue);
 	profile_free(p);
 	profile_free(NULL);
+}
+
+static struct profile *
+load_str(const char *y, const char *name, struct err *e)
+{
+	return profile_load_buffer(y, strlen(y), "t.yaml", name, e);
+}
+
+/* A leading BOM is allowed; names that cannot be shown or stored are not;
+ * nesting, anchors and aliases are bounded; big inputs stay linear. */
+static void
+test_hostile_input(void **state)
+{
+	struct profile *p;
+	struct err e;
+	char *y;
+	size_t n;
+
+	(void)state;
+	p = load_str("\xef\xbb\xbf" "backend: local\nengines: 2\n", "b", &e);
+	if (p == NULL)
+		fail_msg("BOM: %s", e.msg);
+	assert_int_equal(p->engines, 2);
+	profile_free(p);
+	assert_null(load_str("\xef\xbb\xbf  backend: [a\n", "b", &e));
+	assert_string_equal(e.msg, "t.yaml:2:1: YAML syntax error: did not "
+	    "find expected ',' or ']' (while parsing a flow sequence that "
+	    "starts at 1:12)");
+
+	assert_null(load_str("backend: local\n", "caf\xe9" "", &e));
+	assert_string_equal(e.msg, "t.yaml: file name is not valid UTF-8 "
+	    "(rename the file)");
+	assert_null(load_str("backend: local\n", "e\x1b" "[31mvil", &e));
+	assert_string_equal(e.msg, "t.yaml: file name contains control "
+	    "characters (rename the file)");
+	p = load_str("backend: local\n", "caf\xc3\xa9" "", &e);
+	assert_non_null(p);
+	profile_free(p);
+
+	/* 16 levels load; the 17th is refused where it opens. */
+	assert_null(load_str("backend: local\nsetup: [[[[[[[[[[[[[[[x]]]]]]]"
+	    "]]]]]]]]\n", "d", &e));
+	assert_string_equal(e.msg, "t.yaml:2:9: setup: list items must be "
+	    "strings, got a list");
+	assert_null(load_str("a: {b: {c: {d: {e: {f: {g: {h: {i: {j: {k: {l: "
+	    "{m: {n: {o: {p: {q: 1}}}}}}}}}}}}}}}}}\n", "d", &e));
+	assert_string_equal(e.msg, "t.yaml:1:64: nesting deeper than 16 levels");
+
+	y = xmalloc(200 * 4 + 64);
+	n = (size_t)sprintf(y, "backend: local\nsetup: [");
+	for (int i = 0; i < 65; i++)
+		n += (size_t)sprintf(y + n, "&a%d x, ", i);
+	sprintf(y + n, "y]\n");
+	assert_null(load_str(y, "a", &e));
+	assert_string_equal(e.msg, "t.yaml:2:511: more than 64 anchors");
+	n = (size_t)sprintf(y, "backend: local\nsetup: [&a x");
+	for (int i = 0; i < 65; i++)
+		n += (size_t)sprintf(y + n, ", *a");
+	sprintf(y + n, "]\n");
+	assert_null(load_str(y, "a", &e));
+	assert_string_equal(e.msg, "t.yaml:2:271: more than 64 aliases");
+	free(y);
+
+	/* 1 MiB of brackets, and of distinct keys: refused at once (these
+	 * took minutes when each token or key looked at all before it). */
+	n = PROFILE_MAX_BYTES - 64;
+	y = xmalloc(n + 1);
+	memset(y, '[', n / 2);
+	memset(y + n / 2, ']', n - n / 2);
+	y[n] = '\0';
+	assert_null(load_str(y, "n", &e));
+	assert_string_equal(e.msg, "t.yaml:1:17: nesting deeper than 16 levels");
+	for (size_t i = 0, j = 0; j + 16 < n; i++)
+		j += (size_t)sprintf(y + j, "k%zu: 1\n", i);
+	assert_null(load_str(y, "n", &e));
+	assert_string_equal(e.msg, "t.yaml:1:1: unknown key 'k0'");
+	free(y);
 }
 
 static void
@@ -309,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_full_profile),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_buffer_and_walltimes),
+		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_search_path),
 		cmocka_unit_test(test_shipped_profiles),
