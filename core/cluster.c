@@ -129,7 +129,12 @@ int
 cluster_mkdirs(struct cluster *c, struct err *e)
 {
 	char *logs = xasprintf("%s/logs", c->dir);
-	int rc = paths_mkdir_p(logs, 0700, e);
+	int rc = paths_check_trusted(logs, e);
+
+	if (rc == -1)
+		err_prefix(e, "refusing the state directory");
+	else
+		rc = paths_mkdir_p(logs, 0700, e);
 
 	free(logs);
 	return rc;
@@ -482,6 +487,8 @@ cluster_load(const char *name, bool *missing, struct err *e)
 	if (access(path, F_OK) == -1 && errno == ENOENT) {
 		*missing = true;
 		err_set(e, "no cluster record for '%s'", name);
+	} else if (paths_check_trusted(path, e) == -1) {
+		err_prefix(e, "%s: refusing the record", path);
 	} else {
 		c = cluster_load_file(path, e);
 		if (c != NULL && strcmp(c->name, name) != 0) {

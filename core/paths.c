@@ -118,6 +118,67 @@ paths_exe_dir(void)
 	return xstrdup(buf[0] ? buf : "/");
 }
 
+/* One path component: owner and write permission. */
+static int
+check_one(const char *p, const struct stat *st, struct err *e)
+{
+	const char *what = S_ISDIR(st->st_mode) ? "directory" : "file";
+	mode_t w = st->st_mode & (S_IWGRP | S_IWOTH);
+
+	if (st->st_uid != getuid() && st->st_uid != 0) {
+		struct passwd *pw = getpwuid(st->st_uid);
+
+		return err_set(e, "%s %s is owned by %s (uid %ld), not by you or "
+		    "root", what, p, pw != NULL ? pw->pw_name : "another user",
+		    (long)st->st_uid);
+	}
+	/* A sticky directory lets others add entries but not replace ours. */
+	if (w != 0 && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)))
+		return err_set(e, "%s %s is writable by %s (mode %04o)", what, p,
+		    (w & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+int
+paths_check_trusted(const char *path, struct err *e)
+{
+	char *abs, *p;
+	int rc = 0;
+
+	if (path[0] == '/') {
+		abs = xstrdup(path);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+
+		if (cwd == NULL)
+			return err_errno(e, "%s: cannot find the current "
+			    "directory", path);
+		abs = xasprintf("%s/%s", cwd, path);
+		free(cwd);
+	}
+	/* Symbolic links are followed by stat: what counts is what is
+	 * read; each directory on the way is still checked by name. */
+	for (;;) {
+		struct stat st;
+
+		p = abs[0] != '\0' ? abs : "/";
+		if (stat(p, &st) == 0) {
+			rc = check_one(p, &st, e);
+			if (rc == -1)
+				break;
+		} else if (errno != ENOENT && errno != ENOTDIR) {
+			rc = err_errno(e, "cannot check %s", p);
+			break;
+		}
+		if (strcmp(p, "/") == 0)
+			break;
+		*strrchr(abs, '/') = '\0';
+	}
+	free(abs);
+	return rc;
+}
+
 int
 paths_mkdir_p(const char *path, unsigned mode, struct err *e)
 {

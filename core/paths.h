@@ -24,6 +24,13 @@ char *paths_connection_file(const char *ipython_profile,
     const char *cluster_id, const char *which);
 /* The directory holding the running executable, or NULL. */
 char *paths_exe_dir(void);
+/* Refuses what another user could have written, as ssh does for its
+ * config: path (or, while it does not exist yet, what will hold it) and
+ * every directory above it must be owned by you or root and not writable
+ * by group or others (a directory with the sticky bit, such as /tmp,
+ * excepted). -1 with e saying which and why: "directory /x is writable by
+ * others (mode 0777)". */
+int paths_check_trusted(const char *path, struct err *e);
 /* mkdir -p with the given mode for created components. */
 int paths_mkdir_p(const char *path, unsigned mode, struct err *e);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "paths.h"
 #include "safetext.h"
 #include "xmalloc.h"
 
@@ -890,6 +891,10 @@ profile_read_text(const char *path, size_t *lenp, struct err *e)
 	struct stat st;
 	int fd;
 
+	if (paths_check_trusted(path, e) == -1) {
+		err_prefix(e, "%s: ignored", path);
+		return NULL;
+	}
 	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1) {
