@@ -732,9 +732,6 @@ check_name(struct ctx *c, const char *name)
 	if (safetext_has_ctl(name))
 		return err_set(c->e, "%s: file name contains control "
 		    "characters (rename the file)", c->path);
-	if (*name == '\0' || *name == '.' || strchr(name, '/') != NULL)
-		return err_set(c->e, "%s: '%s' cannot name a profile",
-		    c->path, name);
 	return 0;
 }
 
