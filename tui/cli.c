@@ -4,12 +4,67 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/paths.h"
+#include "core/safetext.h"
 #include "core/xmalloc.h"
+
+static void
+vprint(FILE *f, const char *fmt, va_list ap)
+{
+	char *text, *line, *save = NULL;
+	bool nl_end;
+
+	if (vasprintf(&text, fmt, ap) == -1)
+		xmalloc_fatal("out of memory");
+	nl_end = *text != '\0' && text[strlen(text) - 1] == '\n';
+	/* strtok_r would merge empty lines; split by hand. */
+	for (line = text; line != NULL; line = save) {
+		char *esc;
+
+		save = strchr(line, '\n');
+		if (save != NULL)
+			*save++ = '\0';
+		if (save == NULL && *line == '\0' && nl_end)
+			break;
+		esc = safetext_escape(line);
+		fputs(esc, f);
+		free(esc);
+		if (save != NULL)
+			fputc('\n', f);
+	}
+	free(text);
+}
+
+void
+cli_printf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(f, fmt, ap);
+	va_end(ap);
+}
+
+json_t *
+cli_json_text(const char *s)
+{
+	json_t *j;
+	char *esc;
+
+	if (s == NULL)
+		return json_null();
+	if (safetext_utf8_valid(s))
+		return json_string(s);
+	esc = safetext_escape(s);
+	j = json_string(esc);
+	free(esc);
+	return j;
+}
 
 int
 cli_error(const char *fmt, ...)
@@ -18,7 +73,7 @@ cli_error(const char *fmt, ...)
 
 	fputs("hpctop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_FAIL;
@@ -31,7 +86,7 @@ cli_usage(const char *cmd, const char *fmt, ...)
 
 	fputs("hpctop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'hpctop %s%s--help' for more information.\n",
 	    cmd != NULL ? cmd : "", cmd != NULL ? " " : "");

@@ -3,6 +3,9 @@
 #ifndef HPCTOP_CLI_H
 #define HPCTOP_CLI_H
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include "core/profile.h"
 #include "core/proflist.h"
 
@@ -10,7 +13,17 @@
 #define CLI_FAIL 1	/* the operation failed */
 #define CLI_USAGE 2	/* the command line was wrong */
 
-/* "hpctop: <message>" on stderr; returns CLI_FAIL. */
+/* printf to f with what reaches the terminal escaped (safetext_escape:
+ * control characters and bytes that are not UTF-8 as \xHH), newlines
+ * kept. Names, paths and messages go through here (or cli_error); px
+ * output stays raw, as IPython prints it. */
+void cli_printf(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A JSON string for outside text: as it is when UTF-8, else escaped, so no
+ * field is ever dropped (null for NULL). */
+json_t *cli_json_text(const char *s);
+
+/* "hpctop: <message>" on stderr, escaped; returns CLI_FAIL. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "hpctop: <message>" plus a hint to --help; returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)

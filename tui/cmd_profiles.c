@@ -12,6 +12,7 @@
 #include "core/loop.h"
 #include "core/paths.h"
 #include "core/proflist.h"
+#include "core/safetext.h"
 #include "backends/registry.h"
 #include "core/xmalloc.h"
 
@@ -87,21 +88,21 @@ print_json(const struct proflist *pl, char **states)
 		const struct profile *p = en->profile;
 		json_t *o = json_object();
 
-		json_object_set_new(o, "name", json_string(en->name));
+		json_object_set_new(o, "name", cli_json_text(en->name));
 		json_object_set_new(o, "valid", json_boolean(p != NULL));
 		json_object_set_new(o, "backend",
-		    p ? json_string(p->backend) : json_null());
+		    p ? cli_json_text(p->backend) : json_null());
 		json_object_set_new(o, "engines",
 		    p ? json_integer(p->engines) : json_null());
 		json_object_set_new(o, "description",
-		    p ? json_string(p->description) : json_null());
+		    p ? cli_json_text(p->description) : json_null());
 		json_object_set_new(o, "ipython_profile",
-		    p ? json_string(p->ipython_profile) : json_null());
-		json_object_set_new(o, "state", json_string(states[i]));
-		json_object_set_new(o, "source", json_string(en->source));
-		json_object_set_new(o, "path", json_string(en->path));
+		    p ? cli_json_text(p->ipython_profile) : json_null());
+		json_object_set_new(o, "state", cli_json_text(states[i]));
+		json_object_set_new(o, "source", cli_json_text(en->source));
+		json_object_set_new(o, "path", cli_json_text(en->path));
 		json_object_set_new(o, "error",
-		    en->error ? json_string(en->error) : json_null());
+		    en->error ? cli_json_text(en->error) : json_null());
 		json_array_append_new(arr, o);
 	}
 	s = json_dumps(arr, JSON_INDENT(2));
@@ -119,31 +120,34 @@ print_table(const struct proflist *pl, char **states)
 	int wname = 4;
 
 	for (size_t i = 0; i < pl->n; i++) {
-		int len = (int)strlen(pl->v[i].name);
+		char *shown = safetext_escape(pl->v[i].name);
+		int len = (int)strlen(shown);
+
+		free(shown);
 
 		if (len > wname)
 			wname = len;
 	}
-	printf("%-*s  %-7s  %7s  %-14s  %s\n", wname, "NAME", "BACKEND",
-	    "ENGINES", "STATE", "SOURCE");
+	cli_printf(stdout, "%-*s  %-7s  %7s  %-14s  %s\n", wname, "NAME",
+	    "BACKEND", "ENGINES", "STATE", "SOURCE");
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct proflist_entry *en = &pl->v[i];
 		char *where = tilde(en->path);
 
 		if (en->profile != NULL)
-			printf("%-*s  %-7s  %7d  %-14s  %s:%s\n", wname,
-			    en->name, en->profile->backend,
+			cli_printf(stdout, "%-*s  %-7s  %7d  %-14s  %s:%s\n",
+			    wname, en->name, en->profile->backend,
 			    en->profile->engines, states[i], en->source, where);
 		else
-			printf("%-*s  %-7s  %7s  %-14s  %s:%s\n%*s  error: %s\n",
-			    wname, en->name, "invalid", "-", states[i],
-			    en->source, where, wname, "", en->error);
+			cli_printf(stdout, "%-*s  %-7s  %7s  %-14s  %s:%s\n"
+			    "%*s  error: %s\n", wname, en->name, "invalid", "-",
+			    states[i], en->source, where, wname, "", en->error);
 		free(where);
 	}
 	if (pl->n == 0) {
 		fprintf(stderr, "hpctop: no profiles found; searched:\n");
 		for (size_t i = 0; i < pl->ndirs; i++)
-			fprintf(stderr, "  %s (%s)\n", pl->dirs[i],
+			cli_printf(stderr, "  %s (%s)\n", pl->dirs[i],
 			    pl->labels[i]);
 	}
 	return CLI_OK;

@@ -59,14 +59,15 @@ print_jobs(const struct cluster *c)
 
 	for (char *line = strtok(t, "\n"); line != NULL;
 	    line = strtok(NULL, "\n"))
-		printf("  %s\n", line);
+		cli_printf(stdout, "  %s\n", line);
 	free(t);
 	if (c->jobs.skipped > 0)
-		printf("  (%zu malformed scheduler line%s skipped)\n",
-		    c->jobs.skipped, c->jobs.skipped == 1 ? "" : "s");
+		cli_printf(stdout, "  (%zu malformed scheduler line%s "
+		    "skipped)\n", c->jobs.skipped,
+		    c->jobs.skipped == 1 ? "" : "s");
 	if (!cluster_any_alive(c))
-		printf("  (its jobs have ended; 'hpctop stop %s' clears the "
-		    "record)\n", c->name);
+		cli_printf(stdout, "  (its jobs have ended; 'hpctop stop %s' "
+		    "clears the record)\n", c->name);
 }
 
 static void
@@ -76,12 +77,12 @@ print_table(const struct cluster *c)
 	size_t nlost = cluster_lost_ids(c, &lost);
 	int wname = 4;
 
-	printf("%s  backend %s  %s  engines %zu/%d", c->name, c->backend,
-	    state_word(c), c->nids, c->engines);
+	cli_printf(stdout, "%s  backend %s  %s  engines %zu/%d", c->name,
+	    c->backend, state_word(c), c->nids, c->engines);
 	if (nlost > 0) {
 		char *t = ids_text(lost, nlost);
 
-		printf("  lost %zu (id %s)", nlost, t);
+		cli_printf(stdout, "  lost %zu (id %s)", nlost, t);
 		free(t);
 	}
 	putchar('\n');
@@ -94,20 +95,21 @@ print_table(const struct cluster *c)
 		if (c->jobs.v[i].name != NULL &&
 		    (int)strlen(c->jobs.v[i].name) > wname)
 			wname = (int)strlen(c->jobs.v[i].name);
-	printf("  %-10s %-*s S %10s  %-16s %s\n", "ID", wname, "NAME",
-	    "ELAPSED", "HOST", "PID");
+	cli_printf(stdout, "  %-10s %-*s S %10s  %-16s %s\n", "ID", wname,
+	    "NAME", "ELAPSED", "HOST", "PID");
 	for (size_t i = 0; i < c->jobs.n; i++) {
 		const struct job_row *r = &c->jobs.v[i];
 		char el[32];
 
 		jobtab_format_elapsed(r->elapsed, el, sizeof el);
-		printf("  %-10s %-*s %c %10s  %-16s %ld\n", r->id ? r->id : "-",
-		    wname, r->name ? r->name : "-", (char)r->state, el,
-		    r->nodelist ? r->nodelist : "-", (long)r->pid);
+		cli_printf(stdout, "  %-10s %-*s %c %10s  %-16s %ld\n",
+		    r->id ? r->id : "-", wname, r->name ? r->name : "-",
+		    (char)r->state, el, r->nodelist ? r->nodelist : "-",
+		    (long)r->pid);
 	}
 	if (!cluster_any_alive(c))
-		printf("  (its processes are gone; 'hpctop stop %s' clears "
-		    "the record)\n", c->name);
+		cli_printf(stdout, "  (its processes are gone; 'hpctop stop %s' "
+		    "clears the record)\n", c->name);
 }
 
 static json_t *
@@ -127,22 +129,22 @@ to_json(const struct cluster *c)
 	int *lost;
 	size_t nlost = cluster_lost_ids(c, &lost);
 
-	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "backend", json_string(c->backend));
-	json_object_set_new(o, "state", json_string(state_word(c)));
+	json_object_set_new(o, "name", cli_json_text(c->name));
+	json_object_set_new(o, "backend", cli_json_text(c->backend));
+	json_object_set_new(o, "state", cli_json_text(state_word(c)));
 	json_object_set_new(o, "engines_requested", json_integer(c->engines));
 	json_object_set_new(o, "engines_registered",
 	    json_integer((json_int_t)c->nids));
 	json_object_set_new(o, "engine_ids", ids_json(c->ids, c->nids));
 	json_object_set_new(o, "lost_ids", ids_json(lost, nlost));
 	json_object_set_new(o, "ipython_profile",
-	    json_string(c->ipython_profile));
-	json_object_set_new(o, "cluster_id", json_string(c->cluster_id));
-	json_object_set_new(o, "connection_file", json_string(c->client_file));
+	    cli_json_text(c->ipython_profile));
+	json_object_set_new(o, "cluster_id", cli_json_text(c->cluster_id));
+	json_object_set_new(o, "connection_file", cli_json_text(c->client_file));
 	json_object_set_new(o, "controller_up",
 	    json_boolean(access(c->client_file, F_OK) == 0));
 	json_object_set_new(o, "started", json_real(c->started));
-	json_object_set_new(o, "dir", json_string(c->dir));
+	json_object_set_new(o, "dir", cli_json_text(c->dir));
 	free(lost);
 	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
@@ -150,22 +152,22 @@ to_json(const struct cluster *c)
 		json_t *p = json_object();
 		char st[2] = { (char)r->state, '\0' };
 
-		json_object_set_new(p, "id", json_string(r->id ? r->id : ""));
-		json_object_set_new(p, "name", json_string(pr->name));
-		json_object_set_new(p, "role", json_string(
+		json_object_set_new(p, "id", cli_json_text(r->id ? r->id : ""));
+		json_object_set_new(p, "name", cli_json_text(pr->name));
+		json_object_set_new(p, "role", cli_json_text(
 		    pr->role == CLUSTER_CONTROLLER ? "controller" : "engines"));
-		json_object_set_new(p, "state", json_string(st));
+		json_object_set_new(p, "state", cli_json_text(st));
 		json_object_set_new(p, "elapsed", r->elapsed >= 0 ?
 		    json_integer(r->elapsed) : json_null());
-		json_object_set_new(p, "host", pr->host ? json_string(pr->host) :
+		json_object_set_new(p, "host", pr->host ? cli_json_text(pr->host) :
 		    json_null());
 		json_object_set_new(p, "pid", json_integer(pr->pid));
 		json_object_set_new(p, "job_id", pr->job_id ?
-		    json_string(pr->job_id) : json_null());
+		    cli_json_text(pr->job_id) : json_null());
 		json_object_set_new(p, "engines", json_integer(pr->engines));
 		json_object_set_new(p, "reason", r->reason ?
-		    json_string(r->reason) : json_null());
-		json_object_set_new(p, "log", pr->log ? json_string(pr->log) :
+		    cli_json_text(r->reason) : json_null());
+		json_object_set_new(p, "log", pr->log ? cli_json_text(pr->log) :
 		    json_null());
 		json_array_append_new(procs, p);
 	}
@@ -176,7 +178,7 @@ to_json(const struct cluster *c)
 static void
 drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
 {
-	json_array_append_new(errors, json_string(name));
+	json_array_append_new(errors, cli_json_text(name));
 	cluster_free(cs[i]);
 	cs[i] = NULL;
 }
@@ -195,7 +197,7 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 	for (size_t i = 0; i < n; i++) {
 		cs[i] = clustercli_load(names->v[i]);
 		if (cs[i] == NULL)
-			json_array_append_new(errors, json_string(names->v[i]));
+			json_array_append_new(errors, cli_json_text(names->v[i]));
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct backend *b;
