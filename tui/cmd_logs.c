@@ -1,13 +1,17 @@
 #include "cmd_logs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "clustercli.h"
+#include "core/safetext.h"
 #include "core/strv.h"
 #include "core/xmalloc.h"
 
@@ -22,23 +26,82 @@ static const char usage[] =
     "  -f, --follow       keep printing as the logs grow (tail -F)\n"
     "  -h, --help         show this help\n";
 
+/* Copies f to stdout line by line with secrets masked (ipengine logs its
+ * config, HMAC key included); flushes after each line when following. */
+static void
+copy_masked(FILE *f, bool flush)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	while ((n = getline(&line, &cap, f)) > 0) {
+		safetext_mask_secrets(line, (size_t)n);
+		fwrite(line, 1, (size_t)n, stdout);
+		if (flush)
+			fflush(stdout);
+	}
+	free(line);
+}
+
 static int
 cat_file(const char *path, bool header)
 {
 	FILE *f = fopen(path, "re");
-	char buf[65536];
-	size_t n;
 
 	if (header)
-		printf("==> %s <==\n", path);
+		cli_printf(stdout, "==> %s <==\n", path);
 	if (f == NULL) {
 		printf("(no log yet)\n");
 		return 0;
 	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, stdout);
+	copy_masked(f, false);
 	fclose(f);
 	return 0;
+}
+
+/* tail -F follows renames and truncation; its output is read back through
+ * a pipe so that it is masked like the rest. */
+static int
+follow(const struct strv *logs)
+{
+	struct strv args = STRV_INIT;
+	int fds[2], status;
+	pid_t pid;
+	FILE *f;
+
+	strv_push(&args, "tail");
+	strv_push(&args, "-n");
+	strv_push(&args, "+1");
+	strv_push(&args, "-F");
+	strv_extend(&args, logs);
+	fflush(stdout);
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		strv_clear(&args);
+		return cli_error("cannot follow the logs: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execvp("tail", strv_argv(&args));
+		fprintf(stderr, "hpctop: cannot run tail: %s\n", strerror(errno));
+		_exit(127);
+	}
+	strv_clear(&args);
+	close(fds[1]);
+	if (pid == -1) {
+		close(fds[0]);
+		return cli_error("cannot follow the logs: %s", strerror(errno));
+	}
+	f = fdopen(fds[0], "r");
+	if (f == NULL)
+		xmalloc_fatal("fdopen: %s", strerror(errno));
+	copy_masked(f, true);
+	fclose(f);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? CLI_OK :
+	    CLI_FAIL;
 }
 
 static int
@@ -88,7 +151,7 @@ cmd_logs(int argc, char **argv)
 	};
 	struct strv logs = STRV_INIT;
 	struct cluster *c;
-	bool controller = false, follow = false;
+	bool controller = false, following = false;
 	int ch, engine = -1, rc;
 	long v;
 
@@ -104,7 +167,7 @@ cmd_logs(int argc, char **argv)
 			engine = (int)v;
 			break;
 		case 'f':
-			follow = true;
+			following = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -123,18 +186,8 @@ cmd_logs(int argc, char **argv)
 		return CLI_FAIL;
 	rc = pick(c, controller, engine, &logs);
 	cluster_free(c);
-	if (rc == CLI_OK && follow) {
-		struct strv args = STRV_INIT;
-
-		strv_push(&args, "tail");
-		strv_push(&args, "-n");
-		strv_push(&args, "+1");
-		strv_push(&args, "-F");
-		strv_extend(&args, &logs);
-		fflush(stdout);
-		execvp("tail", strv_argv(&args));
-		rc = cli_error("cannot run tail: %m");
-		strv_clear(&args);
+	if (rc == CLI_OK && following) {
+		rc = follow(&logs);
 	} else if (rc == CLI_OK) {
 		for (size_t i = 0; i < logs.n; i++)
 			cat_file(logs.v[i], logs.n > 1);

@@ -10,6 +10,7 @@
 #include "clustercli.h"
 #include "core/clusterop.h"
 #include "core/loop.h"
+#include "core/safetext.h"
 #include "core/xmalloc.h"
 
 #define WAIT_DEFAULT_S 120
@@ -41,6 +42,7 @@ print_tail(const char *what, const char *log)
 
 	fprintf(stderr, "hpctop: %s log %s:\n", what, log ? log : "(none)");
 	if (tail != NULL && *tail != '\0') {
+		safetext_mask_secrets(tail, strlen(tail));
 		for (char *line = strtok(tail, "\n"); line != NULL;
 		    line = strtok(NULL, "\n"))
 			fprintf(stderr, "    %s\n", line);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "colors.h"
+#include "core/safetext.h"
 #include "core/xmalloc.h"
 #include "screen.h"
 
@@ -134,6 +135,7 @@ add_file(struct strv *lines, const char *path)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
+		safetext_mask_secrets(line, strlen(line));
 		strv_push(lines, line);
 	}
 	free(line);
