@@ -91,6 +91,6 @@ is "$(batch_slurm_live $ids)" "" "nothing left in squeue"
 batch_profile spaced slurm "queue: \"de bug\""
 run "$HPCTOP" script spaced
 is "$rc" 1 "a queue with a space is refused"
-like "$err" "^hpctop: slurm: queue 'de bug' is not a queue name" "and says why"
+like "$err" "^hpctop: .*/spaced\\.yaml:[0-9]+:[0-9]+: queue: 'de bug' is not a queue name" "and says why"
 
 done_testing

@@ -333,9 +333,10 @@ start_action(struct dash *d, enum keymap_action a, int key)
 		status(d, false, "start cancelled");
 		break;
 	case ACT_ACCEPT:
+		/* The prompt already says what it wants: give the range. */
 		if (cli_int("engines", field_text(&d->start), 1,
-		    PROFILE_MAX_ENGINES, &n, &e) == -1) {
-			status(d, true, "%s", e.msg);
+		    PROFILE_MAX_ENGINES, &n, NULL) == -1) {
+			status(d, true, "from 1 to %d", PROFILE_MAX_ENGINES);
 			break;
 		}
 		leave_prompt(d);
