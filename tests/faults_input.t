@@ -15,18 +15,18 @@ export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
 unset HPCTOP_PROFILE_PATH NO_COLOR
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
 profiles=$XDG_CONFIG_HOME/hpctop/profiles
-record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
-# Kill only what this test started: the sessions led by the recorded pids.
+# Kill only what this test started: the sessions led by the pids in any
+# cluster record under $tmp (also those a regression would let start).
 cleanup() {
 	command -v tmux >/dev/null && T kill-server 2>/dev/null
-	if [ -s "$record" ]; then
+	for record in $(find "$tmp" -name cluster.json 2>/dev/null); do
 		for p in $(/usr/bin/python3 -c 'import json,sys
 for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
 			for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
 				kill -KILL "$q" 2>/dev/null
 			done
 		done
-	fi
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -145,7 +145,6 @@ chown root "$shared"
 chmod 1777 "$shared"
 run env XDG_STATE_HOME="$shared" "$HPCTOP" script local -n 1
 is "$rc" 0 "a sticky directory (as /tmp) is trusted"
-rm -rf "$shared"
 
 # --- 10: the HMAC key never reaches the screen ---------------------------------
 if [ ! -x /usr/bin/ipcontroller ]; then
