@@ -477,7 +477,8 @@ on_answer_timeout(void *arg)
 	ipp->answer_timer = NULL;
 	snprintf(ipp->state_msg, sizeof ipp->state_msg,
 	    "controller not answering: no reply from %s within %.1f s "
-	    "(it is not running, or the key in %s is not its key)",
+	    "(it is stopped, hung or gone, or the key in %s is not its "
+	    "key)",
 	    ipp->reg_endpoint, (double)ipp->answer_ms / 1000, ipp->conn_path);
 	set_state(ipp, IPP_DOWN);
 }
