@@ -876,7 +876,9 @@ send_exec(struct ipp *ipp, struct ipp_exec *x)
 		hdr = wire_header(ipp->session, id, "execute_request");
 		if (wire_send(ipp->mux, ipp->key, ipp->keylen, r->uuid, hdr,
 		    NULL, NULL, content, &e) == -1)
-			r->got_reply = true;	/* left to the timeout */
+			r->got_reply = true;	/* the controller has not read
+						 * for long: left to the timeout
+						 * or the liveness check */
 		json_decref(hdr);
 	}
 	json_decref(content);

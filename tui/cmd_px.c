@@ -37,8 +37,8 @@ static const char usage[] =
     "Ctrl-C interrupts the code on the engines (KeyboardInterrupt), as in\n"
     "IPython; a second Ctrl-C stops waiting for them.\n"
     "Exit status: 0 when every engine ran the code, 1 when any raised,\n"
-    "timed out or went away, or the controller cannot be reached, 2 on a\n"
-    "usage error.\n";
+    "timed out, went away or was interrupted, or the controller cannot be\n"
+    "reached, 2 on a usage error.\n";
 
 /* Reads all of f; NULL with errno set on a read error. */
 static char *
@@ -130,7 +130,8 @@ report_silent(const struct ipp_exec *x, double timeout)
 		list = tmp;
 		count++;
 	}
-	if (count > 0)
+	/* Without -T only a second Ctrl-C expires replies; it said so. */
+	if (count > 0 && timeout > 0)
 		cli_error("no reply within %g s from engine%s %s", timeout,
 		    count == 1 ? "" : "s", list);
 	free(list);
