@@ -76,7 +76,8 @@ client_stdout() {	# client_stdout CODE: engine 0's stdout via ipyparallel
 import sys, ipyparallel as ipp
 c = ipp.Client(profile="local")
 r = c[0].execute(sys.argv[1], block=False)
-r.wait(60)
+r.get(60)
+r.wait_for_output(30)
 sys.stdout.buffer.write(r.stdout.encode("utf-8", "surrogatepass"))
 c.close()
 EOF
@@ -88,8 +89,9 @@ for code in 'print("a\udcffb")' 'print("nul:\x00:end")'; do
 	client_stdout "$code" >"$tmp/ref"
 	printf '[stdout:0] ' | cat - "$tmp/ref" >"$tmp/want"
 	cmp -s "$tmp/hp" "$tmp/want"
-	ok $? "px $code: the same bytes as ipyparallel.Client" ||
-		diag "$(od -c "$tmp/hp" | head -3)" "$(od -c "$tmp/want" | head -3)"
+	same=$?
+	ok $same "px $code: the same bytes as ipyparallel.Client"
+	[ $same -eq 0 ] || diag "$(od -c "$tmp/hp" | head -3)" "$(od -c "$tmp/want" | head -3)"
 done
 printf '[stdout:0] a\xef\xbf\xbdb\n' >"$tmp/want"
 "$HPCTOP" px local -t 0 'print("a\udcffb")' 2>/dev/null | cmp -s - "$tmp/want"
