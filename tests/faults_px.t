@@ -67,6 +67,29 @@ bounded() {
 	out=$(tr -d '\0' <"$tmp/o") err=$(cat "$tmp/e")
 }
 
+# A background px whose code has started on every engine: each engine
+# leaves a mark first, so a fault is injected while the code runs, not
+# while px is still connecting (this machine is slow and noisy).
+marks=$tmp/marks
+px_running() {	# px_running SECONDS CODE: starts px; sets $px
+	rm -rf "$marks"
+	mkdir -p "$marks"
+	"$HPCTOP" px local "import os, time; open('$marks/' + str(os.getpid()), 'w').close(); time.sleep($1); $2" >"$tmp/o" 2>"$tmp/e" &
+	px=$!
+	for ((i = 0; i < 600; i++)); do
+		[ "$(ls "$marks" | wc -l)" -ge 2 ] && return 0
+		sleep 0.1
+	done
+	diag "the px code did not start on both engines"
+	return 1
+}
+px_wait() {	# px_wait: until $px exits (at most 60 s); sets $rc
+	for ((i = 0; i < 600; i++)); do kill -0 "$px" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$px" 2>/dev/null
+	wait "$px"
+	rc=$?
+}
+
 start_cluster
 
 # Finding 5, CLI: what the engines send is decoded as Jupyter does, and
@@ -106,15 +129,10 @@ like "$out" $'\[0:execute\] ValueError: bad \xef\xbf\xbd' "... its error is show
 unlike "$err" 'timeout|no reply' "... and the reply is not lost"
 
 # The interrupt: Ctrl-C makes the engines raise KeyboardInterrupt.
-"$HPCTOP" px local 'import time; time.sleep(60)' >"$tmp/o" 2>"$tmp/e" &
-px=$!
-sleep 3
+px_running 60 pass
 t0=$SECONDS
 kill -INT "$px"
-for ((i = 0; i < 300; i++)); do kill -0 "$px" 2>/dev/null || break; sleep 0.1; done
-kill -KILL "$px" 2>/dev/null
-wait "$px"
-rc=$?
+px_wait
 is "$rc" 1 "Ctrl-C: px exits 1"
 ok "$([ $((SECONDS - t0)) -lt 20 ]; echo $?)" "... within seconds, not after the 60 s sleep"
 like "$(cat "$tmp/o")" '\[0:execute\] KeyboardInterrupt' "engine 0 was interrupted"
@@ -200,15 +218,10 @@ keys Escape
 wait_for 'F10 Quit'
 
 # The same without the dashboard: px returns with a clear message.
-"$HPCTOP" px local 'import time; time.sleep(5)' >"$tmp/o" 2>"$tmp/e" &
-px=$!
-sleep 2
+px_running 5 pass
 for q in $(session "$ctl"); do kill -STOP "$q"; done
 t0=$SECONDS
-for ((i = 0; i < 600; i++)); do kill -0 "$px" 2>/dev/null || break; sleep 0.1; done
-kill -KILL "$px" 2>/dev/null
-wait "$px"
-rc=$?
+px_wait
 for q in $(session "$ctl"); do kill -CONT "$q"; done
 is "$rc" 1 "CLI: a stopped controller: px exits 1"
 ok "$([ $((SECONDS - t0)) -lt 30 ]; echo $?)" "... within the liveness bound"
@@ -220,14 +233,10 @@ unlike "$err" 'within 0 s' "... no 'no reply within 0 s'"
 
 # An engine killed mid-px: reported by id, the other's output kept.
 e1=$("$HPCTOP" px local -t 1 'import os; print(os.getpid())' 2>/dev/null | sed -n 's/^\[stdout:1\] //p')
-"$HPCTOP" px local 'import time; time.sleep(4); print("done")' >"$tmp/o" 2>"$tmp/e" &
-px=$!
-sleep 2
+px_running 4 'print("done")'
 [ -n "$e1" ] && kill -KILL "$e1"
-for ((i = 0; i < 600; i++)); do kill -0 "$px" 2>/dev/null || break; sleep 0.1; done
-kill -KILL "$px" 2>/dev/null
-wait "$px"
-is "$?" 1 "an engine killed mid-px: exit 1"
+px_wait
+is "$rc" 1 "an engine killed mid-px: exit 1"
 like "$(cat "$tmp/e")" '\[1:lost\] the engine went away before answering' "... that engine is reported"
 like "$(cat "$tmp/o")" '\[stdout:0\] done' "... the other engine's output is there"
 run "$HPCTOP" stop local
@@ -236,20 +245,16 @@ is "$rc" 0 "stop the damaged cluster"
 # The controller killed (SIGKILL) under a running px, dashboard open.
 start_cluster
 wait_for 'running 2/2' 60
+px_running 8 pass
 keys P
 wait_for 'Enter Run'
 code 'import time; time.sleep(5)'
 wait_for "  1 $h[^ ]* +busy" 20
-ok $? "px running before the controller is killed"
-"$HPCTOP" px local 'import time; time.sleep(5)' >"$tmp/o" 2>"$tmp/e" &
-px=$!
-sleep 1
+ok $? "px running in the CLI and the dashboard before the controller is killed"
 ctl=$(procs controller)
 for q in $(session "$ctl"); do kill -KILL "$q"; done
-for ((i = 0; i < 600; i++)); do kill -0 "$px" 2>/dev/null || break; sleep 0.1; done
-kill -KILL "$px" 2>/dev/null
-wait "$px"
-is "$?" 1 "CLI: a killed controller: px exits 1"
+px_wait
+is "$rc" 1 "CLI: a killed controller: px exits 1"
 like "$(cat "$tmp/e")" '\[0:disconnected\].*'$'\n''.*\[1:disconnected\]' "... each engine reported"
 wait_for '\[1:execute\] disconnected' 40
 ok $? "dashboard: a killed controller: px says disconnected"
