@@ -12,12 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "paths.h"
 #include "xmalloc.h"
 
 /* Bounds on what a record may hold, so a corrupt file cannot make us
  * allocate without limit. */
 #define MAX_RECORD_BYTES (4 * 1024 * 1024)
+/* The controller's engine state: about 100 bytes per engine. */
+#define ENGINE_STATE_MAX (16 * 1024 * 1024)
 
 static double
 wall_now(void)
@@ -645,15 +648,19 @@ cluster_read_engine_state(struct cluster *c, struct err *e)
 	json_t *o, *engines, *v;
 	const char *key;
 	int *ids = NULL;
-	size_t n = 0;
+	size_t n = 0, len;
+	char *buf;
 
-	o = json_load_file(path, 0, &je);
+	if (file_read(path, ENGINE_STATE_MAX, 0, &buf, &len, e) == -1) {
+		free(path);
+		if (errno != ENOENT)
+			return -1;
+		cluster_set_ids(c, NULL, 0);
+		return 0;
+	}
+	o = json_loadb(buf, len, 0, &je);
+	free(buf);
 	if (o == NULL) {
-		if (access(path, F_OK) == -1 && errno == ENOENT) {
-			free(path);
-			cluster_set_ids(c, NULL, 0);
-			return 0;
-		}
 		err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 		free(path);
 		return -1;

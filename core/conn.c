@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "xmalloc.h"
 
 /* A real connection file is well under 1 KiB. */
@@ -228,32 +229,17 @@ out:
 struct conn *
 conn_load(const char *path, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf;
 	size_t n;
 	struct conn *c;
 
-	if (f == NULL) {
+	if (file_read(path, CONN_MAX_BYTES, FILE_SECRET, &buf, &n, e) == -1) {
 		if (errno == ENOENT)
 			err_set(e, "%s: no such file (is the controller "
 			    "running?)", path);
-		else
-			err_errno(e, "cannot read %s", path);
-		return NULL;
-	}
-	buf = xmalloc(CONN_MAX_BYTES + 1);
-	n = fread(buf, 1, CONN_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		err_errno(e, "cannot read %s", path);
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	if (n > CONN_MAX_BYTES) {
-		err_set(e, "%s: file is too large for a connection file (more "
-		    "than %d bytes)", path, CONN_MAX_BYTES);
-		free(buf);
+		else if (errno == EFBIG)
+			err_set(e, "%s: file is too large for a connection "
+			    "file (more than %d bytes)", path, CONN_MAX_BYTES);
 		return NULL;
 	}
 	c = conn_load_buffer(buf, n, path, e);

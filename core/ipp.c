@@ -30,6 +30,7 @@ struct ipp {
 	void *notif;		/* SUB: (un)registration notifications */
 	void *mux;		/* DEALER: execute_request, routed by uuid */
 	void *iopub;		/* SUB: output of the engines */
+	void *control;		/* DEALER: signal_request to the nannies */
 	char *key;
 	size_t keylen;
 	char *reg_endpoint;
@@ -38,7 +39,7 @@ struct ipp {
 	unsigned long counter;	/* msg_id = <session>_<counter> */
 
 	struct loop *loop;
-	struct loop_io *io[4];
+	struct loop_io *io[5];
 	struct ipp_hooks hooks;
 
 	enum ipp_state state;
@@ -84,6 +85,7 @@ ipp_status_name(enum ipp_status s)
 	case IPP_ABORTED: return "aborted";
 	case IPP_TIMEOUT: return "timeout";
 	case IPP_LOST: return "lost";
+	case IPP_DISCONNECTED: return "disconnected";
 	}
 	return "?";
 }
@@ -162,7 +164,9 @@ ipp_new(const struct conn *c, struct err *e)
 	    (ipp->reg = make_socket(ipp, ZMQ_DEALER, c->registration, c, pub,
 	    sec, e)) == NULL ||
 	    (ipp->mux = make_socket(ipp, ZMQ_DEALER, c->mux, c, pub, sec,
-	    e)) == NULL) {
+	    e)) == NULL ||
+	    (ipp->control = make_socket(ipp, ZMQ_DEALER, c->control, c, pub,
+	    sec, e)) == NULL) {
 		explicit_bzero(sec, sizeof sec);
 		ipp_free(ipp);
 		return NULL;
@@ -227,7 +231,7 @@ ipp_free(struct ipp *ipp)
 	while (ipp->execs != NULL)
 		exec_unlink(ipp->execs);
 	if (ipp->loop != NULL) {
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			loop_io_del(ipp->loop, ipp->io[i]);
 		loop_timer_del(ipp->loop, ipp->ping_timer);
 		loop_timer_del(ipp->loop, ipp->answer_timer);
@@ -241,6 +245,8 @@ ipp_free(struct ipp *ipp)
 		zmq_close(ipp->mux);
 	if (ipp->iopub != NULL)
 		zmq_close(ipp->iopub);
+	if (ipp->control != NULL)
+		zmq_close(ipp->control);
 	zmq_ctx_term(ipp->ctx);
 	for (size_t i = 0; i < ipp->neng; i++) {
 		free(ipp->eng[i].uuid);
@@ -331,12 +337,24 @@ ipp_stats(const struct ipp *ipp, struct ipp_stats *st)
 	*st = ipp->stats;
 }
 
+static bool finish_reply(struct ipp_exec *x, struct ipp_reply *r,
+    enum ipp_status s);
+
 static void
 set_state(struct ipp *ipp, enum ipp_state s)
 {
 	if (ipp->state == s)
 		return;
 	ipp->state = s;
+	/* Nothing relays replies any more: every request ends now, saying
+	 * so, rather than waiting for a timeout it may not have. */
+	while (s == IPP_DOWN && ipp->execs != NULL) {
+		struct ipp_exec *x = ipp->execs;
+
+		for (size_t i = 0; i < x->n; i++)
+			if (finish_reply(x, &x->r[i], IPP_DISCONNECTED))
+				break;
+	}
 	if (ipp->hooks.state != NULL)
 		ipp->hooks.state(ipp, s, ipp->hooks.arg);
 }
@@ -394,9 +412,6 @@ engine_set(struct ipp *ipp, int id, const char *uuid, bool registered)
 	en->registered = registered;
 	return true;
 }
-
-static bool finish_reply(struct ipp_exec *x, struct ipp_reply *r,
-    enum ipp_status s);
 
 static void
 fail_engine(struct ipp *ipp, const char *uuid)
@@ -462,7 +477,8 @@ on_answer_timeout(void *arg)
 	ipp->answer_timer = NULL;
 	snprintf(ipp->state_msg, sizeof ipp->state_msg,
 	    "controller not answering: no reply from %s within %.1f s "
-	    "(it is not running, or the key in %s is not its key)",
+	    "(it is stopped, hung or gone, or the key in %s is not its "
+	    "key)",
 	    ipp->reg_endpoint, (double)ipp->answer_ms / 1000, ipp->conn_path);
 	set_state(ipp, IPP_DOWN);
 }
@@ -613,6 +629,33 @@ finish_reply(struct ipp_exec *x, struct ipp_reply *r, enum ipp_status s)
 	return true;
 }
 
+char *
+ipp_show_nul(const char *s, size_t len)
+{
+	size_t nul = 0;
+	char *out, *o;
+
+	for (size_t i = 0; i < len; i++)
+		nul += s[i] == '\0';
+	out = o = xmalloc(len + 3 * nul + 1);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0') {
+			memcpy(o, "\\x00", 4);
+			o += 4;
+		} else
+			*o++ = s[i];
+	*o = '\0';
+	return out;
+}
+
+/* A JSON string as shown text, or NULL when v is not a string. */
+static char *
+json_text(const json_t *v)
+{
+	return json_is_string(v) ? ipp_show_nul(json_string_value(v),
+	    json_string_length(v)) : NULL;
+}
+
 /* Both the IOPub `error` and the error reply carry the exception; they
  * arrive in either order. Keep the first that has a traceback. */
 static void
@@ -628,13 +671,13 @@ take_error(struct ipp_reply *r, const json_t *c)
 	free(r->ename);
 	free(r->evalue);
 	strv_clear(&r->traceback);
-	r->ename = xstrdup(json_string_value(json_object_get(c, "ename")) ?
-	    json_string_value(json_object_get(c, "ename")) : "Error");
-	r->evalue = xstrdup(json_string_value(json_object_get(c, "evalue")) ?
-	    json_string_value(json_object_get(c, "evalue")) : "");
+	if ((r->ename = json_text(json_object_get(c, "ename"))) == NULL)
+		r->ename = xstrdup("Error");
+	if ((r->evalue = json_text(json_object_get(c, "evalue"))) == NULL)
+		r->evalue = xstrdup("");
 	json_array_foreach(tb, i, line)
 		if (json_is_string(line))
-			strv_push(&r->traceback, json_string_value(line));
+			strv_push_take(&r->traceback, json_text(line));
 }
 
 static void
@@ -671,6 +714,16 @@ on_mux(struct ipp *ipp, const struct wire_msg *m)
 	if (r == NULL || r->got_reply)
 		return;
 	r->got_reply = true;
+	if (m->content_error != NULL) {
+		free(r->ename);
+		free(r->evalue);
+		strv_clear(&r->traceback);
+		r->ename = xstrdup("UnreadableReply");
+		r->evalue = xasprintf("the reply of engine %d could not be "
+		    "read: %s", r->engine, m->content_error);
+		maybe_finish(x, r, IPP_ERROR);
+		return;
+	}
 	status = json_string_value(json_object_get(m->content, "status"));
 	if (status != NULL && strcmp(status, "error") == 0)
 		take_error(r, m->content);
@@ -684,7 +737,8 @@ on_mux(struct ipp *ipp, const struct wire_msg *m)
 		    json_object_get(v, "data"), "text/plain"));
 
 		if (vs != NULL && strcmp(vs, "ok") == 0 && text != NULL) {
-			r->value = xstrdup(text);
+			r->value = json_text(json_object_get(json_object_get(v,
+			    "data"), "text/plain"));
 		} else {
 			take_error(r, v);
 			status = "error";
@@ -693,13 +747,28 @@ on_mux(struct ipp *ipp, const struct wire_msg *m)
 	maybe_finish(x, r, reply_status(r, status));
 }
 
+/* Appends b bytes (NULs too) to a stream buffer, doubling it as needed:
+ * output arrives in many small messages. */
 static void
-append(char **dst, const char *text)
+append(char **dst, size_t *len, size_t *cap, const char *text, size_t b)
 {
-	size_t a = strlen(*dst), b = strlen(text);
+	if (*len + b + 1 > *cap) {
+		size_t ncap = *cap > 0 ? *cap : 64;
 
-	*dst = xreallocarray(*dst, a + b + 1, 1);
-	memcpy(*dst + a, text, b + 1);
+		while (ncap < *len + b + 1)
+			ncap *= 2;
+		*dst = xreallocarray(*dst, ncap, 1);
+		*cap = ncap;
+	}
+	memcpy(*dst + *len, text, b);
+	*len += b;
+	(*dst)[*len] = '\0';
+}
+
+static void
+append_note(struct ipp_reply *r, const char *text)
+{
+	append(&r->err, &r->errlen, &r->errcap, text, strlen(text));
 }
 
 static void flush_execs(struct ipp *ipp);
@@ -727,26 +796,51 @@ on_iopub(struct ipp *ipp, const struct wire_msg *m)
 	if (r == NULL || m->parent_session == NULL ||
 	    strcmp(m->parent_session, ipp->session) != 0)
 		return;
+	if (m->content_error != NULL) {
+		char *note;
+
+		/* A status message comes busy, then idle after the reply. */
+		if (strcmp(m->msg_type, "status") == 0) {
+			if (r->got_reply) {
+				r->got_idle = true;
+				maybe_finish(x, r, reply_status(r, NULL));
+			}
+			return;
+		}
+		note = xasprintf("[hpctop: output of engine %d lost: its %s "
+		    "message could not be read: %s]\n", r->engine,
+		    m->msg_type, m->content_error);
+		append_note(r, note);
+		free(note);
+		return;
+	}
 	if (strcmp(m->msg_type, "stream") == 0) {
 		const char *name = json_string_value(json_object_get(c,
 		    "name"));
+		const json_t *t = json_object_get(c, "text");
 
-		text = json_string_value(json_object_get(c, "text"));
-		if (text != NULL && name != NULL)
-			append(strcmp(name, "stderr") == 0 ? &r->err : &r->out,
-			    text);
+		if (json_is_string(t) && name != NULL) {
+			if (strcmp(name, "stderr") == 0)
+				append(&r->err, &r->errlen, &r->errcap,
+				    json_string_value(t), json_string_length(t));
+			else
+				append(&r->out, &r->outlen, &r->outcap,
+				    json_string_value(t), json_string_length(t));
+		}
 	} else if (strcmp(m->msg_type, "execute_result") == 0) {
-		text = json_string_value(json_object_get(json_object_get(c,
-		    "data"), "text/plain"));
 		free(r->result);
-		r->result = xstrdup(text != NULL ? text : "");
+		r->result = json_text(json_object_get(json_object_get(c,
+		    "data"), "text/plain"));
+		if (r->result == NULL)
+			r->result = xstrdup("");
 		r->execution_count = (int)json_integer_value(
 		    json_object_get(c, "execution_count"));
 	} else if (strcmp(m->msg_type, "display_data") == 0) {
-		text = json_string_value(json_object_get(json_object_get(c,
+		char *t = json_text(json_object_get(json_object_get(c,
 		    "data"), "text/plain"));
-		if (text != NULL)
-			strv_push(&r->displays, text);
+
+		if (t != NULL)
+			strv_push_take(&r->displays, t);
 	} else if (strcmp(m->msg_type, "error") == 0) {
 		take_error(r, c);
 	} else if (strcmp(m->msg_type, "status") == 0) {
@@ -782,7 +876,9 @@ send_exec(struct ipp *ipp, struct ipp_exec *x)
 		hdr = wire_header(ipp->session, id, "execute_request");
 		if (wire_send(ipp->mux, ipp->key, ipp->keylen, r->uuid, hdr,
 		    NULL, NULL, content, &e) == -1)
-			r->got_reply = true;	/* left to the timeout */
+			r->got_reply = true;	/* the controller has not read
+						 * for long: left to the timeout
+						 * or the liveness check */
 		json_decref(hdr);
 	}
 	json_decref(content);
@@ -902,6 +998,7 @@ exec_new(struct ipp *ipp, const char *code, const char *expr,
 		x->r[i].uuid = xstrdup(en->uuid);
 		x->r[i].out = xstrdup("");
 		x->r[i].err = xstrdup("");
+		x->r[i].outcap = x->r[i].errcap = 1;
 		i++;
 	}
 	for (tail = &ipp->execs; *tail != NULL; tail = &(*tail)->next)
@@ -1077,6 +1174,50 @@ io_iopub(short revents, void *arg)
 	drain(ipp, ipp->iopub, on_iopub);
 }
 
+/* signal_reply: the interrupt itself shows as the code's
+ * KeyboardInterrupt, so the reply needs no action. */
+static void
+on_control(struct ipp *ipp, const struct wire_msg *m)
+{
+}
+
+static void
+io_control(short revents, void *arg)
+{
+	struct ipp *ipp = arg;
+
+	drain(ipp, ipp->control, on_control);
+}
+
+int
+ipp_interrupt(struct ipp_exec *x, struct err *e)
+{
+	struct ipp *ipp = x->ipp;
+	json_t *content;
+	int n = 0;
+
+	if (ipp == NULL || x->pending == 0)
+		return err_set(e, "the code is no longer running");
+	if (!x->sent)
+		return err_set(e, "the code has not been sent yet");
+	content = json_pack("{s:i}", "sig", 2);
+	for (size_t i = 0; i < x->n; i++) {
+		char id[WIRE_UUID_LEN + 32];
+		json_t *hdr;
+
+		if (x->r[i].status != IPP_PENDING)
+			continue;
+		next_id(ipp, id, sizeof id);
+		hdr = wire_header(ipp->session, id, "signal_request");
+		if (wire_send(ipp->control, ipp->key, ipp->keylen,
+		    x->r[i].uuid, hdr, NULL, NULL, content, e) == 0)
+			n++;
+		json_decref(hdr);
+	}
+	json_decref(content);
+	return n > 0 ? n : -1;
+}
+
 void
 ipp_attach(struct ipp *ipp, struct loop *l)
 {
@@ -1085,6 +1226,8 @@ ipp_attach(struct ipp *ipp, struct loop *l)
 	ipp->io[1] = loop_io_zmq(l, ipp->notif, ZMQ_POLLIN, io_notif, ipp);
 	ipp->io[2] = loop_io_zmq(l, ipp->mux, ZMQ_POLLIN, io_mux, ipp);
 	ipp->io[3] = loop_io_zmq(l, ipp->iopub, ZMQ_POLLIN, io_iopub, ipp);
+	ipp->io[4] = loop_io_zmq(l, ipp->control, ZMQ_POLLIN, io_control,
+	    ipp);
 	on_ping_timer(ipp);
 }
 
@@ -1116,9 +1259,8 @@ ipp_wait_exec(struct ipp *ipp, struct loop *l, struct ipp_exec *x,
 			ipp_exec_expire(x);
 			return err_set(e, "zmq_poll: %s", zmq_strerror(errno));
 		}
-	if (x->pending > 0) {
-		ipp_exec_expire(x);
-		return err_set(e, "%s", ipp->state_msg);
-	}
+	for (size_t i = 0; i < x->n; i++)
+		if (x->r[i].status == IPP_DISCONNECTED)
+			return err_set(e, "%s", ipp->state_msg);
 	return 0;
 }

@@ -45,6 +45,7 @@ enum ipp_status {
 	IPP_ABORTED,	/* the engine aborted the request unrun */
 	IPP_TIMEOUT,	/* no answer within the timeout (or expired) */
 	IPP_LOST,	/* the engine unregistered before answering */
+	IPP_DISCONNECTED, /* the controller stopped answering first */
 };
 
 /* What one engine did with one request. */
@@ -53,8 +54,12 @@ struct ipp_reply {
 	char *uuid;
 	char *msg_id;
 	enum ipp_status status;
-	char *out;		/* stdout, concatenated; never NULL */
-	char *err;		/* stderr, concatenated; never NULL */
+	char *out;		/* stdout, concatenated; never NULL. May hold
+				 * NUL bytes: outlen counts them */
+	char *err;		/* stderr, the same; errlen */
+	size_t outlen, errlen;
+	/* The other texts have any NUL shown as \x00 (ipp_show_nul), and
+	 * all are UTF-8 (what was not is U+FFFD, as Jupyter decodes). */
 	struct strv displays;	/* text/plain of each display_data */
 	char *result;		/* execute_result text/plain, or NULL */
 	char *value;		/* ipp_evaluate: the repr, or NULL */
@@ -65,6 +70,7 @@ struct ipp_reply {
 	uint64_t done_us;	/* monotonic time it finished */
 	bool got_reply;		/* internal: execute_reply seen */
 	bool got_idle;		/* internal: iopub idle seen */
+	size_t outcap, errcap;	/* internal */
 };
 
 struct ipp_exec;
@@ -160,6 +166,15 @@ bool ipp_hosts_pending(const struct ipp *ipp);
 /* Finishes every pending reply of x now as IPP_TIMEOUT (running cb). The
  * engines may still run the code; their late answers are ignored. */
 void ipp_exec_expire(struct ipp_exec *x);
+/* Interrupts the code x runs: a signal_request with SIGINT through the
+ * control channel to the nanny of every engine still pending, as
+ * IPython's Ctrl-C and ipyparallel's Client.send_signal do. The code then
+ * raises KeyboardInterrupt and x finishes as usual. Returns how many
+ * engines were asked; -1 with e set when none could be. */
+int ipp_interrupt(struct ipp_exec *x, struct err *e);
+/* A copy of s[0..len) with each NUL byte written as \x00, for text that
+ * is shown rather than passed on raw. Caller frees. */
+char *ipp_show_nul(const char *s, size_t len);
 /* Frees x; a pending x is cancelled first without running its cb. */
 void ipp_exec_free(struct ipp_exec *x);
 const char *ipp_status_name(enum ipp_status s);
@@ -167,8 +182,9 @@ const char *ipp_status_name(enum ipp_status s);
 /* Blocking helpers for the command line: drive loop_once() until the Hub
  * answered (0) or the controller is down (-1, e says why). */
 int ipp_wait_up(struct ipp *ipp, struct loop *l, struct err *e);
-/* Until x is finished. If the controller goes down first, x is expired
- * and -1 returned with e set. */
+/* Until x is finished. If the controller goes down first, its pending
+ * replies finish as IPP_DISCONNECTED and -1 is returned with e set. (A
+ * controller that goes down finishes every pending request that way.) */
 int ipp_wait_exec(struct ipp *ipp, struct loop *l, struct ipp_exec *x,
     struct err *e);
 

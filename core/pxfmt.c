@@ -37,31 +37,53 @@ pxfmt_strip_ansi(const char *s)
 }
 
 char *
-pxfmt_stream(const char *prefix, const char *text)
+pxfmt_stream_n(const char *prefix, const char *text, size_t len,
+    size_t *outlen)
 {
-	size_t len = strlen(text), lines = 0;
+	size_t lines = 0, plen = strlen(prefix), n = 0;
 	bool nl_end = len > 0 && text[len - 1] == '\n';
+	char *out = xmalloc(plen + len + 3);
 
-	for (const char *p = text; *p != '\0'; p++)
-		lines += *p == '\n';
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	memcpy(out, prefix, plen);
+	n = plen;
 	if (lines > (size_t)nl_end) {
 		/* IPython starts multi-line output below the prefix. */
-		size_t plen = strlen(prefix);
-
-		while (plen > 0 && prefix[plen - 1] == ' ')
-			plen--;
-		return xasprintf("%.*s\n%s%s", (int)plen, prefix, text,
-		    nl_end ? "" : "\n");
+		while (n > 0 && out[n - 1] == ' ')
+			n--;
+		out[n++] = '\n';
 	}
-	return xasprintf("%s%s%s", prefix, text, nl_end ? "" : "\n");
+	memcpy(out + n, text, len);
+	n += len;
+	if (!nl_end)
+		out[n++] = '\n';
+	out[n] = '\0';
+	if (outlen != NULL)
+		*outlen = n;
+	return out;
+}
+
+char *
+pxfmt_stream(const char *prefix, const char *text)
+{
+	return pxfmt_stream_n(prefix, text, strlen(text), NULL);
+}
+
+static void
+push_n(struct pxfmt_chunk **v, size_t *n, bool is_err, char *text,
+    size_t len)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].is_err = is_err;
+	(*v)[*n].len = len;
+	(*v)[(*n)++].text = text;
 }
 
 static void
 push(struct pxfmt_chunk **v, size_t *n, bool is_err, char *text)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof **v);
-	(*v)[*n].is_err = is_err;
-	(*v)[(*n)++].text = text;
+	push_n(v, n, is_err, text, strlen(text));
 }
 
 static char *
@@ -87,20 +109,24 @@ size_t
 pxfmt_exec(const struct ipp_exec *x, unsigned flags, struct pxfmt_chunk **out)
 {
 	struct pxfmt_chunk *v = NULL;
-	size_t n = 0;
-	char prefix[64];
+	size_t n = 0, len;
+	char prefix[64], *t;
 
 	for (size_t i = 0; i < x->n; i++)
-		if (x->r[i].out[0] != '\0') {
+		if (x->r[i].outlen > 0) {
 			snprintf(prefix, sizeof prefix, "[stdout:%d] ",
 			    x->r[i].engine);
-			push(&v, &n, false, pxfmt_stream(prefix, x->r[i].out));
+			t = pxfmt_stream_n(prefix, x->r[i].out, x->r[i].outlen,
+			    &len);
+			push_n(&v, &n, false, t, len);
 		}
 	for (size_t i = 0; i < x->n; i++)
-		if (x->r[i].err[0] != '\0') {
+		if (x->r[i].errlen > 0) {
 			snprintf(prefix, sizeof prefix, "[stderr:%d] ",
 			    x->r[i].engine);
-			push(&v, &n, true, pxfmt_stream(prefix, x->r[i].err));
+			t = pxfmt_stream_n(prefix, x->r[i].err, x->r[i].errlen,
+			    &len);
+			push_n(&v, &n, true, t, len);
 		}
 	for (size_t i = 0; i < x->n; i++)
 		for (size_t j = 0; j < x->r[i].displays.n; j++) {
@@ -135,6 +161,11 @@ pxfmt_exec(const struct ipp_exec *x, unsigned flags, struct pxfmt_chunk **out)
 		case IPP_LOST:
 			push(&v, &n, true, xasprintf("[%d:lost] the engine "
 			    "went away before answering\n", r->engine));
+			break;
+		case IPP_DISCONNECTED:
+			push(&v, &n, true, xasprintf("[%d:disconnected] the "
+			    "controller stopped answering before the engine "
+			    "replied\n", r->engine));
 			break;
 		case IPP_PENDING:
 		case IPP_OK:

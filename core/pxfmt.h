@@ -10,7 +10,8 @@
  *   [0:execute_result] 42
  *   [2:execute] ZeroDivisionError: division by zero
  *   <traceback>
- *   [3:timeout] no reply        (stderr chunk; also lost, aborted)
+ *   [3:timeout] no reply        (stderr chunk; also lost, aborted,
+ *                               disconnected)
  *
  * Grouped by kind, then by engine in target order, like IPython's default
  * groupby="type". */
@@ -28,7 +29,9 @@
 
 struct pxfmt_chunk {
 	bool is_err;	/* belongs on stderr */
-	char *text;	/* owned; ends with a newline */
+	char *text;	/* owned; ends with a newline; stdout and stderr may
+			 * hold NUL bytes (len counts them) */
+	size_t len;
 };
 
 /* Fills *out with an owned array (pxfmt_free) and returns its length. */
@@ -38,6 +41,10 @@ void pxfmt_free(struct pxfmt_chunk *v, size_t n);
 
 /* "[stdout:0] " + text by the rule above. Caller frees. */
 char *pxfmt_stream(const char *prefix, const char *text);
+/* The same for len bytes that may hold NULs; *outlen (may be NULL) gets
+ * the result's length. */
+char *pxfmt_stream_n(const char *prefix, const char *text, size_t len,
+    size_t *outlen);
 /* A copy of s without ANSI escape sequences. Caller frees. */
 char *pxfmt_strip_ansi(const char *s);
 

@@ -1,5 +1,6 @@
 #include "wire.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -49,6 +50,7 @@ void
 wire_msg_clear(struct wire_msg *m)
 {
 	free(m->ident);
+	free(m->content_error);
 	json_decref(m->header);
 	json_decref(m->parent);
 	json_decref(m->metadata);
@@ -60,6 +62,123 @@ static const char *
 str_field(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
+}
+
+/* The value of the 4 hex digits at p, or -1. */
+static long
+hex4(const unsigned char *p)
+{
+	long v = 0;
+
+	for (int k = 0; k < 4; k++) {
+		int d = isdigit(p[k]) ? p[k] - '0' :
+		    isxdigit(p[k]) ? (tolower(p[k]) - 'a' + 10) : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* The length of the well-formed UTF-8 sequence at in[0..len), or 0; *skip
+ * is how many bytes one U+FFFD replaces when it is ill-formed (the
+ * maximal subpart, as Python's decoder counts). */
+static size_t
+utf8_seq(const unsigned char *in, size_t len, size_t *skip)
+{
+	unsigned c = in[0], lo = 0x80, hi = 0xbf;
+	size_t need, j;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		*skip = 1;
+		return 0;
+	}
+	for (j = 1; j <= need && j < len; j++)
+		if (in[j] < (j == 1 ? lo : 0x80) || in[j] > (j == 1 ? hi : 0xbf))
+			break;
+	*skip = j;
+	return j > need ? need + 1 : 0;
+}
+
+/* Python's bytes.decode("utf-8", "replace"), as jupyter_client decodes a
+ * frame before json.loads: each maximal ill-formed subsequence (a
+ * surrogateescape'd byte from the engine) becomes U+FFFD. Lone surrogate
+ * escapes (\udcff, from a sender with ensure_ascii) become \ufffd as
+ * well, where Python would keep an unprintable surrogate. Returns an
+ * owned copy; *outlen is its length. */
+static char *
+json_repair(const unsigned char *in, size_t len, size_t *outlen)
+{
+	char *out = xmalloc(3 * len + 1), *o = out;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n, skip;
+		long v;
+
+		if (in[i] == '\\' && i + 6 <= len && in[i + 1] == 'u' &&
+		    (v = hex4(in + i + 2)) >= 0xd800 && v <= 0xdfff) {
+			long w = v <= 0xdbff && i + 12 <= len &&
+			    in[i + 6] == '\\' && in[i + 7] == 'u' ?
+			    hex4(in + i + 8) : -1;
+
+			if (w >= 0xdc00 && w <= 0xdfff) {
+				memcpy(o, in + i, 12);
+				o += 12;
+				i += 12;
+			} else {
+				memcpy(o, "\\ufffd", 6);
+				o += 6;
+				i += 6;
+			}
+		} else if (in[i] == '\\' && i + 1 < len) {
+			/* Keeps "\\udcff" (an escaped backslash) as it is. */
+			*o++ = (char)in[i++];
+			*o++ = (char)in[i++];
+		} else if (in[i] < 0x80) {
+			*o++ = (char)in[i++];
+		} else if ((n = utf8_seq(in + i, len - i, &skip)) > 0) {
+			memcpy(o, in + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i += skip;
+		}
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
+/* NUL is kept (print("\x00") is legal output); text that is not UTF-8,
+ * which jansson refuses, is decoded as Jupyter does, at a second try so
+ * that well-formed messages cost nothing more. */
+static json_t *
+load_frame(const struct wire_frame *f, json_error_t *je)
+{
+	json_t *v = json_loadb(f->data, f->len, JSON_ALLOW_NUL, je);
+	char *fixed;
+	size_t n;
+
+	if (v != NULL)
+		return v;
+	fixed = json_repair(f->data, f->len, &n);
+	v = json_loadb(fixed, n, JSON_ALLOW_NUL, je);
+	free(fixed);
+	return v;
 }
 
 int
@@ -97,19 +216,32 @@ wire_parse(const struct wire_frame *frames, size_t n, const char *key,
 		json_error_t je;
 		const struct wire_frame *f = &frames[d + 2 + i];
 
-		obj[i] = json_loadb(f->data, f->len, 0, &je);
+		obj[i] = load_frame(f, &je);
+		if (i == 3 && (obj[i] == NULL || !json_is_object(obj[i]))) {
+			/* The headers route it: the request it answers must
+			 * still finish, with the reason. */
+			m->content_error = xasprintf("content frame is not a "
+			    "JSON object%s%s", obj[i] == NULL ? ": " : "",
+			    obj[i] == NULL ? je.text : "");
+			json_decref(obj[i]);
+			obj[i] = json_object();
+		}
 		if (obj[i] == NULL || !json_is_object(obj[i])) {
 			err_set(e, "%s frame is not a JSON object%s%s",
 			    names[i], obj[i] == NULL ? ": " : "",
 			    obj[i] == NULL ? je.text : "");
 			for (int j = 0; j <= i; j++)
 				json_decref(obj[j]);
+			free(m->content_error);
+			m->content_error = NULL;
 			return WIRE_MALFORMED;
 		}
 	}
 	if (str_field(obj[0], "msg_type") == NULL) {
 		for (int j = 0; j < 4; j++)
 			json_decref(obj[j]);
+		free(m->content_error);
+		m->content_error = NULL;
 		return err_set(e, "header has no msg_type"), WIRE_MALFORMED;
 	}
 	if (d > 0)

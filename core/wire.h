@@ -39,6 +39,8 @@ struct wire_msg {
 	const char *parent_id;	/* parent_header.msg_id, or NULL */
 	const char *parent_session; /* parent_header.session, or NULL */
 	const char *session;	/* header.session, or NULL */
+	char *content_error;	/* why the content frame could not be read
+				 * (content is then {}), or NULL */
 };
 
 /* lowercase hex HMAC-SHA256 of the four JSON frames, NUL-terminated. */
@@ -46,8 +48,12 @@ void wire_sign(const char *key, size_t keylen,
     const struct wire_frame json4[4], char hex[65]);
 
 /* Splits and checks frames. With keylen 0 (CURVE mode) the signature is
- * not checked. Returns 0, or WIRE_MALFORMED/WIRE_BADSIG with a message in
- * e; m is then empty. */
+ * not checked. Text is decoded as jupyter_client does (invalid UTF-8 and
+ * lone surrogates become U+FFFD; NUL is kept: use json_string_length). A
+ * message whose content frame cannot be read is still returned, with
+ * content {} and content_error set, so the request it answers can finish.
+ * Returns 0, or WIRE_MALFORMED/WIRE_BADSIG with a message in e; m is then
+ * empty. */
 int wire_parse(const struct wire_frame *frames, size_t n, const char *key,
     size_t keylen, struct wire_msg *m, struct err *e);
 void wire_msg_clear(struct wire_msg *m);

@@ -112,7 +112,7 @@ sed 's/"key": "[^"]*"/"key": "00000000-0000000000000000000000ff"/' "$cfile" \
 start=$SECONDS
 run "$HPCTOP" engines --file "$tmp/wrongkey.json"
 is "$rc" 1 "wrong key exits 1"
-like "$err" "controller not answering: no reply from tcp://127.0.0.1:[0-9]+ within 5.0 s \(it is not running, or the key in $tmp/wrongkey.json is not its key\)" \
+like "$err" "controller not answering: no reply from tcp://127.0.0.1:[0-9]+ within 5.0 s \(it is stopped, hung or gone, or the key in $tmp/wrongkey.json is not its key\)" \
 	"wrong key gives a clear error"
 ok "$([ $((SECONDS - start)) -lt 30 ]; echo $?)" "wrong key does not hang"
 

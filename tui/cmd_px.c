@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,11 @@ static const char usage[] =
     "  -h, --help         show this help\n"
     "\n"
     "Tracebacks keep their colours only when stdout is a terminal.\n"
+    "Ctrl-C interrupts the code on the engines (KeyboardInterrupt), as in\n"
+    "IPython; a second Ctrl-C stops waiting for them.\n"
     "Exit status: 0 when every engine ran the code, 1 when any raised,\n"
-    "timed out or went away, or the controller cannot be reached, 2 on a\n"
-    "usage error.\n";
+    "timed out, went away or was interrupted, or the controller cannot be\n"
+    "reached, 2 on a usage error.\n";
 
 /* Reads all of f; NULL with errno set on a read error. */
 static char *
@@ -100,7 +103,8 @@ print_exec(const struct ipp_exec *x)
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].is_err)
 			fflush(stdout);
-		fputs(v[i].text, v[i].is_err ? stderr : stdout);
+		/* Raw, NULs included, as IPython prints what the engine sent. */
+		fwrite(v[i].text, 1, v[i].len, v[i].is_err ? stderr : stdout);
 		if (v[i].is_err)
 			fflush(stderr);
 	}
@@ -126,10 +130,39 @@ report_silent(const struct ipp_exec *x, double timeout)
 		list = tmp;
 		count++;
 	}
-	if (count > 0)
+	/* Without -T only a second Ctrl-C expires replies; it said so. */
+	if (count > 0 && timeout > 0)
 		cli_error("no reply within %g s from engine%s %s", timeout,
 		    count == 1 ? "" : "s", list);
 	free(list);
+}
+
+/* Ctrl-C while code runs: the first interrupts the engines (they raise
+ * KeyboardInterrupt and answer), the next stops waiting. */
+struct sigint_state {
+	struct ipp_exec *x;
+	int count;
+};
+
+static void
+on_sigint(int signo, void *arg)
+{
+	struct sigint_state *st = arg;
+	struct err e;
+
+	if (st->x == NULL || st->x->pending == 0)
+		return;
+	if (++st->count == 1) {
+		if (ipp_interrupt(st->x, &e) == -1)
+			cli_error("cannot interrupt: %s", e.msg);
+		else
+			cli_error("interrupting the code (Ctrl-C again to stop "
+			    "waiting)");
+		return;
+	}
+	cli_error("stopped waiting: the code may still run on the engines "
+	    "shown as timeout");
+	ipp_exec_expire(st->x);
 }
 
 static int
@@ -148,8 +181,10 @@ run(struct ippcli *c, const char *code, const int *ids, size_t nids,
 	double *rtt = xcalloc((size_t)repeat, sizeof *rtt);
 	size_t nengines = 0;
 	int rc = CLI_OK;
+	struct sigint_state st = { NULL, 0 };
 	struct err e;
 
+	loop_signal(c->loop, SIGINT, on_sigint, &st);
 	for (long k = 0; k < repeat; k++) {
 		struct ipp_exec *x = ipp_execute(c->ipp, code, ids, nids, tmo,
 		    NULL, NULL, &e);
@@ -159,7 +194,9 @@ run(struct ippcli *c, const char *code, const int *ids, size_t nids,
 			rc = cli_error("%s", e.msg);
 			break;
 		}
+		st.x = x;
 		down = ipp_wait_exec(c->ipp, c->loop, x, &e);
+		st.x = NULL;
 		rtt[k] = (double)(x->end_us - x->start_us) / 1000;
 		nengines = x->n;
 		if (repeat == 1 || any_failed(x)) {
@@ -170,9 +207,12 @@ run(struct ippcli *c, const char *code, const int *ids, size_t nids,
 		if (down == -1)
 			rc = cli_error("%s", e.msg);
 		ipp_exec_free(x);
+		if (st.count > 0 && rc == CLI_OK)
+			rc = CLI_FAIL;
 		if (rc != CLI_OK)
 			break;
 	}
+	loop_signal(c->loop, SIGINT, NULL, NULL);
 	if (rc == CLI_OK && repeat > 1) {
 		qsort(rtt, (size_t)repeat, sizeof *rtt, dbl_cmp);
 		printf("%ld runs on %zu engine%s: min %.2f ms, median %.2f ms, "

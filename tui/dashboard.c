@@ -226,6 +226,7 @@ main_action(struct dash *d, enum keymap_action a)
 	bool jobs = d->pane == KM_JOBS;
 	size_t njobs = c != NULL ? c->jobs.n : 0;
 	char n[16];
+	struct err e;
 
 	if (c == NULL && a != ACT_HELP && a != ACT_QUIT && a != ACT_REFRESH &&
 	    a != ACT_REDRAW)
@@ -286,6 +287,10 @@ main_action(struct dash *d, enum keymap_action a)
 	case ACT_PX:
 		d->mode = KM_PX;
 		d->px_back = 0;
+		break;
+	case ACT_INTERRUPT:
+		if (model_px_interrupt(m, m->sel, &e) == -1)
+			status(d, true, "%s", e.msg);
 		break;
 	case ACT_LOGS:
 		show_logs(d);
@@ -425,6 +430,10 @@ px_action(struct dash *d, enum keymap_action a, int key)
 		break;
 	case ACT_CANCEL:
 		leave_prompt(d);
+		break;
+	case ACT_INTERRUPT:
+		if (model_px_interrupt(m, m->sel, &e) == -1)
+			status(d, true, "%s", e.msg);
 		break;
 	case ACT_ACCEPT:
 		if (f->len == 0)

@@ -230,12 +230,8 @@ ensure_client(struct model *m, struct model_cluster *c)
 
 	/* A controller that stopped answering may have been restarted with
 	 * new ports: connect again from its current file. */
-	if (c->ipp != NULL && ipp_state(c->ipp) == IPP_DOWN) {
-		if (c->px_exec != NULL && c->px_exec->pending > 0)
-			model_px_append(c, MODEL_PX_INFO, -1,
-			    ipp_state_msg(c->ipp));
+	if (c->ipp != NULL && ipp_state(c->ipp) == IPP_DOWN)
 		drop_client(c);
-	}
 	if (c->ipp != NULL || c->rec == NULL || c->rec->client_file == NULL ||
 	    access(c->rec->client_file, R_OK) != 0)
 		return;
@@ -804,14 +800,22 @@ static void
 px_done(struct ipp_exec *x, void *arg)
 {
 	struct model_cluster *c = arg;
+	bool disconnected = false;
 
 	for (size_t i = 0; i < x->n; i++) {
 		const struct ipp_reply *r = &x->r[i];
+		char *t;
 
-		if (*r->out != '\0')
-			model_px_append(c, MODEL_PX_STDOUT, r->engine, r->out);
-		if (*r->err != '\0')
-			model_px_append(c, MODEL_PX_STDERR, r->engine, r->err);
+		if (r->outlen > 0) {
+			t = ipp_show_nul(r->out, r->outlen);
+			model_px_append(c, MODEL_PX_STDOUT, r->engine, t);
+			free(t);
+		}
+		if (r->errlen > 0) {
+			t = ipp_show_nul(r->err, r->errlen);
+			model_px_append(c, MODEL_PX_STDERR, r->engine, t);
+			free(t);
+		}
 		for (size_t j = 0; j < r->displays.n; j++)
 			model_px_append(c, MODEL_PX_STDOUT, r->engine,
 			    r->displays.v[j]);
@@ -820,14 +824,14 @@ px_done(struct ipp_exec *x, void *arg)
 			    r->result);
 		if (r->status == IPP_ERROR) {
 			for (size_t j = 0; j < r->traceback.n; j++) {
-				char *t = pxfmt_strip_ansi(r->traceback.v[j]);
+				t = pxfmt_strip_ansi(r->traceback.v[j]);
 
 				model_px_append(c, MODEL_PX_ERROR, r->engine,
 				    t);
 				free(t);
 			}
 			if (r->traceback.n == 0) {
-				char *t = xasprintf("%s: %s", r->ename ?
+				t = xasprintf("%s: %s", r->ename ?
 				    r->ename : "?", r->evalue ? r->evalue : "");
 
 				model_px_append(c, MODEL_PX_ERROR, r->engine,
@@ -837,8 +841,11 @@ px_done(struct ipp_exec *x, void *arg)
 		} else if (r->status != IPP_OK) {
 			model_px_append(c, MODEL_PX_ERROR, r->engine,
 			    ipp_status_name(r->status));
+			disconnected |= r->status == IPP_DISCONNECTED;
 		}
 	}
+	if (disconnected && c->ipp != NULL)
+		model_px_append(c, MODEL_PX_INFO, -1, ipp_state_msg(c->ipp));
 	push_engines(c->model, c, false);
 	changed(c->model);
 }
@@ -880,6 +887,26 @@ fail:
 	model_px_append(c, MODEL_PX_INFO, -1, e->msg);
 	changed(m);
 	return -1;
+}
+
+/* HOOK: interrupt (core/ipp: signal_request through the engines'
+ * nannies). */
+int
+model_px_interrupt(struct model *m, size_t idx, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+	int n;
+
+	if (c == NULL)
+		return -1;
+	if (c->px_exec == NULL || c->px_exec->pending == 0)
+		return err_set(e, "%s: no px code is running", c->entry->name);
+	if ((n = ipp_interrupt(c->px_exec, e)) == -1)
+		return err_prefix(e, "%s: cannot interrupt", c->entry->name);
+	model_px_append(c, MODEL_PX_INFO, -1, "interrupting the code "
+	    "(KeyboardInterrupt on every engine still running it)");
+	changed(m);
+	return 0;
 }
 
 /* HOOK: logs (core/cluster: the cluster's process logs). */

@@ -199,6 +199,10 @@ int model_stop(struct model *m, size_t idx, struct err *e);
 /* Runs code on every engine of cluster idx; output through
  * model_px_append. */
 int model_px(struct model *m, size_t idx, const char *code, struct err *e);
+/* Interrupts the px code running on cluster idx (SIGINT to each engine
+ * still running it, as IPython's Ctrl-C); the engines then answer with
+ * KeyboardInterrupt. */
+int model_px_interrupt(struct model *m, size_t idx, struct err *e);
 /* Log files of cluster idx, newest last, into files. */
 int model_logs(struct model *m, size_t idx, struct strv *files,
     struct err *e);

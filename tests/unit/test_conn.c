@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/conn.h"
@@ -211,6 +212,41 @@ test_files(void **state)
 	free(path);
 }
 
+/* A FIFO, a directory or a huge file where the connection file should be
+ * are refused at once, never read without bound or blocked on. */
+static void
+test_not_regular(void **state)
+{
+	char dir[] = "/tmp/test_conn.XXXXXX";
+	char *path, *big;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/ipcontroller-client.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(conn_load(path, &e));
+	assert_true(strstr(e.msg, "ipcontroller-client.json: not a regular "
+	    "file (a FIFO)") != NULL);
+	unlink(path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_null(conn_load(path, &e));
+	assert_true(strstr(e.msg, "not a regular file (a directory)") != NULL);
+	rmdir(path);
+	f = fopen(path, "w");
+	big = xcalloc(70 * 1024, 1);
+	memset(big, ' ', 70 * 1024 - 1);
+	fputs(big, f);
+	fclose(f);
+	assert_null(conn_load(path, &e));
+	assert_true(strstr(e.msg, "too large for a connection file") != NULL);
+	free(big);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -221,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

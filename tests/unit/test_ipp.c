@@ -266,8 +266,8 @@ test_not_answering(void **state)
 	assert_true(loop_now() - t0 < 2000);
 	assert_non_null(strstr(e.msg, "controller not answering: no reply "
 	    "from tcp://127.0.0.1:"));
-	assert_non_null(strstr(e.msg, "within 0.3 s (it is not running, or "
-	    "the key in fake.json is not its key)"));
+	assert_non_null(strstr(e.msg, "within 0.3 s (it is stopped, hung or "
+	    "gone, or the key in fake.json is not its key)"));
 	assert_int_equal(ipp_state(f->ipp), IPP_DOWN);
 	fake_free(f);
 }
@@ -425,6 +425,139 @@ test_execute(void **state)
 	fake_free(f);
 }
 
+/* Publishes content as raw bytes, as an engine's jupyter_client does
+ * (surrogateescape'd bytes are not UTF-8), signed over those bytes. */
+static void
+fake_pub_raw(void *s, const char *topic, const char *type, json_t *parent,
+    const char *content)
+{
+	json_t *hdr = wire_header("engine-session", "p2", type);
+	char *h = json_dumps(hdr, JSON_COMPACT), *p = json_dumps(parent,
+	    JSON_COMPACT);
+	struct wire_frame json4[4] = {
+		{ h, strlen(h) }, { p, strlen(p) }, { "{}", 2 },
+		{ content, strlen(content) },
+	};
+	char sig[65];
+
+	wire_sign(KEY, strlen(KEY), json4, sig);
+	zmq_send(s, topic, strlen(topic), ZMQ_SNDMORE);
+	zmq_send(s, WIRE_DELIM, sizeof WIRE_DELIM - 1, ZMQ_SNDMORE);
+	zmq_send(s, sig, 64, ZMQ_SNDMORE);
+	for (int i = 0; i < 4; i++)
+		zmq_send(s, json4[i].data, json4[i].len, i < 3 ? ZMQ_SNDMORE : 0);
+	free(h);
+	free(p);
+	json_decref(hdr);
+}
+
+/* What ipyparallel.Client copes with: a lone surrogate (a raw 0xff byte
+ * on the wire) shows as U+FFFD, NUL is kept in stdout and shown as \x00
+ * elsewhere, and a reply whose content cannot be read still finishes its
+ * engine, with the reason. Ctrl-C sends signal_request (sig 2) to the
+ * engines still running; a controller that goes away finishes every
+ * pending request as disconnected. */
+static void
+test_unusual_output(void **state)
+{
+	struct fake *f = fake_new(5000);
+	struct ipp_exec *x;
+	struct pxfmt_chunk *v;
+	struct got g0, g1, sg;
+	struct err e;
+	size_t n;
+
+	(void)state;
+	fake_connect(f, 2);
+	x = ipp_execute(f->ipp, "print()", NULL, 0, 0, NULL, NULL, &e);
+	assert_non_null(x);
+	mux_next(f, &g0);
+	mux_next(f, &g1);
+	status(f, &g0, "busy");
+	fake_pub_raw(f->iopub, "engine.0.stdout", "stream", g0.m.header,
+	    "{\"name\":\"stdout\",\"text\":\"a\xff" "b nul:\\u0000:end\\n\"}");
+	fake_pub_raw(f->iopub, "engine.0.error", "error", g0.m.header,
+	    "{\"ename\":\"ValueError\",\"evalue\":\"bad \xff \\u0000\","
+	    "\"traceback\":[\"ValueError: bad \\udcff\"]}");
+	fake_reply(f->mux, &g0, KEY, "u0", "execute_reply",
+	    json_pack("{s:s}", "status", "error"));
+	status(f, &g0, "idle");
+	pump(f, 100);
+	assert_int_equal(x->r[0].status, IPP_ERROR);
+	assert_int_equal(x->r[0].outlen, 16);
+	assert_memory_equal(x->r[0].out, "a\xef\xbf\xbd" "b nul:\0:end\n", 16);
+	assert_string_equal(x->r[0].evalue, "bad \xef\xbf\xbd \\x00");
+	assert_string_equal(x->r[0].traceback.v[0],
+	    "ValueError: bad \xef\xbf\xbd");
+
+	/* Engine 1 still runs: interrupt it through the control channel. */
+	assert_int_equal(ipp_interrupt(x, &e), 1);
+	assert_int_equal(fake_recv(f, f->mux, &sg, 3000), 1);
+	assert_string_equal(sg.m.msg_type, "signal_request");
+	assert_string_equal(sg.m.ident, "u1");
+	assert_int_equal(json_integer_value(json_object_get(sg.m.content,
+	    "sig")), 2);
+	wire_msg_clear(&sg.m);
+	status(f, &g1, "busy");
+	/* An unreadable reply still finishes engine 1, saying why. */
+	zmq_send(f->mux, g1.rid, g1.ridlen, ZMQ_SNDMORE);
+	{
+		json_t *hdr = wire_header("e", "r9", "execute_reply");
+		char *h = json_dumps(hdr, JSON_COMPACT);
+		char *p = json_dumps(g1.m.header, JSON_COMPACT);
+		struct wire_frame j4[4] = { { h, strlen(h) }, { p, strlen(p) },
+			{ "{}", 2 }, { "{\"status\": ", 11 } };
+		char sig[65];
+
+		wire_sign(KEY, strlen(KEY), j4, sig);
+		zmq_send(f->mux, "u1", 2, ZMQ_SNDMORE);
+		zmq_send(f->mux, WIRE_DELIM, sizeof WIRE_DELIM - 1, ZMQ_SNDMORE);
+		zmq_send(f->mux, sig, 64, ZMQ_SNDMORE);
+		for (int i = 0; i < 4; i++)
+			zmq_send(f->mux, j4[i].data, j4[i].len,
+			    i < 3 ? ZMQ_SNDMORE : 0);
+		free(h);
+		free(p);
+		json_decref(hdr);
+	}
+	status(f, &g1, "idle");
+	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), 0);
+	assert_int_equal(x->r[1].status, IPP_ERROR);
+	assert_string_equal(x->r[1].ename, "UnreadableReply");
+	assert_non_null(strstr(x->r[1].evalue, "the reply of engine 1 could "
+	    "not be read: content frame is not a JSON object"));
+	n = pxfmt_exec(x, 0, &v);
+	assert_int_equal(v[0].len, strlen("[stdout:0] ") + 16);
+	assert_memory_equal(v[0].text, "[stdout:0] a\xef\xbf\xbd" "b nul:\0:end\n",
+	    v[0].len);
+	pxfmt_free(v, n);
+	assert_int_equal(ipp_interrupt(x, &e), -1);
+	assert_string_equal(e.msg, "the code is no longer running");
+	ipp_exec_free(x);
+	wire_msg_clear(&g0.m);
+	wire_msg_clear(&g1.m);
+
+	/* The controller goes away mid-request. */
+	x = ipp_execute(f->ipp, "import time; time.sleep(9)", NULL, 0, 0, NULL,
+	    NULL, &e);
+	mux_next(f, &g0);
+	mux_next(f, &g1);
+	fake_pub(f->notif, "", "shutdown_notification", NULL, json_object());
+	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), -1);
+	assert_string_equal(e.msg, "the controller shut down");
+	assert_int_equal(x->r[0].status, IPP_DISCONNECTED);
+	assert_int_equal(x->r[1].status, IPP_DISCONNECTED);
+	n = pxfmt_exec(x, 0, &v);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].text, "[1:disconnected] the controller "
+	    "stopped answering before the engine replied\n");
+	pxfmt_free(v, n);
+	ipp_exec_free(x);
+	wire_msg_clear(&g0.m);
+	wire_msg_clear(&g1.m);
+	fake_free(f);
+}
+
 /* Hostnames: one silent user_expressions query per engine, its repr
  * unquoted; an engine that registers later is asked too; an expression
  * that raised leaves the host unknown. */
@@ -575,6 +708,7 @@ main(void)
 		cmocka_unit_test(test_not_answering),
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_execute),
+		cmocka_unit_test(test_unusual_output),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_aborted_lost_timeout),
 		cmocka_unit_test(test_stream_format),

@@ -114,6 +114,83 @@ test_malformed(void **state)
 	assert_null(m.header);
 }
 
+/* What an engine sends for print("a\udcffb") (jupyter_client encodes with
+ * surrogateescape: a raw 0xff byte), NUL, lone and paired surrogate
+ * escapes: decoded as jupyter_client does (bytes.decode("utf-8",
+ * "replace") + json.loads), never dropped. */
+static const char *
+text_of(struct wire_msg *m, const char *content, size_t *len)
+{
+	struct wire_frame f[] = {
+		F(WIRE_DELIM), F(""), F(HDR), F("{}"), F("{}"),
+		{ content, strlen(content) },
+	};
+	const json_t *t;
+	struct err e;
+
+	assert_int_equal(wire_parse(f, 6, "", 0, m, &e), 0);
+	assert_null(m->content_error);
+	t = json_object_get(m->content, "text");
+	assert_true(json_is_string(t));
+	*len = json_string_length(t);
+	return json_string_value(t);
+}
+
+static void
+test_decode_like_jupyter(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+		size_t wantlen;
+	} cases[] = {
+		{ "{\"text\": \"a\xff" "b\"}", "a\xef\xbf\xbd" "b", 5 },
+		{ "{\"text\": \"nul:\\u0000:end\"}", "nul:\0:end", 9 },
+		{ "{\"text\": \"bad \\udcff\"}", "bad \xef\xbf\xbd", 7 },
+		{ "{\"text\": \"\\ud83d\\ude00\"}", "\xf0\x9f\x98\x80", 4 },
+		{ "{\"text\": \"\\\\udcff\"}", "\\udcff", 6 },
+		/* Truncated and overlong sequences: one U+FFFD per maximal
+		 * subpart, as Python counts. */
+		{ "{\"text\": \"\xe2\x82z\"}", "\xef\xbf\xbdz", 4 },
+		{ "{\"text\": \"\xc0\xaf\"}", "\xef\xbf\xbd\xef\xbf\xbd", 6 },
+		{ "{\"text\": \"\xed\xa0\x80\"}",
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct wire_msg m;
+		size_t len;
+		const char *got = text_of(&m, cases[i].in, &len);
+
+		assert_int_equal(len, cases[i].wantlen);
+		assert_memory_equal(got, cases[i].want, len);
+		wire_msg_clear(&m);
+	}
+}
+
+/* A content frame that cannot be read still yields the message (its
+ * headers route the reply), with the reason. */
+static void
+test_bad_content_kept(void **state)
+{
+	struct wire_frame f[] = {
+		F(WIRE_DELIM), F(""), F(HDR), F("{\"msg_id\": \"p\"}"),
+		F("{}"), F("{\"a\": "),
+	};
+	struct wire_msg m;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(wire_parse(f, 6, "", 0, &m, &e), 0);
+	assert_string_equal(m.parent_id, "p");
+	assert_non_null(m.content_error);
+	assert_true(strstr(m.content_error, "content frame is not a JSON "
+	    "object: ") != NULL);
+	assert_int_equal(json_object_size(m.content), 0);
+	wire_msg_clear(&m);
+}
+
 /* wire_send and wire_recv agree over a real socket pair, and a frame set
  * with a bad signature is read whole and refused. */
 static void
@@ -186,6 +263,8 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_decode_like_jupyter),
+		cmocka_unit_test(test_bad_content_kept),
 		cmocka_unit_test(test_send_recv),
 		cmocka_unit_test(test_uuid4),
 	};

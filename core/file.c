@@ -1,0 +1,114 @@
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+
+static const char *
+kind_name(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a file";
+}
+
+static char *
+grow(char *buf, size_t used, size_t cap, unsigned flags)
+{
+	char *nb = xmalloc(cap);
+
+	memcpy(nb, buf, used);
+	if (flags & FILE_SECRET)
+		explicit_bzero(buf, used);
+	free(buf);
+	return nb;
+}
+
+int
+file_read(const char *path, size_t max, unsigned flags, char **buf,
+    size_t *len, struct err *e)
+{
+	struct stat st;
+	size_t cap, n = 0;
+	char *b;
+	int fd, saved;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		saved = errno;
+		err_errno(e, "cannot read %s", path);
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		err_errno(e, "cannot read %s", path);
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, "%s: not a regular file (%s)", path,
+		    kind_name(st.st_mode));
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* st_size is a hint: the file may grow or shrink while read. */
+	cap = (st.st_size > 0 && (size_t)st.st_size < max ?
+	    (size_t)st.st_size : max) + 2;
+	b = xmalloc(cap);
+	for (;;) {
+		ssize_t got;
+
+		if (n + 1 == cap) {
+			size_t ncap = cap - 1 > max / 2 ? max + 2 : cap * 2;
+
+			b = grow(b, n, ncap, flags);
+			cap = ncap;
+		}
+		got = read(fd, b + n, cap - n - 1);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			saved = errno;
+			err_errno(e, "cannot read %s", path);
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > max) {
+			err_set(e, "%s: larger than %zu bytes", path, max);
+			saved = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+fail:
+	if (flags & FILE_SECRET)
+		explicit_bzero(b, n);
+	free(b);
+	close(fd);
+	errno = saved;
+	return -1;
+}

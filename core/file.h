@@ -1,0 +1,25 @@
+/* Reading small files that come from outside (connection files, engine
+ * state files, records) without ever blocking or reading without bound:
+ * a FIFO, a device or a huge file in their place is refused with a clear
+ * message instead of hanging or exhausting memory. */
+#ifndef HPCTOP_FILE_H
+#define HPCTOP_FILE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Reads the whole of path, a regular file of at most max bytes, into an
+ * owned NUL-terminated buffer (*buf, *len; the NUL is not counted). The
+ * open uses O_NONBLOCK so a FIFO cannot block; anything but a regular
+ * file is refused. Returns 0, or -1 with e set ("PATH: not a regular
+ * file (a FIFO)", "PATH: larger than MAX bytes") and errno saying why:
+ * ENOENT when the file does not exist (callers word that case
+ * themselves), EINVAL for a non-regular file, EFBIG when too large. With
+ * FILE_SECRET the buffers given up while growing are wiped; wipe *buf
+ * after use too. */
+#define FILE_SECRET 1u
+int file_read(const char *path, size_t max, unsigned flags, char **buf,
+    size_t *len, struct err *e);
+
+#endif
