@@ -728,9 +728,11 @@ copy_row(struct job_row *d, const struct job_row *s)
 }
 
 /* Rebuilds c->jobs from the scheduler's table t (NULL: the scheduler did
- * not answer, so nothing is known). */
+ * not answer, so nothing is known: the recorded jobs are shown as unknown,
+ * never as ended). */
 static void
-distribute(struct cluster *c, const struct job_table *t)
+distribute(const struct batch_kind *kind, struct cluster *c,
+    const struct job_table *t)
 {
 	jobtab_clear(&c->jobs);
 	if (t != NULL)
@@ -762,9 +764,13 @@ distribute(struct cluster *c, const struct job_table *t)
 		}
 		r->id = xstrdup(pr->job_id);
 		r->name = xstrdup(pr->name);
-		if (t == NULL) {
+		/* A job missing from an answer with malformed lines may be
+		 * one of them: not known to have ended. */
+		if (t == NULL || t->skipped > 0) {
 			pr->live = CLUSTER_LIVE_UNKNOWN;
 			r->raw_state = xstrdup("unknown");
+			r->reason = xasprintf(t == NULL ? "%s did not answer" :
+			    "%s output unreadable", kind->query);
 		} else {
 			/* No longer listed: it ended long enough ago. */
 			pr->live = CLUSTER_LIVE_GONE;
@@ -799,7 +805,7 @@ on_query(const struct job_result *r, void *arg)
 		failed = true;
 	}
 	for (size_t i = 0; i < po->n; i++)
-		distribute(po->cs[i], failed ? NULL : &t);
+		distribute(po->k, po->cs[i], failed ? NULL : &t);
 	jobtab_clear(&t);
 	po->cb(po->cs, po->n, failed ? &e : NULL, po->arg);
 	free(po);
