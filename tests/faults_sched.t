@@ -90,20 +90,27 @@ print(c["name"], c["state"], " ".join(p["state"] + "/" + p["sched_state"] for p 
 is "$state" "sf unknown ?/unknown ?/unknown" "--json: the cluster unknown, its jobs ? (unknown)"
 for p in $(cat "$tmp/hang.pids"); do alive "$p" && diag "left: $p"; done
 
-# The dashboard opened meanwhile: unknown with the recorded jobs, never
-# stopped.
-if command -v tmux >/dev/null; then
-	T() { tmux -S "$tmp/tmux.sock" "$@"; }
-	: >"$tmp/hang.pids"
+# dashboard DIR REGEX: opens the dashboard on sf with DIR first on PATH
+# until the screen matches REGEX (30 s at most); sets $scr.
+T() { tmux -S "$tmp/tmux.sock" "$@"; }
+dashboard() {
 	T -f /dev/null new-session -d -s hp -x 120 -y 30 \
-		"env PATH=$tmp/hang:$PATH $HPCTOP -d 10 sf 2>$tmp/dash.err"
+		"env PATH=$1:$PATH $HPCTOP -d 10 sf 2>$tmp/dash.err"
 	scr=
 	for ((i = 0; i < 300; i++)); do
 		scr=$(T capture-pane -p -t hp 2>/dev/null)
-		[[ $scr =~ " sf "+slurm" "+2" "+unknown ]] && break
+		[[ $scr =~ $2 ]] && break
 		sleep 0.1
 	done
-	like "$scr" " sf +slurm +2 +unknown" "the dashboard shows sf unknown, not stopped"
+}
+
+# The dashboard opened meanwhile: unknown with the recorded jobs, never
+# stopped.
+if command -v tmux >/dev/null; then
+	: >"$tmp/hang.pids"
+	dashboard "$tmp/hang" " sf +slurm +2 +unknown"
+	like "$scr" " sf +slurm +2 +unknown: squeue: no answer after 10 s" \
+		"the dashboard shows sf unknown, not stopped"
 	like "$scr" "$ctl +hpctop-sf-ctl .* \? +-+ +\(squeue did not answer\)" \
 		"with its recorded jobs"
 	T kill-server 2>/dev/null
@@ -128,6 +135,12 @@ is "$rc" 1 "status with garbage from squeue exits 1"
 like "$out" "^sf  backend slurm  unknown" "the cluster is unknown, not gone"
 like "$out" "\(1 malformed scheduler line skipped\)" "the unreadable line is counted"
 like "$out" "$ctl +hpctop-sf-ctl .* \? +-- +\(squeue output unreadable\)" "and says why"
+if command -v tmux >/dev/null; then
+	dashboard "$tmp/garbage" " sf +slurm +2 +unknown"
+	like "$scr" " sf +slurm +2 +unknown: scheduler output unreadable" \
+		"the dashboard shows sf unknown, not failed"
+	T kill-server 2>/dev/null
+fi
 
 # --- slurmctld goes away under the running cluster ----------------------
 run "$batch_cluster" stop-ctld
@@ -208,6 +221,12 @@ if command -v qsub >/dev/null; then
 	like "$out" "^pf  backend pbs  running  engines 1/1" "the cluster is running"
 	run "$HPCTOP" stop pf
 	is "$rc" 0 "stop pf"
+	# As in pbs.t: the wrapper's qstat shows a job still completing as C
+	# already; Slurm finishes it within its KillWait.
+	for _ in $(seq 40); do
+		[ -z "$(batch_slurm_live $pf_ids)" ] && break
+		sleep 0.5
+	done
 	is "$(batch_slurm_live $pf_ids)" "" "no pbs job left"
 fi
 

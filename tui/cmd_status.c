@@ -40,10 +40,7 @@ state_word(const struct cluster *c)
 		return "running";
 	if (cluster_any_alive(c))
 		return "degraded";
-	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].live == CLUSTER_LIVE_UNKNOWN)
-			return "unknown";
-	return "gone";
+	return cluster_any_unknown(c) ? "unknown" : "gone";
 }
 
 static char *

@@ -337,6 +337,13 @@ push_cluster(struct model *m, struct model_cluster *c)
 			pending = true;
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
+	/* The scheduler answered, but not readably for our jobs: they may
+	 * still run, so the px client stays. */
+	if (!cluster_any_alive(r) && cluster_any_unknown(r)) {
+		model_cluster_set_state(m, c, MODEL_UNKNOWN, (int)r->nids,
+		    r->engines, "scheduler output unreadable");
+		return;
+	}
 	if (!cluster_any_alive(r)) {
 		drop_client(c);
 		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
