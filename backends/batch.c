@@ -708,10 +708,12 @@ copy_row(struct job_row *d, const struct job_row *s)
 	d->pid = s->pid;
 }
 
-/* Rebuilds c->jobs from the scheduler's table t (NULL: the scheduler did
- * not answer, so nothing is known). */
+/* Rebuilds c->jobs from the scheduler's table t (NULL: no usable answer,
+ * for the reason `why`, so nothing is known: the recorded jobs are shown
+ * as unknown, never as ended). */
 static void
-distribute(struct cluster *c, const struct job_table *t)
+distribute(const struct batch_kind *kind, struct cluster *c,
+    const struct job_table *t, const char *why)
 {
 	jobtab_clear(&c->jobs);
 	if (t != NULL)
@@ -743,9 +745,13 @@ distribute(struct cluster *c, const struct job_table *t)
 		}
 		r->id = xstrdup(pr->job_id);
 		r->name = xstrdup(pr->name);
-		if (t == NULL) {
+		/* A job missing from an answer with malformed lines may be
+		 * one of them: not known to have ended. */
+		if (t == NULL || t->skipped > 0) {
 			pr->live = CLUSTER_LIVE_UNKNOWN;
 			r->raw_state = xstrdup("unknown");
+			r->reason = t == NULL ? xstrdup(why) :
+			    xasprintf("%s output unreadable", kind->query);
 		} else {
 			/* No longer listed: it ended long enough ago. */
 			pr->live = CLUSTER_LIVE_GONE;
@@ -770,17 +776,22 @@ on_query(const struct job_result *r, void *arg)
 	struct job_table t = { 0 };
 	struct err e;
 	bool failed = false;
+	char *why = NULL;
 
 	err_clear(&e);
 	if (!r->ok) {
 		e = r->err;
 		failed = true;
+		why = xasprintf(r->timed_out ? "%s did not answer" :
+		    "%s failed", po->k->query);
 	} else if (po->k->parse(r->out, r->outlen, &t, &e) < 0) {
 		err_prefix(&e, "%s output", po->k->query);
 		failed = true;
+		why = xasprintf("%s output unreadable", po->k->query);
 	}
 	for (size_t i = 0; i < po->n; i++)
-		distribute(po->cs[i], failed ? NULL : &t);
+		distribute(po->k, po->cs[i], failed ? NULL : &t, why);
+	free(why);
 	jobtab_clear(&t);
 	po->cb(po->cs, po->n, failed ? &e : NULL, po->arg);
 	free(po);

@@ -719,6 +719,15 @@ cluster_controller_alive(const struct cluster *c)
 	return false;
 }
 
+bool
+cluster_any_unknown(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].live == CLUSTER_LIVE_UNKNOWN)
+			return true;
+	return false;
+}
+
 /* The state letter of /proc/<pid>/stat, after the parenthesised name
  * (which may itself contain spaces and parentheses). */
 static char

@@ -150,6 +150,9 @@ size_t cluster_lost_ids(const struct cluster *c, int **out);
 bool cluster_any_alive(const struct cluster *c);
 /* Whether the controller process/job was alive at the last poll. */
 bool cluster_controller_alive(const struct cluster *c);
+/* Whether the last poll could not tell about some process/job (its
+ * scheduler did not answer, or not readably). */
+bool cluster_any_unknown(const struct cluster *c);
 
 /* Local process liveness by pid, zombie-safe (reads /proc/<pid>/stat):
  * true while the process exists and is not a zombie. */

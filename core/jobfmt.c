@@ -77,7 +77,9 @@ jobfmt_cell(const struct job_row *r, enum jobfmt_col c, char *s, size_t len)
 		jobtab_format_elapsed(r->elapsed, s, len);
 		return s;
 	case JOBFMT_WHERE:
-		if ((r->state == JOB_QUEUED || r->state == JOB_HELD) &&
+		/* Why it waits, why it ended (squeue's NODELIST(REASON)), or
+		 * why its state is not known. */
+		if (r->state != JOB_RUNNING && r->state != JOB_EXITING &&
 		    r->reason != NULL && *r->reason != '\0') {
 			/* Bounded: the column is cut at 40 cells anyway. */
 			size_t n = strlen(r->reason);

@@ -1,6 +1,8 @@
 /* The qstat-style job table as text, for `hpctop status` and the
  * dashboard: JOBID NAME USER QUEUE NDS TSK MEM TIME S ELAP NODES, where
- * NODES shows "(Reason)" for a job that waits. Cells are made safe for a
+ * NODES shows "(Reason)" for a job that waits, did not end well
+ * ("(TimeLimit)", "(CANCELLED)") or whose state is unknown ("(squeue did
+ * not answer)"). Cells are made safe for a
  * terminal (control bytes and bad UTF-8 become '?'); widths count code
  * points; a cut cell ends in '~'. */
 #ifndef HPCTOP_JOBFMT_H

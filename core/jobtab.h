@@ -32,7 +32,9 @@ struct job_row {
 	char *raw_state;	/* the scheduler's own word: PENDING, R, ... */
 	long elapsed;		/* seconds; -1 when unknown */
 	char *nodelist;		/* where it runs (host names) */
-	char *reason;		/* why it waits (Priority, Resources, ...) */
+	char *reason;		/* why it waits (Priority, Resources, ...), why
+				 * it ended if not well (TimeLimit), or why its
+				 * state is unknown */
 	pid_t pid;		/* local backends; 0 otherwise */
 };
 

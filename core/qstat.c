@@ -351,6 +351,10 @@ struct pbs_job {
 	char hold;			/* Hold_Types: u, o, s... */
 	bool depend;
 	bool bad;
+	/* Exit status of an ended job: Torque writes exit_status, PBS Pro
+	 * Exit_status, and their negative codes differ. */
+	bool have_exit, torque_exit;
+	long exit_status;
 };
 
 static void
@@ -472,7 +476,44 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 		j->hold = val.n > 0 ? val.p[0] : 0;
 	} else if (textscan_eq(key, "depend")) {
 		j->depend = val.n > 0;
+	} else if (textscan_eq(key, "exit_status") ||
+	    textscan_eq(key, "Exit_status")) {
+		bool neg = val.n > 1 && val.p[0] == '-';
+		struct span d = { val.p + neg, val.n - neg };
+		int v = textscan_int(d);
+
+		if (v >= 0) {
+			j->have_exit = true;
+			j->torque_exit = key.p[0] == 'e';
+			j->exit_status = neg ? -(long)v : v;
+		}
 	}
+}
+
+/* Why an ended job ended, from its exit status, in Slurm's words where
+ * they fit; NULL when it exited 0. Negative codes are the server's own:
+ * Torque's JOB_EXEC_OVERLIMIT_MEM/_WT (-10, -11), PBS Pro's
+ * JOB_EXEC_KILL_VMEM/_MEM/_WALLTIME (-26, -27, -29); 256 + N is signal
+ * N. */
+static char *
+exit_reason(const struct pbs_job *j)
+{
+	long x = j->exit_status;
+	char buf[48];
+
+	if (!j->have_exit || x == 0)
+		return NULL;
+	if (x == (j->torque_exit ? -11 : -29))
+		return xstrdup("TimeLimit");
+	if (j->torque_exit ? x == -10 : x == -26 || x == -27)
+		return xstrdup("OutOfMemory");
+	if (x > 256)
+		snprintf(buf, sizeof buf, "RaisedSignal:%ld", x - 256);
+	else if (x > 0)
+		snprintf(buf, sizeof buf, "NonZeroExitCode:%ld", x);
+	else
+		snprintf(buf, sizeof buf, "ExitStatus:%ld", x);
+	return xstrdup(buf);
 }
 
 /* Slurm's words where they fit, so both schedulers read alike; a system
@@ -514,6 +555,8 @@ pbs_finish(struct pbs_job *j)
 		j->comment = NULL;
 		if (r->reason == NULL && r->state == JOB_HELD)
 			r->reason = hold_reason(j);
+	} else if (r->state == JOB_COMPLETED) {
+		r->reason = exit_reason(j);
 	}
 	free(j->comment);
 	return true;

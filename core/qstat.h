@@ -31,7 +31,10 @@ void qstat_argv(const char *user, struct strv *out);
 enum qstat_format qstat_detect(const char *buf, size_t len);
 const char *qstat_format_name(enum qstat_format f);
 
-/* Detects the format and parses, appending one row per job to out.
+/* Detects the format and parses, appending one row per job to out. A job
+ * that ended badly gets the why as its reason where the format says
+ * (exit_status in -f, -x and JSON: TimeLimit, OutOfMemory,
+ * NonZeroExitCode:N, RaisedSignal:N; -a has no exit status).
  * Malformed lines or records are skipped and counted in out->skipped.
  * Returns the number of rows appended, or -1 (with e) when the format is
  * unknown or an XML/JSON document cannot be read at all. */

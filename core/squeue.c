@@ -56,34 +56,43 @@ held_reason(const char *reason)
 	    strcmp(reason, "JobHeldAdmin") == 0);
 }
 
-enum job_state
-squeue_state(const char *word, size_t len, const char *reason)
+/* The entry of states[] for a state word, long (RUNNING), compact (R),
+ * cut to 8 characters (SUSPENDE) or sacct-style ("CANCELLED by 0": the
+ * first word is the state); NULL if unknown. */
+static const char *
+find_state(const char *word, size_t len, enum job_state *st)
 {
 	size_t n = len;
-	enum job_state st = JOB_UNKNOWN;
-	bool found = false;
 
-	/* sacct-style "CANCELLED by 0": the first word is the state. */
 	for (size_t i = 0; i < len; i++)
 		if (word[i] == ' ') {
 			n = i;
 			break;
 		}
-	for (size_t i = 0; i < sizeof states / sizeof states[0] && !found; i++)
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 		if ((strlen(states[i].word) == n &&
 		    memcmp(states[i].word, word, n) == 0) ||
 		    (strlen(states[i].code) == n &&
 		    memcmp(states[i].code, word, n) == 0)) {
-			st = states[i].state;
-			found = true;
+			*st = states[i].state;
+			return states[i].word;
 		}
 	/* --long cuts the STATE column to 8 characters. */
-	for (size_t i = 0; i < sizeof states / sizeof states[0] && !found; i++)
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 		if (n == 8 && strlen(states[i].word) > 8 &&
 		    memcmp(states[i].word, word, 8) == 0) {
-			st = states[i].state;
-			found = true;
+			*st = states[i].state;
+			return states[i].word;
 		}
+	return NULL;
+}
+
+enum job_state
+squeue_state(const char *word, size_t len, const char *reason)
+{
+	enum job_state st = JOB_UNKNOWN;
+
+	find_state(word, len, &st);
 	if (st == JOB_QUEUED && held_reason(reason))
 		st = JOB_HELD;
 	return st;
@@ -239,6 +248,25 @@ set_field(struct job_row *r, enum field f, struct span v)
 	return true;
 }
 
+/* Why an ended job ended, as squeue's %R says for a failed one
+ * ("TimeLimit", "NonZeroExitCode"), else the state word itself
+ * ("CANCELLED", "PREEMPTED"); NULL for a job that completed. A cancelled
+ * or revoked job keeps the reason it last waited for, which is no longer
+ * true. */
+static char *
+end_reason(const char *raw_state, const char *reason)
+{
+	enum job_state st;
+	const char *w = find_state(raw_state, strlen(raw_state), &st);
+
+	if (w == NULL || strcmp(w, "COMPLETED") == 0)
+		return NULL;
+	if (reason != NULL && strcmp(w, "CANCELLED") != 0 &&
+	    strcmp(w, "REVOKED") != 0)
+		return xstrdup(reason);
+	return xstrdup(w);
+}
+
 /* Sets the state from raw_state; false if the row has no id or state. */
 static bool
 finish_row(struct job_row *r)
@@ -247,8 +275,14 @@ finish_row(struct job_row *r)
 		return false;
 	r->state = squeue_state(r->raw_state, strlen(r->raw_state), r->reason);
 	/* A running job's reason is "None"; a pending one's node list is the
-	 * set of nodes it may get, not where it runs. */
-	if (r->state != JOB_QUEUED && r->state != JOB_HELD) {
+	 * set of nodes it may get, not where it runs; an ended one says how it
+	 * ended. */
+	if (r->state == JOB_COMPLETED) {
+		char *why = end_reason(r->raw_state, r->reason);
+
+		free(r->reason);
+		r->reason = why;
+	} else if (r->state != JOB_QUEUED && r->state != JOB_HELD) {
 		free(r->reason);
 		r->reason = NULL;
 	}

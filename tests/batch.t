@@ -87,8 +87,10 @@ run "$HPCTOP" start fake2
 is "$rc" 0 "start a second cluster"
 rm -f "$tmp/squeue.log"
 FAKE_SQUEUE=mixed run "$HPCTOP" status
-is "$rc" 0 "status of every cluster"
-like "$out" $'^fake  backend slurm .*\n\nfake2  backend slurm ' "both clusters shown"
+is "$rc" 1 "status of every cluster fails: fake's jobs may be in the malformed lines"
+like "$out" $'^fake  backend slurm  unknown .*\n\nfake2  backend slurm  running' "both clusters shown"
+like "$out" "101 +hpctop-fake-ctl .* \? +-- +\(squeue output unreadable\)" \
+	"a job missing from output with malformed lines is unknown, not gone"
 is "$(wc -l <"$tmp/squeue.log")" 1 "one squeue for both clusters"
 like "$(cat "$tmp/squeue.log")" "^--noheader --states=all --user=$(id -un) --format=" \
 	"squeue lists this user's jobs in a machine-readable format"

@@ -20,21 +20,27 @@ static const char usage[] =
     "row per process or job (ID, NAME, S = R running / E exiting /\n"
     "C gone, ELAPSED, HOST, PID) and the engines registered/requested.\n"
     "Batch clusters (slurm, pbs) show their jobs as qstat does: JOBID NAME\n"
-    "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H) ELAP NODES, or\n"
-    "(Reason) for a job that waits.\n"
+    "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H, ? unknown) ELAP\n"
+    "NODES, or (Reason) for a job that waits or ended badly (TimeLimit).\n"
+    "A cluster whose scheduler did not answer is shown as unknown and status\n"
+    "exits 1.\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
     "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
     "\n"
     "  -j, --json   print a JSON array of clusters instead\n"
     "  -h, --help   show this help\n";
 
-/* running: the controller is alive; gone: nothing is; else degraded. */
+/* running: the controller is alive; degraded: something else is;
+ * unknown: the scheduler did not say (never gone on its silence); gone:
+ * nothing is. */
 static const char *
 state_word(const struct cluster *c)
 {
 	if (cluster_controller_alive(c))
 		return "running";
-	return cluster_any_alive(c) ? "degraded" : "gone";
+	if (cluster_any_alive(c))
+		return "degraded";
+	return cluster_any_unknown(c) ? "unknown" : "gone";
 }
 
 static char *
@@ -65,7 +71,7 @@ print_jobs(const struct cluster *c)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
 		    c->jobs.skipped == 1 ? "" : "s");
-	if (!cluster_any_alive(c))
+	if (strcmp(state_word(c), "gone") == 0)
 		cli_printf(stdout, "  (its jobs have ended; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
 }
@@ -157,6 +163,8 @@ to_json(const struct cluster *c)
 		json_object_set_new(p, "role", cli_json_text(
 		    pr->role == CLUSTER_CONTROLLER ? "controller" : "engines"));
 		json_object_set_new(p, "state", cli_json_text(st));
+		json_object_set_new(p, "sched_state", r->raw_state ?
+		    cli_json_text(r->raw_state) : json_null());
 		json_object_set_new(p, "elapsed", r->elapsed >= 0 ?
 		    json_integer(r->elapsed) : json_null());
 		json_object_set_new(p, "host", pr->host ? cli_json_text(pr->host) :
@@ -220,11 +228,19 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 		for (size_t g = 0; g < ng; g++) {
 			size_t k = idx[g];
 
-			if (!ok) {
-				if (b != NULL)
-					cli_error("%s: %s", names->v[k], e.msg);
+			if (b == NULL) {
 				drop(cs, k, names->v[k], errors);
-			} else if (clusterop_read_registry(cs[k], &e) == -1) {
+				continue;
+			}
+			/* A scheduler that did not answer leaves the cluster
+			 * shown, its jobs unknown (the poll said so), and
+			 * status failing. */
+			if (!ok) {
+				cli_error("%s: %s", names->v[k], e.msg);
+				json_array_append_new(errors,
+				    json_string(names->v[k]));
+			}
+			if (clusterop_read_registry(cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				drop(cs, k, names->v[k], errors);
 			}
@@ -247,7 +263,7 @@ cmd_status(int argc, char **argv)
 	struct cluster **cs;
 	json_t *arr = json_array(), *errors = json_array();
 	struct loop *l;
-	bool json = false;
+	bool json = false, unknown = false;
 	int ch, rc = CLI_OK;
 
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -283,6 +299,7 @@ cmd_status(int argc, char **argv)
 
 		if (c == NULL)
 			continue;
+		unknown |= strcmp(state_word(c), "unknown") == 0;
 		if (json)
 			json_array_append_new(arr, to_json(c));
 		else {
@@ -302,8 +319,9 @@ cmd_status(int argc, char **argv)
 		free(s);
 	} else if (names.n == 0)
 		puts("no clusters (start one with 'hpctop start PROFILE')");
-	/* A named cluster that cannot be shown is a failure. */
-	if (optind < argc && json_array_size(errors) > 0)
+	/* A named cluster that cannot be shown, or any whose scheduler did
+	 * not answer, is a failure. */
+	if ((optind < argc && json_array_size(errors) > 0) || unknown)
 		rc = CLI_FAIL;
 	loop_free(l);
 	strv_clear(&names);

@@ -333,6 +333,13 @@ push_cluster(struct model *m, struct model_cluster *c)
 			pending = true;
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
+	/* The scheduler answered, but not readably for our jobs: they may
+	 * still run, so the px client stays. */
+	if (!cluster_any_alive(r) && cluster_any_unknown(r)) {
+		model_cluster_set_state(m, c, MODEL_UNKNOWN, (int)r->nids,
+		    r->engines, "scheduler output unreadable");
+		return;
+	}
 	if (!cluster_any_alive(r)) {
 		drop_client(c);
 		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
@@ -375,6 +382,13 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 
 		c->polling = false;
 		if (e != NULL) {
+			/* Never polled yet: not stopped, but unknown, with the
+			 * recorded jobs (the poll marked them unknown). */
+			if (c->state == MODEL_STOPPED) {
+				model_cluster_set_jobs(m, c, &c->rec->jobs);
+				model_cluster_set_state(m, c, MODEL_UNKNOWN,
+				    (int)c->rec->nids, c->rec->engines, e->msg);
+			}
 			c->jobs_src.busy_ms = 0;
 			c->jobs_src.failed = true;
 			c->jobs_src.err = *e;
@@ -544,6 +558,10 @@ model_state_label(const struct model_cluster *c, char *buf, size_t len)
 		break;
 	case MODEL_FAILED:
 		snprintf(buf, len, "failed%s%s", c->error != NULL ? ": " : "",
+		    c->error != NULL ? c->error : "");
+		break;
+	case MODEL_UNKNOWN:
+		snprintf(buf, len, "unknown%s%s", c->error != NULL ? ": " : "",
 		    c->error != NULL ? c->error : "");
 		break;
 	}

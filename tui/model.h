@@ -44,6 +44,7 @@ enum model_cluster_state {
 	MODEL_RUNNING,		/* K/N engines registered */
 	MODEL_STOPPING,
 	MODEL_FAILED,		/* see error */
+	MODEL_UNKNOWN,		/* a record, but its scheduler did not say */
 };
 
 enum model_engine_state {

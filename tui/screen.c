@@ -162,6 +162,8 @@ state_role(enum model_cluster_state s)
 		return COLOR_OK;
 	case MODEL_STOPPING:
 		return COLOR_EXITING;
+	case MODEL_UNKNOWN:
+		return COLOR_STALE;
 	case MODEL_FAILED:
 		break;
 	}

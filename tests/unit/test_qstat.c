@@ -393,6 +393,8 @@ test_pbs_json(void **state)
 		assert_string_equal(r->raw_state, "F");
 		assert_int_equal(r->elapsed, 30);
 		assert_string_equal(r->nodelist, "pbs");
+		/* Exit_status 0: it ended well, no reason. */
+		assert_null(r->reason);
 		r = row(&t, "1006.pbs");
 		assert_int_equal(r->state, JOB_RUNNING);
 		assert_string_equal(r->user, "firesrv");
@@ -439,6 +441,59 @@ static const char alt_head[] =
     "NDS   TSK   Memory Time Use S Time \n"
     "-------------------- -------- -------- -------------------- ------ "
     "----- ----- ------ ----- - -----\n";
+
+/* How an ended job ended, from exit_status (Torque, -f and -x) or
+ * Exit_status (PBS Pro, -f and -F json), whose negative codes differ. */
+static void
+test_exit_status(void **state)
+{
+	static const char full[] =
+	    "Job Id: 1.torque\n    job_state = C\n    exit_status = -11\n\n"
+	    "Job Id: 2.torque\n    job_state = C\n    exit_status = -10\n\n"
+	    "Job Id: 3.torque\n    job_state = C\n    exit_status = 271\n\n"
+	    "Job Id: 4.torque\n    job_state = C\n    exit_status = 3\n\n"
+	    "Job Id: 5.torque\n    job_state = C\n    exit_status = 0\n\n"
+	    "Job Id: 6.pbs\n    job_state = F\n    Exit_status = -29\n\n"
+	    "Job Id: 7.pbs\n    job_state = F\n    Exit_status = -11\n\n"
+	    "Job Id: 8.pbs\n    job_state = F\n    Exit_status = -27\n\n"
+	    "Job Id: 9.torque\n    job_state = C\n    exit_status = -x\n\n"
+	    "Job Id: 10.torque\n    job_state = R\n    exit_status = 3\n\n";
+	static const char xml[] = "<Data><Job><Job_Id>11.t</Job_Id>"
+	    "<job_state>C</job_state><exit_status>-11</exit_status></Job>"
+	    "</Data>";
+	static const char json[] = "{\"Jobs\":{\"12.pbs\":{\"job_state\":"
+	    "\"F\",\"Exit_status\":-29}}}";
+	static const struct {
+		const char *id, *reason;
+	} want[] = {
+		{ "1.torque", "TimeLimit" }, { "2.torque", "OutOfMemory" },
+		{ "3.torque", "RaisedSignal:15" },
+		{ "4.torque", "NonZeroExitCode:3" }, { "5.torque", NULL },
+		{ "6.pbs", "TimeLimit" }, { "7.pbs", "ExitStatus:-11" },
+		{ "8.pbs", "OutOfMemory" }, { "9.torque", NULL },
+		{ "10.torque", NULL },
+	};
+	struct job_table t = { 0 };
+	struct err e;
+
+	(void)state;
+	assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 10);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct job_row *r = row(&t, want[i].id);
+
+		if (want[i].reason == NULL)
+			assert_null(r->reason);
+		else
+			assert_string_equal(r->reason, want[i].reason);
+	}
+	jobtab_clear(&t);
+	assert_int_equal(qstat_parse(xml, sizeof xml - 1, &t, &e), 1);
+	assert_string_equal(row(&t, "11.t")->reason, "TimeLimit");
+	jobtab_clear(&t);
+	assert_int_equal(qstat_parse(json, sizeof json - 1, &t, &e), 1);
+	assert_string_equal(row(&t, "12.pbs")->reason, "TimeLimit");
+	jobtab_clear(&t);
+}
 
 static void
 test_odd_inputs(void **state)
@@ -573,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_recorded_alt),
 		cmocka_unit_test(test_recorded_full_and_brief),
 		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_odd_inputs),
 		cmocka_unit_test(test_junk),
 	};

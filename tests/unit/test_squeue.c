@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jobfmt.h"
 #include "core/squeue.h"
 #include "core/xmalloc.h"
 #include "tests/unit/schedfix.h"
@@ -114,9 +115,11 @@ test_recorded_own_format(void **state)
 	r = row(&t, "7");
 	assert_int_equal(r->state, JOB_COMPLETED);
 	assert_string_equal(r->raw_state, "FAILED");
-	/* A finished job's reason (NonZeroExitCode) is not a wait reason. */
-	assert_null(r->reason);
+	/* How it ended, as squeue's %R says for a failed job. */
+	assert_string_equal(r->reason, "NonZeroExitCode");
 	assert_string_equal(row(&t, "9")->raw_state, "CANCELLED");
+	assert_string_equal(row(&t, "9")->reason, "CANCELLED");
+	assert_null(row(&t, "8")->reason);
 	assert_int_equal(row(&t, "9")->elapsed, 3);
 	assert_string_equal(row(&t, "10")->time_req, "1:00");
 	assert_string_equal(row(&t, "11_3")->name, "arr");
@@ -327,6 +330,90 @@ test_states(void **state)
 	id S "u" S "p" S "1" S "2" S "0" S "1:00:00" S state S "0:05" S \
 	reason S nodes S name "\n"
 
+/* Every way a Slurm job ends says how: a time limit is not a bare C. The
+ * reasons are those Slurm sets (job_reason_string); a cancelled or revoked
+ * job keeps its last wait reason, which squeue still prints. */
+static void
+test_end_states(void **state)
+{
+	static const char in[] =
+	    LINE("1", "TIMEOUT", "TimeLimit", "n1", "to")
+	    LINE("2", "FAILED", "NonZeroExitCode", "n1", "f")
+	    LINE("3", "CANCELLED", "Priority", "", "ca")
+	    LINE("4", "NODE_FAIL", "NodeDown", "n1", "nf")
+	    LINE("5", "OUT_OF_MEMORY", "OutOfMemory", "n1", "oom")
+	    LINE("6", "PREEMPTED", "None", "n1", "pr")
+	    LINE("7", "BOOT_FAIL", "None", "n1", "bf")
+	    LINE("8", "DEADLINE", "DeadLine", "", "dl")
+	    LINE("9", "COMPLETED", "None", "n1", "ok")
+	    LINE("10", "REVOKED", "Priority", "", "rv");
+	static const struct {
+		const char *id, *reason;
+	} want[] = {
+		{ "1", "TimeLimit" }, { "2", "NonZeroExitCode" },
+		{ "3", "CANCELLED" }, { "4", "NodeDown" },
+		{ "5", "OutOfMemory" }, { "6", "PREEMPTED" },
+		{ "7", "BOOT_FAIL" }, { "8", "DeadLine" }, { "9", NULL },
+		{ "10", "REVOKED" },
+	};
+	struct job_table t = { 0 };
+	struct err e;
+	size_t len;
+	char *cell, *buf;
+
+	(void)state;
+	/* Recorded on the test Slurm: `sbatch -t 1 --wrap 'sleep 300'` killed
+	 * at its limit, `exit 3`, a job cancelled while pending, one done. */
+	buf = schedfix_data("squeue-hpctop-ended.txt", &len);
+	assert_int_equal(squeue_parse(buf, len, &t), 4);
+	assert_int_equal(row(&t, "1")->state, JOB_COMPLETED);
+	assert_string_equal(row(&t, "1")->raw_state, "TIMEOUT");
+	assert_string_equal(row(&t, "1")->reason, "TimeLimit");
+	assert_int_equal(row(&t, "1")->elapsed, 88);
+	assert_string_equal(row(&t, "2")->reason, "NonZeroExitCode");
+	assert_string_equal(row(&t, "3")->reason, "CANCELLED");
+	assert_null(row(&t, "4")->reason);
+	jobtab_clear(&t);
+	free(buf);
+
+	assert_int_equal(squeue_parse(in, sizeof in - 1, &t), 10);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct job_row *r = row(&t, want[i].id);
+
+		assert_int_equal(r->state, JOB_COMPLETED);
+		if (want[i].reason == NULL)
+			assert_null(r->reason);
+		else
+			assert_string_equal(r->reason, want[i].reason);
+	}
+	/* The table says it where squeue does: NODELIST(REASON). */
+	cell = jobfmt_table(&t);
+	assert_non_null(strstr(cell, " C 0:05 (TimeLimit)\n"));
+	assert_non_null(strstr(cell, " C 0:05 (CANCELLED)\n"));
+	assert_non_null(strstr(cell, " C 0:05 n1\n"));
+	free(cell);
+	jobtab_clear(&t);
+
+	/* Compact codes (squeue -t/%t) and the default table's %R. */
+	{
+		static const char tab[] =
+		    "JOBID PARTITION NAME USER ST TIME NODES NODELIST(REASON)\n"
+		    "   21     debug   to root TO 1:00     1 (TimeLimit)\n"
+		    "   22     debug   ca root CA 0:01     1 n1\n"
+		    "   23     debug  oom root OOM 0:01    1 (OutOfMemory)\n"
+		    "   24     debug   ok root CD 0:01     1 n1\n";
+
+		assert_int_equal(squeue_parse_table(tab, sizeof tab - 1, &t,
+		    &e), 4);
+		assert_string_equal(row(&t, "21")->reason, "TimeLimit");
+		assert_string_equal(row(&t, "22")->reason, "CANCELLED");
+		assert_string_equal(row(&t, "23")->reason, "OutOfMemory");
+		assert_null(row(&t, "24")->reason);
+		assert_string_equal(row(&t, "24")->nodelist, "n1");
+		jobtab_clear(&t);
+	}
+}
+
 static void
 test_odd_inputs(void **state)
 {
@@ -488,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_recorded_own_format),
 		cmocka_unit_test(test_recorded_tables),
 		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_end_states),
 		cmocka_unit_test(test_odd_inputs),
 		cmocka_unit_test(test_junk_and_huge),
 		cmocka_unit_test(test_format_errors),
