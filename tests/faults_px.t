@@ -47,7 +47,7 @@ session() {	# session PID: every live process (not a zombie) in PID's session
 }
 start_cluster() {
 	run "$HPCTOP" start local -n 2 --wait
-	is "$rc" 0 "start local -n 2 --wait" || diag "$err"
+	is "$rc" 0 "start local -n 2 --wait" || diag_fail "$err"
 	procs controller >>"$pids"
 	procs engines >>"$pids"
 }
@@ -107,14 +107,14 @@ EOF
 }
 for code in 'print("a\udcffb")' 'print("nul:\x00:end")'; do
 	bounded "$HPCTOP" px local -t 0 "$code"
-	is "$rc" 0 "px $code exits 0" || diag "$err"
+	is "$rc" 0 "px $code exits 0" || diag_fail "$err"
 	"$HPCTOP" px local -t 0 "$code" >"$tmp/hp" 2>/dev/null
 	client_stdout "$code" >"$tmp/ref"
 	printf '[stdout:0] ' | cat - "$tmp/ref" >"$tmp/want"
 	cmp -s "$tmp/hp" "$tmp/want"
 	same=$?
 	ok $same "px $code: the same bytes as ipyparallel.Client"
-	[ $same -eq 0 ] || diag "$(od -c "$tmp/hp" | head -3)" "$(od -c "$tmp/want" | head -3)"
+	[ $same -eq 0 ] || diag_fail "$(od -c "$tmp/hp" | head -3)" "$(od -c "$tmp/want" | head -3)"
 done
 printf '[stdout:0] a\xef\xbf\xbdb\n' >"$tmp/want"
 "$HPCTOP" px local -t 0 'print("a\udcffb")' 2>/dev/null | cmp -s - "$tmp/want"
@@ -166,7 +166,7 @@ wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
 }
 keys() { T send-keys -t hp "$@"; }
 code() { T send-keys -t hp -l "$1"; T send-keys -t hp Enter; }
-wait_for 'sh\$' || diag "shell did not start"
+wait_for 'sh\$' || diag_fail "shell did not start"
 keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
 wait_for 'running 2/2' 60
 ok $? "the dashboard shows the running cluster"
@@ -266,7 +266,7 @@ wait_for 'rc=[0-9]+' 20
 like "$scr" 'rc=0' "the dashboard quits normally"
 is "$(cat "$tmp/dash.err")" "" "nothing on its stderr"
 run "$HPCTOP" stop local
-is "$rc" 0 "stop cleans up after the killed controller" || diag "$err"
+is "$rc" 0 "stop cleans up after the killed controller" || diag_fail "$err"
 left=
 while read -r p; do
 	[ -n "$p" ] && left="$left $(session "$p")"

@@ -154,10 +154,10 @@ like "$out" "^sf  backend slurm  unknown  engines 2/2" "the cluster is unknown, 
 run "$HPCTOP" px sf 'print(6 * 7)'
 is "$rc" 0 "px works during the outage"
 is "$(grep -c '42$' <<<"$out")" 2 "both engines answer"
-[ "$rc" = 0 ] || diag "$out" "$err"
+[ "$rc" = 0 ] || diag_fail "$out" "$err"
 run "$batch_cluster" start-ctld
 is "$rc" 0 "slurmctld started again"
-[ "$rc" = 0 ] || diag "$err"
+[ "$rc" = 0 ] || diag_fail "$err"
 run "$HPCTOP" status sf
 is "$rc" 0 "status after the restart"
 like "$out" "^sf  backend slurm  running  engines 2/2" "the cluster is running again"
@@ -187,7 +187,7 @@ if command -v qsub >/dev/null; then
 	batch_profile pf pbs
 	run "$HPCTOP" start pf -n 1 --wait=150
 	is "$rc" 0 "start a pbs cluster (qsub over the test Slurm)"
-	[ "$rc" = 0 ] || diag "$err"
+	[ "$rc" = 0 ] || diag_fail "$err"
 	pf_ids=$(batch_jobids pf | tr '\n' ' ')
 	pf_ctl=${pf_ids%% *}
 	mkdir -p "$tmp/qhang" "$tmp/qfail" "$tmp/qgarbage"

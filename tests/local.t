@@ -73,7 +73,7 @@ is "$rc" 0 "start local -n 3 --wait exits 0"
 record_pids local
 like "$out" "engines 3/3 registered in" "start --wait reports 3/3"
 like "$out" "waiting for engines: [0-9]/3" "start --wait prints progress"
-[ "$rc" -eq 0 ] || diag "$err" "$("$HPCTOP" logs local 2>&1 | tail -30)"
+[ "$rc" -eq 0 ] || diag_fail "$err" "$("$HPCTOP" logs local 2>&1 | tail -30)"
 
 run "$HPCTOP" start local -n 3
 is "$rc" 1 "starting a running profile fails"
@@ -125,7 +125,7 @@ is "$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["l
 mapfile -t started <"$pids"
 run "$HPCTOP" stop local
 is "$rc" 0 "stop exits 0"
-[ "$rc" -eq 0 ] || diag "$err"
+[ "$rc" -eq 0 ] || diag_fail "$err"
 is "$(session_left "${started[@]}")" 0 "stop leaves no process behind"
 ok "$([ ! -e "$conn" ]; echo $?)" "stop removes the connection file"
 run "$HPCTOP" status

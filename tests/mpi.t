@@ -49,7 +49,7 @@ for c in json.load(sys.stdin):
     for p in c["procs"]:
         print(p["pid"])' >>"$pids"
 like "$out" "engines 4/4 registered" "4 engines registered"
-[ "$rc" -eq 0 ] || diag "$err" "$("$HPCTOP" logs mpi 2>&1 | tail -30)"
+[ "$rc" -eq 0 ] || diag_fail "$err" "$("$HPCTOP" logs mpi 2>&1 | tail -30)"
 
 run "$HPCTOP" status mpi
 like "$out" "engines 4/4" "status: engines 4/4"
@@ -80,7 +80,7 @@ view.scatter('a', np.arange(32.))
 print([float(x) for x in view['psum(a)']])
 rc.close()"
 is "$rc" 0 "the client script ran"
-[ "$rc" -eq 0 ] || diag "$err"
+[ "$rc" -eq 0 ] || diag_fail "$err"
 lines=()
 mapfile -t lines <<<"$out"
 is "${lines[0]}" "[0, 1, 2, 3]" "engine ids [0, 1, 2, 3]"

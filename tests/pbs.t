@@ -24,7 +24,7 @@ t0=$SECONDS
 run "$HPCTOP" start pbs -n 2 --wait=150
 is "$rc" 0 "start pbs -n 2 --wait"
 like "$out" "engines 2/2 registered" "both engines registered"
-[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/pbs/logs/* 2>/dev/null | tail -20)"
+[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/pbs/logs/* 2>/dev/null | tail -20)"
 diag "start --wait took $((SECONDS - t0)) s"
 ids=$(batch_jobids pbs | tr '\n' ' ')
 is "$(echo $ids | wc -w)" 2 "two jobs recorded"
@@ -44,7 +44,7 @@ is "$rc" 0 "ipyparallel.Client(profile='pbs') works"
 is "$(grep -c "^host $host\$" <<<"$out")" 2 "hostname from each of the 2 engines"
 like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
 like "$out" "mpi sent \| got 100 ints, sum 4950" "MPI Send/Recv of 100 ints, rank 0 to 1"
-[ "$rc" = 0 ] || diag "$err"
+[ "$rc" = 0 ] || diag_fail "$err"
 
 run "$HPCTOP" stop pbs
 is "$rc" 0 "stop pbs"

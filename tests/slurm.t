@@ -30,7 +30,7 @@ is "$rc" 0 "start slurm -n 4 --wait"
 like "$out" "started 'slurm' \(backend slurm\): controller job [0-9]+, engines job [0-9]+" \
 	"start names both jobs"
 like "$out" "engines 4/4 registered" "all 4 engines registered"
-[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/slurm/logs/* 2>/dev/null | tail -20)"
+[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/slurm/logs/* 2>/dev/null | tail -20)"
 diag "start --wait took $((SECONDS - t0)) s"
 ids=$(batch_jobids slurm | tr '\n' ' ')
 is "$(echo $ids | wc -w)" 2 "two jobs recorded"
@@ -53,7 +53,7 @@ is "$rc" 0 "ipyparallel.Client(profile='slurm') works"
 is "$(grep -c "^host $host\$" <<<"$out")" 4 "hostname from each of the 4 engines"
 like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
 like "$out" "mpi sent \| got 100 ints, sum 4950 \| " "MPI Send/Recv of 100 ints, rank 0 to 1"
-[ "$rc" = 0 ] || diag "$err"
+[ "$rc" = 0 ] || diag_fail "$err"
 
 run "$HPCTOP" stop slurm
 is "$rc" 0 "stop slurm"

@@ -21,7 +21,7 @@ is() {	# is GOT WANT NAME
 	local got=$1 want=$2; shift 2
 	if [ "$got" == "$want" ]; then ok 0 "$@"; else
 		ok 1 "$@"
-		printf '#   got:  %s\n#   want: %s\n' "$got" "$want" | head -40
+		printf '#   got:  %s\n#   want: %s\n' "$got" "$want" | head -40 >&2
 	fi
 }
 
@@ -29,7 +29,7 @@ like() {	# like GOT REGEX NAME
 	local got=$1 re=$2; shift 2
 	if [[ $got =~ $re ]]; then ok 0 "$@"; else
 		ok 1 "$@"
-		printf '#   got:  %s\n#   want match: %s\n' "$got" "$re" | head -40
+		printf '#   got:  %s\n#   want match: %s\n' "$got" "$re" | head -40 >&2
 	fi
 }
 
@@ -37,11 +37,13 @@ unlike() {	# unlike GOT REGEX NAME
 	local got=$1 re=$2; shift 2
 	if [[ $got =~ $re ]]; then
 		ok 1 "$@"
-		printf '#   got:  %s\n#   must not match: %s\n' "$got" "$re" | head -40
+		printf '#   got:  %s\n#   must not match: %s\n' "$got" "$re" | head -40 >&2
 	else ok 0 "$@"; fi
 }
 
 diag() { printf '# %s\n' "$@"; }
+# Failure details go to stderr, which prove shows without -v (CI logs).
+diag_fail() { printf '# %s\n' "$@" >&2; }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 

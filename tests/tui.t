@@ -48,7 +48,7 @@ line() { screen | sed -n "${1}p"; }
 T -f /dev/null new-session -d -s hp -x 80 -y 24 \
 	"env PS1='sh\$ ' bash --norc --noprofile -i"
 T set-option -g status off >/dev/null
-wait_for 'sh\$' || diag "shell did not start"
+wait_for 'sh\$' || diag_fail "shell did not start"
 start() {	# start ARGS: runs hpctop in the pane
 	keys C-l
 	keys "clear; $HPCTOP $* 2>$tmp/err; echo rc=\$?" Enter

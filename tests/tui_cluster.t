@@ -45,7 +45,7 @@ keys() { T send-keys -t hp "$@"; }
 T -f /dev/null new-session -d -s hp -x 80 -y 24 \
 	"env PS1='sh\$ ' bash --norc --noprofile -i"
 T set-option -g status off >/dev/null
-wait_for 'sh\$' || diag "shell did not start"
+wait_for 'sh\$' || diag_fail "shell did not start"
 keys "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
 wait_for 'F10 Quit' 20
 ok $? "the dashboard opens"
@@ -103,7 +103,7 @@ is "$(cat "$tmp/err")" "" "nothing on stderr"
 # Re-attach: a cluster started from the command line shows up in a new
 # dashboard, and its logs are there.
 run "$HPCTOP" start local -n 2 --wait
-is "$rc" 0 "hpctop start local --wait" || diag "$err"
+is "$rc" 0 "hpctop start local --wait" || diag_fail "$err"
 keys C-l "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
 wait_for 'running 2/2' 60
 ok $? "a new dashboard finds the running cluster"
