@@ -139,8 +139,9 @@ interface_lines(const struct profile *p, struct strv *lines)
 	    "| awk '{ sub(\"/.*\", \"\", $4); print $4; exit }')", q);
 	strv_pushf(lines, "if [ -z \"$" IFACE_VAR "\" ]; then echo \"hpctop: "
 	    "controller.interface: no network interface %s with an IPv4 "
-	    "address on $(hostname) (it has $(ls /sys/class/net | paste -sd "
-	    "' '))\" >&2; exit 1; fi", q);
+	    "address on $(hostname) (it has $(ip -o link show | awk -F': ' "
+	    "'{ sub(\"@.*\", \"\", $2); print $2 }' | paste -sd ' '))\" >&2; "
+	    "exit 1; fi", q);
 	free(q);
 }
 

@@ -60,6 +60,27 @@ elif comm.rank == peer:
     comm.Recv(buf, source=0, tag=7)
     print("rank %d on %s got %d ints, sum %d, from rank 0 on %s" % (comm.rank, hosts[peer], len(buf), buf.sum(), hosts[0]))'
 
+# The client connection file's interface and location.
+advertised() {
+	/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["interface"], d["location"])' \
+		"$IPYTHONDIR/profile_$1/security/ipcontroller-client.json"
+}
+
+# The node the controller job of a cluster runs on.
+ctl_node() {
+	squeue --noheader --jobs="$(batch_jobids "$1" | sed -n 1p)" --format=%N
+}
+
+# iface_profile NAME BACKEND INTERFACE [YAML LINES...]: batch_profile's,
+# with controller.interface.
+iface_profile() {
+	local name=$1 backend=$2 iface=$3
+	shift 3
+	batch_profile "$name" "$backend" "$@"
+	sed -i "s|^controller: {command: /usr/bin/ipcontroller}\$|controller: {command: /usr/bin/ipcontroller, interface: $iface}|" \
+		"$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml"
+}
+
 # across NAME BACKEND PER_NODE: start -n 4 over both nodes, check (engines
 # per node as "cn1xK cn2xM " matching PER_NODE), stop.
 across() {
@@ -71,6 +92,10 @@ across() {
 	[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>/dev/null | tail -20)"
 	diag "$backend: start --wait took $((SECONDS - t0)) s"
 	ids=$(batch_jobids "$name" | tr '\n' ' ')
+	# ipcontroller --ip='*' advertises its node's host name (location),
+	# which the other node and the login node resolve.
+	is "$(advertised "$name")" "tcp://* $(ctl_node "$name")" \
+		"$backend: the connection file advertises '*' at the controller's node name"
 
 	run "$HPCTOP" status "$name"
 	like "$out" "engines 4/4" "$backend: status says engines 4/4"
@@ -112,6 +137,48 @@ across() {
 
 batch_profile mnslurm slurm "mpi: true" "queue: debug" "nodes: 2" "tasks_per_node: 2"
 across mnslurm slurm "^cn1x2 cn2x2 $"
+
+# controller.interface: the controller job finds eth0's address on its
+# node, listens on and advertises it; engines on both nodes reach it.
+iface_profile mniface slurm eth0 "queue: debug" "nodes: 2" "tasks_per_node: 1"
+run "$HPCTOP" start mniface -n 2 --wait=150
+is "$rc" 0 "controller.interface eth0: start -n 2 --wait"
+[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/mniface"/logs/* 2>/dev/null | tail -20)"
+node=$(ctl_node mniface)
+addr=$(ip -n "$node" -o -4 addr show dev eth0 | awk '{sub("/.*", "", $4); print $4}')
+is "$(advertised mniface)" "tcp://$addr $addr" \
+	"controller.interface: the connection file advertises $node's eth0 address"
+run "$HPCTOP" engines mniface
+is "$(awk 'NR > 1 && $2 ~ /^cn/ {print $2}' <<<"$out" | sort | tr '\n' ' ')" "cn1 cn2 " \
+	"controller.interface: engines registered from cn1 and cn2"
+ids=$(batch_jobids mniface | tr '\n' ' ')
+run "$HPCTOP" stop mniface
+is "$rc" 0 "controller.interface: stop"
+is "$(batch_slurm_live $ids)" "" "controller.interface: nothing left in squeue"
+
+# An interface the controller's node does not have: the job says so in
+# the controller's log, which start --wait shows when the controller ends.
+iface_profile mnnoif slurm ib0 "queue: debug"
+run "$HPCTOP" start mnnoif -n 1 --wait=40
+is "$rc" 1 "controller.interface ib0 (absent): start --wait fails"
+like "$err" "hpctop: controller.interface: no network interface ib0 with an IPv4 address on cn[12] \(it has lo eth0\)" \
+	"start shows the controller log: the interface, the node and the interfaces it has"
+noif_jobs() { squeue --noheader --name=hpctop-mnnoif-ctl,hpctop-mnnoif-eng --format=%i; }
+for _ in $(seq 20); do
+	[ -z "$(noif_jobs)" ] && break
+	sleep 0.5
+done
+is "$(noif_jobs)" "" "absent interface: nothing left in squeue"
+
+# The login node's side for the process backends: controller.interface
+# on this machine (getifaddrs), the bridge to the compute nodes.
+iface_profile mnlocal local hpctopbr0
+run "$HPCTOP" start mnlocal -n 1 --wait=60
+is "$rc" 0 "local with controller.interface hpctopbr0: start --wait"
+bridge=$(ip -o -4 addr show dev hpctopbr0 | awk '{sub("/.*", "", $4); print $4}')
+is "$(advertised mnlocal)" "tcp://$bridge $bridge" "local: advertises the bridge's address"
+run "$HPCTOP" stop mnlocal
+is "$rc" 0 "local: stop"
 
 command -v qsub >/dev/null || { diag "no qsub (slurm-wlm-torque): pbs skipped"; done_testing; exit; }
 batch_profile mnpbs pbs "mpi: true" "queue: debug" "nodes: 2" "tasks_per_node: 2"
