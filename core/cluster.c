@@ -649,9 +649,19 @@ cluster_read_engine_state(struct cluster *c, struct err *e)
 
 	o = json_load_file(path, 0, &je);
 	if (o == NULL) {
+		struct stat st;
+
 		if (access(path, F_OK) == -1 && errno == ENOENT) {
 			free(path);
 			cluster_set_ids(c, NULL, 0);
+			return 0;
+		}
+		/* The Hub rewrites this file in place (truncate, then write):
+		 * a parse that fails at its very end is a write in progress,
+		 * not damage. The ids of the last good read stand. */
+		if (stat(path, &st) == 0 && je.position >= 0 &&
+		    (off_t)je.position >= st.st_size) {
+			free(path);
 			return 0;
 		}
 		err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
