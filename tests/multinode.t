@@ -25,6 +25,13 @@ run ssh -F "$HPCTOP_SLURM_SSH_CONFIG" cn2 'hostname; echo "$SLURM_CONF"'
 is "$out" "cn2"$'\n'"$SLURM_CONF" "ssh to cn2: the node's host name and the test cluster's SLURM_CONF"
 [ "$rc" = 0 ] || diag "$err"
 
+# The nodes' sshd as MPICH's Hydra uses it (ssh launcher), calling back to
+# the login node on the bridge.
+run timeout 60 mpiexec.mpich -launcher ssh -launcher-exec "$HPCTOP_SLURM_DIR/ssh/ssh" \
+	-iface hpctopbr0 -hosts cn1,cn2 -n 2 hostname
+is "$(sort <<<"$out" | tr '\n' ' ')" "cn1 cn2 " "MPICH's Hydra over the nodes' sshd: one rank on each node"
+[ "$rc" = 0 ] || diag "$err"
+
 # The processes of a cluster: anything whose command line names its
 # IPython profile (ipcontroller, ipengine, mpiexec's ranks).
 procs_of() {
