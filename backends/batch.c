@@ -102,23 +102,69 @@ batch_mem(const char *s, bool pbs)
 	return xasprintf("%.*s%c", (int)n, s, toupper((unsigned char)unit));
 }
 
+/* The shell variable in which the controller job puts the address of
+ * controller.interface on its node. */
+#define IFACE_VAR "hpctop_ip"
+#define IFACE_ARG_IP "--ip=$" IFACE_VAR
+#define IFACE_ARG_LOCATION "--location=$" IFACE_VAR
+
 /* The controller's argv: as the process backends run it, but listening on
- * every interface unless the profile names an address, since the engines
- * run on other nodes. */
+ * every interface unless the profile names an address or an interface,
+ * since the engines run on other nodes. */
 static void
 controller_argv(const struct cluster *c, struct strv *argv)
 {
+	const struct profile *p = c->profile;
 	struct spawn s = { 0 };
 
-	proc_controller_spawn(c, &s);
-	for (size_t i = 0; i < s.argv.n; i++) {
-		if (c->profile->controller.ip == NULL &&
-		    strcmp(s.argv.v[i], "--ip=127.0.0.1") == 0)
-			strv_push(argv, "--ip=*");
-		else
-			strv_push(argv, s.argv.v[i]);
-	}
+	proc_controller_spawn(c, p->controller.interface != NULL ?
+	    "$" IFACE_VAR : p->controller.ip != NULL ? p->controller.ip : "*",
+	    &s);
+	strv_extend(argv, &s.argv);
 	spawn_clear(&s);
+}
+
+/* controller.interface is found on the node the job runs on, which only
+ * the job knows: these lines set IFACE_VAR or stop the job saying why. */
+static void
+interface_lines(const struct profile *p, struct strv *lines)
+{
+	char *q = shquote(p->controller.interface);
+
+	strv_pushf(lines, "# controller.interface %s: listen on and advertise "
+	    "its IPv4 address on this node", q);
+	strv_push(lines, "command -v ip >/dev/null || "
+	    "PATH=$PATH:/usr/sbin:/sbin");
+	strv_pushf(lines, IFACE_VAR "=$(ip -o -4 addr show dev %s 2>/dev/null "
+	    "| awk '{ sub(\"/.*\", \"\", $4); print $4; exit }')", q);
+	strv_pushf(lines, "if [ -z \"$" IFACE_VAR "\" ]; then echo \"hpctop: "
+	    "controller.interface: no network interface %s with an IPv4 "
+	    "address on $(hostname) (it has $(ip -o link show | awk -F': ' "
+	    "'{ sub(\"@.*\", \"\", $2); print $2 }' | paste -sd ' '))\" >&2; "
+	    "exit 1; fi", q);
+	free(q);
+}
+
+/* The exec line: every word quoted, but with an interface the
+ * controller's address words expand IFACE_VAR. */
+static char *
+exec_line(const struct strv *words, bool iface)
+{
+	struct strv q = STRV_INIT;
+	char *line, *joined;
+
+	for (size_t i = 0; i < words->n; i++) {
+		if (iface && (strcmp(words->v[i], IFACE_ARG_IP) == 0 ||
+		    strcmp(words->v[i], IFACE_ARG_LOCATION) == 0))
+			strv_pushf(&q, "\"%s\"", words->v[i]);
+		else
+			strv_push_take(&q, shquote(words->v[i]));
+	}
+	joined = strv_join(&q, " ");
+	strv_clear(&q);
+	line = xasprintf("exec %s", joined);
+	free(joined);
+	return line;
 }
 
 static void
@@ -186,13 +232,14 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 		free(q);
 	}
 	strv_extend(&lines, &p->setup);
-	if (which == BATCH_CONTROLLER)
+	if (which == BATCH_CONTROLLER) {
+		if (p->controller.interface != NULL)
+			interface_lines(p, &lines);
 		controller_argv(c, &words);
-	else
+	} else
 		engines_argv(k, c, &words);
-	q = shquote_argv(strv_argv(&words));
-	strv_pushf(&lines, "exec %s", q);
-	free(q);
+	strv_push_take(&lines, exec_line(&words, which == BATCH_CONTROLLER &&
+	    p->controller.interface != NULL));
 	strv_clear(&words);
 	strv_push(&lines, "");
 	*out = strv_join(&lines, "\n");

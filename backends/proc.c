@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/netif.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
@@ -29,8 +30,24 @@ proc_profile_env(const struct cluster *c, struct spawn *s)
 	strv_extend(&s->setup, &p->setup);
 }
 
+char *
+proc_controller_addr(const struct cluster *c, struct err *e)
+{
+	const struct profile *p = c->profile;
+	char *addr;
+
+	if (p->controller.interface == NULL)
+		return xstrdup(p->controller.ip != NULL ? p->controller.ip :
+		    "127.0.0.1");
+	addr = netif_ipv4(p->controller.interface, e);
+	if (addr == NULL)
+		err_prefix(e, "controller.interface");
+	return addr;
+}
+
 void
-proc_controller_spawn(const struct cluster *c, struct spawn *s)
+proc_controller_spawn(const struct cluster *c, const char *addr,
+    struct spawn *s)
 {
 	const struct profile *p = c->profile;
 
@@ -38,8 +55,9 @@ proc_controller_spawn(const struct cluster *c, struct spawn *s)
 	strv_pushf(&s->argv, "--profile=%s", c->ipython_profile);
 	if (*c->cluster_id != '\0')
 		strv_pushf(&s->argv, "--cluster-id=%s", c->cluster_id);
-	strv_pushf(&s->argv, "--ip=%s",
-	    p->controller.ip != NULL ? p->controller.ip : "127.0.0.1");
+	strv_pushf(&s->argv, "--ip=%s", addr);
+	if (p->controller.interface != NULL)
+		strv_pushf(&s->argv, "--location=%s", addr);
 	strv_pushf(&s->argv, "--HeartMonitor.period=%d", PROC_HEARTBEAT_MS);
 	strv_extend(&s->argv, &p->controller.args);
 	proc_profile_env(c, s);
@@ -238,14 +256,20 @@ proc_start_controller(struct loop *l, struct cluster *c, const char *what,
     const char *cmd, backend_cb cb, void *arg, struct err *e)
 {
 	struct spawn s = { 0 };
+	char *addr;
 	int rc;
 
 	if (proc_check_command(c, "controller",
 	    c->profile->controller.command.v[0], e) == -1 ||
 	    proc_check_command(c, what, cmd, e) == -1 ||
-	    proc_prepare_profile(c, e) == -1)
+	    (addr = proc_controller_addr(c, e)) == NULL)
 		return -1;
-	proc_controller_spawn(c, &s);
+	if (proc_prepare_profile(c, e) == -1) {
+		free(addr);
+		return -1;
+	}
+	proc_controller_spawn(c, addr, &s);
+	free(addr);
 	rc = proc_spawn(c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
 	spawn_clear(&s);
 	if (rc == 0)
@@ -423,7 +447,8 @@ void
 proc_script_begin(const struct cluster *c, struct strv *lines)
 {
 	struct spawn s = { 0 };
-	char *q = shquote(c->name);
+	struct err e;
+	char *q = shquote(c->name), *addr;
 
 	strv_push(lines, "#!/bin/sh");
 	strv_pushf(lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
@@ -432,7 +457,14 @@ proc_script_begin(const struct cluster *c, struct strv *lines)
 	strv_push(lines, "# Each process runs in a session of its own; output "
 	    "goes to its log.");
 	strv_push(lines, "# controller");
-	proc_controller_spawn(c, &s);
+	/* start says the same and stops; the script shows where. */
+	addr = proc_controller_addr(c, &e);
+	if (addr == NULL) {
+		strv_pushf(lines, "# %s", e.msg);
+		addr = xstrdup("127.0.0.1");
+	}
+	proc_controller_spawn(c, addr, &s);
+	free(addr);
 	strv_push_take(lines, spawn_render(&s));
 	spawn_clear(&s);
 }

@@ -18,10 +18,16 @@
  * file (engines start in parallel with the controller). */
 #define PROC_URL_WAIT_S 120
 
+/* The address a controller on this host listens on: controller.ip, the
+ * IPv4 address of controller.interface here, or 127.0.0.1. NULL with e
+ * filled when the interface has none. Caller frees. */
+char *proc_controller_addr(const struct cluster *c, struct err *e);
 /* The controller's spawn for c: profile controller.command, --profile,
- * --cluster-id, --ip, the heartbeat period, then the profile's args; the
- * profile's env and setup; its log. */
-void proc_controller_spawn(const struct cluster *c, struct spawn *s);
+ * --cluster-id, --ip=addr (and --location=addr for controller.interface,
+ * so the connection files advertise it), the heartbeat period, then the
+ * profile's args; the profile's env and setup; its log. */
+void proc_controller_spawn(const struct cluster *c, const char *addr,
+    struct spawn *s);
 /* One engine's argv (command, --profile, --cluster-id, waiting for the
  * connection file, --mpi when mpi is true, then the profile's args). */
 void proc_engine_argv(const struct cluster *c, bool mpi, struct strv *argv);

@@ -322,7 +322,7 @@ enum key {
 	K_CLUSTER_ID, K_SETUP, K_ENV, K_CONTROLLER, K_ENGINE, K_MPI, K_MPIEXEC,
 	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
 	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES,
-	K_IP, K_COMMAND, K_ARGS,
+	K_IP, K_INTERFACE, K_COMMAND, K_ARGS,
 	K_NONE
 };
 
@@ -345,7 +345,8 @@ static const struct keydef top_keys[] = {
 	{ "directives", K_DIRECTIVES }, { NULL, K_NONE }
 };
 static const struct keydef controller_keys[] = {
-	{ "ip", K_IP }, { "command", K_COMMAND }, { "args", K_ARGS },
+	{ "ip", K_IP }, { "interface", K_INTERFACE },
+	{ "command", K_COMMAND }, { "args", K_ARGS },
 	{ NULL, K_NONE }
 };
 static const struct keydef engine_keys[] = {
@@ -458,9 +459,26 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 		snprintf(full, sizeof full, "%s.%s", name, scalar(k));
 		switch (key) {
 		case K_IP:
-			if (get_string(c, full, v, &p->controller.ip) == -1)
+		case K_INTERFACE: {
+			char **dst = key == K_IP ? &p->controller.ip :
+			    &p->controller.interface;
+			char buf[64];
+
+			if (get_string(c, full, v, dst) == -1)
 				return -1;
+			if (p->controller.ip != NULL &&
+			    p->controller.interface != NULL)
+				return at(c, k, "controller: give ip or "
+				    "interface, not both");
+			/* Linux interface names: IFNAMSIZ - 1 bytes. */
+			if (key == K_INTERFACE && (!valid_name(*dst) ||
+			    strlen(*dst) > 15))
+				return at(c, v, "%s: '%s' is not a network "
+				    "interface name (up to 15 letters, digits, "
+				    "'_', '.', '-')", full,
+				    shown(v, buf, sizeof buf));
 			break;
+		}
 		case K_COMMAND:
 			if (get_list(c, full, v, true, command) == -1)
 				return -1;
@@ -977,6 +995,7 @@ profile_free(struct profile *p)
 	}
 	free(p->env);
 	free(p->controller.ip);
+	free(p->controller.interface);
 	strv_clear(&p->controller.command);
 	strv_clear(&p->controller.args);
 	strv_clear(&p->engine.command);

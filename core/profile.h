@@ -41,6 +41,11 @@ struct profile {
 
 	struct {
 		char *ip;		/* NULL: backend decides */
+		/* NULL, or a network interface on the controller's node:
+		 * the controller listens on and advertises its IPv4
+		 * address, found where the controller runs. Never set
+		 * together with ip. */
+		char *interface;
 		struct strv command;	/* argv prefix; default {"ipcontroller"} */
 		struct strv args;
 	} controller;

@@ -170,6 +170,29 @@ test_pbs_directives(void **state)
 	cluster_free(c);
 }
 
+/* controller.interface is resolved inside the controller job, on its
+ * node; the address words expand the variable, the rest stays quoted. */
+static void
+test_controller_interface(void **state)
+{
+	static const char yaml[] = "backend: slurm\n"
+	    "controller: {interface: ib0, args: ['$x']}\n";
+	struct cluster *c = mk("i", yaml, 2);
+	char *ctl = render(&slurm_kind, c, BATCH_CONTROLLER);
+
+	(void)state;
+	assert_non_null(strstr(ctl, "\nhpctop_ip=$(ip -o -4 addr show dev ib0 "
+	    "2>/dev/null | awk '{ sub(\"/.*\", \"\", $4); print $4; exit }')\n"
+	    "if [ -z \"$hpctop_ip\" ]; then echo \"hpctop: controller.interface: "
+	    "no network interface ib0 with an IPv4 address on $(hostname) "));
+	assert_non_null(strstr(ctl, "\nexec ipcontroller --profile=i "
+	    "\"--ip=$hpctop_ip\" \"--location=$hpctop_ip\" "
+	    "--HeartMonitor.period=200 '$x'\n"));
+	assert_null(strstr(ctl, "--ip=*"));
+	free(ctl);
+	cluster_free(c);
+}
+
 static void
 test_full_script(void **state)
 {
@@ -342,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_nasty_values),
 		cmocka_unit_test(test_slurm_directives),
 		cmocka_unit_test(test_pbs_directives),
+		cmocka_unit_test(test_controller_interface),
 		cmocka_unit_test(test_full_script),
 		cmocka_unit_test(test_submit_output),
 		cmocka_unit_test(test_conversions),

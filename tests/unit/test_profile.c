@@ -34,6 +34,8 @@ static const struct bad_case bad_cases[] = {
 	{ "env-name.yaml", "env-name.yaml:3:3: env: '1BAD' is not a valid variable name" },
 	{ "huge-int.yaml", "huge-int.yaml:2:10: engines: 99999999999999999999999 is out of range (1 to 100000)" },
 	{ "huge-string.yaml", "huge-string.yaml:3:10: engines: expected an integer, got 'lots'" },
+	{ "interface-both.yaml", "interface-both.yaml:4:3: controller: give ip or interface, not both" },
+	{ "interface-name.yaml", "interface-name.yaml:3:14: controller.interface: 'eth0; reboot' is not a network interface name (up to 15 letters, digits, '_', '.', '-')" },
 	{ "ipython-profile.yaml", "ipython-profile.yaml:2:18: ipython_profile: '../etc' is not a valid name (letters, digits, '_', '.', '-')" },
 	{ "latin1.yaml", "latin1.yaml:2:18: not valid UTF-8 text (invalid trailing UTF-8 octet)" },
 	{ "list-root.yaml", "list-root.yaml:1:1: expected a mapping of settings, got a list" },

@@ -1,0 +1,58 @@
+#include "netif.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "strv.h"
+#include "xmalloc.h"
+
+char *
+netif_ipv4(const char *name, struct err *e)
+{
+	struct ifaddrs *all;
+	struct strv names = STRV_INIT;
+	char host[256] = "this host", buf[INET_ADDRSTRLEN], *list;
+	char *addr = NULL;
+	bool seen = false;
+
+	if (getifaddrs(&all) == -1)
+		return err_errno(e, "cannot list network interfaces"), NULL;
+	for (struct ifaddrs *a = all; a != NULL && addr == NULL;
+	    a = a->ifa_next) {
+		bool known = false;
+
+		if (strcmp(a->ifa_name, name) == 0) {
+			seen = true;
+			if (a->ifa_addr != NULL &&
+			    a->ifa_addr->sa_family == AF_INET &&
+			    inet_ntop(AF_INET, &((struct sockaddr_in *)
+			    (void *)a->ifa_addr)->sin_addr, buf,
+			    sizeof buf) != NULL)
+				addr = xstrdup(buf);
+		}
+		for (size_t i = 0; i < names.n && !known; i++)
+			known = strcmp(names.v[i], a->ifa_name) == 0;
+		if (!known)
+			strv_push(&names, a->ifa_name);
+	}
+	freeifaddrs(all);
+	if (addr == NULL) {
+		(void)gethostname(host, sizeof host - 1);
+		list = strv_join(&names, ", ");
+		if (seen)
+			err_set(e, "network interface '%s' on %s has no IPv4 "
+			    "address", name, host);
+		else
+			err_set(e, "no network interface '%s' on %s (it has "
+			    "%s)", name, host, list);
+		free(list);
+	}
+	strv_clear(&names);
+	return addr;
+}
