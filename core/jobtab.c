@@ -121,10 +121,8 @@ jobtab_format_elapsed(long s, char *out, size_t outlen)
 	out[o - tmp] = '\0';
 }
 
-/* a * b + c, or -1 when that does not fit (a scheduler's number can be
- * anything). */
-static long
-mul_add(long a, long b, long c)
+long
+jobtab_mul_add(long a, long b, long c)
 {
 	long r;
 
@@ -163,11 +161,13 @@ jobtab_parse_duration(const char *s)
 		long h = parts[0], m = n > 1 ? parts[1] : 0,
 		    sec = n > 2 ? parts[2] : 0;
 
-		return mul_add(mul_add(mul_add(days, 24, h), 60, m), 60, sec);
+		return jobtab_mul_add(jobtab_mul_add(jobtab_mul_add(days, 24,
+		    h), 60, m), 60, sec);
 	}
 	if (n == 3)
-		return mul_add(mul_add(parts[0], 60, parts[1]), 60, parts[2]);
+		return jobtab_mul_add(jobtab_mul_add(parts[0], 60, parts[1]),
+		    60, parts[2]);
 	if (n == 2)
-		return mul_add(parts[0], 60, parts[1]);
+		return jobtab_mul_add(parts[0], 60, parts[1]);
 	return parts[0];
 }
