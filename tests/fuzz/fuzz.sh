@@ -30,7 +30,7 @@ seeds() {
 
 	case $1 in
 	profile) dirs=("$src/tests/data/profiles") ;;
-	squeue|qstat) dirs=("$src/tests/data/sched" "$shared") ;;
+	squeue|qstat|submit) dirs=("$src/tests/data/sched" "$shared") ;;
 	esac
 	dirs+=("$here/corpus/$1" "$here/regress/$1")
 	for d in "${dirs[@]}"; do
@@ -76,9 +76,12 @@ cmd_run() {
 		rc=$?
 		t1=$(date +%s)
 		n_art=$(find "$art" -type f | wc -l)
-		printf '%-8s seconds %5d  execs %10s  corpus %6d  artifacts %d  rc %d\n' \
+		# units: libFuzzer's own corpus (inputs that each add
+		# coverage); files: all it saved in the corpus directory.
+		printf '%-8s seconds %5d  execs %10s  units %5s  files %6d  artifacts %d  rc %d\n' \
 		    "$name" $((t1 - t0)) \
 		    "$(stat_of "$log" number_of_executed_units)" \
+		    "$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' "$log" | tail -1)" \
 		    "$(find "$corpus" -type f | wc -l)" "$n_art" "$rc"
 	done
 }
