@@ -48,10 +48,11 @@ max_len() {
 	esac
 }
 
-# The options both modes share. -timeout: an input that takes 10 s is a
-# hang, which is a finding.
+# The options both modes share; $2 is -timeout: for the long runs an input
+# that takes 10 s is a hang, which is a finding; the smoke, which runs on
+# loaded CI and build machines, allows 60 s.
 opts() {
-	echo -max_len="$(max_len "$1")" -timeout=10 -rss_limit_mb=2048 \
+	echo -max_len="$(max_len "$1")" -timeout="$2" -rss_limit_mb=2048 \
 	    -print_final_stats=1
 }
 
@@ -70,7 +71,7 @@ cmd_run() {
 		mkdir -p "$corpus" "$art" "$out/logs"
 		t0=$(date +%s)
 		# shellcheck disable=SC2046
-		"$bin/fuzz_$name" $(opts "$name") -max_total_time="$secs" \
+		"$bin/fuzz_$name" $(opts "$name" 10) -max_total_time="$secs" \
 		    -artifact_prefix="$art" "$corpus" $(seeds "$name") \
 		    >"$log" 2>&1
 		rc=$?
@@ -95,7 +96,7 @@ cmd_smoke() {
 		# Regression inputs one by one first: each names its finding.
 		for f in "$here/regress/$name"/*; do
 			[ -f "$f" ] || continue
-			if ! "$bin/fuzz_$name" -timeout=10 "$f" \
+			if ! "$bin/fuzz_$name" -timeout=60 "$f" \
 			    >"$tmp/$name/regress.log" 2>&1; then
 				echo "fuzz_$name: regression input $f fails:"
 				tail -30 "$tmp/$name/regress.log"
@@ -103,7 +104,7 @@ cmd_smoke() {
 			fi
 		done
 		# shellcheck disable=SC2046
-		if ! "$bin/fuzz_$name" $(opts "$name") -runs="$runs" \
+		if ! "$bin/fuzz_$name" $(opts "$name" 60) -runs="$runs" \
 		    -artifact_prefix="$tmp/$name/art/" "$tmp/$name/corpus" \
 		    $(seeds "$name") >"$tmp/$name/log" 2>&1; then
 			echo "fuzz_$name: smoke run found something:"
