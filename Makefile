@@ -52,10 +52,27 @@ BENCH_BINS  := $(BENCH_SRC:%.c=$(REL)/%)
 DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
 	libssh-dev libjansson-dev libssl-dev libxml2-dev libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
-	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps
+	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps \
+	clang libclang-rt-14-dev
+
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c, one per parser of outside
+# input), built with clang apart from the gcc objects. `make fuzz` runs each
+# for FUZZ_SECONDS (FUZZ_TARGETS: a subset); tests/fuzz.t smokes them.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ         := build/fuzz
+# clang lacks gcc's -Wformat-truncation.
+FUZZ_WARN     = $(filter-out -Wno-format-truncation,$(WARN))
+FUZZ_SAN      = -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
+OBJ_LIB_FUZZ := $(patsubst %.c,$(FUZZ)/%.o,$(wildcard core/*.c) \
+	tests/fuzz/fuzzcheck.c)
 
 .SECONDARY:
-.PHONY: all deps run check test unit bench install uninstall clean
+.PHONY: all deps run check test unit bench install uninstall clean fuzz \
+	fuzz-build
 all: hpctop
 
 hpctop: $(OBJ_LIB_REL) $(OBJ_TUI_REL)
@@ -83,6 +100,20 @@ $(REL)/bench/tui_%: $(REL)/bench/tui_%.o $(OBJ_LIB_REL) \
 		$(filter-out $(REL)/tui/main.o,$(OBJ_TUI_REL))
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_CORE)
 
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(CFLAGS_PKG) $(FUZZ_WARN) $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(OBJ_LIB_FUZZ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+		$(LIBS_CORE)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 deps:
 	@missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -103,7 +134,8 @@ unit: $(UNIT_BINS)
 # Every test through prove: cmocka binaries speak TAP, the rest are .t
 # scripts. HPCTOP points the scripts at the sanitized binary.
 check: deps
-	@$(MAKE) --no-print-directory $(SAN)/hpctop hpctop $(UNIT_BINS)
+	@$(MAKE) --no-print-directory $(SAN)/hpctop hpctop $(UNIT_BINS) \
+		$(FUZZ_BINS)
 	HPCTOP=$(CURDIR)/$(SAN)/hpctop HPCTOP_SRCDIR=$(CURDIR) \
 	CMOCKA_MESSAGE_OUTPUT=TAP \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

@@ -448,25 +448,15 @@ fail:
 	return NULL;
 }
 
-struct cluster *
-cluster_load_file(const char *path, struct err *e)
+/* A parsed document (or NULL when parsing failed, with je) as a record;
+ * takes o. */
+static struct cluster *
+from_doc(json_t *o, const json_error_t *je, const char *path, struct err *e)
 {
-	json_error_t je;
-	json_t *o;
 	struct cluster *c;
-	struct stat st;
 
-	if (stat(path, &st) == -1) {
-		err_errno(e, "%s", path);
-		return NULL;
-	}
-	if (st.st_size > MAX_RECORD_BYTES) {
-		err_set(e, "%s: record too large", path);
-		return NULL;
-	}
-	o = json_load_file(path, 0, &je);
 	if (o == NULL) {
-		err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		err_set(e, "%s:%d:%d: %s", path, je->line, je->column, je->text);
 		return NULL;
 	}
 	if (!json_is_object(o)) {
@@ -477,6 +467,36 @@ cluster_load_file(const char *path, struct err *e)
 	c = from_json(o, path, e);
 	json_decref(o);
 	return c;
+}
+
+struct cluster *
+cluster_load_buffer(const char *buf, size_t len, const char *path,
+    struct err *e)
+{
+	json_error_t je;
+
+	if (len > MAX_RECORD_BYTES) {
+		err_set(e, "%s: record too large", path);
+		return NULL;
+	}
+	return from_doc(json_loadb(buf, len, 0, &je), &je, path, e);
+}
+
+struct cluster *
+cluster_load_file(const char *path, struct err *e)
+{
+	json_error_t je;
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		err_errno(e, "%s", path);
+		return NULL;
+	}
+	if (st.st_size > MAX_RECORD_BYTES) {
+		err_set(e, "%s: record too large", path);
+		return NULL;
+	}
+	return from_doc(json_load_file(path, 0, &je), &je, path, e);
 }
 
 struct cluster *

@@ -123,6 +123,9 @@ struct cluster *cluster_load(const char *name, bool *missing,
     struct err *e);
 /* Same from a file path (for tests and listing). */
 struct cluster *cluster_load_file(const char *path, struct err *e);
+/* Same from a memory buffer; `path` is used in messages only. */
+struct cluster *cluster_load_buffer(const char *buf, size_t len,
+    const char *path, struct err *e);
 /* Names of every record in the state dir, sorted. Unreadable entries are
  * listed too (loading them reports the error). */
 void cluster_list(struct strv *names);

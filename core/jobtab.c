@@ -122,6 +122,17 @@ jobtab_format_elapsed(long s, char *out, size_t outlen)
 }
 
 long
+jobtab_mul_add(long a, long b, long c)
+{
+	long r;
+
+	if (a < 0 || c < 0 || __builtin_mul_overflow(a, b, &r) ||
+	    __builtin_add_overflow(r, c, &r))
+		return -1;
+	return r;
+}
+
+long
 jobtab_parse_duration(const char *s)
 {
 	long days = 0, parts[3];
@@ -150,11 +161,13 @@ jobtab_parse_duration(const char *s)
 		long h = parts[0], m = n > 1 ? parts[1] : 0,
 		    sec = n > 2 ? parts[2] : 0;
 
-		return days * 86400 + h * 3600 + m * 60 + sec;
+		return jobtab_mul_add(jobtab_mul_add(jobtab_mul_add(days, 24,
+		    h), 60, m), 60, sec);
 	}
 	if (n == 3)
-		return parts[0] * 3600 + parts[1] * 60 + parts[2];
+		return jobtab_mul_add(jobtab_mul_add(parts[0], 60, parts[1]),
+		    60, parts[2]);
 	if (n == 2)
-		return parts[0] * 60 + parts[1];
+		return jobtab_mul_add(parts[0], 60, parts[1]);
 	return parts[0];
 }

@@ -123,9 +123,11 @@ pbs_duration(struct span v)
 			return -1;
 	}
 	if (n == 3)
-		return part[0] * 3600 + part[1] * 60 + part[2];
+		return jobtab_mul_add(jobtab_mul_add(part[0], 60, part[1]), 60,
+		    part[2]);
 	if (n == 2)
-		return part[0] * 3600 + part[1] * 60;
+		return jobtab_mul_add(jobtab_mul_add(part[0], 60, part[1]), 60,
+		    0);
 	return part[0];
 }
 
