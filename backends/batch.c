@@ -46,62 +46,6 @@ log_base(const struct cluster *c, enum batch_job which)
 	    "engines");
 }
 
-long
-batch_walltime_seconds(const char *s)
-{
-	long f[4] = { 0 }, days = 0;
-	int n = 0;
-	bool has_days = false;
-	const char *p = s;
-
-	for (;;) {
-		long v = 0;
-		int digits = 0;
-
-		while (isdigit((unsigned char)*p) && digits < 9) {
-			v = v * 10 + (*p++ - '0');
-			digits++;
-		}
-		if (digits == 0 || isdigit((unsigned char)*p))
-			return -1;
-		if (*p == '-' && !has_days && n == 0) {
-			has_days = true;
-			days = v;
-			p++;
-			continue;
-		}
-		if (n == 3)
-			return -1;
-		f[n++] = v;
-		if (*p == '\0')
-			break;
-		if (*p++ != ':')
-			return -1;
-	}
-	if (has_days)	/* D-H, D-H:M, D-H:M:S */
-		return days * 86400 + f[0] * 3600 + f[1] * 60 + f[2];
-	switch (n) {
-	case 1:		/* minutes */
-		return f[0] * 60;
-	case 2:		/* M:S */
-		return f[0] * 60 + f[1];
-	default:	/* H:M:S */
-		return f[0] * 3600 + f[1] * 60 + f[2];
-	}
-}
-
-char *
-batch_mem(const char *s, bool pbs)
-{
-	size_t n = strspn(s, "0123456789");
-	char unit = s[n] != '\0' && strchr("kKmMgGtT", s[n]) != NULL ?
-	    s[n] : 'M';
-
-	if (pbs)
-		return xasprintf("%.*s%cb", (int)n, s, tolower((unsigned char)unit));
-	return xasprintf("%.*s%c", (int)n, s, toupper((unsigned char)unit));
-}
-
 /* The controller's argv: as the process backends run it, but listening on
  * every interface unless the profile names an address, since the engines
  * run on other nodes. */

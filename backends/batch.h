@@ -88,15 +88,6 @@ char *batch_parse_submit(const char *out);
  * frees. */
 char *batch_submit_error(const char *out, const char *errout);
 
-/* Profile values as the schedulers take them. */
-/* Walltime in seconds, Slurm's forms: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S.
- * -1 if invalid. */
-long batch_walltime_seconds(const char *s);
-/* A profile mem value (digits, optional K/M/G/T, optional b) for Slurm
- * ("4G") or, with pbs, for PBS ("4gb"); no unit means megabytes. Caller
- * frees. */
-char *batch_mem(const char *s, bool pbs);
-
 /* The backend operations of slurm and pbs (struct backend's contract);
  * the kind comes from the cluster's backend name. */
 int batch_script(struct loop *l, struct cluster *c, backend_cb cb,

@@ -13,6 +13,7 @@
 
 #include "paths.h"
 #include "safetext.h"
+#include "units.h"
 #include "xmalloc.h"
 
 /* State while walking one YAML document. */
@@ -227,62 +228,6 @@ valid_env_key(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '_')
 			return false;
 	return true;
-}
-
-/* [D-]HH:MM:SS, HH:MM:SS, MM:SS or plain minutes, as sbatch and qsub take. */
-static bool
-valid_walltime(const char *s)
-{
-	int fields = 1;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '-') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return false;
-	} else if (*p == '\0') {
-		return true;
-	} else {
-		p = s;
-	}
-	while (*p != '\0') {
-		int digits = 0;
-
-		while (isdigit((unsigned char)*p))
-			p++, digits++;
-		if (digits == 0 || digits > 3)
-			return false;
-		if (*p == ':') {
-			if (++fields > 3)
-				return false;
-			p++;
-			if (*p == '\0')
-				return false;
-		} else if (*p != '\0') {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool
-valid_mem(const char *s)
-{
-	const char *p = s;
-
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (p == s)
-		return false;
-	if (*p != '\0' && strchr("kKmMgGtT", *p) != NULL)
-		p++;
-	if (*p == 'b' || *p == 'B')
-		p++;
-	return *p == '\0';
 }
 
 static int
@@ -571,22 +516,22 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			    key == K_QUEUE ? "a queue" : "an account");
 		return 0;
 	}
-	case K_WALLTIME: {
-		char buf[64];
-
-		if (v->type == YAML_SCALAR_NODE &&
-		    valid_walltime(scalar(v)))
-			return get_string(c, name, v, &p->walltime);
-		return at(c, v, "walltime: expected [D-]HH:MM:SS, MM:SS or "
-		    "minutes, got '%s'", shown(v, buf, sizeof buf));
-	}
+	case K_WALLTIME:
 	case K_MEM: {
+		const char *text = v->type == YAML_SCALAR_NODE ? scalar(v) : "";
 		char buf[64];
+		struct err ue;
+		int rc;
 
-		if (v->type == YAML_SCALAR_NODE && valid_mem(scalar(v)))
-			return get_string(c, name, v, &p->mem);
-		return at(c, v, "mem: expected a size such as 4G or 500M, "
-		    "got '%s'", shown(v, buf, sizeof buf));
+		/* A bare walltime is minutes and a bare mem megabytes, as
+		 * sbatch reads them. */
+		rc = key == K_WALLTIME ? units_parse_duration(text,
+		    UNITS_MINUTE, &p->walltime, &ue) :
+		    units_parse_size(text, UNITS_MIB, &p->mem, &ue);
+		if (rc == -1)
+			return at(c, v, "%s: %s, got '%s'", name, ue.msg,
+			    shown(v, buf, sizeof buf));
+		return 0;
 	}
 	case K_NODES:
 		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES, &p->nodes);
@@ -836,6 +781,8 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	p = xcalloc(1, sizeof *p);
 	p->version = PROFILE_SCHEMA_VERSION;
 	p->engines = 1;
+	p->walltime = -1;
+	p->mem = -1;
 	p->path = xstrdup(path);
 	p->name = name != NULL ? xstrdup(name) : profile_name_from_path(path);
 	if (check_name(&c, p->name) == -1 || check_shape(&c) == -1) {
@@ -985,9 +932,7 @@ profile_free(struct profile *p)
 	strv_clear(&p->mpiexec_args);
 	strv_clear(&p->hosts);
 	free(p->queue);
-	free(p->walltime);
 	free(p->account);
-	free(p->mem);
 	strv_clear(&p->directives);
 	free(p);
 }
