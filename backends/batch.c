@@ -97,7 +97,7 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 	if (rc == -1) {
 		strv_clear(&lines);
 		strv_clear(&words);
-		return err_prefix(e, "%s", k->name);
+		return err_prefix(e, "%s", c->backend);
 	}
 	for (size_t i = 0; i < words.n; i++)
 		strv_pushf(&lines, "%s %s", k->prefix, words.v[i]);
@@ -231,7 +231,7 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 
 	strv_push(&lines, "#!/bin/sh");
 	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
-	    k->name, c->engines, c->engines == 1 ? "" : "s");
+	    c->backend, c->engines, c->engines == 1 ? "" : "s");
 	free(q);
 	strv_push(&lines, "# Two batch jobs. The engines job depends on the "
 	    "controller job (after:");
@@ -389,33 +389,11 @@ batch_live(const struct job_row *r)
 	return CLUSTER_LIVE_RUNNING;
 }
 
-const struct batch_kind *
-batch_kind_find(const char *backend)
-{
-	static const struct batch_kind *const kinds[] = { &slurm_kind,
-	    &pbs_kind };
-
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-		if (backend != NULL && strcmp(kinds[i]->name, backend) == 0)
-			return kinds[i];
-	return NULL;
-}
-
-static const struct batch_kind *
-kind_of(const struct cluster *c)
-{
-	const struct batch_kind *k = batch_kind_find(c->backend);
-
-	if (k == NULL)
-		xmalloc_fatal("batch operation on a %s cluster", c->backend);
-	return k;
-}
-
 int
-batch_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+batch_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
-	const struct batch_kind *k = kind_of(c);
+	const struct batch_kind *k = b->batch;
 	char *text;
 
 	if (batch_render(k, c, &text, e) == -1)
@@ -577,7 +555,7 @@ start_job(const struct batch_kind *k, enum batch_job which,
 		if (found == NULL)
 			return err_set(e, "%s: command '%s' not found on PATH "
 			    "(is the scheduler's client installed here?)",
-			    k->name, k->submit);
+			    c->backend, k->submit);
 		free(found);
 		if (proc_prepare_profile(c, e) == -1 ||
 		    write_scripts(k, c, e) == -1)
@@ -589,7 +567,7 @@ start_job(const struct batch_kind *k, enum batch_job which,
 		after = controller_job_id(c);
 		if (after == NULL)
 			return err_set(e, "%s: engines job: no controller job "
-			    "to depend on", k->name);
+			    "to depend on", c->backend);
 	}
 	submit_command(k, c, which, after, &argv, &cwd);
 	s = xcalloc(1, sizeof *s);
@@ -742,17 +720,17 @@ on_query(const struct job_result *r, void *arg)
 }
 
 int
-batch_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+batch_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
-	return start_job(kind_of(c), BATCH_CONTROLLER, l, c, cb, arg, e);
+	return start_job(b->batch, BATCH_CONTROLLER, l, c, cb, arg, e);
 }
 
 int
-batch_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+batch_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
-	return start_job(kind_of(c), BATCH_ENGINES, l, c, cb, arg, e);
+	return start_job(b->batch, BATCH_ENGINES, l, c, cb, arg, e);
 }
 
 static void
@@ -775,7 +753,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 
 	if (user == NULL)
 		return err_set(e, "%s: cannot tell which user's jobs to list "
-		    "(no passwd entry, no $USER)", k->name);
+		    "(no passwd entry, no $USER)", cs[0]->backend);
 	k->query_argv(user, &argv);
 	free(user);
 	po = xcalloc(1, sizeof *po);
@@ -890,10 +868,12 @@ survivors(const struct stopper *st, struct err *e)
 	}
 	list = strv_join(&what, ", ");
 	if (st->poll_failed)
-		err_set(e, "%s: cannot tell whether %s ended: %s", st->k->name,
+		err_set(e, "%s: cannot tell whether %s ended: %s",
+		    st->c->backend,
 		    list != NULL ? list : "the jobs", st->last.msg);
 	else
-		err_set(e, "%s: %s still listed by %s after %s", st->k->name,
+		err_set(e, "%s: %s still listed by %s after %s",
+		    st->c->backend,
 		    list != NULL ? list : "jobs", st->k->query, st->k->cancel);
 	free(list);
 	strv_clear(&what);
@@ -973,13 +953,13 @@ stop_next(struct stopper *st)
 }
 
 int
-batch_poll(struct loop *l, struct cluster **cs, size_t n,
-    backend_poll_cb cb, void *arg, struct err *e)
+batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
 {
 	struct poller *po;
 
 	if (n > 0)
-		return poll_kind(kind_of(cs[0]), l, cs, n, cb, arg, e);
+		return poll_kind(b->batch, l, cs, n, cb, arg, e);
 	po = xcalloc(1, sizeof *po);
 	po->cs = cs;
 	po->cb = cb;
@@ -989,10 +969,10 @@ batch_poll(struct loop *l, struct cluster **cs, size_t n,
 }
 
 int
-batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
-	const struct batch_kind *k = kind_of(c);
+	const struct batch_kind *k = b->batch;
 	struct strv ids = STRV_INIT;
 	struct stopper *st = xcalloc(1, sizeof *st);
 	int rc = 0;

@@ -18,8 +18,8 @@ engine_spawn(const struct cluster *c, int i, struct spawn *s)
 }
 
 static int
-local_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+local_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
 	struct strv lines = STRV_INIT;
 
@@ -42,16 +42,16 @@ local_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 }
 
 static int
-local_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+local_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	return proc_start_controller(l, c, "engine",
 	    c->profile->engine.command.v[0], cb, arg, e);
 }
 
 static int
-local_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+local_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	for (int i = 0; i < c->engines; i++) {
 		struct spawn s = { 0 };

@@ -185,8 +185,8 @@ on_version(const struct job_result *r, void *arg)
 }
 
 static int
-mpi_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
 	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
 	    "mpi_family"));
@@ -223,16 +223,16 @@ mpi_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 }
 
 static int
-mpi_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+mpi_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	return proc_start_controller(l, c, "mpiexec",
 	    c->profile->mpiexec.v[0], cb, arg, e);
 }
 
 static int
-mpi_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+mpi_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
 	    "mpi_family"));

@@ -106,7 +106,6 @@ pbs_cancel_argv(bool hard, struct strv *argv)
 }
 
 const struct batch_kind pbs_kind = {
-	.name = "pbs",
 	.prefix = "#PBS",
 	.ext = "pbs",
 	.submit = "qsub",
@@ -128,4 +127,5 @@ const struct backend pbs_backend = {
 	.start_engines = batch_start_engines,
 	.poll = batch_poll,
 	.stop = batch_stop,
+	.batch = &pbs_kind,
 };

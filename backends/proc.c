@@ -270,8 +270,8 @@ on_poll_done(void *arg)
 }
 
 int
-proc_poll(struct loop *l, struct cluster **cs, size_t n, backend_poll_cb cb,
-    void *arg, struct err *e)
+proc_poll(const struct backend *b, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
 {
 	struct poll_done *pd = xcalloc(1, sizeof *pd);
 
@@ -401,8 +401,8 @@ stop_tick(void *arg)
 }
 
 int
-proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
 	struct stopper *st = xcalloc(1, sizeof *st);
 

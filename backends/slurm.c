@@ -104,7 +104,6 @@ slurm_cancel_argv(bool hard, struct strv *argv)
 }
 
 const struct batch_kind slurm_kind = {
-	.name = "slurm",
 	.prefix = "#SBATCH",
 	.ext = "sbatch",
 	.submit = "sbatch",
@@ -126,4 +125,5 @@ const struct backend slurm_backend = {
 	.start_engines = batch_start_engines,
 	.poll = batch_poll,
 	.stop = batch_stop,
+	.batch = &slurm_kind,
 };

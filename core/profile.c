@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "backend.h"
 #include "paths.h"
 #include "safetext.h"
 #include "units.h"
@@ -61,6 +62,22 @@ kind_name(const yaml_node_t *n)
 	default:
 		return "nothing";
 	}
+}
+
+/* "local, mpi, slurm or pbs": the registry's names, for messages. */
+static const char *
+backend_names(char *out, size_t outlen)
+{
+	const struct backend *b;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; (b = registry_get(i)) != NULL; i++)
+		if (n < outlen)
+			n += (size_t)snprintf(out + n, outlen - n, "%s%s",
+			    i == 0 ? "" : registry_get(i + 1) != NULL ? ", " :
+			    " or ", b->name);
+	return out;
 }
 
 /* Shortened copy of a scalar for messages, so a 1 MiB value does not become
@@ -440,17 +457,14 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 		return 0;
 	}
 	case K_BACKEND: {
-		static const char *const known[] = { "local", "mpi", "slurm",
-		    "pbs", NULL };
-		char buf[64];
+		char buf[64], names[128];
 
-		if (v->type == YAML_SCALAR_NODE)
-			for (int i = 0; known[i] != NULL; i++)
-				if (strcmp(scalar(v), known[i]) == 0)
-					return get_string(c, name, v,
-					    &p->backend);
-		return at(c, v, "backend: unknown backend '%s' (expected "
-		    "local, mpi, slurm or pbs)", shown(v, buf, sizeof buf));
+		if (v->type == YAML_SCALAR_NODE &&
+		    registry_find(scalar(v)) != NULL)
+			return get_string(c, name, v, &p->backend);
+		return at(c, v, "backend: unknown backend '%s' (expected %s)",
+		    shown(v, buf, sizeof buf),
+		    backend_names(names, sizeof names));
 	}
 	case K_ENGINES:
 		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES, &p->engines);
@@ -725,9 +739,12 @@ walk(struct ctx *c, struct profile *p)
 		if (key == K_BACKEND)
 			have_backend = true;
 	}
-	if (!have_backend)
-		return at(c, root, "missing required key 'backend' (local, "
-		    "mpi, slurm or pbs)");
+	if (!have_backend) {
+		char names[128];
+
+		return at(c, root, "missing required key 'backend' (%s)",
+		    backend_names(names, sizeof names));
+	}
 	return 0;
 }
 

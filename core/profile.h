@@ -29,7 +29,7 @@ struct profile {
 	char *path;		/* file it was read from */
 
 	int version;		/* always PROFILE_SCHEMA_VERSION once loaded */
-	char *backend;		/* "local", "mpi", "slurm" or "pbs" */
+	char *backend;		/* a name in the registry (core/backend.h) */
 	int engines;		/* default N; >= 1 */
 	char *description;	/* may be "" */
 	char *ipython_profile;	/* defaults to name */

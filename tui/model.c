@@ -465,8 +465,8 @@ poll_backend(struct model *m, const struct backend *b)
 		pb->mc[pb->n] = c;
 		pb->cs[pb->n++] = c->rec;
 	}
-	if (pb->n > 0 && b->poll(m->loop, pb->cs, pb->n, poll_done, pb,
-	    &e) == 0) {
+	if (pb->n > 0 && b->poll(b, m->loop, pb->cs, pb->n, poll_done,
+	    pb, &e) == 0) {
 		m->polls++;
 		for (size_t i = 0; i < pb->n; i++) {
 			pb->mc[i]->polling = true;
@@ -976,7 +976,7 @@ preview_start(struct model *m, struct model_cluster *c, int n)
 	c->preview = c->preview_err = NULL;
 	c->preview_n = n;
 	if ((r = new_record(c, n, &b, &e)) == NULL ||
-	    b->script(m->loop, r, preview_done, c, &e) == -1) {
+	    b->script(b, m->loop, r, preview_done, c, &e) == -1) {
 		cluster_free(r);
 		c->preview_err = xstrdup(e.msg);
 		return;

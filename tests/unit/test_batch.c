@@ -15,6 +15,7 @@
 
 #include "backends/batch.h"
 #include "backends/pbs.h"
+#include "backends/registry.h"
 #include "backends/slurm.h"
 #include "core/cluster.h"
 #include "core/xmalloc.h"
@@ -305,8 +306,25 @@ test_live(void **state)
 	assert_int_equal(batch_live(&r), CLUSTER_LIVE_RUNNING);
 	r.state = JOB_COMPLETED;
 	assert_int_equal(batch_live(&r), CLUSTER_LIVE_GONE);
-	assert_null(batch_kind_find("local"));
-	assert_ptr_equal(batch_kind_find("pbs"), &pbs_kind);
+}
+
+/* The registry is the one list: batch entries carry their kind, the
+ * process backends none. */
+static void
+test_registry(void **state)
+{
+	const struct backend *b;
+	size_t n = 0;
+
+	(void)state;
+	assert_ptr_equal(registry_find("slurm")->batch, &slurm_kind);
+	assert_ptr_equal(registry_find("pbs")->batch, &pbs_kind);
+	assert_null(registry_find("local")->batch);
+	assert_null(registry_find("mpi")->batch);
+	assert_null(registry_find("sge"));
+	for (; (b = registry_get(n)) != NULL; n++)
+		assert_ptr_equal(registry_find(b->name), b);
+	assert_int_equal(n, 4);
 }
 
 static int
@@ -347,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_full_script),
 		cmocka_unit_test(test_submit_output),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_registry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
