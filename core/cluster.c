@@ -823,32 +823,3 @@ cluster_session_pids(pid_t sid, pid_t **out)
 	closedir(d);
 	return n;
 }
-
-char *
-cluster_log_tail(const char *path, int lines)
-{
-	FILE *f = fopen(path, "re");
-	long size, start;
-	char *buf;
-	size_t n;
-	int seen = 0;
-	char *p;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	start = size > 16384 ? size - 16384 : 0;
-	fseek(f, start, SEEK_SET);
-	buf = xmalloc((size_t)(size - start) + 1);
-	n = fread(buf, 1, (size_t)(size - start), f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	for (p = buf + n; p > buf; p--)
-		if (p[-1] == '\n' && ++seen == lines)
-			break;
-	memmove(buf, p, strlen(p) + 1);
-	return buf;
-}

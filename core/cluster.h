@@ -166,7 +166,4 @@ bool cluster_pid_alive(pid_t pid);
  * group (Open MPI's ranks do). */
 size_t cluster_session_pids(pid_t sid, pid_t **out);
 
-/* The last `lines` lines of a log file, or NULL when unreadable. */
-char *cluster_log_tail(const char *path, int lines);
-
 #endif

@@ -217,22 +217,11 @@ test_engine_state(void **state)
 }
 
 static void
-test_liveness_and_tail(void **state)
+test_liveness(void **state)
 {
-	char *path = xasprintf("%s/log", tmpdir), *tail;
-
 	(void)state;
 	assert_true(cluster_pid_alive(getpid()));
 	assert_false(cluster_pid_alive(0));
-	write_file(path, "one\ntwo\nthree\nfour\n");
-	tail = cluster_log_tail(path, 2);
-	assert_string_equal(tail, "three\nfour");
-	free(tail);
-	tail = cluster_log_tail(path, 10);
-	assert_string_equal(tail, "one\ntwo\nthree\nfour");
-	free(tail);
-	assert_null(cluster_log_tail("/nonexistent/x", 3));
-	free(path);
 }
 
 /* A child in a session of its own: counted while it lives, not after. The
@@ -288,7 +277,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_list_and_corrupt),
 		cmocka_unit_test(test_engine_state),
-		cmocka_unit_test(test_liveness_and_tail),
+		cmocka_unit_test(test_liveness),
 		cmocka_unit_test(test_session_pids),
 		cmocka_unit_test(test_bad_name),
 	};
