@@ -245,7 +245,7 @@ cluster_save(const struct cluster *c, struct err *e)
 	text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (text == NULL)
-		xmalloc_fatal("json_dumps failed");
+		fatal("json_dumps failed");
 	path = xasprintf("%s/cluster.json", c->dir);
 	tmp = xasprintf("%s/.cluster.json.%ld", c->dir, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

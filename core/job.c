@@ -459,7 +459,7 @@ job_run_sync(struct loop *l, char *const argv[], char *const env[],
 	}
 	while (st.r == NULL)
 		if (loop_once(l, -1) == -1)
-			xmalloc_fatal("zmq_poll: %s", strerror(errno));
+			fatal("zmq_poll: %s", strerror(errno));
 	return st.r;
 }
 

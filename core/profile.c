@@ -434,7 +434,7 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 				return -1;
 			break;
 		default:
-			xmalloc_fatal("profile: unhandled key %d", key);
+			fatal("profile: unhandled key %d", key);
 		}
 	}
 	return 0;
@@ -562,7 +562,7 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			return -1;
 		return check_single_lines(c, name, v, &p->directives);
 	default:
-		xmalloc_fatal("profile: unhandled key %d", key);
+		fatal("profile: unhandled key %d", key);
 	}
 }
 
@@ -589,7 +589,7 @@ syntax_error(struct ctx *c, yaml_parser_t *parser)
 	size_t line, col;
 
 	if (parser->error == YAML_MEMORY_ERROR)
-		xmalloc_fatal("out of memory parsing %s", c->path);
+		fatal("out of memory parsing %s", c->path);
 	if (parser->error == YAML_READER_ERROR) {
 		size_t off = parser->problem_offset;
 
@@ -625,7 +625,7 @@ check_shape(struct ctx *c)
 	bool done = false;
 
 	if (!yaml_parser_initialize(&parser))
-		xmalloc_fatal("out of memory (yaml parser)");
+		fatal("out of memory (yaml parser)");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf,
 	    c->len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
@@ -808,7 +808,7 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	}
 
 	if (!yaml_parser_initialize(&parser))
-		xmalloc_fatal("out of memory (yaml parser)");
+		fatal("out of memory (yaml parser)");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	if (!yaml_parser_load(&parser, &doc)) {

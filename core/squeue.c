@@ -418,7 +418,7 @@ squeue_parse(const char *buf, size_t len, struct job_table *out)
 
 	/* SQUEUE_FORMAT is a constant that compiles: the parse is done once. */
 	if (!compiled && compile_format(SQUEUE_FORMAT, &c, NULL) < 0)
-		xmalloc_fatal("squeue: SQUEUE_FORMAT does not compile");
+		fatal("squeue: SQUEUE_FORMAT does not compile");
 	compiled = true;
 	return parse_with(&c, buf, len, out, true);
 }

@@ -316,7 +316,7 @@ cmd_status(int argc, char **argv)
 		char *s = json_dumps(arr, JSON_INDENT(2));
 
 		if (s == NULL)
-			xmalloc_fatal("json_dumps failed");
+			fatal("json_dumps failed");
 		puts(s);
 		free(s);
 	} else if (names.n == 0)

@@ -617,7 +617,7 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 		return 1;
 	}
 	curses_active = true;
-	xmalloc_set_fatal_hook(fatal_hook);
+	fatal_set_hook(fatal_hook);
 	cbreak();
 	noecho();
 	nonl();
@@ -648,7 +648,7 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	}
 	restore_terminal();
 	delscreen(scr);
-	xmalloc_set_fatal_hook(NULL);
+	fatal_set_hook(NULL);
 
 	model_running(d->model, &running);
 	if (running.n > 0) {
