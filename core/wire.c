@@ -288,7 +288,7 @@ wire_recv(void *sock, const char *key, size_t keylen, struct wire_msg *m,
 			if (total == 0 && saved == EAGAIN)
 				return 0;
 			err_set(e, "zmq_msg_recv: %s", zmq_strerror(saved));
-			return -3;
+			return WIRE_SOCKET_ERROR;
 		}
 		more = zmq_msg_more(p);
 		total++;
