@@ -412,7 +412,7 @@ job_cancel(struct job *j)
 		loop_child_del(j->loop, j->pid);
 		killpg(j->pid, SIGTERM);
 		/* Bounded: reap now if it went, else make sure it goes. */
-		for (int i = 0; i < 20; i++) {
+		for (int i = 0; i < JOB_CANCEL_WAIT_MS / 10; i++) {
 			if (waitpid(j->pid, &status, WNOHANG) != 0)
 				goto reaped;
 			usleep(10000);

@@ -42,7 +42,12 @@ struct job *job_run(struct loop *l, char *const argv[], char *const env[],
     const char *input, size_t inputlen, uint64_t timeout_ms, job_cb cb,
     void *arg, struct err *e);
 /* Kills the job's process group and frees it; its callback never runs.
- * Must not be called from the job's own callback. */
+ * Must not be called from the job's own callback. It blocks, briefly: it
+ * sends SIGTERM, waits up to JOB_CANCEL_WAIT_MS for the command to exit,
+ * then sends SIGKILL and reaps it (at once, unless the kernel holds the
+ * process in an uninterruptible wait), so nothing is left behind even
+ * when no loop runs afterwards. */
+#define JOB_CANCEL_WAIT_MS 200
 void job_cancel(struct job *j);
 
 /* Blocking form for the CLI: runs the loop until the job is done. Returns

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 
 #include "core/job.h"
 #include "core/loop.h"
+#include "core/xmalloc.h"
 
 static struct job_result *
 run(struct loop *l, char *const argv[], const char *input, uint64_t ms)
@@ -226,6 +229,41 @@ test_cancel(void **state)
 	loop_free(l);
 }
 
+/* A command that ignores SIGTERM is killed all the same, within the bound
+ * job.h states (with a generous margin: this machine is noisy), and
+ * reaped: no process and no zombie stays behind. */
+static void
+test_cancel_stubborn(void **state)
+{
+	struct loop *l = loop_new();
+	struct err e;
+	char *pidfile = xasprintf("/tmp/hpctop-test-job-%d.pid", (int)getpid());
+	char *script = xasprintf("trap '' TERM; echo $$ > %s.tmp && "
+	    "mv %s.tmp %s; exec sleep 30", pidfile, pidfile, pidfile);
+	struct job *j = job_run(l, (char *[]){ "sh", "-c", script, NULL },
+	    NULL, NULL, 0, 0, never, NULL, &e);
+	uint64_t t0;
+	FILE *f = NULL;
+	int pid = 0;
+
+	(void)state;
+	assert_non_null(j);
+	for (int i = 0; i < 1000 && (f = fopen(pidfile, "r")) == NULL; i++)
+		loop_once(l, 10);
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	unlink(pidfile);
+	t0 = loop_now();
+	job_cancel(j);
+	assert_true(loop_now() - t0 < JOB_CANCEL_WAIT_MS + 10000);
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	loop_free(l);
+	free(script);
+	free(pidfile);
+}
+
 static void
 test_env(void **state)
 {
@@ -253,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_fd_and_signal),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_cancel_stubborn),
 		cmocka_unit_test(test_env),
 	};
 
