@@ -12,6 +12,7 @@
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
+#include "procfs.h"
 
 /* Stop: how long each polite step may take before the next, harder one. */
 #define STOP_ENGINE_GRACE_MS 5000
@@ -214,7 +215,7 @@ poll_one(struct cluster *c)
 		struct cluster_proc *pr = &c->procs[i];
 		struct job_row *r = jobtab_append(&c->jobs);
 		bool main = leader_alive(pr->pid);
-		bool group = main || cluster_session_pids(pr->pid, NULL) > 0;
+		bool group = main || procfs_session_pids(pr->pid, NULL) > 0;
 
 		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
 		r->id = xasprintf("%ld", (long)pr->pid);
@@ -306,7 +307,7 @@ role_alive(const struct cluster *c, enum cluster_role role)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
 		if (c->procs[i].role == role && c->procs[i].pid > 0 &&
-		    cluster_session_pids(c->procs[i].pid, NULL) > 0)
+		    procfs_session_pids(c->procs[i].pid, NULL) > 0)
 			return true;
 	return false;
 }
@@ -328,7 +329,7 @@ signal_role(const struct cluster *c, enum cluster_role role, int sig,
 				kill(pid, sig);
 			continue;
 		}
-		n = cluster_session_pids(pid, &pids);
+		n = procfs_session_pids(pid, &pids);
 		for (size_t k = 0; k < n; k++)
 			kill(pids[k], sig);
 		free(pids);
@@ -347,7 +348,7 @@ stop_finish(struct stopper *st)
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (pr->pid > 0 && cluster_session_pids(pr->pid, NULL) > 0) {
+		if (pr->pid > 0 && procfs_session_pids(pr->pid, NULL) > 0) {
 			err_set(&e, "%s (session %ld) survived SIGKILL",
 			    pr->name, (long)pr->pid);
 			failed = true;
