@@ -15,18 +15,24 @@
 #include "core/file.h"
 #include "core/xmalloc.h"
 
-static char tmpdir[] = "/tmp/hpctop-test-file-XXXXXX";
-
+/* A log file holding text; the caller unlinks and frees its path. */
 static char *
-write_log(const char *name, const char *text)
+write_log(const char *text)
 {
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
+	char *path = xstrdup("/tmp/hpctop-test-file-XXXXXX");
+	int fd = mkstemp(path);
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
 	return path;
+}
+
+static void
+remove_log(char *path)
+{
+	unlink(path);
+	free(path);
 }
 
 /* The lines of file_tail joined with '|', and whether it cut. */
@@ -44,63 +50,50 @@ tail(const char *path, size_t max, size_t lines, bool *cut)
 	return s != NULL ? s : xstrdup("");
 }
 
+/* The last lines, within a byte bound that never shows half a line. */
 static void
-test_lines(void **state)
+test_tails(void **state)
 {
-	char *path = write_log("a.log", "one\ntwo\n\nthree\nfour\n"), *s;
-	bool cut;
+	static const struct {
+		const char *text;
+		size_t max, lines;
+		const char *want;
+		bool cut;
+	} cases[] = {
+		{ "one\ntwo\n\nthree\nfour\n", 4096, 2, "three|four", true },
+		{ "one\ntwo\n\nthree\nfour\n", 4096, 0, "one|two||three|four",
+		    false },
+		{ "one\ntwo\n\nthree\nfour\n", 4096, 10, "one|two||three|four",
+		    false },
+		{ "no newline at the end", 4096, 3, "no newline at the end",
+		    false },
+		{ "", 4096, 3, "", false },
+		/* The last 10 bytes start inside "second". */
+		{ "first line\nsecond\nthird\n", 10, 0, "third", true },
+		/* Inside the last line: nothing half shown. */
+		{ "first line\nsecond\nthird\n", 3, 0, "", true },
+	};
 
 	(void)state;
-	s = tail(path, 4096, 2, &cut);
-	assert_string_equal(s, "three|four");
-	assert_true(cut);
-	free(s);
-	s = tail(path, 4096, 0, &cut);
-	assert_string_equal(s, "one|two||three|four");
-	assert_false(cut);
-	free(s);
-	s = tail(path, 4096, 10, NULL);
-	assert_string_equal(s, "one|two||three|four");
-	free(s);
-	free(path);
-	path = write_log("b.log", "no newline at the end");
-	s = tail(path, 4096, 3, &cut);
-	assert_string_equal(s, "no newline at the end");
-	assert_false(cut);
-	free(s);
-	free(path);
-	path = write_log("empty.log", "");
-	s = tail(path, 4096, 3, &cut);
-	assert_string_equal(s, "");
-	free(s);
-	free(path);
-}
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *path = write_log(cases[i].text), *s;
+		bool cut;
 
-static void
-test_bytes(void **state)
-{
-	char *path = write_log("c.log", "first line\nsecond\nthird\n"), *s;
-	bool cut;
-
-	(void)state;
-	/* The last 10 bytes start inside "second": only whole lines. */
-	s = tail(path, 10, 0, &cut);
-	assert_string_equal(s, "third");
-	assert_true(cut);
-	free(s);
-	/* One long line larger than the bound: nothing half shown. */
-	s = tail(path, 3, 0, &cut);
-	assert_string_equal(s, "");
-	assert_true(cut);
-	free(s);
-	free(path);
+		s = tail(path, cases[i].max, cases[i].lines, &cut);
+		if (strcmp(s, cases[i].want) != 0 || cut != cases[i].cut)
+			fail_msg("case %zu: '%s' (cut %d)", i, s, cut);
+		free(s);
+		s = tail(path, cases[i].max, cases[i].lines, NULL);
+		assert_string_equal(s, cases[i].want);
+		free(s);
+		remove_log(path);
+	}
 }
 
 static void
 test_secrets_and_errors(void **state)
 {
-	char *path = write_log("k.log",
-	    "Session.key=b'0123abcd'\nplain\n"), *fifo, *s;
+	char *path = write_log("Session.key=b'0123abcd'\nplain\n"), *fifo, *s;
 	struct strv out = STRV_INIT;
 	struct err e;
 
@@ -109,45 +102,26 @@ test_secrets_and_errors(void **state)
 	assert_null(strstr(s, "0123abcd"));
 	assert_non_null(strstr(s, "|plain"));
 	free(s);
-	free(path);
+	remove_log(path);
 	assert_int_equal(file_tail("/nonexistent/x.log", 4096, 3, &out, NULL,
 	    &e), -1);
 	assert_non_null(strstr(e.msg, "cannot read /nonexistent/x.log"));
-	fifo = xasprintf("%s/fifo", tmpdir);
+	fifo = write_log("");
+	unlink(fifo);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(file_tail(fifo, 4096, 3, &out, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "not a regular file (a FIFO)"));
 	assert_int_equal(out.n, 0);
-	free(fifo);
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) != NULL ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-	int rc;
-
-	(void)state;
-	rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	remove_log(fifo);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_tails),
 		cmocka_unit_test(test_secrets_and_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
