@@ -33,10 +33,7 @@ local_script(const struct backend *b, struct loop *l, struct cluster *c,
 		strv_push_take(&lines, spawn_render(&s));
 		spawn_clear(&s);
 	}
-	strv_push(&lines, "");
-	free(c->script);
-	c->script = strv_join(&lines, "\n");
-	strv_clear(&lines);
+	proc_script_end(c, &lines);
 	proc_complete(l, c, NULL, cb, arg);
 	return 0;
 }

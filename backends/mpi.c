@@ -142,10 +142,7 @@ render(struct cluster *c, enum mpi_family f)
 	engines_spawn(c, f, &s);
 	strv_push_take(&lines, spawn_render(&s));
 	spawn_clear(&s);
-	strv_push(&lines, "");
-	free(c->script);
-	c->script = strv_join(&lines, "\n");
-	strv_clear(&lines);
+	proc_script_end(c, &lines);
 }
 
 struct probe {

@@ -437,3 +437,12 @@ proc_script_begin(const struct cluster *c, struct strv *lines)
 	strv_push_take(lines, spawn_render(&s));
 	spawn_clear(&s);
 }
+
+void
+proc_script_end(struct cluster *c, struct strv *lines)
+{
+	strv_push(lines, "");
+	free(c->script);
+	c->script = strv_join(lines, "\n");
+	strv_clear(lines);
+}

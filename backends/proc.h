@@ -66,5 +66,8 @@ int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
 /* The script header and the controller line, shared by both scripts;
  * appends to *out. */
 void proc_script_begin(const struct cluster *c, struct strv *lines);
+/* Makes lines (begun with proc_script_begin, then the engines) c->script,
+ * and clears them. */
+void proc_script_end(struct cluster *c, struct strv *lines);
 
 #endif
