@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
@@ -423,12 +423,12 @@ write_file(const char *path, const char *text, struct err *e)
 }
 
 /* Runs argv in cwd (NULL: here) as an async job. */
-static struct job *
+static struct subproc *
 run_in(struct loop *l, struct strv *argv, const char *cwd,
-    uint64_t timeout_ms, job_cb cb, void *arg, struct err *e)
+    uint64_t timeout_ms, subproc_cb cb, void *arg, struct err *e)
 {
 	struct strv full = STRV_INIT;
-	struct job *j;
+	struct subproc *j;
 
 	if (cwd != NULL) {
 		strv_push(&full, "sh");
@@ -438,7 +438,7 @@ run_in(struct loop *l, struct strv *argv, const char *cwd,
 		strv_push(&full, cwd);
 	}
 	strv_extend(&full, argv);
-	j = job_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
+	j = subproc_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
 	    e);
 	strv_clear(&full);
 	return j;
@@ -460,7 +460,7 @@ struct submit {
 };
 
 static void
-on_submitted(const struct job_result *r, void *arg)
+on_submitted(const struct subproc_result *r, void *arg)
 {
 	struct submit *s = arg;
 	const struct batch_kind *k = s->k;
@@ -548,7 +548,7 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	const char *after = NULL;
 	struct submit *s;
 	char *cwd, *found;
-	struct job *j;
+	struct subproc *j;
 
 	if (which == BATCH_CONTROLLER) {
 		found = spawn_which(k->submit, NULL);
@@ -692,7 +692,7 @@ struct poller {
 };
 
 static void
-on_query(const struct job_result *r, void *arg)
+on_query(const struct subproc_result *r, void *arg)
 {
 	struct poller *po = arg;
 	struct job_table t = { 0 };
@@ -749,7 +749,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 	struct strv argv = STRV_INIT;
 	struct poller *po;
 	char *user = paths_user_name();
-	struct job *j;
+	struct subproc *j;
 
 	if (user == NULL)
 		return err_set(e, "%s: cannot tell which user's jobs to list "
@@ -762,7 +762,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 	po->n = n;
 	po->cb = cb;
 	po->arg = arg;
-	j = job_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
+	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
 	    on_query, po, e);
 	strv_clear(&argv);
 	if (j == NULL) {
@@ -817,7 +817,7 @@ live_ids(const struct cluster *c, bool engines, bool controller,
 }
 
 static void
-on_cancelled(const struct job_result *r, void *arg)
+on_cancelled(const struct subproc_result *r, void *arg)
 {
 	struct stopper *st = arg;
 	struct err e;
@@ -836,11 +836,11 @@ static int
 cancel(struct stopper *st, const struct strv *ids, bool hard, struct err *e)
 {
 	struct strv argv = STRV_INIT;
-	struct job *j;
+	struct subproc *j;
 
 	st->k->cancel_argv(hard, &argv);
 	strv_extend(&argv, ids);
-	j = job_run(st->loop, strv_argv(&argv), NULL, NULL, 0,
+	j = subproc_run(st->loop, strv_argv(&argv), NULL, NULL, 0,
 	    BATCH_CANCEL_TIMEOUT_MS, on_cancelled, st, e);
 	strv_clear(&argv);
 	return j != NULL ? 0 : -1;

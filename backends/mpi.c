@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/xmalloc.h"
 #include "proc.h"
 
@@ -152,7 +152,7 @@ struct probe {
 };
 
 static void
-on_version(const struct job_result *r, void *arg)
+on_version(const struct subproc_result *r, void *arg)
 {
 	struct probe *pr = arg;
 	struct cluster *c = pr->c;
@@ -189,7 +189,7 @@ mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
 	    "mpi_family"));
 	struct strv argv = STRV_INIT, env = STRV_INIT;
 	struct probe *pr;
-	struct job *j;
+	struct subproc *j;
 
 	if (f != MPI_UNKNOWN) {
 		render(c, f);
@@ -208,7 +208,7 @@ mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
 	pr->c = c;
 	pr->cb = cb;
 	pr->arg = arg;
-	j = job_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
+	j = subproc_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
 	    VERSION_TIMEOUT_MS, on_version, pr, e);
 	strv_clear(&argv);
 	strv_clear(&env);

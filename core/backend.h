@@ -5,7 +5,7 @@
  * Rules every operation follows:
  *   - b is the backend's own entry (so shared code, such as the batch
  *     operations, knows which backend it runs for).
- *   - It never blocks: it forks, or runs commands as core/job.h jobs, and
+ *   - It never blocks: it forks, or runs commands as core/subproc.h jobs, and
  *     returns at once. (A fork+exec of a detached process, or reading
  *     /proc, counts as not blocking.)
  *   - It returns 0 when it has started, and then calls its callback

@@ -7,7 +7,7 @@
 
 #include "backends/registry.h"
 #include "core/clusterop.h"
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/paths.h"
 #include "core/pxfmt.h"
 #include "core/xmalloc.h"
@@ -93,7 +93,7 @@ model_free(struct model *m)
 	if (m == NULL)
 		return;
 	if (m->sched_job != NULL)
-		job_cancel(m->sched_job);
+		subproc_cancel(m->sched_job);
 	m->changed = NULL;
 	m->message = NULL;
 	/* Backends own nothing of ours but call back once; their callbacks
@@ -153,7 +153,7 @@ model_selected(struct model *m)
 static void sched_probe(struct model *m, const char *cmd);
 
 static void
-sched_done(const struct job_result *r, void *arg)
+sched_done(const struct subproc_result *r, void *arg)
 {
 	struct model *m = arg;
 	const char *probe = m->sched_probe;
@@ -209,7 +209,7 @@ sched_probe(struct model *m, const char *cmd)
 
 	m->sched_probe = cmd;
 	m->sched_src.busy_ms = loop_now();
-	m->sched_job = job_run(m->loop, argv, NULL, NULL, 0,
+	m->sched_job = subproc_run(m->loop, argv, NULL, NULL, 0,
 	    MODEL_SCHED_TIMEOUT_MS, sched_done, m, &e);
 	if (m->sched_job == NULL) {
 		m->sched_src.busy_ms = 0;
