@@ -67,6 +67,7 @@ FUZZ_WARN     = $(filter-out -Wno-format-truncation,$(WARN))
 FUZZ_SAN      = -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
+# backends/ too: profile validation asks the registry (core/backend.h).
 OBJ_LIB_FUZZ := $(patsubst %.c,$(FUZZ)/%.o,$(SRC_LIB) tests/fuzz/fuzzcheck.c)
 
 .SECONDARY:

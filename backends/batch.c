@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
@@ -44,62 +44,6 @@ log_base(const struct cluster *c, enum batch_job which)
 {
 	return cluster_log_path(c, which == BATCH_CONTROLLER ? "controller" :
 	    "engines");
-}
-
-long
-batch_walltime_seconds(const char *s)
-{
-	long f[4] = { 0 }, days = 0;
-	int n = 0;
-	bool has_days = false;
-	const char *p = s;
-
-	for (;;) {
-		long v = 0;
-		int digits = 0;
-
-		while (isdigit((unsigned char)*p) && digits < 9) {
-			v = v * 10 + (*p++ - '0');
-			digits++;
-		}
-		if (digits == 0 || isdigit((unsigned char)*p))
-			return -1;
-		if (*p == '-' && !has_days && n == 0) {
-			has_days = true;
-			days = v;
-			p++;
-			continue;
-		}
-		if (n == 3)
-			return -1;
-		f[n++] = v;
-		if (*p == '\0')
-			break;
-		if (*p++ != ':')
-			return -1;
-	}
-	if (has_days)	/* D-H, D-H:M, D-H:M:S */
-		return days * 86400 + f[0] * 3600 + f[1] * 60 + f[2];
-	switch (n) {
-	case 1:		/* minutes */
-		return f[0] * 60;
-	case 2:		/* M:S */
-		return f[0] * 60 + f[1];
-	default:	/* H:M:S */
-		return f[0] * 3600 + f[1] * 60 + f[2];
-	}
-}
-
-char *
-batch_mem(const char *s, bool pbs)
-{
-	size_t n = strspn(s, "0123456789");
-	char unit = s[n] != '\0' && strchr("kKmMgGtT", s[n]) != NULL ?
-	    s[n] : 'M';
-
-	if (pbs)
-		return xasprintf("%.*s%cb", (int)n, s, tolower((unsigned char)unit));
-	return xasprintf("%.*s%c", (int)n, s, toupper((unsigned char)unit));
 }
 
 /* The shell variable in which the controller job puts the address of
@@ -199,7 +143,7 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 	if (rc == -1) {
 		strv_clear(&lines);
 		strv_clear(&words);
-		return err_prefix(e, "%s", k->name);
+		return err_prefix(e, "%s", c->backend);
 	}
 	for (size_t i = 0; i < words.n; i++)
 		strv_pushf(&lines, "%s %s", k->prefix, words.v[i]);
@@ -334,7 +278,7 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 
 	strv_push(&lines, "#!/bin/sh");
 	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
-	    k->name, c->engines, c->engines == 1 ? "" : "s");
+	    c->backend, c->engines, c->engines == 1 ? "" : "s");
 	free(q);
 	strv_push(&lines, "# Two batch jobs. The engines job depends on the "
 	    "controller job (after:");
@@ -492,33 +436,11 @@ batch_live(const struct job_row *r)
 	return CLUSTER_LIVE_RUNNING;
 }
 
-const struct batch_kind *
-batch_kind_find(const char *backend)
-{
-	static const struct batch_kind *const kinds[] = { &slurm_kind,
-	    &pbs_kind };
-
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-		if (backend != NULL && strcmp(kinds[i]->name, backend) == 0)
-			return kinds[i];
-	return NULL;
-}
-
-static const struct batch_kind *
-kind_of(const struct cluster *c)
-{
-	const struct batch_kind *k = batch_kind_find(c->backend);
-
-	if (k == NULL)
-		xmalloc_fatal("batch operation on a %s cluster", c->backend);
-	return k;
-}
-
 int
-batch_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+batch_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
-	const struct batch_kind *k = kind_of(c);
+	const struct batch_kind *k = b->batch;
 	char *text;
 
 	if (batch_render(k, c, &text, e) == -1)
@@ -548,12 +470,12 @@ write_file(const char *path, const char *text, struct err *e)
 }
 
 /* Runs argv in cwd (NULL: here) as an async job. */
-static struct job *
+static struct subproc *
 run_in(struct loop *l, struct strv *argv, const char *cwd,
-    uint64_t timeout_ms, job_cb cb, void *arg, struct err *e)
+    uint64_t timeout_ms, subproc_cb cb, void *arg, struct err *e)
 {
 	struct strv full = STRV_INIT;
-	struct job *j;
+	struct subproc *j;
 
 	if (cwd != NULL) {
 		strv_push(&full, "sh");
@@ -563,7 +485,7 @@ run_in(struct loop *l, struct strv *argv, const char *cwd,
 		strv_push(&full, cwd);
 	}
 	strv_extend(&full, argv);
-	j = job_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
+	j = subproc_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
 	    e);
 	strv_clear(&full);
 	return j;
@@ -585,7 +507,7 @@ struct submit {
 };
 
 static void
-on_submitted(const struct job_result *r, void *arg)
+on_submitted(const struct subproc_result *r, void *arg)
 {
 	struct submit *s = arg;
 	const struct batch_kind *k = s->k;
@@ -673,14 +595,14 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	const char *after = NULL;
 	struct submit *s;
 	char *cwd, *found;
-	struct job *j;
+	struct subproc *j;
 
 	if (which == BATCH_CONTROLLER) {
 		found = spawn_which(k->submit, NULL);
 		if (found == NULL)
 			return err_set(e, "%s: command '%s' not found on PATH "
 			    "(is the scheduler's client installed here?)",
-			    k->name, k->submit);
+			    c->backend, k->submit);
 		free(found);
 		if (proc_prepare_profile(c, e) == -1 ||
 		    write_scripts(k, c, e) == -1)
@@ -692,7 +614,7 @@ start_job(const struct batch_kind *k, enum batch_job which,
 		after = controller_job_id(c);
 		if (after == NULL)
 			return err_set(e, "%s: engines job: no controller job "
-			    "to depend on", k->name);
+			    "to depend on", c->backend);
 	}
 	submit_command(k, c, which, after, &argv, &cwd);
 	s = xcalloc(1, sizeof *s);
@@ -817,7 +739,7 @@ struct poller {
 };
 
 static void
-on_query(const struct job_result *r, void *arg)
+on_query(const struct subproc_result *r, void *arg)
 {
 	struct poller *po = arg;
 	struct job_table t = { 0 };
@@ -845,17 +767,17 @@ on_query(const struct job_result *r, void *arg)
 }
 
 int
-batch_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+batch_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
-	return start_job(kind_of(c), BATCH_CONTROLLER, l, c, cb, arg, e);
+	return start_job(b->batch, BATCH_CONTROLLER, l, c, cb, arg, e);
 }
 
 int
-batch_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+batch_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
-	return start_job(kind_of(c), BATCH_ENGINES, l, c, cb, arg, e);
+	return start_job(b->batch, BATCH_ENGINES, l, c, cb, arg, e);
 }
 
 static void
@@ -874,11 +796,11 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 	struct strv argv = STRV_INIT;
 	struct poller *po;
 	char *user = paths_user_name();
-	struct job *j;
+	struct subproc *j;
 
 	if (user == NULL)
 		return err_set(e, "%s: cannot tell which user's jobs to list "
-		    "(no passwd entry, no $USER)", k->name);
+		    "(no passwd entry, no $USER)", cs[0]->backend);
 	k->query_argv(user, &argv);
 	free(user);
 	po = xcalloc(1, sizeof *po);
@@ -887,7 +809,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 	po->n = n;
 	po->cb = cb;
 	po->arg = arg;
-	j = job_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
+	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
 	    on_query, po, e);
 	strv_clear(&argv);
 	if (j == NULL) {
@@ -942,7 +864,7 @@ live_ids(const struct cluster *c, bool engines, bool controller,
 }
 
 static void
-on_cancelled(const struct job_result *r, void *arg)
+on_cancelled(const struct subproc_result *r, void *arg)
 {
 	struct stopper *st = arg;
 	struct err e;
@@ -961,11 +883,11 @@ static int
 cancel(struct stopper *st, const struct strv *ids, bool hard, struct err *e)
 {
 	struct strv argv = STRV_INIT;
-	struct job *j;
+	struct subproc *j;
 
 	st->k->cancel_argv(hard, &argv);
 	strv_extend(&argv, ids);
-	j = job_run(st->loop, strv_argv(&argv), NULL, NULL, 0,
+	j = subproc_run(st->loop, strv_argv(&argv), NULL, NULL, 0,
 	    BATCH_CANCEL_TIMEOUT_MS, on_cancelled, st, e);
 	strv_clear(&argv);
 	return j != NULL ? 0 : -1;
@@ -993,10 +915,12 @@ survivors(const struct stopper *st, struct err *e)
 	}
 	list = strv_join(&what, ", ");
 	if (st->poll_failed)
-		err_set(e, "%s: cannot tell whether %s ended: %s", st->k->name,
+		err_set(e, "%s: cannot tell whether %s ended: %s",
+		    st->c->backend,
 		    list != NULL ? list : "the jobs", st->last.msg);
 	else
-		err_set(e, "%s: %s still listed by %s after %s", st->k->name,
+		err_set(e, "%s: %s still listed by %s after %s",
+		    st->c->backend,
 		    list != NULL ? list : "jobs", st->k->query, st->k->cancel);
 	free(list);
 	strv_clear(&what);
@@ -1076,13 +1000,13 @@ stop_next(struct stopper *st)
 }
 
 int
-batch_poll(struct loop *l, struct cluster **cs, size_t n,
-    backend_poll_cb cb, void *arg, struct err *e)
+batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
 {
 	struct poller *po;
 
 	if (n > 0)
-		return poll_kind(kind_of(cs[0]), l, cs, n, cb, arg, e);
+		return poll_kind(b->batch, l, cs, n, cb, arg, e);
 	po = xcalloc(1, sizeof *po);
 	po->cs = cs;
 	po->cb = cb;
@@ -1092,10 +1016,10 @@ batch_poll(struct loop *l, struct cluster **cs, size_t n,
 }
 
 int
-batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
-	const struct batch_kind *k = kind_of(c);
+	const struct batch_kind *k = b->batch;
 	struct strv ids = STRV_INIT;
 	struct stopper *st = xcalloc(1, sizeof *st);
 	int rc = 0;

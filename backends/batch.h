@@ -27,8 +27,9 @@ enum batch_job {
 	BATCH_ENGINES,
 };
 
+/* What a batch backend's registry entry carries (struct backend.batch);
+ * its name is the entry's. */
 struct batch_kind {
-	const char *name;	/* backend name: "slurm", "pbs" */
 	const char *prefix;	/* "#SBATCH", "#PBS" */
 	const char *ext;	/* job script extension */
 	const char *submit;	/* "sbatch", "qsub" */
@@ -88,29 +89,18 @@ char *batch_parse_submit(const char *out);
  * frees. */
 char *batch_submit_error(const char *out, const char *errout);
 
-/* Profile values as the schedulers take them. */
-/* Walltime in seconds, Slurm's forms: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S.
- * -1 if invalid. */
-long batch_walltime_seconds(const char *s);
-/* A profile mem value (digits, optional K/M/G/T, optional b) for Slurm
- * ("4G") or, with pbs, for PBS ("4gb"); no unit means megabytes. Caller
- * frees. */
-char *batch_mem(const char *s, bool pbs);
-
 /* The backend operations of slurm and pbs (struct backend's contract);
- * the kind comes from the cluster's backend name. */
-int batch_script(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e);
-int batch_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e);
-int batch_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e);
-int batch_poll(struct loop *l, struct cluster **cs, size_t n,
-    backend_poll_cb cb, void *arg, struct err *e);
-int batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e);
-/* The kind of a batch backend by name; NULL for others. */
-const struct batch_kind *batch_kind_find(const char *backend);
+ * the kind is b->batch, which their registry entries carry. */
+int batch_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e);
+int batch_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e);
+int batch_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e);
+int batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e);
+int batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e);
 
 /* Maps a job table row to the liveness of the job it describes. */
 enum cluster_live batch_live(const struct job_row *r);

@@ -18,8 +18,8 @@ engine_spawn(const struct cluster *c, int i, struct spawn *s)
 }
 
 static int
-local_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+local_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
 	struct strv lines = STRV_INIT;
 
@@ -33,25 +33,22 @@ local_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 		strv_push_take(&lines, spawn_render(&s));
 		spawn_clear(&s);
 	}
-	strv_push(&lines, "");
-	free(c->script);
-	c->script = strv_join(&lines, "\n");
-	strv_clear(&lines);
+	proc_script_end(c, &lines);
 	proc_complete(l, c, NULL, cb, arg);
 	return 0;
 }
 
 static int
-local_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+local_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	return proc_start_controller(l, c, "engine",
 	    c->profile->engine.command.v[0], cb, arg, e);
 }
 
 static int
-local_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+local_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	for (int i = 0; i < c->engines; i++) {
 		struct spawn s = { 0 };

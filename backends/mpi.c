@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/xmalloc.h"
 #include "proc.h"
 
@@ -142,10 +142,7 @@ render(struct cluster *c, enum mpi_family f)
 	engines_spawn(c, f, &s);
 	strv_push_take(&lines, spawn_render(&s));
 	spawn_clear(&s);
-	strv_push(&lines, "");
-	free(c->script);
-	c->script = strv_join(&lines, "\n");
-	strv_clear(&lines);
+	proc_script_end(c, &lines);
 }
 
 struct probe {
@@ -155,7 +152,7 @@ struct probe {
 };
 
 static void
-on_version(const struct job_result *r, void *arg)
+on_version(const struct subproc_result *r, void *arg)
 {
 	struct probe *pr = arg;
 	struct cluster *c = pr->c;
@@ -185,14 +182,14 @@ on_version(const struct job_result *r, void *arg)
 }
 
 static int
-mpi_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
 	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
 	    "mpi_family"));
 	struct strv argv = STRV_INIT, env = STRV_INIT;
 	struct probe *pr;
-	struct job *j;
+	struct subproc *j;
 
 	if (f != MPI_UNKNOWN) {
 		render(c, f);
@@ -211,7 +208,7 @@ mpi_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 	pr->c = c;
 	pr->cb = cb;
 	pr->arg = arg;
-	j = job_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
+	j = subproc_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
 	    VERSION_TIMEOUT_MS, on_version, pr, e);
 	strv_clear(&argv);
 	strv_clear(&env);
@@ -223,16 +220,16 @@ mpi_script(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 }
 
 static int
-mpi_start_controller(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+mpi_start_controller(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	return proc_start_controller(l, c, "mpiexec",
 	    c->profile->mpiexec.v[0], cb, arg, e);
 }
 
 static int
-mpi_start_engines(struct loop *l, struct cluster *c, backend_cb cb,
-    void *arg, struct err *e)
+mpi_start_engines(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
 	    "mpi_family"));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/qstat.h"
+#include "core/units.h"
 #include "core/xmalloc.h"
 
 /* Plain words: PBS reads its directives without shell quoting (queue and
@@ -36,22 +37,20 @@ pbs_directives(const struct cluster *c, enum batch_job which,
 	}
 	if (p->queue != NULL)
 		strv_pushf(out, "-q %s", p->queue);
-	if (p->walltime != NULL) {
-		long s = batch_walltime_seconds(p->walltime);
+	if (p->walltime >= 0) {
+		char t[32];
 
-		if (s < 0)
-			return err_set(e, "walltime '%s' is not a duration",
-			    p->walltime);
-		strv_pushf(out, "-l walltime=%ld:%02ld:%02ld", s / 3600,
-		    s / 60 % 60, s % 60);
+		units_format_duration(p->walltime, UNITS_CLOCK_HMS, t,
+		    sizeof t);
+		strv_pushf(out, "-l walltime=%s", t);
 	}
 	if (p->account != NULL)
 		strv_pushf(out, "-A %s", p->account);
-	if (p->mem != NULL) {
-		char *m = batch_mem(p->mem, true);
+	if (p->mem >= 0) {
+		char m[32];
 
+		units_format_size(p->mem, UNITS_SIZE_LOWER_B, m, sizeof m);
 		strv_pushf(out, "-l mem=%s", m);
-		free(m);
 	}
 	return 0;
 }
@@ -107,7 +106,6 @@ pbs_cancel_argv(bool hard, struct strv *argv)
 }
 
 const struct batch_kind pbs_kind = {
-	.name = "pbs",
 	.prefix = "#PBS",
 	.ext = "pbs",
 	.submit = "qsub",
@@ -129,4 +127,5 @@ const struct backend pbs_backend = {
 	.start_engines = batch_start_engines,
 	.poll = batch_poll,
 	.stop = batch_stop,
+	.batch = &pbs_kind,
 };

@@ -13,6 +13,7 @@
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
+#include "procfs.h"
 
 /* Stop: how long each polite step may take before the next, harder one. */
 #define STOP_ENGINE_GRACE_MS 5000
@@ -232,7 +233,7 @@ poll_one(struct cluster *c)
 		struct cluster_proc *pr = &c->procs[i];
 		struct job_row *r = jobtab_append(&c->jobs);
 		bool main = leader_alive(pr->pid);
-		bool group = main || cluster_session_pids(pr->pid, NULL) > 0;
+		bool group = main || procfs_session_pids(pr->pid, NULL) > 0;
 
 		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
 		r->id = xasprintf("%ld", (long)pr->pid);
@@ -294,8 +295,8 @@ on_poll_done(void *arg)
 }
 
 int
-proc_poll(struct loop *l, struct cluster **cs, size_t n, backend_poll_cb cb,
-    void *arg, struct err *e)
+proc_poll(const struct backend *b, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
 {
 	struct poll_done *pd = xcalloc(1, sizeof *pd);
 
@@ -330,7 +331,7 @@ role_alive(const struct cluster *c, enum cluster_role role)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
 		if (c->procs[i].role == role && c->procs[i].pid > 0 &&
-		    cluster_session_pids(c->procs[i].pid, NULL) > 0)
+		    procfs_session_pids(c->procs[i].pid, NULL) > 0)
 			return true;
 	return false;
 }
@@ -352,7 +353,7 @@ signal_role(const struct cluster *c, enum cluster_role role, int sig,
 				kill(pid, sig);
 			continue;
 		}
-		n = cluster_session_pids(pid, &pids);
+		n = procfs_session_pids(pid, &pids);
 		for (size_t k = 0; k < n; k++)
 			kill(pids[k], sig);
 		free(pids);
@@ -371,7 +372,7 @@ stop_finish(struct stopper *st)
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (pr->pid > 0 && cluster_session_pids(pr->pid, NULL) > 0) {
+		if (pr->pid > 0 && procfs_session_pids(pr->pid, NULL) > 0) {
 			err_set(&e, "%s (session %ld) survived SIGKILL",
 			    pr->name, (long)pr->pid);
 			failed = true;
@@ -425,8 +426,8 @@ stop_tick(void *arg)
 }
 
 int
-proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e)
+proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
 {
 	struct stopper *st = xcalloc(1, sizeof *st);
 
@@ -467,4 +468,13 @@ proc_script_begin(const struct cluster *c, struct strv *lines)
 	free(addr);
 	strv_push_take(lines, spawn_render(&s));
 	spawn_clear(&s);
+}
+
+void
+proc_script_end(struct cluster *c, struct strv *lines)
+{
+	strv_push(lines, "");
+	free(c->script);
+	c->script = strv_join(lines, "\n");
+	strv_clear(lines);
 }

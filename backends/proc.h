@@ -62,15 +62,18 @@ void proc_complete(struct loop *l, struct cluster *c, const struct err *e,
     backend_cb cb, void *arg);
 
 /* backend.poll for process backends: procs' liveness and c->jobs rows. */
-int proc_poll(struct loop *l, struct cluster **cs, size_t n,
-    backend_poll_cb cb, void *arg, struct err *e);
+int proc_poll(const struct backend *b, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e);
 /* backend.stop for process backends: SIGTERM engine groups, wait, SIGKILL;
  * then SIGTERM the controller, wait, SIGKILL its group; verify. */
-int proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
-    struct err *e);
+int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e);
 
 /* The script header and the controller line, shared by both scripts;
  * appends to *out. */
 void proc_script_begin(const struct cluster *c, struct strv *lines);
+/* Makes lines (begun with proc_script_begin, then the engines) c->script,
+ * and clears them. */
+void proc_script_end(struct cluster *c, struct strv *lines);
 
 #endif

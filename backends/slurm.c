@@ -4,6 +4,7 @@
 
 #include "core/shquote.h"
 #include "core/squeue.h"
+#include "core/units.h"
 #include "core/xmalloc.h"
 
 /* "--key=value" with the value shell-quoted: sbatch reads its directives
@@ -37,15 +38,20 @@ slurm_directives(const struct cluster *c, enum batch_job which,
 	}
 	if (p->queue != NULL)
 		opt(out, "partition", p->queue);
-	if (p->walltime != NULL)
-		opt(out, "time", p->walltime);
+	if (p->walltime >= 0) {
+		char t[32];
+
+		units_format_duration(p->walltime, UNITS_CLOCK_DHMS, t,
+		    sizeof t);
+		opt(out, "time", t);
+	}
 	if (p->account != NULL)
 		opt(out, "account", p->account);
-	if (p->mem != NULL) {
-		char *m = batch_mem(p->mem, false);
+	if (p->mem >= 0) {
+		char m[32];
 
+		units_format_size(p->mem, UNITS_SIZE_UPPER, m, sizeof m);
 		strv_pushf(out, "--mem=%s", m);
-		free(m);
 	}
 	/* The environment of `hpctop start` (PATH, IPYTHONDIR, ...). */
 	strv_push(out, "--export=ALL");
@@ -98,7 +104,6 @@ slurm_cancel_argv(bool hard, struct strv *argv)
 }
 
 const struct batch_kind slurm_kind = {
-	.name = "slurm",
 	.prefix = "#SBATCH",
 	.ext = "sbatch",
 	.submit = "sbatch",
@@ -120,4 +125,5 @@ const struct backend slurm_backend = {
 	.start_engines = batch_start_engines,
 	.poll = batch_poll,
 	.stop = batch_stop,
+	.batch = &slurm_kind,
 };

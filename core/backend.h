@@ -1,9 +1,11 @@
 /* How a cluster is started, watched and stopped: one struct backend of
  * function pointers per backend (backends/<name>.c), looked up by name in
- * backends/registry.c.
+ * the registry (backends/registry.c, the one list of backends).
  *
  * Rules every operation follows:
- *   - It never blocks: it forks, or runs commands as core/job.h jobs, and
+ *   - b is the backend's own entry (so shared code, such as the batch
+ *     operations, knows which backend it runs for).
+ *   - It never blocks: it forks, or runs commands as core/subproc.h jobs, and
  *     returns at once. (A fork+exec of a detached process, or reading
  *     /proc, counts as not blocking.)
  *   - It returns 0 when it has started, and then calls its callback
@@ -39,8 +41,13 @@ typedef void (*backend_cb)(struct cluster *c, const struct err *e,
 typedef void (*backend_poll_cb)(struct cluster **cs, size_t n,
     const struct err *e, void *arg);
 
+struct batch_kind;
+
 struct backend {
 	const char *name;	/* the profile's `backend:` value */
+	/* slurm, pbs: what backends/batch.c needs (backends/batch.h);
+	 * NULL for the process backends. */
+	const struct batch_kind *batch;
 
 	/* Renders into c->script (replacing it; c owns it) exactly what
 	 * start_controller and start_engines would run for c->profile with
@@ -49,15 +56,15 @@ struct backend {
 	 * `hpctop script` and by `start` before starting (the script is saved
 	 * next to the record). May run probe commands (e.g. `mpiexec
 	 * --version`) and cache what they say in c->meta. */
-	int (*script)(struct loop *l, struct cluster *c, backend_cb cb,
-	    void *arg, struct err *e);
+	int (*script)(const struct backend *b, struct loop *l,
+	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
 
 	/* Starts the controller for c and records it with cluster_add_proc
 	 * (role CLUSTER_CONTROLLER) before the callback. Completes when it is
 	 * launched (forked / submitted), not when it is ready. Called once,
 	 * after script, with c->dir and its logs/ created. */
-	int (*start_controller)(struct loop *l, struct cluster *c,
-	    backend_cb cb, void *arg, struct err *e);
+	int (*start_controller)(const struct backend *b, struct loop *l,
+	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
 
 	/* Starts c->engines engines and records their processes/jobs
 	 * (role CLUSTER_ENGINES, engines = how many each provides). Called
@@ -65,8 +72,8 @@ struct backend {
 	 * controller: engines must wait for the connection file themselves
 	 * (ipengine --IPEngine.wait_for_url_file) and register when the
 	 * controller is ready. */
-	int (*start_engines)(struct loop *l, struct cluster *c,
-	    backend_cb cb, void *arg, struct err *e);
+	int (*start_engines)(const struct backend *b, struct loop *l,
+	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
 
 	/* Refreshes n clusters of this backend at once (a batch backend runs
 	 * ONE scheduler query for all of them): for each cluster, rebuilds
@@ -75,16 +82,25 @@ struct backend {
 	 * proc's `live`. Called on every dashboard refresh and by `status`,
 	 * `start --wait` and `stop`; must be cheap. It does not touch the
 	 * engine registry (the caller reads that). */
-	int (*poll)(struct loop *l, struct cluster **cs, size_t n,
-	    backend_poll_cb cb, void *arg, struct err *e);
+	int (*poll)(const struct backend *b, struct loop *l,
+	    struct cluster **cs, size_t n, backend_poll_cb cb, void *arg,
+	    struct err *e);
 
 	/* Stops everything c runs: engines first, then the controller; asks
 	 * politely (SIGINT/SIGTERM, scancel/qdel), escalates (SIGKILL,
 	 * scancel -s KILL) after a bounded wait, and completes when nothing
 	 * of c is left running, or with an error naming what survived. The
 	 * caller then removes leftover connection files and the record. */
-	int (*stop)(struct loop *l, struct cluster *c, backend_cb cb,
-	    void *arg, struct err *e);
+	int (*stop)(const struct backend *b, struct loop *l,
+	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
 };
+
+/* The registry. backends/registry.c defines these; they are declared here
+ * so that core can ask it (profile validation) while core includes nothing
+ * of backends/: every program and test links backends/ with core/. */
+/* The backend called name, or NULL. */
+const struct backend *registry_find(const char *name);
+/* The i-th backend (for listing); NULL past the end. */
+const struct backend *registry_get(size_t i);
 
 #endif

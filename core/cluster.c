@@ -245,7 +245,7 @@ cluster_save(const struct cluster *c, struct err *e)
 	text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (text == NULL)
-		xmalloc_fatal("json_dumps failed");
+		fatal("json_dumps failed");
 	path = xasprintf("%s/cluster.json", c->dir);
 	tmp = xasprintf("%s/.cluster.json.%ld", c->dir, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -753,109 +753,4 @@ cluster_any_unknown(const struct cluster *c)
 		if (c->procs[i].live == CLUSTER_LIVE_UNKNOWN)
 			return true;
 	return false;
-}
-
-/* The state letter of /proc/<pid>/stat, after the parenthesised name
- * (which may itself contain spaces and parentheses). */
-static char
-proc_state(pid_t pid, pid_t *sid)
-{
-	char path[64], buf[1024], *rp;
-	FILE *f;
-	size_t n;
-	char st;
-	int ppid, pg, session;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pg,
-	    &session) != 4)
-		return 0;
-	if (sid != NULL)
-		*sid = (pid_t)session;
-	return st;
-}
-
-bool
-cluster_pid_alive(pid_t pid)
-{
-	char st;
-
-	if (pid <= 0)
-		return false;
-	st = proc_state(pid, NULL);
-	return st != 0 && st != 'Z' && st != 'X';
-}
-
-size_t
-cluster_session_pids(pid_t sid, pid_t **out)
-{
-	DIR *d;
-	struct dirent *de;
-	size_t n = 0, cap = 0;
-
-	if (out != NULL)
-		*out = NULL;
-	if (sid <= 0)
-		return 0;
-	d = opendir("/proc");
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		pid_t s = 0;
-		char st;
-
-		if (*end != '\0' || pid <= 0)
-			continue;
-		st = proc_state((pid_t)pid, &s);
-		if (st == 0 || st == 'Z' || st == 'X' || s != sid)
-			continue;
-		if (out != NULL) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				*out = xreallocarray(*out, cap, sizeof **out);
-			}
-			(*out)[n] = (pid_t)pid;
-		}
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-char *
-cluster_log_tail(const char *path, int lines)
-{
-	FILE *f = fopen(path, "re");
-	long size, start;
-	char *buf;
-	size_t n;
-	int seen = 0;
-	char *p;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	start = size > 16384 ? size - 16384 : 0;
-	fseek(f, start, SEEK_SET);
-	buf = xmalloc((size_t)(size - start) + 1);
-	n = fread(buf, 1, (size_t)(size - start), f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	for (p = buf + n; p > buf; p--)
-		if (p[-1] == '\n' && ++seen == lines)
-			break;
-	memmove(buf, p, strlen(p) + 1);
-	return buf;
 }

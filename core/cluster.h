@@ -157,16 +157,4 @@ bool cluster_controller_alive(const struct cluster *c);
  * scheduler did not answer, or not readably). */
 bool cluster_any_unknown(const struct cluster *c);
 
-/* Local process liveness by pid, zombie-safe (reads /proc/<pid>/stat):
- * true while the process exists and is not a zombie. */
-bool cluster_pid_alive(pid_t pid);
-/* The live (not zombie) processes of session sid, into *out when out is
- * not NULL (caller frees); returns how many. Our processes each lead a
- * session, and what they start stays in it even when it changes process
- * group (Open MPI's ranks do). */
-size_t cluster_session_pids(pid_t sid, pid_t **out);
-
-/* The last `lines` lines of a log file, or NULL when unreadable. */
-char *cluster_log_tail(const char *path, int lines);
-
 #endif

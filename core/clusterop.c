@@ -132,7 +132,8 @@ on_controller(struct cluster *c, const struct err *e, void *arg)
 		return;
 	}
 	/* Engines start now, while the controller comes up. */
-	if (op->b->start_engines(op->loop, c, on_engines, op, &se) == -1) {
+	if (op->b->start_engines(op->b, op->loop, c, on_engines, op,
+	    &se) == -1) {
 		cluster_save(c, NULL);
 		start_fail(op, &se);
 	}
@@ -151,7 +152,8 @@ on_script(struct cluster *c, const struct err *e, void *arg)
 	if (cluster_mkdirs(c, &se) == -1 || write_script(c, &se) == -1 ||
 	    cluster_save(c, &se) == -1)
 		goto fail;
-	if (op->b->start_controller(op->loop, c, on_controller, op, &se) == 0)
+	if (op->b->start_controller(op->b, op->loop, c, on_controller, op,
+	    &se) == 0)
 		return;
 	cluster_save(c, NULL);
 fail:
@@ -169,7 +171,7 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 		    "may be running for IPython profile '%s' (remove the file "
 		    "if it is stale)", c->client_file, c->ipython_profile);
 	op = op_new(l, b, c, cb, arg);
-	if (b->script(l, c, on_script, op, e) == -1) {
+	if (b->script(b, l, c, on_script, op, e) == -1) {
 		free(op);
 		return -1;
 	}
@@ -215,7 +217,7 @@ clusterop_refresh(struct loop *l, const struct backend *b,
 	struct op *op = op_new(l, b, c, cb, arg);
 
 	/* The array lives in op: poll may keep it until its callback. */
-	if (b->poll(l, &op->c, 1, on_polled, op, e) == -1) {
+	if (b->poll(b, l, &op->c, 1, on_polled, op, e) == -1) {
 		free(op);
 		return -1;
 	}
@@ -246,7 +248,7 @@ clusterop_stop(struct loop *l, const struct backend *b, struct cluster *c,
 {
 	struct op *op = op_new(l, b, c, cb, arg);
 
-	if (b->stop(l, c, on_stopped, op, e) == -1) {
+	if (b->stop(b, l, c, on_stopped, op, e) == -1) {
 		free(op);
 		return -1;
 	}
@@ -290,7 +292,7 @@ clusterop_script_sync(struct loop *l, const struct backend *b,
 {
 	struct sync s = { 0 };
 
-	if (b->script(l, c, on_sync, &s, e) == -1)
+	if (b->script(b, l, c, on_sync, &s, e) == -1)
 		return -1;
 	return wait_sync(l, &s, e);
 }
@@ -330,7 +332,7 @@ clusterop_poll_sync(struct loop *l, const struct backend *b,
 {
 	struct sync s = { 0 };
 
-	if (b->poll(l, cs, n, on_poll_sync, &s, e) == -1)
+	if (b->poll(b, l, cs, n, on_poll_sync, &s, e) == -1)
 		return -1;
 	return wait_sync(l, &s, e);
 }

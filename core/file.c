@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safetext.h"
 #include "xmalloc.h"
 
 static const char *
@@ -37,6 +38,37 @@ grow(char *buf, size_t used, size_t cap, unsigned flags)
 	return nb;
 }
 
+/* Opens path for reading if it is a regular file, without blocking on a
+ * FIFO; -1 with e and errno otherwise. */
+static int
+open_regular(const char *path, struct stat *st, struct err *e)
+{
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		saved = errno;
+		err_errno(e, "cannot read %s", path);
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		saved = errno;
+		err_errno(e, "cannot read %s", path);
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		err_set(e, "%s: not a regular file (%s)", path,
+		    kind_name(st->st_mode));
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 int
 file_read(const char *path, size_t max, unsigned flags, char **buf,
     size_t *len, struct err *e)
@@ -48,27 +80,8 @@ file_read(const char *path, size_t max, unsigned flags, char **buf,
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1) {
-		saved = errno;
-		err_errno(e, "cannot read %s", path);
-		errno = saved;
+	if ((fd = open_regular(path, &st, e)) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		saved = errno;
-		err_errno(e, "cannot read %s", path);
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, "%s: not a regular file (%s)", path,
-		    kind_name(st.st_mode));
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
 	/* st_size is a hint: the file may grow or shrink while read. */
 	cap = (st.st_size > 0 && (size_t)st.st_size < max ?
 	    (size_t)st.st_size : max) + 2;
@@ -111,4 +124,70 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int
+file_tail(const char *path, size_t max, size_t lines, struct strv *out,
+    bool *cut, struct err *e)
+{
+	struct stat st;
+	off_t start;
+	size_t n = 0, count = 0;
+	char *b, *p, *end;
+	int fd, saved;
+
+	if (cut != NULL)
+		*cut = false;
+	if ((fd = open_regular(path, &st, e)) == -1)
+		return -1;
+	start = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
+	b = xmalloc(max + 1);
+	while (n < max) {
+		ssize_t got = pread(fd, b + n, max - n, start + (off_t)n);
+
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			saved = errno;
+			err_errno(e, "cannot read %s", path);
+			free(b);
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	b[n] = '\0';
+	p = b;
+	end = b + n;
+	/* Started inside a line: drop its end. */
+	if (start > 0) {
+		p = memchr(b, '\n', n);
+		p = p != NULL ? p + 1 : end;
+		if (cut != NULL)
+			*cut = true;
+	}
+	if (end > p && end[-1] == '\n')
+		*--end = '\0';
+	for (char *q = end; lines > 0 && q > p; q--)
+		if (q[-1] == '\n' && ++count == lines) {
+			p = q;
+			if (cut != NULL)
+				*cut = true;
+			break;
+		}
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+		p[len] = '\0';
+		safetext_mask_secrets(p, len);
+		strv_push(out, p);
+		p += len + 1;
+	}
+	free(b);
+	return 0;
 }

@@ -5,9 +5,11 @@
 #ifndef HPCTOP_FILE_H
 #define HPCTOP_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
+#include "strv.h"
 
 /* Reads the whole of path, a regular file of at most max bytes, into an
  * owned NUL-terminated buffer (*buf, *len; the NUL is not counted). The
@@ -21,5 +23,12 @@
 #define FILE_SECRET 1u
 int file_read(const char *path, size_t max, unsigned flags, char **buf,
     size_t *len, struct err *e);
+
+/* The end of a log: the last lines (0: all) of the last max bytes of path,
+ * whole lines only, each with its secrets masked (core/safetext.h; engine
+ * logs hold the HMAC key), pushed onto out. *cut (if not NULL) tells
+ * whether earlier lines were left out. -1 with e as file_read. */
+int file_tail(const char *path, size_t max, size_t lines, struct strv *out,
+    bool *cut, struct err *e);
 
 #endif

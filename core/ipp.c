@@ -1119,7 +1119,7 @@ drain(struct ipp *ipp, void *sock, handler h)
 		struct err e;
 		int rc = wire_recv(sock, ipp->key, ipp->keylen, &m, &e);
 
-		if (rc == 0 || rc == -3)
+		if (rc == 0 || rc == WIRE_SOCKET_ERROR)
 			return;
 		if (rc == WIRE_BADSIG) {
 			ipp->stats.bad_signature++;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
 #include "xmalloc.h"
 
 static const struct {
@@ -74,7 +75,7 @@ jobfmt_cell(const struct job_row *r, enum jobfmt_col c, char *s, size_t len)
 	case JOBFMT_ELAP:
 		if (r->elapsed < 0 || len < 32)
 			return "--";
-		jobtab_format_elapsed(r->elapsed, s, len);
+		units_format_duration(r->elapsed, UNITS_CLOCK_SHORT, s, len);
 		return s;
 	case JOBFMT_WHERE:
 		/* Why it waits, why it ended (squeue's NODELIST(REASON)), or

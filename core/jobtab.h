@@ -55,13 +55,5 @@ void jobtab_drop_last(struct job_table *t);
 /* Frees every row; leaves t empty and reusable. */
 void jobtab_clear(struct job_table *t);
 const struct job_row *jobtab_find(const struct job_table *t, const char *id);
-/* "1-02:03:04" / "02:03:04" / "03:04" from seconds, as squeue prints; out
- * must hold 32 bytes. */
-void jobtab_format_elapsed(long seconds, char *out, size_t outlen);
-/* Parses [D-]HH:MM:SS, HH:MM:SS, MM:SS or SS into seconds; -1 if invalid. */
-long jobtab_parse_duration(const char *s);
-/* a * b + c for durations from a scheduler, whose numbers can be anything:
- * -1 when a or c is negative or the result does not fit in a long. */
-long jobtab_mul_add(long a, long b, long c);
 
 #endif

@@ -134,7 +134,7 @@ loop_new(void)
 
 	if (sigpipe[0] == -1) {
 		if (pipe(sigpipe) == -1)
-			xmalloc_fatal("pipe: %s", strerror(errno));
+			fatal("pipe: %s", strerror(errno));
 		for (int i = 0; i < 2; i++) {
 			fcntl(sigpipe[i], F_SETFL,
 			    fcntl(sigpipe[i], F_GETFL) | O_NONBLOCK);
@@ -402,7 +402,7 @@ loop_run(struct loop *l)
 	l->stop = false;
 	while (!l->stop)
 		if (loop_once(l, -1) == -1)
-			xmalloc_fatal("zmq_poll: %s", zmq_strerror(errno));
+			fatal("zmq_poll: %s", zmq_strerror(errno));
 }
 
 void

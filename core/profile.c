@@ -11,8 +11,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "backend.h"
 #include "paths.h"
 #include "safetext.h"
+#include "units.h"
 #include "xmalloc.h"
 
 /* State while walking one YAML document. */
@@ -60,6 +62,22 @@ kind_name(const yaml_node_t *n)
 	default:
 		return "nothing";
 	}
+}
+
+/* "local, mpi, slurm or pbs": the registry's names, for messages. */
+static const char *
+backend_names(char *out, size_t outlen)
+{
+	const struct backend *b;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; (b = registry_get(i)) != NULL; i++)
+		if (n < outlen)
+			n += (size_t)snprintf(out + n, outlen - n, "%s%s",
+			    i == 0 ? "" : registry_get(i + 1) != NULL ? ", " :
+			    " or ", b->name);
+	return out;
 }
 
 /* Shortened copy of a scalar for messages, so a 1 MiB value does not become
@@ -227,62 +245,6 @@ valid_env_key(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '_')
 			return false;
 	return true;
-}
-
-/* [D-]HH:MM:SS, HH:MM:SS, MM:SS or plain minutes, as sbatch and qsub take. */
-static bool
-valid_walltime(const char *s)
-{
-	int fields = 1;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '-') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return false;
-	} else if (*p == '\0') {
-		return true;
-	} else {
-		p = s;
-	}
-	while (*p != '\0') {
-		int digits = 0;
-
-		while (isdigit((unsigned char)*p))
-			p++, digits++;
-		if (digits == 0 || digits > 3)
-			return false;
-		if (*p == ':') {
-			if (++fields > 3)
-				return false;
-			p++;
-			if (*p == '\0')
-				return false;
-		} else if (*p != '\0') {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool
-valid_mem(const char *s)
-{
-	const char *p = s;
-
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (p == s)
-		return false;
-	if (*p != '\0' && strchr("kKmMgGtT", *p) != NULL)
-		p++;
-	if (*p == 'b' || *p == 'B')
-		p++;
-	return *p == '\0';
 }
 
 static int
@@ -490,7 +452,7 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 				return -1;
 			break;
 		default:
-			xmalloc_fatal("profile: unhandled key %d", key);
+			fatal("profile: unhandled key %d", key);
 		}
 	}
 	return 0;
@@ -513,17 +475,14 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 		return 0;
 	}
 	case K_BACKEND: {
-		static const char *const known[] = { "local", "mpi", "slurm",
-		    "pbs", NULL };
-		char buf[64];
+		char buf[64], names[128];
 
-		if (v->type == YAML_SCALAR_NODE)
-			for (int i = 0; known[i] != NULL; i++)
-				if (strcmp(scalar(v), known[i]) == 0)
-					return get_string(c, name, v,
-					    &p->backend);
-		return at(c, v, "backend: unknown backend '%s' (expected "
-		    "local, mpi, slurm or pbs)", shown(v, buf, sizeof buf));
+		if (v->type == YAML_SCALAR_NODE &&
+		    registry_find(scalar(v)) != NULL)
+			return get_string(c, name, v, &p->backend);
+		return at(c, v, "backend: unknown backend '%s' (expected %s)",
+		    shown(v, buf, sizeof buf),
+		    backend_names(names, sizeof names));
 	}
 	case K_ENGINES:
 		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES, &p->engines);
@@ -589,22 +548,22 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			    key == K_QUEUE ? "a queue" : "an account");
 		return 0;
 	}
-	case K_WALLTIME: {
-		char buf[64];
-
-		if (v->type == YAML_SCALAR_NODE &&
-		    valid_walltime(scalar(v)))
-			return get_string(c, name, v, &p->walltime);
-		return at(c, v, "walltime: expected [D-]HH:MM:SS, MM:SS or "
-		    "minutes, got '%s'", shown(v, buf, sizeof buf));
-	}
+	case K_WALLTIME:
 	case K_MEM: {
+		const char *text = v->type == YAML_SCALAR_NODE ? scalar(v) : "";
 		char buf[64];
+		struct err ue;
+		int rc;
 
-		if (v->type == YAML_SCALAR_NODE && valid_mem(scalar(v)))
-			return get_string(c, name, v, &p->mem);
-		return at(c, v, "mem: expected a size such as 4G or 500M, "
-		    "got '%s'", shown(v, buf, sizeof buf));
+		/* A bare walltime is minutes and a bare mem megabytes, as
+		 * sbatch reads them. */
+		rc = key == K_WALLTIME ? units_parse_duration(text,
+		    UNITS_MINUTE, &p->walltime, &ue) :
+		    units_parse_size(text, UNITS_MIB, &p->mem, &ue);
+		if (rc == -1)
+			return at(c, v, "%s: %s, got '%s'", name, ue.msg,
+			    shown(v, buf, sizeof buf));
+		return 0;
 	}
 	case K_NODES:
 		return get_int(c, name, v, 1, PROFILE_MAX_ENGINES, &p->nodes);
@@ -621,7 +580,7 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			return -1;
 		return check_single_lines(c, name, v, &p->directives);
 	default:
-		xmalloc_fatal("profile: unhandled key %d", key);
+		fatal("profile: unhandled key %d", key);
 	}
 }
 
@@ -648,7 +607,7 @@ syntax_error(struct ctx *c, yaml_parser_t *parser)
 	size_t line, col;
 
 	if (parser->error == YAML_MEMORY_ERROR)
-		xmalloc_fatal("out of memory parsing %s", c->path);
+		fatal("out of memory parsing %s", c->path);
 	if (parser->error == YAML_READER_ERROR) {
 		size_t off = parser->problem_offset;
 
@@ -684,7 +643,7 @@ check_shape(struct ctx *c)
 	bool done = false;
 
 	if (!yaml_parser_initialize(&parser))
-		xmalloc_fatal("out of memory (yaml parser)");
+		fatal("out of memory (yaml parser)");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf,
 	    c->len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
@@ -798,9 +757,12 @@ walk(struct ctx *c, struct profile *p)
 		if (key == K_BACKEND)
 			have_backend = true;
 	}
-	if (!have_backend)
-		return at(c, root, "missing required key 'backend' (local, "
-		    "mpi, slurm or pbs)");
+	if (!have_backend) {
+		char names[128];
+
+		return at(c, root, "missing required key 'backend' (%s)",
+		    backend_names(names, sizeof names));
+	}
 	return 0;
 }
 
@@ -854,6 +816,8 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	p = xcalloc(1, sizeof *p);
 	p->version = PROFILE_SCHEMA_VERSION;
 	p->engines = 1;
+	p->walltime = -1;
+	p->mem = -1;
 	p->path = xstrdup(path);
 	p->name = name != NULL ? xstrdup(name) : profile_name_from_path(path);
 	if (check_name(&c, p->name) == -1 || check_shape(&c) == -1) {
@@ -862,7 +826,7 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	}
 
 	if (!yaml_parser_initialize(&parser))
-		xmalloc_fatal("out of memory (yaml parser)");
+		fatal("out of memory (yaml parser)");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	if (!yaml_parser_load(&parser, &doc)) {
@@ -1004,9 +968,7 @@ profile_free(struct profile *p)
 	strv_clear(&p->mpiexec_args);
 	strv_clear(&p->hosts);
 	free(p->queue);
-	free(p->walltime);
 	free(p->account);
-	free(p->mem);
 	strv_clear(&p->directives);
 	free(p);
 }

@@ -29,7 +29,7 @@ struct profile {
 	char *path;		/* file it was read from */
 
 	int version;		/* always PROFILE_SCHEMA_VERSION once loaded */
-	char *backend;		/* "local", "mpi", "slurm" or "pbs" */
+	char *backend;		/* a name in the registry (core/backend.h) */
 	int engines;		/* default N; >= 1 */
 	char *description;	/* may be "" */
 	char *ipython_profile;	/* defaults to name */
@@ -59,13 +59,14 @@ struct profile {
 	struct strv mpiexec_args;
 	struct strv hosts;	/* hosts for mpiexec / batch node lists */
 
-	/* Batch backends (slurm, pbs); NULL/0 when unset. */
+	/* Batch backends (slurm, pbs); NULL/0 when unset (-1 for walltime
+	 * and mem, where 0 means something to the scheduler). */
 	char *queue;
-	char *walltime;		/* [D-]HH:MM:SS, MM:SS or minutes */
+	long walltime;		/* seconds (core/units.h) */
 	char *account;
 	int nodes;
 	int tasks_per_node;	/* "ppn" is an alias */
-	char *mem;		/* e.g. 4G, 500M */
+	long long mem;		/* bytes */
 	struct strv directives;	/* raw extra #SBATCH/#PBS lines */
 };
 

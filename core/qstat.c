@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "textscan.h"
+#include "units.h"
 #include "xmalloc.h"
 
 void
@@ -123,10 +124,10 @@ pbs_duration(struct span v)
 			return -1;
 	}
 	if (n == 3)
-		return jobtab_mul_add(jobtab_mul_add(part[0], 60, part[1]), 60,
+		return units_mul_add(units_mul_add(part[0], 60, part[1]), 60,
 		    part[2]);
 	if (n == 2)
-		return jobtab_mul_add(jobtab_mul_add(part[0], 60, part[1]), 60,
+		return units_mul_add(units_mul_add(part[0], 60, part[1]), 60,
 		    0);
 	return part[0];
 }
@@ -159,7 +160,7 @@ set_walltime(char **dst, struct span v)
 	if (s >= 0) {
 		char out[32];
 
-		jobtab_format_elapsed(s, out, sizeof out);
+		units_format_duration(s, UNITS_CLOCK_SHORT, out, sizeof out);
 		*dst = xstrdup(out);
 	} else {
 		*dst = textscan_dup(v);

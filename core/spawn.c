@@ -149,7 +149,7 @@ spawn_start(const struct spawn *s, struct err *e)
 	ssize_t n;
 
 	if (s->argv.n == 0)
-		xmalloc_fatal("spawn_start: empty argv");
+		fatal("spawn_start: empty argv");
 	logfd = open(s->log != NULL ? s->log : "/dev/null",
 	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd == -1)

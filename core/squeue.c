@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "textscan.h"
+#include "units.h"
 #include "xmalloc.h"
 
 void
@@ -153,11 +154,11 @@ set_duration(char **dst, struct span v)
 	if (v.n < sizeof buf) {
 		memcpy(buf, v.p, v.n);
 		buf[v.n] = '\0';
-		s = jobtab_parse_duration(buf);
-		if (s >= 0) {
+		if (units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0) {
 			char out[32];
 
-			jobtab_format_elapsed(s, out, sizeof out);
+			units_format_duration(s, UNITS_CLOCK_SHORT, out,
+			    sizeof out);
 			*dst = xstrdup(out);
 			return;
 		}
@@ -170,12 +171,13 @@ static long
 span_duration(struct span v)
 {
 	char buf[64];
+	long s;
 
 	if (v.n == 0 || v.n >= sizeof buf)
 		return -1;
 	memcpy(buf, v.p, v.n);
 	buf[v.n] = '\0';
-	return jobtab_parse_duration(buf);
+	return units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0 ? s : -1;
 }
 
 /* Stores one field; false if the value makes the line unusable. */
@@ -416,7 +418,7 @@ squeue_parse(const char *buf, size_t len, struct job_table *out)
 
 	/* SQUEUE_FORMAT is a constant that compiles: the parse is done once. */
 	if (!compiled && compile_format(SQUEUE_FORMAT, &c, NULL) < 0)
-		xmalloc_fatal("squeue: SQUEUE_FORMAT does not compile");
+		fatal("squeue: SQUEUE_FORMAT does not compile");
 	compiled = true;
 	return parse_with(&c, buf, len, out, true);
 }

@@ -37,7 +37,7 @@ wire_sign(const char *key, size_t keylen, const struct wire_frame json4[4],
 	}
 	if (HMAC(EVP_sha256(), key, (int)keylen, buf, total, mac,
 	    &maclen) == NULL || maclen != 32)
-		xmalloc_fatal("HMAC-SHA256 failed");
+		fatal("HMAC-SHA256 failed");
 	free(buf);
 	for (unsigned i = 0; i < maclen; i++) {
 		hex[2 * i] = digits[mac[i] >> 4];
@@ -288,7 +288,7 @@ wire_recv(void *sock, const char *key, size_t keylen, struct wire_msg *m,
 			if (total == 0 && saved == EAGAIN)
 				return 0;
 			err_set(e, "zmq_msg_recv: %s", zmq_strerror(saved));
-			return -3;
+			return WIRE_SOCKET_ERROR;
 		}
 		more = zmq_msg_more(p);
 		total++;
@@ -323,7 +323,7 @@ wire_send(void *sock, const char *key, size_t keylen, const char *ident,
 	for (int i = 0; i < 4; i++) {
 		text[i] = json_dumps(objs[i], JSON_COMPACT);
 		if (text[i] == NULL)
-			xmalloc_fatal("json_dumps failed");
+			fatal("json_dumps failed");
 		json4[i].data = text[i];
 		json4[i].len = strlen(text[i]);
 	}
@@ -376,7 +376,7 @@ wire_uuid4(char out[WIRE_UUID_LEN + 1])
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
-			xmalloc_fatal("getrandom: %s", strerror(errno));
+			fatal("getrandom: %s", strerror(errno));
 		got += (size_t)r;
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);

@@ -13,10 +13,12 @@
 #define WIRE_DELIM "<IDS|MSG>"
 #define WIRE_UUID_LEN 36
 
-/* What wire_parse/wire_recv report for a message they dropped. */
+/* What wire_parse/wire_recv report for a message they dropped, and
+ * wire_recv for a socket that failed. */
 enum {
 	WIRE_MALFORMED = -1,	/* framing or JSON is wrong */
 	WIRE_BADSIG = -2,	/* signature missing or does not match */
+	WIRE_SOCKET_ERROR = -3,	/* zmq_msg_recv failed (e says why) */
 };
 
 /* A borrowed view of one frame. */
@@ -60,7 +62,7 @@ void wire_msg_clear(struct wire_msg *m);
 
 /* Reads one whole multipart message without blocking. Returns 1 with m
  * filled, 0 when nothing is queued, WIRE_MALFORMED/WIRE_BADSIG when a
- * message was read and dropped (e says why), or -3 on a socket error. */
+ * message was read and dropped (e says why), or WIRE_SOCKET_ERROR. */
 int wire_recv(void *sock, const char *key, size_t keylen, struct wire_msg *m,
     struct err *e);
 

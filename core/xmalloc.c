@@ -5,36 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void (*fatal_hook)(void);
-
-void
-xmalloc_set_fatal_hook(void (*hook)(void))
-{
-	fatal_hook = hook;
-}
-
-void
-xmalloc_fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fatal_hook != NULL)
-		fatal_hook();
-	fputs("hpctop: fatal: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
 void *
 xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		xmalloc_fatal("out of memory (%zu bytes)", n);
+		fatal("out of memory (%zu bytes)", n);
 	return p;
 }
 
@@ -44,7 +21,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		xmalloc_fatal("out of memory (%zu x %zu bytes)", n, size);
+		fatal("out of memory (%zu x %zu bytes)", n, size);
 	return p;
 }
 
@@ -52,10 +29,10 @@ void *
 xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size != 0 && n > SIZE_MAX / size)
-		xmalloc_fatal("allocation overflow (%zu x %zu)", n, size);
+		fatal("allocation overflow (%zu x %zu)", n, size);
 	p = realloc(p, n != 0 && size != 0 ? n * size : 1);
 	if (p == NULL)
-		xmalloc_fatal("out of memory (%zu x %zu bytes)", n, size);
+		fatal("out of memory (%zu x %zu bytes)", n, size);
 	return p;
 }
 
@@ -87,7 +64,7 @@ xvasprintf(const char *fmt, va_list ap)
 	len = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
 	if (len < 0)
-		xmalloc_fatal("bad format '%s'", fmt);
+		fatal("bad format '%s'", fmt);
 	p = xmalloc((size_t)len + 1);
 	vsnprintf(p, (size_t)len + 1, fmt, ap);
 	return p;

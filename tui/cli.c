@@ -20,7 +20,7 @@ vprint(FILE *f, const char *fmt, va_list ap)
 	bool nl_end;
 
 	if (vasprintf(&text, fmt, ap) == -1)
-		xmalloc_fatal("out of memory");
+		fatal("out of memory");
 	nl_end = *text != '\0' && text[strlen(text) - 1] == '\n';
 	/* strtok_r would merge empty lines; split by hand. */
 	for (line = text; line != NULL; line = save) {

@@ -47,7 +47,7 @@ print_json(const struct ippcli *c)
 	s = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (s == NULL)
-		xmalloc_fatal("json_dumps failed");
+		fatal("json_dumps failed");
 	puts(s);
 	free(s);
 }

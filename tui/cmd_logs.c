@@ -95,7 +95,7 @@ follow(const struct strv *logs)
 	}
 	f = fdopen(fds[0], "r");
 	if (f == NULL)
-		xmalloc_fatal("fdopen: %s", strerror(errno));
+		fatal("fdopen: %s", strerror(errno));
 	copy_masked(f, true);
 	fclose(f);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)

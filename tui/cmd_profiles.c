@@ -108,7 +108,7 @@ print_json(const struct proflist *pl, char **states)
 	s = json_dumps(arr, JSON_INDENT(2));
 	json_decref(arr);
 	if (s == NULL)
-		xmalloc_fatal("json_dumps failed");
+		fatal("json_dumps failed");
 	puts(s);
 	free(s);
 	return CLI_OK;

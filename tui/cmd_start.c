@@ -10,13 +10,14 @@
 #include "clustercli.h"
 #include "core/clusterop.h"
 #include "core/loop.h"
-#include "core/safetext.h"
+#include "core/file.h"
 #include "core/xmalloc.h"
 
 #define WAIT_DEFAULT_S 120
 #define WAIT_MAX_S 86400
 #define WAIT_TICK_MS 100
 #define LOG_TAIL_LINES 15
+#define LOG_TAIL_BYTES 16384
 
 static const char usage[] =
     "Usage: hpctop start PROFILE [-n N] [--wait[=SECONDS]]\n"
@@ -38,17 +39,17 @@ secs_since(uint64_t t0)
 static void
 print_tail(const char *what, const char *log)
 {
-	char *tail = log != NULL ? cluster_log_tail(log, LOG_TAIL_LINES) : NULL;
+	struct strv tail = STRV_INIT;
 
 	fprintf(stderr, "hpctop: %s log %s:\n", what, log ? log : "(none)");
-	if (tail != NULL && *tail != '\0') {
-		safetext_mask_secrets(tail, strlen(tail));
-		for (char *line = strtok(tail, "\n"); line != NULL;
-		    line = strtok(NULL, "\n"))
-			fprintf(stderr, "    %s\n", line);
-	} else
+	if (log != NULL)
+		file_tail(log, LOG_TAIL_BYTES, LOG_TAIL_LINES, &tail, NULL,
+		    NULL);
+	for (size_t i = 0; i < tail.n; i++)
+		fprintf(stderr, "    %s\n", tail.v[i]);
+	if (tail.n == 0)
 		fprintf(stderr, "    (empty)\n");
-	free(tail);
+	strv_clear(&tail);
 }
 
 /* Stops what a failed start left running, so nothing stays behind. */

@@ -12,6 +12,7 @@
 #include "core/clusterop.h"
 #include "core/jobfmt.h"
 #include "core/loop.h"
+#include "core/units.h"
 #include "core/xmalloc.h"
 
 static const char usage[] =
@@ -107,7 +108,8 @@ print_table(const struct cluster *c)
 		const struct job_row *r = &c->jobs.v[i];
 		char el[32];
 
-		jobtab_format_elapsed(r->elapsed, el, sizeof el);
+		units_format_duration(r->elapsed, UNITS_CLOCK_SHORT, el,
+		    sizeof el);
 		cli_printf(stdout, "  %-10s %-*s %c %10s  %-16s %ld\n",
 		    r->id ? r->id : "-", wname, r->name ? r->name : "-",
 		    (char)r->state, el, r->nodelist ? r->nodelist : "-",
@@ -314,7 +316,7 @@ cmd_status(int argc, char **argv)
 		char *s = json_dumps(arr, JSON_INDENT(2));
 
 		if (s == NULL)
-			xmalloc_fatal("json_dumps failed");
+			fatal("json_dumps failed");
 		puts(s);
 		free(s);
 	} else if (names.n == 0)

@@ -1,7 +1,6 @@
 #include "dashboard.h"
 
 #include <curses.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <signal.h>
@@ -15,7 +14,7 @@
 
 #include "cli.h"
 #include "colors.h"
-#include "core/safetext.h"
+#include "core/file.h"
 #include "core/xmalloc.h"
 #include "screen.h"
 
@@ -115,31 +114,19 @@ open_view(struct dash *d, enum dash_view v, char *title)
 static void
 add_file(struct strv *lines, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct strv tail = STRV_INIT;
+	struct err e;
+	bool cut;
 
-	if (f == NULL) {
-		strv_pushf(lines, "(cannot read %s: %s)", path,
-		    strerror(errno));
+	if (file_tail(path, LOG_TAIL, 0, &tail, &cut, &e) == -1) {
+		strv_pushf(lines, "(%s)", e.msg);
 		return;
 	}
-	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > LOG_TAIL) {
-		fseek(f, -LOG_TAIL, SEEK_END);
-		if (getline(&line, &cap, f) > 0)
-			strv_push(lines, "...");
-	}
-	else
-		rewind(f);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		safetext_mask_secrets(line, strlen(line));
-		strv_push(lines, line);
-	}
-	free(line);
-	fclose(f);
+	if (cut)
+		strv_push(lines, "...");
+	for (size_t i = 0; i < tail.n; i++)
+		strv_push(lines, tail.v[i]);
+	strv_clear(&tail);
 }
 
 static void
@@ -630,7 +617,7 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 		return 1;
 	}
 	curses_active = true;
-	xmalloc_set_fatal_hook(fatal_hook);
+	fatal_set_hook(fatal_hook);
 	cbreak();
 	noecho();
 	nonl();
@@ -661,7 +648,7 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	}
 	restore_terminal();
 	delscreen(scr);
-	xmalloc_set_fatal_hook(NULL);
+	fatal_set_hook(NULL);
 
 	model_running(d->model, &running);
 	if (running.n > 0) {

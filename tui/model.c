@@ -7,7 +7,7 @@
 
 #include "backends/registry.h"
 #include "core/clusterop.h"
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/paths.h"
 #include "core/pxfmt.h"
 #include "core/xmalloc.h"
@@ -93,7 +93,7 @@ model_free(struct model *m)
 	if (m == NULL)
 		return;
 	if (m->sched_job != NULL)
-		job_cancel(m->sched_job);
+		subproc_cancel(m->sched_job);
 	m->changed = NULL;
 	m->message = NULL;
 	/* Backends own nothing of ours but call back once; their callbacks
@@ -153,7 +153,7 @@ model_selected(struct model *m)
 static void sched_probe(struct model *m, const char *cmd);
 
 static void
-sched_done(const struct job_result *r, void *arg)
+sched_done(const struct subproc_result *r, void *arg)
 {
 	struct model *m = arg;
 	const char *probe = m->sched_probe;
@@ -209,7 +209,7 @@ sched_probe(struct model *m, const char *cmd)
 
 	m->sched_probe = cmd;
 	m->sched_src.busy_ms = loop_now();
-	m->sched_job = job_run(m->loop, argv, NULL, NULL, 0,
+	m->sched_job = subproc_run(m->loop, argv, NULL, NULL, 0,
 	    MODEL_SCHED_TIMEOUT_MS, sched_done, m, &e);
 	if (m->sched_job == NULL) {
 		m->sched_src.busy_ms = 0;
@@ -465,8 +465,8 @@ poll_backend(struct model *m, const struct backend *b)
 		pb->mc[pb->n] = c;
 		pb->cs[pb->n++] = c->rec;
 	}
-	if (pb->n > 0 && b->poll(m->loop, pb->cs, pb->n, poll_done, pb,
-	    &e) == 0) {
+	if (pb->n > 0 && b->poll(b, m->loop, pb->cs, pb->n, poll_done,
+	    pb, &e) == 0) {
 		m->polls++;
 		for (size_t i = 0; i < pb->n; i++) {
 			pb->mc[i]->polling = true;
@@ -976,7 +976,7 @@ preview_start(struct model *m, struct model_cluster *c, int n)
 	c->preview = c->preview_err = NULL;
 	c->preview_n = n;
 	if ((r = new_record(c, n, &b, &e)) == NULL ||
-	    b->script(m->loop, r, preview_done, c, &e) == -1) {
+	    b->script(b, m->loop, r, preview_done, c, &e) == -1) {
 		cluster_free(r);
 		c->preview_err = xstrdup(e.msg);
 		return;

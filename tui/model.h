@@ -137,7 +137,7 @@ struct model {
 	void (*message)(bool error, const char *msg, void *arg);
 	void *message_arg;
 
-	struct job *sched_job;	/* scheduler detection in flight */
+	struct subproc *sched_job;	/* scheduler detection in flight */
 	const char *sched_probe;	/* "squeue" or "qstat" being asked */
 	uint64_t sched_retry_ms;	/* not before (loop_now) */
 	uint64_t sched_backoff_ms;

@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "colors.h"
+#include "core/units.h"
 
 /* Writes s at (y, x) in at most w columns with attr; returns the columns
  * used. Bytes that are not text in the locale show as '?'. */
@@ -394,7 +395,8 @@ draw_jobs(struct dash *d, int y, int w, int h)
 		num(nds, sizeof nds, j->nodes);
 		num(tsk, sizeof tsk, j->tasks);
 		if (j->elapsed >= 0)
-			jobtab_format_elapsed(j->elapsed, elap, sizeof elap);
+			units_format_duration(j->elapsed, UNITS_CLOCK_SHORT,
+			    elap, sizeof elap);
 		else
 			snprintf(elap, sizeof elap, "-");
 		where = j->state == JOB_RUNNING || j->reason == NULL ?

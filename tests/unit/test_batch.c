@@ -1,7 +1,7 @@
 /* The batch backends' pure parts: job scripts rendered from profiles
  * (directives, quoting of nasty values, here-document delimiters), submit
- * output and error parsing on recorded outputs, walltime and memory
- * conversions, and the job-state to liveness mapping. */
+ * output and error parsing on recorded outputs, walltime and memory as
+ * each scheduler reads them, and the job-state to liveness mapping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 
 #include "backends/batch.h"
 #include "backends/pbs.h"
+#include "backends/registry.h"
 #include "backends/slurm.h"
 #include "core/cluster.h"
 #include "core/xmalloc.h"
@@ -278,35 +279,36 @@ test_submit_output(void **state)
 	free(m);
 }
 
+/* A profile's bare walltime is minutes and its bare mem megabytes
+ * (core/units.h); each scheduler gets them in a form it cannot read
+ * otherwise. */
 static void
-test_conversions(void **state)
+test_bare_units(void **state)
 {
-	static const struct {
-		const char *in;
-		long want;
-	} w[] = {
-		{ "30", 1800 }, { "05:30", 330 }, { "01:00:00", 3600 },
-		{ "1-02:00:00", 93600 }, { "2-3", 2 * 86400 + 3 * 3600 },
-		{ "1-00:30", 86400 + 1800 }, { "", -1 }, { "1:2:3:4", -1 },
-		{ "x", -1 }, { "1-", -1 }, { "10:", -1 }, { "1-2-3", -1 },
+	static const char *const yaml[] = {
+		"backend: slurm\nwalltime: 30\nmem: 512\n",
+		"backend: pbs\nwalltime: 30\nmem: 512\n",
+		"backend: slurm\nwalltime: 2h\nmem: 4096M\n",
+		"backend: pbs\nwalltime: 90s\nmem: 1000b\n",
 	};
-	char *m;
+	static const char *const want[] = {
+		"\n#SBATCH --time=00:30:00\n#SBATCH --mem=512M\n",
+		"\n#PBS -l walltime=0:30:00\n#PBS -l mem=512mb\n",
+		"\n#SBATCH --time=02:00:00\n#SBATCH --mem=4G\n",
+		"\n#PBS -l walltime=0:01:30\n#PBS -l mem=1kb\n",
+	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
-		assert_int_equal(batch_walltime_seconds(w[i].in), w[i].want);
-	m = batch_mem("4G", true);
-	assert_string_equal(m, "4gb");
-	free(m);
-	m = batch_mem("4gb", false);
-	assert_string_equal(m, "4G");
-	free(m);
-	m = batch_mem("512", false);
-	assert_string_equal(m, "512M");
-	free(m);
-	m = batch_mem("512", true);
-	assert_string_equal(m, "512mb");
-	free(m);
+	for (size_t i = 0; i < sizeof yaml / sizeof *yaml; i++) {
+		struct cluster *c = mk("u", yaml[i], 1);
+		char *ctl = render(i % 2 == 0 ? &slurm_kind : &pbs_kind, c,
+		    BATCH_CONTROLLER);
+
+		if (strstr(ctl, want[i]) == NULL)
+			fail_msg("%s gave:\n%s", yaml[i], ctl);
+		free(ctl);
+		cluster_free(c);
+	}
 }
 
 static void
@@ -327,8 +329,25 @@ test_live(void **state)
 	assert_int_equal(batch_live(&r), CLUSTER_LIVE_RUNNING);
 	r.state = JOB_COMPLETED;
 	assert_int_equal(batch_live(&r), CLUSTER_LIVE_GONE);
-	assert_null(batch_kind_find("local"));
-	assert_ptr_equal(batch_kind_find("pbs"), &pbs_kind);
+}
+
+/* The registry is the one list: batch entries carry their kind, the
+ * process backends none. */
+static void
+test_registry(void **state)
+{
+	const struct backend *b;
+	size_t n = 0;
+
+	(void)state;
+	assert_ptr_equal(registry_find("slurm")->batch, &slurm_kind);
+	assert_ptr_equal(registry_find("pbs")->batch, &pbs_kind);
+	assert_null(registry_find("local")->batch);
+	assert_null(registry_find("mpi")->batch);
+	assert_null(registry_find("sge"));
+	for (; (b = registry_get(n)) != NULL; n++)
+		assert_ptr_equal(registry_find(b->name), b);
+	assert_int_equal(n, 4);
 }
 
 static int
@@ -366,10 +385,11 @@ main(void)
 		cmocka_unit_test(test_slurm_directives),
 		cmocka_unit_test(test_pbs_directives),
 		cmocka_unit_test(test_controller_interface),
+		cmocka_unit_test(test_bare_units),
 		cmocka_unit_test(test_full_script),
 		cmocka_unit_test(test_submit_output),
-		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_registry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

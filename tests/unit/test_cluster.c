@@ -226,57 +226,6 @@ test_engine_state(void **state)
 }
 
 static void
-test_liveness_and_tail(void **state)
-{
-	char *path = xasprintf("%s/log", tmpdir), *tail;
-
-	(void)state;
-	assert_true(cluster_pid_alive(getpid()));
-	assert_false(cluster_pid_alive(0));
-	write_file(path, "one\ntwo\nthree\nfour\n");
-	tail = cluster_log_tail(path, 2);
-	assert_string_equal(tail, "three\nfour");
-	free(tail);
-	tail = cluster_log_tail(path, 10);
-	assert_string_equal(tail, "one\ntwo\nthree\nfour");
-	free(tail);
-	assert_null(cluster_log_tail("/nonexistent/x", 3));
-	free(path);
-}
-
-/* A child in a session of its own: counted while it lives, not after. The
- * test's own session is no use here: under CI its leader may sit outside
- * the PID namespace, and getsid() then answers 0. */
-static void
-test_session_pids(void **state)
-{
-	int go[2];
-	pid_t child, *pids;
-	char c = 0;
-
-	(void)state;
-	assert_int_equal(pipe(go), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(go[1]);
-		setsid();
-		(void)!read(go[0], &c, 1);
-		_exit(0);
-	}
-	close(go[0]);
-	while (getsid(child) != child)
-		usleep(1000);
-	assert_int_equal(cluster_session_pids(child, &pids), 1);
-	assert_int_equal(pids[0], child);
-	free(pids);
-	assert_int_equal(cluster_session_pids(0, NULL), 0);
-	close(go[1]);
-	assert_int_equal(waitpid(child, NULL, 0), child);
-	assert_int_equal(cluster_session_pids(child, NULL), 0);
-}
-
-static void
 test_bad_name(void **state)
 {
 	struct err e;
@@ -297,8 +246,6 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_list_and_corrupt),
 		cmocka_unit_test(test_engine_state),
-		cmocka_unit_test(test_liveness_and_tail),
-		cmocka_unit_test(test_session_pids),
 		cmocka_unit_test(test_bad_name),
 	};
 

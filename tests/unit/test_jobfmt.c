@@ -162,35 +162,10 @@ test_recorded(void **state)
 	free(buf);
 }
 
-/* jobtab_format_elapsed is written by hand (no snprintf) for speed. */
-static void
-test_elapsed_text(void **state)
-{
-	static const struct {
-		long s;
-		const char *want;
-	} cases[] = {
-		{ -1, "-" }, { 0, "0:00" }, { 59, "0:59" }, { 60, "1:00" },
-		{ 3599, "59:59" }, { 3600, "1:00:00" }, { 86399, "23:59:59" },
-		{ 86400, "1-00:00:00" }, { 866329, "10-00:38:49" },
-		{ 9223372036854775807L, "106751991167300-15:30:07" },
-	};
-	char out[32], tiny[4];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		jobtab_format_elapsed(cases[i].s, out, sizeof out);
-		assert_string_equal(out, cases[i].want);
-	}
-	jobtab_format_elapsed(86400, tiny, sizeof tiny);
-	assert_string_equal(tiny, "1-0");
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_elapsed_text),
 		cmocka_unit_test(test_table_layout),
 		cmocka_unit_test(test_hostile_cells),
 		cmocka_unit_test(test_cut_and_fit),

@@ -39,7 +39,7 @@ static const struct bad_case bad_cases[] = {
 	{ "ipython-profile.yaml", "ipython-profile.yaml:2:18: ipython_profile: '../etc' is not a valid name (letters, digits, '_', '.', '-')" },
 	{ "latin1.yaml", "latin1.yaml:2:18: not valid UTF-8 text (invalid trailing UTF-8 octet)" },
 	{ "list-root.yaml", "list-root.yaml:1:1: expected a mapping of settings, got a list" },
-	{ "mem.yaml", "mem.yaml:2:6: mem: expected a size such as 4G or 500M, got 'lots'" },
+	{ "mem.yaml", "mem.yaml:2:6: mem: expected a size such as 4G, 500M or 512 (megabytes), got 'lots'" },
 	{ "no-backend.yaml", "no-backend.yaml:1:1: missing required key 'backend' (local, mpi, slurm or pbs)" },
 	{ "nul.yaml", "nul.yaml:2:4: NUL byte in file (not a text file)" },
 	{ "ppn-both.yaml", "ppn-both.yaml:3:17: tasks_per_node: give either ppn or tasks_per_node, not both" },
@@ -55,7 +55,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown-key.yaml", "unknown-key.yaml:2:1: unknown key 'queu' (did you mean 'queue'?)" },
 	{ "unknown-subkey.yaml", "unknown-subkey.yaml:3:3: controller: unknown key 'ipp' (did you mean 'ip'?)" },
 	{ "version.yaml", "version.yaml:1:10: version: schema version 2 is not supported (this hpctop reads version 1)" },
-	{ "walltime.yaml", "walltime.yaml:2:11: walltime: expected [D-]HH:MM:SS, MM:SS or minutes, got 'forever'" },
+	{ "walltime.yaml", "walltime.yaml:2:11: walltime: expected [D-]HH:MM:SS, MM:SS, a number with s, m, h or d (90s, 2h, 1d) or a number of minutes, got 'forever'" },
 	{ "zero-engines.yaml", "zero-engines.yaml:2:10: engines: 0 is out of range (1 to 100000)" },
 };
 
@@ -125,11 +125,11 @@ test_full_profile(void **state)
 	assert_int_equal(p->mpiexec_args.n, 2);
 	assert_int_equal(p->hosts.n, 2);
 	assert_string_equal(p->queue, "debug");
-	assert_string_equal(p->walltime, "1-02:00:00");
+	assert_int_equal(p->walltime, 86400 + 2 * 3600);
 	assert_string_equal(p->account, "proj42");
 	assert_int_equal(p->nodes, 2);
 	assert_int_equal(p->tasks_per_node, 4);
-	assert_string_equal(p->mem, "4G");
+	assert_int_equal(p->mem, 4LL << 30);
 	assert_string_equal(p->directives.v[0], "--exclusive");
 	profile_free(p);
 }
@@ -153,6 +153,8 @@ test_defaults(void **state)
 	assert_false(p->mpi);
 	assert_null(p->controller.ip);
 	assert_null(p->queue);
+	assert_int_equal(p->walltime, -1);
+	assert_int_equal(p->mem, -1);
 	profile_free(p);
 	profile_free(NULL);
 }
@@ -238,9 +240,9 @@ static void
 test_buffer_and_walltimes(void **state)
 {
 	static const char *const ok[] = { "30", "10:00", "01:00:00",
-	    "2-00:00:00", "1-12", NULL };
+	    "2-00:00:00", "1-12", "1h", "90s", NULL };
 	static const char *const bad[] = { "", "1:", ":30", "1:2:3:4",
-	    "1h", "-5", NULL };
+	    "1h30m", "-5", NULL };
 	struct err e;
 
 	(void)state;

@@ -6,19 +6,22 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zmq.h>
 
-#include "core/job.h"
+#include "core/subproc.h"
 #include "core/loop.h"
+#include "core/xmalloc.h"
 
-static struct job_result *
+static struct subproc_result *
 run(struct loop *l, char *const argv[], const char *input, uint64_t ms)
 {
-	return job_run_sync(l, argv, NULL, input, input ? strlen(input) : 0,
+	return subproc_run_sync(l, argv, NULL, input, input ? strlen(input) : 0,
 	    ms);
 }
 
@@ -26,7 +29,7 @@ static void
 test_echo(void **state)
 {
 	struct loop *l = loop_new();
-	struct job_result *r = run(l, (char *[]){ "echo", "hi there", NULL },
+	struct subproc_result *r = run(l, (char *[]){ "echo", "hi there", NULL },
 	    NULL, 5000);
 
 	(void)state;
@@ -35,7 +38,7 @@ test_echo(void **state)
 	assert_string_equal(r->out, "hi there\n");
 	assert_int_equal(r->outlen, 9);
 	assert_string_equal(r->errout, "");
-	job_result_free(r);
+	subproc_result_free(r);
 	loop_free(l);
 }
 
@@ -43,14 +46,14 @@ static void
 test_missing_command(void **state)
 {
 	struct loop *l = loop_new();
-	struct job_result *r = run(l, (char *[]){ "hpctop-no-such-cmd", NULL },
+	struct subproc_result *r = run(l, (char *[]){ "hpctop-no-such-cmd", NULL },
 	    NULL, 5000);
 
 	(void)state;
 	assert_false(r->ok);
 	assert_int_equal(r->exit_code, -1);
 	assert_string_equal(r->err.msg, "hpctop-no-such-cmd: command not found");
-	job_result_free(r);
+	subproc_result_free(r);
 	loop_free(l);
 }
 
@@ -58,7 +61,7 @@ static void
 test_failure_message(void **state)
 {
 	struct loop *l = loop_new();
-	struct job_result *r = run(l, (char *[]){ "sh", "-c",
+	struct subproc_result *r = run(l, (char *[]){ "sh", "-c",
 	    "echo out; echo 'warning: x' >&2; echo 'sbatch: error: "
 	    "invalid partition' >&2; exit 3", NULL }, NULL, 5000);
 
@@ -67,7 +70,7 @@ test_failure_message(void **state)
 	assert_int_equal(r->exit_code, 3);
 	assert_string_equal(r->err.msg, "sh exited with status 3: sbatch: "
 	    "error: invalid partition");
-	job_result_free(r);
+	subproc_result_free(r);
 	loop_free(l);
 }
 
@@ -77,7 +80,7 @@ test_timeout(void **state)
 	struct loop *l = loop_new();
 	uint64_t t0 = loop_now();
 	/* The grandchild must die too: the whole process group is killed. */
-	struct job_result *r = run(l, (char *[]){ "sh", "-c",
+	struct subproc_result *r = run(l, (char *[]){ "sh", "-c",
 	    "sleep 30 & sleep 30; wait", NULL }, NULL, 200);
 
 	(void)state;
@@ -85,7 +88,7 @@ test_timeout(void **state)
 	assert_true(r->timed_out);
 	assert_string_equal(r->err.msg, "sh: no answer after 0.2 s (killed)");
 	assert_true(loop_now() - t0 < 5000);
-	job_result_free(r);
+	subproc_result_free(r);
 	loop_free(l);
 }
 
@@ -93,7 +96,7 @@ static void
 test_input_and_big_output(void **state)
 {
 	struct loop *l = loop_new();
-	struct job_result *r;
+	struct subproc_result *r;
 	size_t n = 3 * 1024 * 1024;
 	char *big = malloc(n + 1);
 
@@ -104,7 +107,7 @@ test_input_and_big_output(void **state)
 	assert_true(r->ok);
 	assert_int_equal(r->outlen, n);
 	assert_memory_equal(r->out, big, n);
-	job_result_free(r);
+	subproc_result_free(r);
 	free(big);
 	loop_free(l);
 }
@@ -204,7 +207,7 @@ test_fd_and_signal(void **state)
 }
 
 static void
-never(const struct job_result *r, void *arg)
+never(const struct subproc_result *r, void *arg)
 {
 	(void)r;
 	(void)arg;
@@ -216,28 +219,63 @@ test_cancel(void **state)
 {
 	struct loop *l = loop_new();
 	struct err e;
-	struct job *j = job_run(l, (char *[]){ "sleep", "30", NULL }, NULL,
+	struct subproc *j = subproc_run(l, (char *[]){ "sleep", "30", NULL }, NULL,
 	    NULL, 0, 0, never, NULL, &e);
 
 	(void)state;
 	assert_non_null(j);
-	job_cancel(j);
+	subproc_cancel(j);
 	loop_once(l, 50);
 	loop_free(l);
+}
+
+/* A command that ignores SIGTERM is killed all the same, within the bound
+ * subproc.h states (with a generous margin: this machine is noisy), and
+ * reaped: no process and no zombie stays behind. */
+static void
+test_cancel_stubborn(void **state)
+{
+	struct loop *l = loop_new();
+	struct err e;
+	char *pidfile = xasprintf("/tmp/hpctop-test-job-%d.pid", (int)getpid());
+	char *script = xasprintf("trap '' TERM; echo $$ > %s.tmp && "
+	    "mv %s.tmp %s; exec sleep 30", pidfile, pidfile, pidfile);
+	struct subproc *j = subproc_run(l, (char *[]){ "sh", "-c", script, NULL },
+	    NULL, NULL, 0, 0, never, NULL, &e);
+	uint64_t t0;
+	FILE *f = NULL;
+	int pid = 0;
+
+	(void)state;
+	assert_non_null(j);
+	for (int i = 0; i < 1000 && (f = fopen(pidfile, "r")) == NULL; i++)
+		loop_once(l, 10);
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	unlink(pidfile);
+	t0 = loop_now();
+	subproc_cancel(j);
+	assert_true(loop_now() - t0 < SUBPROC_CANCEL_WAIT_MS + 10000);
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	loop_free(l);
+	free(script);
+	free(pidfile);
 }
 
 static void
 test_env(void **state)
 {
 	struct loop *l = loop_new();
-	struct job_result *r = job_run_sync(l,
+	struct subproc_result *r = subproc_run_sync(l,
 	    (char *[]){ "sh", "-c", "printf %s \"$HPCTOP_T\"", NULL },
 	    (char *[]){ "HPCTOP_T=a b;c", NULL }, NULL, 0, 5000);
 
 	(void)state;
 	assert_true(r->ok);
 	assert_string_equal(r->out, "a b;c");
-	job_result_free(r);
+	subproc_result_free(r);
 	loop_free(l);
 }
 
@@ -253,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_fd_and_signal),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_cancel_stubborn),
 		cmocka_unit_test(test_env),
 	};
 

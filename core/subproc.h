@@ -1,8 +1,8 @@
 /* Asynchronous commands (squeue, sbatch, qstat, mpiexec --version, ...):
  * run with argv (never through a shell), output captured, a timeout, and
  * a callback from the event loop when done (tmux's job.c). */
-#ifndef HPCTOP_JOB_H
-#define HPCTOP_JOB_H
+#ifndef HPCTOP_SUBPROC_H
+#define HPCTOP_SUBPROC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,11 +11,11 @@
 #include "err.h"
 #include "loop.h"
 
-#define JOB_MAX_OUTPUT (64u * 1024 * 1024)	/* per stream; the rest is dropped */
+#define SUBPROC_MAX_OUTPUT (64u * 1024 * 1024)	/* per stream; the rest is dropped */
 
-struct job;
+struct subproc;
 
-struct job_result {
+struct subproc_result {
 	int exit_code;		/* exit status, 128+N when killed by signal N, -1 if never ran */
 	bool ok;		/* ran and exited 0 */
 	bool timed_out;
@@ -31,25 +31,30 @@ struct job_result {
 };
 
 /* Called once from loop context. r is valid only during the call. */
-typedef void (*job_cb)(const struct job_result *r, void *arg);
+typedef void (*subproc_cb)(const struct subproc_result *r, void *arg);
 
 /* Starts argv[0] (searched on PATH) in its own process group with stdin
  * fed from `input` (may be NULL), `env` extra NAME=VALUE strings (may be
  * NULL) added to the environment. Never blocks. Returns NULL with e filled
  * only if the pipes or fork fail; a missing command is reported through
  * the callback like any other failure. timeout_ms 0 means no timeout. */
-struct job *job_run(struct loop *l, char *const argv[], char *const env[],
-    const char *input, size_t inputlen, uint64_t timeout_ms, job_cb cb,
+struct subproc *subproc_run(struct loop *l, char *const argv[], char *const env[],
+    const char *input, size_t inputlen, uint64_t timeout_ms, subproc_cb cb,
     void *arg, struct err *e);
 /* Kills the job's process group and frees it; its callback never runs.
- * Must not be called from the job's own callback. */
-void job_cancel(struct job *j);
+ * Must not be called from the job's own callback. It blocks, briefly: it
+ * sends SIGTERM, waits up to SUBPROC_CANCEL_WAIT_MS for the command to exit,
+ * then sends SIGKILL and reaps it (at once, unless the kernel holds the
+ * process in an uninterruptible wait), so nothing is left behind even
+ * when no loop runs afterwards. */
+#define SUBPROC_CANCEL_WAIT_MS 200
+void subproc_cancel(struct subproc *j);
 
 /* Blocking form for the CLI: runs the loop until the job is done. Returns
- * a result the caller frees with job_result_free (never NULL). */
-struct job_result *job_run_sync(struct loop *l, char *const argv[],
+ * a result the caller frees with subproc_result_free (never NULL). */
+struct subproc_result *subproc_run_sync(struct loop *l, char *const argv[],
     char *const env[], const char *input, size_t inputlen,
     uint64_t timeout_ms);
-void job_result_free(struct job_result *r);
+void subproc_result_free(struct subproc_result *r);
 
 #endif

@@ -1,4 +1,4 @@
-#include "job.h"
+#include "subproc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@ struct stream {
 	size_t len, cap;
 };
 
-struct job {
+struct subproc {
 	struct loop *loop;
 	char *name;
 	pid_t pid;
@@ -41,14 +41,14 @@ struct job {
 	struct loop_timer *timeout, *drain, *kill;
 	bool timed_out;
 	uint64_t timeout_ms, started;
-	job_cb cb;
+	subproc_cb cb;
 	void *arg;
 };
 
-static void finish(struct job *j);
+static void finish(struct subproc *j);
 
 static void
-close_stream(struct job *j, struct stream *s)
+close_stream(struct subproc *j, struct stream *s)
 {
 	if (s->fd == -1)
 		return;
@@ -59,7 +59,7 @@ close_stream(struct job *j, struct stream *s)
 }
 
 static void
-close_input(struct job *j)
+close_input(struct subproc *j)
 {
 	if (j->in_fd == -1)
 		return;
@@ -70,14 +70,14 @@ close_input(struct job *j)
 }
 
 static void
-maybe_finish(struct job *j)
+maybe_finish(struct subproc *j)
 {
 	if (j->exited && j->out.fd == -1 && j->err.fd == -1)
 		finish(j);
 }
 
 static void
-read_stream(struct job *j, struct stream *s)
+read_stream(struct subproc *j, struct stream *s)
 {
 	char buf[65536];
 	ssize_t n;
@@ -87,8 +87,8 @@ read_stream(struct job *j, struct stream *s)
 		if (n > 0) {
 			size_t keep = (size_t)n;
 
-			if (s->len + keep > JOB_MAX_OUTPUT)
-				keep = JOB_MAX_OUTPUT - s->len;
+			if (s->len + keep > SUBPROC_MAX_OUTPUT)
+				keep = SUBPROC_MAX_OUTPUT - s->len;
 			if (s->len + keep + 1 > s->cap) {
 				while (s->len + keep + 1 > s->cap)
 					s->cap = s->cap ? s->cap * 2 : 4096;
@@ -109,7 +109,7 @@ read_stream(struct job *j, struct stream *s)
 static void
 on_out(short revents, void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	(void)revents;
 	read_stream(j, &j->out);
@@ -118,7 +118,7 @@ on_out(short revents, void *arg)
 static void
 on_err(short revents, void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	(void)revents;
 	read_stream(j, &j->err);
@@ -127,7 +127,7 @@ on_err(short revents, void *arg)
 static void
 on_in(short revents, void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	(void)revents;
 	while (j->inputoff < j->inputlen) {
@@ -147,7 +147,7 @@ on_in(short revents, void *arg)
 static void
 on_drain(void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	j->drain = NULL;
 	close_stream(j, &j->out);
@@ -158,7 +158,7 @@ on_drain(void *arg)
 static void
 on_exit_status(pid_t pid, int status, void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	(void)pid;
 	j->exited = true;
@@ -178,7 +178,7 @@ on_exit_status(pid_t pid, int status, void *arg)
 static void
 on_kill(void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	j->kill = NULL;
 	if (!j->exited)
@@ -188,7 +188,7 @@ on_kill(void *arg)
 static void
 on_timeout(void *arg)
 {
-	struct job *j = arg;
+	struct subproc *j = arg;
 
 	j->timeout = NULL;
 	if (j->exited)
@@ -216,7 +216,7 @@ first_line(const char *s, size_t len)
 }
 
 static void
-fill_result(struct job *j, struct job_result *r)
+fill_result(struct subproc *j, struct subproc_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->out = j->out.buf != NULL ? j->out.buf : xstrdup("");
@@ -264,7 +264,7 @@ fill_result(struct job *j, struct job_result *r)
 }
 
 static void
-job_free(struct job *j)
+subproc_free(struct subproc *j)
 {
 	close_stream(j, &j->out);
 	close_stream(j, &j->err);
@@ -282,15 +282,15 @@ job_free(struct job *j)
 }
 
 static void
-finish(struct job *j)
+finish(struct subproc *j)
 {
-	struct job_result r;
+	struct subproc_result r;
 
 	fill_result(j, &r);
 	j->cb(&r, j->arg);
 	free(r.out);
 	free(r.errout);
-	job_free(j);
+	subproc_free(j);
 }
 
 static void
@@ -327,14 +327,14 @@ child(char *const argv[], char *const env[], int in, int out, int err,
 	_exit(127);
 }
 
-struct job *
-job_run(struct loop *l, char *const argv[], char *const env[],
-    const char *input, size_t inputlen, uint64_t timeout_ms, job_cb cb,
+struct subproc *
+subproc_run(struct loop *l, char *const argv[], char *const env[],
+    const char *input, size_t inputlen, uint64_t timeout_ms, subproc_cb cb,
     void *arg, struct err *e)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int ex[2] = { -1, -1 };
-	struct job *j;
+	struct subproc *j;
 	const char *slash;
 	pid_t pid;
 
@@ -402,7 +402,7 @@ fail:
 }
 
 void
-job_cancel(struct job *j)
+subproc_cancel(struct subproc *j)
 {
 	if (j == NULL)
 		return;
@@ -412,7 +412,7 @@ job_cancel(struct job *j)
 		loop_child_del(j->loop, j->pid);
 		killpg(j->pid, SIGTERM);
 		/* Bounded: reap now if it went, else make sure it goes. */
-		for (int i = 0; i < 20; i++) {
+		for (int i = 0; i < SUBPROC_CANCEL_WAIT_MS / 10; i++) {
 			if (waitpid(j->pid, &status, WNOHANG) != 0)
 				goto reaped;
 			usleep(10000);
@@ -421,15 +421,15 @@ job_cancel(struct job *j)
 		waitpid(j->pid, &status, 0);
 	}
 reaped:
-	job_free(j);
+	subproc_free(j);
 }
 
 struct sync_state {
-	struct job_result *r;
+	struct subproc_result *r;
 };
 
 static void
-sync_done(const struct job_result *r, void *arg)
+sync_done(const struct subproc_result *r, void *arg)
 {
 	struct sync_state *st = arg;
 
@@ -441,14 +441,14 @@ sync_done(const struct job_result *r, void *arg)
 	memcpy(st->r->errout, r->errout, r->errlen + 1);
 }
 
-struct job_result *
-job_run_sync(struct loop *l, char *const argv[], char *const env[],
+struct subproc_result *
+subproc_run_sync(struct loop *l, char *const argv[], char *const env[],
     const char *input, size_t inputlen, uint64_t timeout_ms)
 {
 	struct sync_state st = { NULL };
 	struct err e;
 
-	if (job_run(l, argv, env, input, inputlen, timeout_ms, sync_done, &st,
+	if (subproc_run(l, argv, env, input, inputlen, timeout_ms, sync_done, &st,
 	    &e) == NULL) {
 		st.r = xcalloc(1, sizeof *st.r);
 		st.r->exit_code = -1;
@@ -459,12 +459,12 @@ job_run_sync(struct loop *l, char *const argv[], char *const env[],
 	}
 	while (st.r == NULL)
 		if (loop_once(l, -1) == -1)
-			xmalloc_fatal("zmq_poll: %s", strerror(errno));
+			fatal("zmq_poll: %s", strerror(errno));
 	return st.r;
 }
 
 void
-job_result_free(struct job_result *r)
+subproc_result_free(struct subproc_result *r)
 {
 	if (r == NULL)
 		return;

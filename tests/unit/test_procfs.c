@@ -1,0 +1,64 @@
+/* /proc as the process backends read it: liveness by pid (a zombie is
+ * dead) and the live processes of a session. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backends/procfs.h"
+
+static void
+test_liveness(void **state)
+{
+	(void)state;
+	assert_true(procfs_pid_alive(getpid()));
+	assert_false(procfs_pid_alive(0));
+}
+
+/* A child in a session of its own: counted while it lives, not after. The
+ * test's own session is no use here: under CI its leader may sit outside
+ * the PID namespace, and getsid() then answers 0. */
+static void
+test_session_pids(void **state)
+{
+	int go[2];
+	pid_t child, *pids;
+	char c = 0;
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(go[1]);
+		setsid();
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	while (getsid(child) != child)
+		usleep(1000);
+	assert_int_equal(procfs_session_pids(child, &pids), 1);
+	assert_int_equal(pids[0], child);
+	free(pids);
+	assert_int_equal(procfs_session_pids(0, NULL), 0);
+	close(go[1]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(procfs_session_pids(child, NULL), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_liveness),
+		cmocka_unit_test(test_session_pids),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
