@@ -200,7 +200,7 @@ ctl=$(procs controller)
 code 'import time; time.sleep(5)'
 wait_for "  1 $h[^ ]* +busy" 20
 for q in $(session "$ctl"); do kill -STOP "$q"; done
-wait_for '\[1:execute\] disconnected' 40
+wait_for '\[1:disconnected\] the controller stopped answering' 40
 ok $? "dashboard: a stopped controller: px says disconnected"
 like "$scr" 'controller not answering' "... and why"
 unlike "$scr" "  [01] $h[^ ]* +busy" "... engines not stuck busy"
@@ -256,7 +256,7 @@ for q in $(session "$ctl"); do kill -KILL "$q"; done
 px_wait
 is "$rc" 1 "CLI: a killed controller: px exits 1"
 like "$(cat "$tmp/e")" '\[0:disconnected\].*'$'\n''.*\[1:disconnected\]' "... each engine reported"
-wait_for '\[1:execute\] disconnected' 40
+wait_for '\[1:disconnected\] the controller stopped answering' 40
 ok $? "dashboard: a killed controller: px says disconnected"
 unlike "$scr" "  [01] $h[^ ]* +busy" "... engines not stuck busy"
 keys Escape
