@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# px output rendered once (core/pxfmt) and shown the same way by the CLI
+# and the dashboard, on a real local cluster: display(...) is [output:N],
+# several lines start below the label, and engines that do not answer in
+# time are [N:timeout] no reply (the CLI's -T, the dashboard's second
+# interrupt, as the CLI's second Ctrl-C).
+. "$(dirname "$0")/tap.sh"
+
+[ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
+command -v tmux >/dev/null || skip_all "tmux is not installed"
+
+tmp=$(mktemp -d)
+sock=$tmp/tmux.sock
+T() { tmux -S "$sock" "$@"; }
+export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
+	IPYTHONDIR=$tmp/ipython
+unset HPCTOP_PROFILE_PATH NO_COLOR
+mkdir -p "$HOME" "$XDG_CONFIG_HOME"
+record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
+# Kill only what this test started: the sessions led by the pids in the
+# cluster record (never by name).
+cleanup() {
+	T kill-server 2>/dev/null
+	if [ -s "$record" ]; then
+		for p in $(/usr/bin/python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
+			for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
+				kill -KILL "$q" 2>/dev/null
+			done
+		done
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+run "$HPCTOP" start local -n 2 --wait
+is "$rc" 0 "start local -n 2 --wait" || diag "$err"
+
+# The CLI.
+display="from IPython.display import display; display('hi')"
+run "$HPCTOP" px local -t 0 "$display"
+is "$rc" 0 "CLI: display(...) exits 0" || diag "$err"
+is "$out" "[output:0] 'hi'" "CLI: display(...) is [output:0] with its text/plain"
+run "$HPCTOP" px local 'print("x\ny")'
+is "$out" $'[stdout:0]\nx\ny\n[stdout:1]\nx\ny' "CLI: several lines start below the label, engine by engine"
+run "$HPCTOP" px -T 1 local 'import time; time.sleep(3)'
+is "$rc" 1 "CLI: -T 1 on 3 s of code exits 1"
+like "$err" $'\[0:timeout\] no reply\n\[1:timeout\] no reply\n' "CLI: each silent engine is [N:timeout] no reply"
+like "$err" 'no reply within 1 s from engines 0,1' "... and which engines, after how long"
+sleep 3	# the engines finish the code px stopped waiting for
+
+# The dashboard, on the same cluster.
+T -f /dev/null new-session -d -s hp -x 100 -y 40 \
+	"env LANG=C.UTF-8 PS1='sh\$ ' bash --norc --noprofile -i"
+T set-option -g status off >/dev/null
+screen() { T capture-pane -p -t hp; }
+wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
+	local re=$1 limit=${2:-10} i
+	for ((i = 0; i < limit * 10; i++)); do
+		scr=$(screen)
+		[[ $scr =~ $re ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+keys() { T send-keys -t hp "$@"; }
+code() { T send-keys -t hp -l "$1"; T send-keys -t hp Enter; }
+wait_for 'sh\$' || diag "shell did not start"
+keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
+wait_for 'running 2/2' 60
+ok $? "the dashboard shows the running cluster"
+h=$(hostname | cut -c1-10)
+wait_for "  1 $h[^ ]* +registered" 30
+keys P
+wait_for 'Enter Run'
+code "$display"
+wait_for "\[output:1\] 'hi'" 30
+ok $? "dashboard: display(...) is [output:1] too"
+like "$scr" "\[output:0\] 'hi'" "... and [output:0]"
+unlike "$scr" '\[stdout:[01]\] .hi' "... not [stdout:N]"
+code 'print("x\ny")'
+wait_for $'\n \[stdout:1\] *\n x *\n y *\n' 30
+ok $? "dashboard: several lines start below the label, as in the CLI"
+like "$scr" $'\n \[stdout:0\] *\n x *\n y *\n \[stdout:1\]' "... engine by engine"
+
+# Code that ignores the interrupt: the second interrupt stops waiting.
+code 'import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(4); signal.signal(signal.SIGINT, signal.default_int_handler)'
+wait_for "  1 $h[^ ]* +busy" 20
+ok $? "long code that ignores SIGINT: engines busy"
+wait_for "  0 $h[^ ]* +busy" 10
+keys C-g
+wait_for 'interrupting the code' 10
+ok $? "the first C-g interrupts"
+keys C-g
+wait_for '\[1:timeout\] no reply' 10
+ok $? "dashboard: the second stops waiting: [1:timeout] no reply"
+like "$scr" '\[0:timeout\] no reply' "... and [0:timeout] no reply"
+like "$scr" 'stopped waiting' "... saying so"
+unlike "$scr" '\[[01]:execute\] timeout' "... not the old [N:execute] timeout"
+wait_for "  1 $h[^ ]* +registered" 30
+code 'print(6*7)'
+wait_for '\[stdout:1\] 42' 30
+ok $? "px runs again afterwards"
+keys Escape
+wait_for 'F10 Quit'
+keys q
+wait_for 'rc=0' 20
+ok $? "the dashboard exits 0"
+is "$(cat "$tmp/dash.err")" "" "nothing on stderr while curses ran"
+
+run "$HPCTOP" stop local
+is "$rc" 0 "stop local" || diag "$err"
+done_testing
