@@ -182,7 +182,7 @@ code 'print("nul:\x00:end")'
 wait_for '\[stdout:1\] nul:\\x00:end' 30
 ok $? "dashboard: NUL is shown escaped"
 code 'raise ValueError("bad \udcff")'
-wait_for '\[1:execute\] .*ValueError: bad' 30
+wait_for $'\n ValueError: bad \xef\xbf\xbd' 30
 ok $? "dashboard: the exception with a surrogate is shown"
 wait_for "  0 $h[^ ]* +registered" 10
 ok $? "... and the engines are not left busy"
@@ -190,7 +190,7 @@ code 'import time; time.sleep(60)'
 wait_for "  1 $h[^ ]* +busy" 20
 ok $? "long code: engines busy"
 keys C-g
-wait_for '\[1:execute\] .*KeyboardInterrupt' 20
+wait_for $'\n KeyboardInterrupt' 20
 ok $? "C-g interrupts it: KeyboardInterrupt"
 wait_for "  1 $h[^ ]* +registered" 10
 ok $? "... and the engines are registered again"

@@ -43,6 +43,8 @@ is "$rc" 0 "CLI: display(...) exits 0" || diag "$err"
 is "$out" "[output:0] 'hi'" "CLI: display(...) is [output:0] with its text/plain"
 run "$HPCTOP" px local 'print("x\ny")'
 is "$out" $'[stdout:0]\nx\ny\n[stdout:1]\nx\ny' "CLI: several lines start below the label, engine by engine"
+run "$HPCTOP" px local -t 0 'raise ValueError("x")'
+like "$out" $'^\[0:execute\] ValueError: x\n' "CLI: an error is [N:execute] Ename: value, the traceback below"
 run "$HPCTOP" px -T 1 local 'import time; time.sleep(3)'
 is "$rc" 1 "CLI: -T 1 on 3 s of code exits 1"
 like "$err" $'\[0:timeout\] no reply\n\[1:timeout\] no reply\n' "CLI: each silent engine is [N:timeout] no reply"
@@ -50,7 +52,7 @@ like "$err" 'no reply within 1 s from engines 0,1' "... and which engines, after
 sleep 3	# the engines finish the code px stopped waiting for
 
 # The dashboard, on the same cluster.
-T -f /dev/null new-session -d -s hp -x 100 -y 40 \
+T -f /dev/null new-session -d -s hp -x 100 -y 48 \
 	"env LANG=C.UTF-8 PS1='sh\$ ' bash --norc --noprofile -i"
 T set-option -g status off >/dev/null
 screen() { T capture-pane -p -t hp; }
@@ -82,6 +84,9 @@ code 'print("x\ny")'
 wait_for $'\n \[stdout:1\] *\n x *\n y *\n' 30
 ok $? "dashboard: several lines start below the label, as in the CLI"
 like "$scr" $'\n \[stdout:0\] *\n x *\n y *\n \[stdout:1\]' "... engine by engine"
+code 'raise ValueError("x")'
+wait_for '\[1:execute\] ValueError: x' 30
+ok $? "dashboard: an error is [N:execute] Ename: value too"
 
 # Code that ignores the interrupt: the second interrupt stops waiting.
 code 'import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(4); signal.signal(signal.SIGINT, signal.default_int_handler)'

@@ -77,7 +77,7 @@ wait_for '\[1:execute_result\] 42' 60
 ok $? "an expression's value, per engine"
 like "$scr" '\[0:execute_result\] 42' "... from engine 0 too"
 keys '1/0' Enter
-wait_for '\[1:execute\] .*ZeroDivisionError' 60
+wait_for $'\n ZeroDivisionError: division by zero' 60
 ok $? "an exception shows as the engine's error"
 keys 'import time; time.sleep(3)' Enter
 wait_for "  1 $h[^ ]* +busy" 10
