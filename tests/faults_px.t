@@ -6,13 +6,12 @@
 # an engine killed mid-px, and the controller stopped (SIGSTOP) or killed
 # (SIGKILL) under a running px, with and without the dashboard open.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
 
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
 pids=$tmp/pids
 : >"$pids"
 export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
@@ -151,22 +150,7 @@ bounded "$HPCTOP" px fifo 'print(1)'
 like "$err" 'not a regular file \(a FIFO\)' "px refuses it too"
 
 # The dashboard: the same output, the interrupt key, engines not left busy.
-T -f /dev/null new-session -d -s hp -x 100 -y 30 \
-	"env LANG=C.UTF-8 PS1='sh\$ ' bash --norc --noprofile -i"
-T set-option -g status off >/dev/null
-screen() { T capture-pane -p -t hp; }
-wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
-	local re=$1 limit=${2:-10} i
-	for ((i = 0; i < limit * 10; i++)); do
-		scr=$(screen)
-		[[ $scr =~ $re ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() { T send-keys -t hp "$@"; }
-code() { T send-keys -t hp -l "$1"; T send-keys -t hp Enter; }
-wait_for 'sh\$' || diag "shell did not start"
+pane_open 100 30 LANG=C.UTF-8
 keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
 wait_for 'running 2/2' 60
 ok $? "the dashboard shows the running cluster"

@@ -5,13 +5,12 @@
 # time are [N:timeout] no reply (the CLI's -T, the dashboard's second
 # interrupt, as the CLI's second Ctrl-C).
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
 
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
 export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
 	IPYTHONDIR=$tmp/ipython
 unset HPCTOP_PROFILE_PATH NO_COLOR
@@ -52,22 +51,7 @@ like "$err" 'no reply within 1 s from engines 0,1' "... and which engines, after
 sleep 3	# the engines finish the code px stopped waiting for
 
 # The dashboard, on the same cluster.
-T -f /dev/null new-session -d -s hp -x 100 -y 48 \
-	"env LANG=C.UTF-8 PS1='sh\$ ' bash --norc --noprofile -i"
-T set-option -g status off >/dev/null
-screen() { T capture-pane -p -t hp; }
-wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
-	local re=$1 limit=${2:-10} i
-	for ((i = 0; i < limit * 10; i++)); do
-		scr=$(screen)
-		[[ $scr =~ $re ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() { T send-keys -t hp "$@"; }
-code() { T send-keys -t hp -l "$1"; T send-keys -t hp Enter; }
-wait_for 'sh\$' || diag "shell did not start"
+pane_open 100 48 LANG=C.UTF-8
 keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
 wait_for 'running 2/2' 60
 ok $? "the dashboard shows the running cluster"

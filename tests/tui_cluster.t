@@ -2,13 +2,12 @@
 # The dashboard driving a real local cluster: S starts it (2/2 engines, a
 # job row in state R), P runs code on both engines, X stops it.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
 
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
 export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
 	IPYTHONDIR=$tmp/ipython
 unset HPCTOP_PROFILE_PATH NO_COLOR
@@ -30,22 +29,7 @@ for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
 }
 trap cleanup EXIT
 
-screen() { T capture-pane -p -t hp; }
-wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
-	local re=$1 limit=${2:-10} i
-	for ((i = 0; i < limit * 10; i++)); do
-		scr=$(screen)
-		[[ $scr =~ $re ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() { T send-keys -t hp "$@"; }
-
-T -f /dev/null new-session -d -s hp -x 80 -y 24 \
-	"env PS1='sh\$ ' bash --norc --noprofile -i"
-T set-option -g status off >/dev/null
-wait_for 'sh\$' || diag "shell did not start"
+pane_open 80 24
 keys "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
 wait_for 'F10 Quit' 20
 ok $? "the dashboard opens"
