@@ -151,7 +151,7 @@ like "$err" 'not a regular file \(a FIFO\)' "px refuses it too"
 
 # The dashboard: the same output, the interrupt key, engines not left busy.
 pane_open 100 30 LANG=C.UTF-8
-keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
+dash_start local
 wait_for 'running 2/2' 60
 ok $? "the dashboard shows the running cluster"
 h=$(hostname | cut -c1-10)

@@ -6,28 +6,16 @@
 # interrupt, as the CLI's second Ctrl-C).
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/tmux.sh"
+. "$(dirname "$0")/cluster.sh"
 
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$HOME" "$XDG_CONFIG_HOME"
-record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
-# Kill only what this test started: the sessions led by the pids in the
-# cluster record (never by name).
+isolate
 cleanup() {
 	T kill-server 2>/dev/null
-	if [ -s "$record" ]; then
-		for p in $(/usr/bin/python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
-			for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-				kill -KILL "$q" 2>/dev/null
-			done
-		done
-	fi
+	kill_recorded
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -52,7 +40,7 @@ sleep 3	# the engines finish the code px stopped waiting for
 
 # The dashboard, on the same cluster.
 pane_open 100 48 LANG=C.UTF-8
-keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
+dash_start local
 wait_for 'running 2/2' 60
 ok $? "the dashboard shows the running cluster"
 h=$(hostname | cut -c1-10)

@@ -22,3 +22,7 @@ pane_open() {	# pane_open COLS ROWS [VAR=VALUE...]: a shell in a new session
 	T set-option -g status off >/dev/null
 	wait_for 'sh\$' || diag "shell did not start"
 }
+dash_start() {	# dash_start ARGS...: hpctop in the pane, stderr to $tmp/dash.err
+	keys C-l
+	keys "clear; $HPCTOP $* 2>$tmp/dash.err; echo rc=\$?" Enter
+}

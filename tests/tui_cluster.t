@@ -3,34 +3,23 @@
 # job row in state R), P runs code on both engines, X stops it.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/tmux.sh"
+. "$(dirname "$0")/cluster.sh"
 
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 
 tmp=$(mktemp -d)
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$HOME" "$XDG_CONFIG_HOME"
-record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
-# Kill only what this test started: the sessions led by the pids in the
-# cluster record (never by name).
+isolate
 cleanup() {
 	T kill-server 2>/dev/null
-	if [ -s "$record" ]; then
-		for p in $(/usr/bin/python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
-			for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-				kill -KILL "$q" 2>/dev/null
-			done
-		done
-	fi
+	kill_recorded
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
 
 pane_open 80 24
-keys "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
+dash_start local
 wait_for 'F10 Quit' 20
 ok $? "the dashboard opens"
 like "$scr" ' local +local +2 +stopped' "local is stopped"
@@ -82,13 +71,13 @@ ok $? "the record is removed"
 keys q
 wait_for 'rc=[0-9]+' 20
 like "$scr" 'rc=0' "q exits 0"
-is "$(cat "$tmp/err")" "" "nothing on stderr"
+is "$(cat "$tmp/dash.err")" "" "nothing on stderr"
 
 # Re-attach: a cluster started from the command line shows up in a new
 # dashboard, and its logs are there.
 run "$HPCTOP" start local -n 2 --wait
 is "$rc" 0 "hpctop start local --wait" || diag "$err"
-keys C-l "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
+dash_start local
 wait_for 'running 2/2' 60
 ok $? "a new dashboard finds the running cluster"
 keys L
@@ -104,6 +93,6 @@ ok $? "and stops it"
 keys q
 wait_for 'rc=[0-9]+' 20
 like "$scr" 'rc=0' "q exits 0 again"
-is "$(cat "$tmp/err")" "" "nothing on stderr again"
+is "$(cat "$tmp/dash.err")" "" "nothing on stderr again"
 
 done_testing

@@ -25,6 +25,17 @@ reply(struct ipp_reply *r, int engine, enum ipp_status st)
 	r->err = xstrdup("");
 }
 
+/* A finished request with n replies, as the client leaves it. */
+static struct ipp_exec
+exec_of(size_t n)
+{
+	struct ipp_exec x = { 0 };
+
+	x.n = n;
+	x.r = xcalloc(n, sizeof *x.r);
+	return x;
+}
+
 static void
 set_out(char **p, size_t *len, const char *s, size_t n)
 {
@@ -70,13 +81,11 @@ check(const struct pxfmt_rec *r, enum pxfmt_kind k, int engine,
 static void
 test_every_kind(void **state)
 {
-	struct ipp_exec x = { 0 };
+	struct ipp_exec x = exec_of(7);
 	struct pxfmt_rec *v;
 	size_t n;
 
 	(void)state;
-	x.n = 7;
-	x.r = xcalloc(x.n, sizeof *x.r);
 	/* Engine 3 first: records follow target order, not ids. */
 	reply(&x.r[0], 3, IPP_OK);
 	set_out(&x.r[0].out, &x.r[0].outlen, "one\n", 4);
@@ -144,13 +153,11 @@ test_stderr_kinds(void **state)
 static void
 test_nul_and_newlines(void **state)
 {
-	struct ipp_exec x = { 0 };
+	struct ipp_exec x = exec_of(1);
 	struct pxfmt_rec *v;
 	size_t n;
 
 	(void)state;
-	x.n = 1;
-	x.r = xcalloc(1, sizeof *x.r);
 	reply(&x.r[0], 0, IPP_OK);
 	/* NUL kept as a byte; no newline at the end gets one. */
 	set_out(&x.r[0].out, &x.r[0].outlen, "nul:\0:end", 9);
