@@ -19,3 +19,8 @@ for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
 		done
 	done
 }
+cleanup() {	# for trap: the tmux server (tests/tmux.sh), clusters, $tmp
+	declare -F T >/dev/null && T kill-server 2>/dev/null
+	kill_recorded
+	rm -rf "$tmp"
+}

@@ -13,11 +13,6 @@ command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
 isolate
-cleanup() {
-	T kill-server 2>/dev/null
-	kill_recorded
-	rm -rf "$tmp"
-}
 trap cleanup EXIT
 
 run "$HPCTOP" start local -n 2 --wait
@@ -41,10 +36,9 @@ sleep 3	# the engines finish the code px stopped waiting for
 # The dashboard, on the same cluster.
 pane_open 100 48 LANG=C.UTF-8
 dash_start local
-wait_for 'running 2/2' 60
-ok $? "the dashboard shows the running cluster"
-h=$(hostname | cut -c1-10)
-wait_for "  1 $h[^ ]* +registered" 30
+h=$(hostname | cut -c1-10)	# as the engine table shows it
+wait_for "  1 $h[^ ]* +registered" 60
+ok $? "the dashboard shows the engines registered"
 keys P
 wait_for 'Enter Run'
 code "$display"

@@ -10,11 +10,6 @@ command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
 isolate
-cleanup() {
-	T kill-server 2>/dev/null
-	kill_recorded
-	rm -rf "$tmp"
-}
 trap cleanup EXIT
 record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
 
