@@ -65,9 +65,17 @@ fill(struct dash *d)
 	model_cluster_set_state(m, c, MODEL_RUNNING, NENGINES, NENGINES, NULL);
 	model_cluster_set_jobs(m, c, &t);
 	model_cluster_set_engines(m, c, e, NENGINES);
-	for (int i = 0; i < MODEL_PX_LINES; i++)
-		model_px_append(c, i % 5 == 0 ? MODEL_PX_STDERR :
-		    MODEL_PX_STDOUT, i % NENGINES, "42");
+	for (int i = 0; i < MODEL_PX_LINES; i++) {
+		struct pxfmt_rec r = { i % 5 == 0 ? PXFMT_STDERR : PXFMT_STDOUT,
+		    i % NENGINES, NULL, 0, 0 };
+		char lab[64];
+
+		r.label_len = pxfmt_label(r.kind, r.engine, lab, sizeof lab);
+		r.text = xasprintf("%s 42\n", lab);
+		r.len = strlen(r.text);
+		model_px_records(c, &r, 1);
+		free(r.text);
+	}
 	d->pane = d->mode = KM_JOBS;
 }
 

@@ -1,6 +1,6 @@
 /* The controller's client connection file (ipcontroller-client.json):
  * reading it, validating every field hpctop uses, and building the ZeroMQ
- * endpoints. See ../shared/docs/ipyparallel-protocol.md section 2. */
+ * endpoints. See doc/wire-protocol.md section 1. */
 #ifndef HPCTOP_CONN_H
 #define HPCTOP_CONN_H
 

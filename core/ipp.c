@@ -12,7 +12,7 @@
 #include "xmalloc.h"
 
 /* While IOPub is not known to be live, kernel_info_request probes go out
- * this often (section 6 step 5 of the protocol notes). */
+ * this often (doc/wire-protocol.md section 7.1). */
 #define SYNC_RETRY_MS 250
 /* Hostname queries: one expression, and how long an engine may take. */
 #define HOST_EXPR "__import__('socket').gethostname()"
@@ -683,8 +683,8 @@ take_error(struct ipp_reply *r, const json_t *c)
 static void
 maybe_finish(struct ipp_exec *x, struct ipp_reply *r, enum ipp_status s)
 {
-	/* Section 7.5: done on reply + idle; an aborted request never gets
-	 * its idle. */
+	/* doc/wire-protocol.md section 7.4: done on reply + idle; an aborted
+	 * request never gets its idle. */
 	if (r->got_reply && (r->got_idle || s == IPP_ABORTED))
 		finish_reply(x, r, s);
 }

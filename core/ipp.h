@@ -1,6 +1,7 @@
 /* A client of an ipyparallel 7.1 controller, speaking its ZeroMQ protocol
- * directly (../shared/docs/ipyparallel-protocol.md): a live engine table
- * from the Hub, controller liveness, and %px-style execution.
+ * directly (doc/wire-protocol.md: sockets section 2, liveness 5, engine
+ * table 6, execution 7 and 8, interrupts 9): a live engine table from the
+ * Hub, controller liveness, and %px-style execution.
  *
  * Non-blocking by design: ipp_attach() puts the client's sockets and timers
  * into the caller's struct loop, and every event is handled from

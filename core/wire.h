@@ -1,7 +1,8 @@
 /* The Jupyter wire format as ipyparallel uses it: multipart messages
  * [routing/topic frames] "<IDS|MSG>" signature header parent metadata
  * content [buffers], signed with HMAC-SHA256 over the four JSON frames.
- * See ../shared/docs/ipyparallel-protocol.md section 4. */
+ * See doc/wire-protocol.md sections 3 (frames, signature, header) and 4
+ * (decoding). */
 #ifndef HPCTOP_WIRE_H
 #define HPCTOP_WIRE_H
 

@@ -5,30 +5,18 @@
 # user could have written, queue values start would refuse, and the HMAC
 # key in a real cluster's logs (CLI and dashboard).
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
+. "$(dirname "$0")/cluster.sh"
 
 tmp=$(mktemp -d)
 chmod 0700 "$tmp"
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
 export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
 	IPYTHONDIR=$tmp/ipython
 unset HPCTOP_PROFILE_PATH NO_COLOR
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
 profiles=$XDG_CONFIG_HOME/hpctop/profiles
-# Kill only what this test started: the sessions led by the pids in any
-# cluster record under $tmp (also those a regression would let start).
-cleanup() {
-	command -v tmux >/dev/null && T kill-server 2>/dev/null
-	for record in $(find "$tmp" -name cluster.json 2>/dev/null); do
-		for p in $(/usr/bin/python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
-			for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-				kill -KILL "$q" 2>/dev/null
-			done
-		done
-	done
-	rm -rf "$tmp"
-}
+# cleanup (tests/cluster.sh) kills the sessions of every cluster record
+# under $tmp, also those a regression would let start.
 trap cleanup EXIT
 esc=$'\x1b'
 
@@ -172,28 +160,20 @@ unlike "$out" "$key" "hpctop logs -f: the key is masked"
 like "$out" "'key': b'\\*+'" "hpctop logs -f: the masked line is there"
 
 if command -v tmux >/dev/null; then
-	T -f /dev/null new-session -d -s hp -x 200 -y 60 \
-		"env PS1='sh\$ ' bash --norc --noprofile -i"
-	T set-option -g status off >/dev/null
-	sleep 0.5
-	T send-keys -t hp "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
+	pane_open 200 60
+	dash_start local
 	seen=
-	for _ in $(seq 200); do
-		scr=$(T capture-pane -p -t hp)
-		[[ $scr =~ 'running 1/1' ]] && break
-		sleep 0.1
-	done
-	T send-keys -t hp L
+	wait_for 'running 1/1' 20
+	keys L
 	# Page through the whole log view, capturing each screen.
 	for _ in $(seq 40); do
 		sleep 0.2
-		scr=$(T capture-pane -p -t hp)
-		seen+=$scr
-		T send-keys -t hp NPage
+		seen+=$(screen)
+		keys NPage
 	done
 	like "$seen" "'key': b'\\*+'" "dashboard log view: the config dump is shown, masked"
 	unlike "$seen" "$key" "dashboard log view: the key never appears"
-	T send-keys -t hp Escape q
+	keys Escape q
 	T kill-server 2>/dev/null
 fi
 run "$HPCTOP" stop local

@@ -6,13 +6,12 @@
 # an engine killed mid-px, and the controller stopped (SIGSTOP) or killed
 # (SIGKILL) under a running px, with and without the dashboard open.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
 
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
 pids=$tmp/pids
 : >"$pids"
 export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
@@ -151,23 +150,8 @@ bounded "$HPCTOP" px fifo 'print(1)'
 like "$err" 'not a regular file \(a FIFO\)' "px refuses it too"
 
 # The dashboard: the same output, the interrupt key, engines not left busy.
-T -f /dev/null new-session -d -s hp -x 100 -y 30 \
-	"env LANG=C.UTF-8 PS1='sh\$ ' bash --norc --noprofile -i"
-T set-option -g status off >/dev/null
-screen() { T capture-pane -p -t hp; }
-wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
-	local re=$1 limit=${2:-10} i
-	for ((i = 0; i < limit * 10; i++)); do
-		scr=$(screen)
-		[[ $scr =~ $re ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() { T send-keys -t hp "$@"; }
-code() { T send-keys -t hp -l "$1"; T send-keys -t hp Enter; }
-wait_for 'sh\$' || diag_fail "shell did not start"
-keys "clear; $HPCTOP local 2>$tmp/dash.err; echo rc=\$?" Enter
+pane_open 100 30 LANG=C.UTF-8
+dash_start local
 wait_for 'running 2/2' 60
 ok $? "the dashboard shows the running cluster"
 h=$(hostname | cut -c1-10)
@@ -182,7 +166,7 @@ code 'print("nul:\x00:end")'
 wait_for '\[stdout:1\] nul:\\x00:end' 30
 ok $? "dashboard: NUL is shown escaped"
 code 'raise ValueError("bad \udcff")'
-wait_for '\[1:execute\] .*ValueError: bad' 30
+wait_for $'\n ValueError: bad \xef\xbf\xbd' 30
 ok $? "dashboard: the exception with a surrogate is shown"
 wait_for "  0 $h[^ ]* +registered" 10
 ok $? "... and the engines are not left busy"
@@ -190,7 +174,7 @@ code 'import time; time.sleep(60)'
 wait_for "  1 $h[^ ]* +busy" 20
 ok $? "long code: engines busy"
 keys C-g
-wait_for '\[1:execute\] .*KeyboardInterrupt' 20
+wait_for $'\n KeyboardInterrupt' 20
 ok $? "C-g interrupts it: KeyboardInterrupt"
 wait_for "  1 $h[^ ]* +registered" 10
 ok $? "... and the engines are registered again"
@@ -200,7 +184,7 @@ ctl=$(procs controller)
 code 'import time; time.sleep(5)'
 wait_for "  1 $h[^ ]* +busy" 20
 for q in $(session "$ctl"); do kill -STOP "$q"; done
-wait_for '\[1:execute\] disconnected' 40
+wait_for '\[1:disconnected\] the controller stopped answering' 40
 ok $? "dashboard: a stopped controller: px says disconnected"
 like "$scr" 'controller not answering' "... and why"
 unlike "$scr" "  [01] $h[^ ]* +busy" "... engines not stuck busy"
@@ -256,7 +240,7 @@ for q in $(session "$ctl"); do kill -KILL "$q"; done
 px_wait
 is "$rc" 1 "CLI: a killed controller: px exits 1"
 like "$(cat "$tmp/e")" '\[0:disconnected\].*'$'\n''.*\[1:disconnected\]' "... each engine reported"
-wait_for '\[1:execute\] disconnected' 40
+wait_for '\[1:disconnected\] the controller stopped answering' 40
 ok $? "dashboard: a killed controller: px says disconnected"
 unlike "$scr" "  [01] $h[^ ]* +busy" "... engines not stuck busy"
 keys Escape

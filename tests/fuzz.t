@@ -19,7 +19,7 @@ for name in $names; do
 	# detect_leaks from make check.
 	run nice -n 10 "$fuzz" smoke 2000 "$name"
 	ok "$rc" "fuzz_$name: seeds, regression inputs and 2000 runs, no finding"
-	[ "$rc" -eq 0 ] || diag "$out" "$err"
+	[ "$rc" -eq 0 ] || diag_fail "$out" "$err"
 done
 
 done_testing

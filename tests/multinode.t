@@ -23,14 +23,14 @@ run sinfo --noheader --format='%n %T'
 is "$(sort <<<"$out" | tr '\n' ' ')" "cn1 idle cn2 idle " "two compute nodes, both idle"
 run ssh -F "$HPCTOP_SLURM_SSH_CONFIG" cn2 'hostname; echo "$SLURM_CONF"'
 is "$out" "cn2"$'\n'"$SLURM_CONF" "ssh to cn2: the node's host name and the test cluster's SLURM_CONF"
-[ "$rc" = 0 ] || diag "$err"
+[ "$rc" = 0 ] || diag_fail "$err"
 
 # The nodes' sshd as MPICH's Hydra uses it (ssh launcher), calling back to
 # the login node on the bridge.
 run timeout 60 mpiexec.mpich -launcher ssh -launcher-exec "$HPCTOP_SLURM_DIR/ssh/ssh" \
 	-iface hpctopbr0 -hosts cn1,cn2 -n 2 hostname
 is "$(sort <<<"$out" | tr '\n' ' ')" "cn1 cn2 " "MPICH's Hydra over the nodes' sshd: one rank on each node"
-[ "$rc" = 0 ] || diag "$err"
+[ "$rc" = 0 ] || diag_fail "$err"
 
 # The processes of a cluster: anything whose command line names its
 # IPython profile (ipcontroller, ipengine, mpiexec's ranks).
@@ -96,7 +96,7 @@ across() {
 	run "$HPCTOP" start "$name" -n 4 --wait=150
 	is "$rc" 0 "$backend: start -n 4 --wait over 2 nodes"
 	like "$out" "engines 4/4 registered" "$backend: all 4 engines registered"
-	[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>/dev/null | tail -20)"
+	[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>/dev/null | tail -20)"
 	diag "$backend: start --wait took $((SECONDS - t0)) s"
 	ids=$(batch_jobids "$name" | tr '\n' ' ')
 	# ipcontroller --ip='*' advertises its node's host name (location),
@@ -118,13 +118,13 @@ across() {
 	run "$HPCTOP" px "$name" -T 60 "$psum"
 	is "$rc" 0 "$backend: px psum"
 	is "$(grep -Ec '^\[stdout:[0-9]+\] psum 4 496\.0$' <<<"$out")" 4 "$backend: psum is 496.0 on every engine, MPI world of 4"
-	[ "$rc" = 0 ] || diag "$out" "$err"
+	[ "$rc" = 0 ] || diag_fail "$out" "$err"
 
 	run "$HPCTOP" px "$name" -T 60 "$sendrecv"
 	is "$rc" 0 "$backend: px Send/Recv"
 	like "$out" "rank [23] on cn2 got 100 ints, sum 4950, from rank 0 on cn1" \
 		"$backend: MPI Send/Recv from cn1 to cn2"
-	[ "$rc" = 0 ] || diag "$out" "$err"
+	[ "$rc" = 0 ] || diag_fail "$out" "$err"
 
 	run "$HPCTOP" stop "$name"
 	is "$rc" 0 "$backend: stop"
@@ -150,7 +150,7 @@ across mnslurm slurm "^cn1x2 cn2x2 $"
 iface_profile mniface slurm eth0 "queue: debug" "nodes: 2" "tasks_per_node: 1"
 run "$HPCTOP" start mniface -n 2 --wait=150
 is "$rc" 0 "controller.interface eth0: start -n 2 --wait"
-[ "$rc" = 0 ] || diag "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/mniface"/logs/* 2>/dev/null | tail -20)"
+[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/mniface"/logs/* 2>/dev/null | tail -20)"
 node=$(ctl_node mniface)
 addr=$(ip -n "$node" -o -4 addr show dev eth0 | awk '{sub("/.*", "", $4); print $4}')
 is "$(advertised mniface)" "tcp://$addr $addr" \

@@ -17,11 +17,13 @@ ok() {	# ok COND-EXIT-STATUS NAME
 	fi
 }
 
+# is, like and unlike return 1 on failure, so `is ... || diag ...` explains.
 is() {	# is GOT WANT NAME
 	local got=$1 want=$2; shift 2
 	if [ "$got" == "$want" ]; then ok 0 "$@"; else
 		ok 1 "$@"
 		printf '#   got:  %s\n#   want: %s\n' "$got" "$want" | head -40 >&2
+		return 1
 	fi
 }
 
@@ -30,6 +32,7 @@ like() {	# like GOT REGEX NAME
 	if [[ $got =~ $re ]]; then ok 0 "$@"; else
 		ok 1 "$@"
 		printf '#   got:  %s\n#   want match: %s\n' "$got" "$re" | head -40 >&2
+		return 1
 	fi
 }
 
@@ -38,6 +41,7 @@ unlike() {	# unlike GOT REGEX NAME
 	if [[ $got =~ $re ]]; then
 		ok 1 "$@"
 		printf '#   got:  %s\n#   must not match: %s\n' "$got" "$re" | head -40 >&2
+		return 1
 	else ok 0 "$@"; fi
 }
 

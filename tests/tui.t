@@ -2,12 +2,11 @@
 # The dashboard, driven as a user would: the real binary in a private tmux
 # server (send-keys, capture-pane), at 80x24 and after resizes.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
 
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
 cleanup() {
 	T kill-server 2>/dev/null
 	[ -s "$tmp/squeue.pid" ] && kill "$(cat "$tmp/squeue.pid")" 2>/dev/null
@@ -27,37 +26,18 @@ exec sleep 300
 EOS
 chmod +x "$tmp/bin/squeue"
 
-# screen: the pane's text now.
-screen() { T capture-pane -p -t hp; }
-# wait_for REGEX [SECONDS]: polls the pane until it matches; sets $scr.
-wait_for() {
-	local re=$1 limit=${2:-10} i
-	for ((i = 0; i < limit * 10; i++)); do
-		scr=$(screen)
-		[[ $scr =~ $re ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() { T send-keys -t hp "$@"; }
 # line N: row N (1-based) of the pane.
 line() { screen | sed -n "${1}p"; }
 
 # A shell in a fresh 80x24 session; each case runs hpctop from it and
 # leaves it with the shell prompt back.
-T -f /dev/null new-session -d -s hp -x 80 -y 24 \
-	"env PS1='sh\$ ' bash --norc --noprofile -i"
-T set-option -g status off >/dev/null
-wait_for 'sh\$' || diag_fail "shell did not start"
-start() {	# start ARGS: runs hpctop in the pane
-	keys C-l
-	keys "clear; $HPCTOP $* 2>$tmp/err; echo rc=\$?" Enter
-}
+pane_open 80 24
+start() { dash_start "$@"; }	# start ARGS: hpctop in the pane
 quit_ok() {	# quit_ok NAME: q leaves the shell prompt and exit 0
 	keys q
 	wait_for 'rc=[0-9]+' 10
 	like "$scr" 'rc=0' "$1: q exits 0"
-	is "$(cat "$tmp/err")" "" "$1: nothing on stderr"
+	is "$(cat "$tmp/dash.err")" "" "$1: nothing on stderr"
 }
 
 # --- opening at 80x24 -----------------------------------------------------

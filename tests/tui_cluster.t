@@ -2,51 +2,19 @@
 # The dashboard driving a real local cluster: S starts it (2/2 engines, a
 # job row in state R), P runs code on both engines, X stops it.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
+. "$(dirname "$0")/cluster.sh"
 
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 
 tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-T() { tmux -S "$sock" "$@"; }
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$HOME" "$XDG_CONFIG_HOME"
-record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
-# Kill only what this test started: the sessions led by the pids in the
-# cluster record (never by name).
-cleanup() {
-	T kill-server 2>/dev/null
-	if [ -s "$record" ]; then
-		for p in $(/usr/bin/python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["procs"]: print(p["pid"])' "$record"); do
-			for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-				kill -KILL "$q" 2>/dev/null
-			done
-		done
-	fi
-	rm -rf "$tmp"
-}
+isolate
 trap cleanup EXIT
+record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
 
-screen() { T capture-pane -p -t hp; }
-wait_for() {	# wait_for REGEX [SECONDS]: polls the pane; sets $scr
-	local re=$1 limit=${2:-10} i
-	for ((i = 0; i < limit * 10; i++)); do
-		scr=$(screen)
-		[[ $scr =~ $re ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() { T send-keys -t hp "$@"; }
-
-T -f /dev/null new-session -d -s hp -x 80 -y 24 \
-	"env PS1='sh\$ ' bash --norc --noprofile -i"
-T set-option -g status off >/dev/null
-wait_for 'sh\$' || diag_fail "shell did not start"
-keys "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
+pane_open 80 24
+dash_start local
 wait_for 'F10 Quit' 20
 ok $? "the dashboard opens"
 like "$scr" ' local +local +2 +stopped' "local is stopped"
@@ -77,7 +45,7 @@ wait_for '\[1:execute_result\] 42' 60
 ok $? "an expression's value, per engine"
 like "$scr" '\[0:execute_result\] 42' "... from engine 0 too"
 keys '1/0' Enter
-wait_for '\[1:execute\] .*ZeroDivisionError' 60
+wait_for $'\n ZeroDivisionError: division by zero' 60
 ok $? "an exception shows as the engine's error"
 keys 'import time; time.sleep(3)' Enter
 wait_for "  1 $h[^ ]* +busy" 10
@@ -98,13 +66,13 @@ ok $? "the record is removed"
 keys q
 wait_for 'rc=[0-9]+' 20
 like "$scr" 'rc=0' "q exits 0"
-is "$(cat "$tmp/err")" "" "nothing on stderr"
+is "$(cat "$tmp/dash.err")" "" "nothing on stderr"
 
 # Re-attach: a cluster started from the command line shows up in a new
 # dashboard, and its logs are there.
 run "$HPCTOP" start local -n 2 --wait
 is "$rc" 0 "hpctop start local --wait" || diag_fail "$err"
-keys C-l "clear; $HPCTOP local 2>$tmp/err; echo rc=\$?" Enter
+dash_start local
 wait_for 'running 2/2' 60
 ok $? "a new dashboard finds the running cluster"
 keys L
@@ -120,6 +88,6 @@ ok $? "and stops it"
 keys q
 wait_for 'rc=[0-9]+' 20
 like "$scr" 'rc=0' "q exits 0 again"
-is "$(cat "$tmp/err")" "" "nothing on stderr again"
+is "$(cat "$tmp/dash.err")" "" "nothing on stderr again"
 
 done_testing

@@ -97,15 +97,17 @@ any_failed(const struct ipp_exec *x)
 static int
 print_exec(const struct ipp_exec *x)
 {
-	struct pxfmt_chunk *v;
+	struct pxfmt_rec *v;
 	size_t n = pxfmt_exec(x, isatty(STDOUT_FILENO) ? PXFMT_COLOR : 0, &v);
 
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].is_err)
+		bool to_err = pxfmt_to_stderr(v[i].kind);
+
+		if (to_err)
 			fflush(stdout);
 		/* Raw, NULs included, as IPython prints what the engine sent. */
-		fwrite(v[i].text, 1, v[i].len, v[i].is_err ? stderr : stdout);
-		if (v[i].is_err)
+		fwrite(v[i].text, 1, v[i].len, to_err ? stderr : stdout);
+		if (to_err)
 			fflush(stderr);
 	}
 	pxfmt_free(v, n);

@@ -23,9 +23,9 @@ static const struct keys_binding table[] = {
 	{ KM_GLOBAL, 'p', ACT_PX, "Run code on every engine (px console)",
 	    NULL },
 	{ KM_GLOBAL, 'I', ACT_INTERRUPT, "Interrupt the running px code "
-	    "(KeyboardInterrupt, as Ctrl-C in IPython)", NULL },
+	    "(KeyboardInterrupt); again: stop waiting", NULL },
 	{ KM_GLOBAL, 'i', ACT_INTERRUPT, "Interrupt the running px code "
-	    "(KeyboardInterrupt, as Ctrl-C in IPython)", NULL },
+	    "(KeyboardInterrupt); again: stop waiting", NULL },
 	{ KM_GLOBAL, 'L', ACT_LOGS, "Show the cluster's logs", "Logs" },
 	{ KM_GLOBAL, 'l', ACT_LOGS, "Show the cluster's logs", NULL },
 	{ KM_GLOBAL, 'J', ACT_SCRIPT, "Preview the job script S would submit", "Script" },
@@ -79,7 +79,7 @@ static const struct keys_binding table[] = {
 	{ KM_PX, KEYC_PPAGE, ACT_PGUP, "Scroll the output up", "Scroll" },
 	{ KM_PX, KEYC_NPAGE, ACT_PGDN, "Scroll the output down", NULL },
 	{ KM_PX, C('g'), ACT_INTERRUPT, "Interrupt the running code "
-	    "(KeyboardInterrupt, as Ctrl-C in IPython)", "Interrupt" },
+	    "(KeyboardInterrupt); again: stop waiting", "Interrupt" },
 	{ KM_PX, KEYC_PRINTABLE, ACT_INSERT, "Type code", NULL },
 	{ KM_PX, KEYC_SPACE, ACT_INSERT, "Type code", NULL },
 	{ KM_PX, KEYC_BSPACE, ACT_BACKSPACE, "Delete before the cursor", NULL },

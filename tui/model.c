@@ -620,8 +620,9 @@ model_px_line(const struct model_cluster *c, size_t i)
 }
 
 static void
-px_push(struct model_cluster *c, enum model_px_kind kind, int engine,
-    const char *text, size_t len)
+px_push(struct model_cluster *c, enum model_px_kind kind,
+    enum pxfmt_kind rec, int engine, size_t label_len, const char *text,
+    size_t len)
 {
 	struct model_px_line *l;
 
@@ -632,14 +633,17 @@ px_push(struct model_cluster *c, enum model_px_kind kind, int engine,
 	}
 	l = &c->px[(c->px_first + c->px_n) % MODEL_PX_LINES];
 	l->kind = kind;
+	l->rec = rec;
 	l->engine = engine;
+	l->label_len = label_len;
 	l->text = xstrndup(text, len);
 	c->px_n++;
 }
 
-void
-model_px_append(struct model_cluster *c, enum model_px_kind kind,
-    int engine, const char *text)
+/* One px_push per line of text; the first line carries label_len. */
+static void
+px_lines(struct model_cluster *c, enum model_px_kind kind,
+    enum pxfmt_kind rec, int engine, size_t label_len, const char *text)
 {
 	const char *p = text;
 	size_t n = strlen(text);
@@ -653,10 +657,31 @@ model_px_append(struct model_cluster *c, enum model_px_kind kind,
 		size_t len = nl != NULL ? (size_t)(nl - p) :
 		    n - (size_t)(p - text);
 
-		px_push(c, kind, engine, p, len);
+		px_push(c, kind, rec, engine, p == text ? label_len : 0, p,
+		    len);
 		if (nl == NULL)
 			break;
 		p = nl + 1;
+	}
+}
+
+void
+model_px_note(struct model_cluster *c, enum model_px_kind kind,
+    const char *text)
+{
+	px_lines(c, kind, PXFMT_STDOUT, -1, 0, text);
+}
+
+void
+model_px_records(struct model_cluster *c, const struct pxfmt_rec *v,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *t = ipp_show_nul(v[i].text, v[i].len);
+
+		px_lines(c, MODEL_PX_OUTPUT, v[i].kind, v[i].engine,
+		    v[i].label_len, t);
+		free(t);
 	}
 }
 
@@ -818,58 +843,22 @@ static void
 px_done(struct ipp_exec *x, void *arg)
 {
 	struct model_cluster *c = arg;
+	struct pxfmt_rec *v;
+	size_t n = pxfmt_exec(x, 0, &v);
 	bool disconnected = false;
 
-	for (size_t i = 0; i < x->n; i++) {
-		const struct ipp_reply *r = &x->r[i];
-		char *t;
-
-		if (r->outlen > 0) {
-			t = ipp_show_nul(r->out, r->outlen);
-			model_px_append(c, MODEL_PX_STDOUT, r->engine, t);
-			free(t);
-		}
-		if (r->errlen > 0) {
-			t = ipp_show_nul(r->err, r->errlen);
-			model_px_append(c, MODEL_PX_STDERR, r->engine, t);
-			free(t);
-		}
-		for (size_t j = 0; j < r->displays.n; j++)
-			model_px_append(c, MODEL_PX_STDOUT, r->engine,
-			    r->displays.v[j]);
-		if (r->result != NULL)
-			model_px_append(c, MODEL_PX_RESULT, r->engine,
-			    r->result);
-		if (r->status == IPP_ERROR) {
-			for (size_t j = 0; j < r->traceback.n; j++) {
-				t = pxfmt_strip_ansi(r->traceback.v[j]);
-
-				model_px_append(c, MODEL_PX_ERROR, r->engine,
-				    t);
-				free(t);
-			}
-			if (r->traceback.n == 0) {
-				t = xasprintf("%s: %s", r->ename ?
-				    r->ename : "?", r->evalue ? r->evalue : "");
-
-				model_px_append(c, MODEL_PX_ERROR, r->engine,
-				    t);
-				free(t);
-			}
-		} else if (r->status != IPP_OK) {
-			model_px_append(c, MODEL_PX_ERROR, r->engine,
-			    ipp_status_name(r->status));
-			disconnected |= r->status == IPP_DISCONNECTED;
-		}
-	}
+	model_px_records(c, v, n);
+	for (size_t i = 0; i < n; i++)
+		disconnected |= v[i].kind == PXFMT_DISCONNECTED;
+	pxfmt_free(v, n);
 	if (disconnected && c->ipp != NULL)
-		model_px_append(c, MODEL_PX_INFO, -1, ipp_state_msg(c->ipp));
+		model_px_note(c, MODEL_PX_INFO, ipp_state_msg(c->ipp));
 	push_engines(c->model, c, false);
 	changed(c->model);
 }
 
 /* HOOK: px (core/ipp: execute on all engines; output via
- * model_px_append). */
+ * model_px_records). */
 int
 model_px(struct model *m, size_t idx, const char *code, struct err *e)
 {
@@ -877,7 +866,7 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 
 	if (c == NULL)
 		return -1;
-	model_px_append(c, MODEL_PX_INPUT, -1, code);
+	model_px_note(c, MODEL_PX_INPUT, code);
 	if (c->state != MODEL_RUNNING && c->state != MODEL_STARTING) {
 		err_set(e, "no cluster running for %s (S starts one)",
 		    c->entry->name);
@@ -896,13 +885,14 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 	ipp_exec_free(c->px_exec);
 	c->px_exec = ipp_execute(c->ipp, code, NULL, 0, MODEL_PX_TIMEOUT_MS,
 	    px_done, c, e);
+	c->px_interrupted = false;
 	if (c->px_exec == NULL)
 		goto fail;
 	push_engines(m, c, false);
 	changed(m);
 	return 0;
 fail:
-	model_px_append(c, MODEL_PX_INFO, -1, e->msg);
+	model_px_note(c, MODEL_PX_INFO, e->msg);
 	changed(m);
 	return -1;
 }
@@ -919,10 +909,20 @@ model_px_interrupt(struct model *m, size_t idx, struct err *e)
 		return -1;
 	if (c->px_exec == NULL || c->px_exec->pending == 0)
 		return err_set(e, "%s: no px code is running", c->entry->name);
+	if (c->px_interrupted) {
+		/* As the CLI's second Ctrl-C: stop waiting for engines that
+		 * ignore the interrupt. */
+		model_px_note(c, MODEL_PX_INFO, "stopped waiting: the code "
+		    "may still run on the engines shown as timeout");
+		ipp_exec_expire(c->px_exec);
+		return 0;
+	}
 	if ((n = ipp_interrupt(c->px_exec, e)) == -1)
 		return err_prefix(e, "%s: cannot interrupt", c->entry->name);
-	model_px_append(c, MODEL_PX_INFO, -1, "interrupting the code "
-	    "(KeyboardInterrupt on every engine still running it)");
+	c->px_interrupted = true;
+	model_px_note(c, MODEL_PX_INFO, "interrupting the code "
+	    "(KeyboardInterrupt on every engine still running it; again to "
+	    "stop waiting)");
 	changed(m);
 	return 0;
 }

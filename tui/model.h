@@ -20,6 +20,7 @@
 #include "core/jobtab.h"
 #include "core/loop.h"
 #include "core/proflist.h"
+#include "core/pxfmt.h"
 #include "core/strv.h"
 
 /* How long a scheduler command may take before it is killed. */
@@ -61,16 +62,16 @@ struct model_engine {
 
 enum model_px_kind {
 	MODEL_PX_INPUT,		/* the code as typed */
-	MODEL_PX_STDOUT,	/* [stdout:N] */
-	MODEL_PX_STDERR,	/* [stderr:N] */
-	MODEL_PX_RESULT,	/* [N:execute_result] */
-	MODEL_PX_ERROR,		/* [N:execute] traceback line */
 	MODEL_PX_INFO,		/* hpctop's own note */
+	MODEL_PX_OUTPUT,	/* a line of a px record (core/pxfmt) */
 };
 
 struct model_px_line {
 	enum model_px_kind kind;
-	int engine;		/* -1 for INPUT and INFO */
+	enum pxfmt_kind rec;	/* OUTPUT: the record's kind */
+	int engine;		/* OUTPUT: the record's engine; else -1 */
+	size_t label_len;	/* a record's first line starts with its
+				 * label, text[0..label_len); else 0 */
 	char *text;		/* owned; one line, no '\n' */
 };
 
@@ -109,6 +110,7 @@ struct model_cluster {
 	struct conn *conn;	/* the ipyparallel client, once its */
 	struct ipp *ipp;	/* connection file exists; owned */
 	struct ipp_exec *px_exec;	/* the px request running; owned */
+	bool px_interrupted;		/* interrupted once: next time expire */
 	char *preview;		/* what start would run (backend script op) */
 	char *preview_err;	/* why there is none */
 	int preview_n;		/* engines it was rendered for */
@@ -173,10 +175,13 @@ const char *model_state_label(const struct model_cluster *c, char *buf,
 /* The i-th px line of c, oldest first (i < c->px_n). */
 const struct model_px_line *model_px_line(const struct model_cluster *c,
     size_t i);
-/* Appends output: text is split into lines, each labelled with kind and
- * engine. The ipp wiring calls this for every stream message. */
-void model_px_append(struct model_cluster *c, enum model_px_kind kind,
-    int engine, const char *text);
+/* Appends an INPUT or INFO note, split into lines. */
+void model_px_note(struct model_cluster *c, enum model_px_kind kind,
+    const char *text);
+/* Appends records as the CLI prints them, split into lines, NUL shown as
+ * \x00. px_done calls this with what core/pxfmt renders. */
+void model_px_records(struct model_cluster *c, const struct pxfmt_rec *v,
+    size_t n);
 /* Clusters still running, as "local (2/2 engines)" strings, for the
  * message printed when hpctop quits. */
 void model_running(const struct model *m, struct strv *out);
@@ -198,11 +203,12 @@ void model_cluster_set_engines(struct model *m, struct model_cluster *c,
 int model_start(struct model *m, size_t idx, int engines, struct err *e);
 int model_stop(struct model *m, size_t idx, struct err *e);
 /* Runs code on every engine of cluster idx; output through
- * model_px_append. */
+ * model_px_records. */
 int model_px(struct model *m, size_t idx, const char *code, struct err *e);
 /* Interrupts the px code running on cluster idx (SIGINT to each engine
  * still running it, as IPython's Ctrl-C); the engines then answer with
- * KeyboardInterrupt. */
+ * KeyboardInterrupt. Called again for the same code, it stops waiting:
+ * the engines still running it finish as timeout. */
 int model_px_interrupt(struct model *m, size_t idx, struct err *e);
 /* Log files of cluster idx, newest last, into files. */
 int model_logs(struct model *m, size_t idx, struct strv *files,

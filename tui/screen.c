@@ -433,6 +433,36 @@ draw_field(int y, int x, int w, const struct field *f, int attr)
 	move(y, x + (int)(cur - skip));
 }
 
+/* The label in its role, then the text: plain for output, the error
+ * role for stderr and for engines that failed or did not answer. */
+static void
+draw_px_line(const struct model_px_line *l, int row, int w)
+{
+	enum color_role lab = COLOR_PX_ERROR, body = COLOR_PX_ERROR;
+	int x = 1;
+
+	switch (l->rec) {
+	case PXFMT_STDOUT:
+	case PXFMT_OUTPUT:
+	case PXFMT_RESULT:
+		lab = COLOR_PX_LABEL;
+		body = COLOR_NORMAL;
+		break;
+	case PXFMT_STDERR:
+	case PXFMT_ERROR:
+	case PXFMT_ABORTED:
+	case PXFMT_TIMEOUT:
+	case PXFMT_LOST:
+	case PXFMT_DISCONNECTED:
+	case PXFMT_NKINDS:
+		break;
+	}
+	if (l->label_len > 0)
+		x += putf(row, x, w - x, colors_attr(lab), "%.*s",
+		    (int)l->label_len, l->text);
+	put(row, x, w - x, colors_attr(body), l->text + l->label_len);
+}
+
 static void
 draw_px(struct dash *d, int y, int w, int h)
 {
@@ -454,43 +484,21 @@ draw_px(struct dash *d, int y, int w, int h)
 		first = end > (size_t)rows ? end - (size_t)rows : 0;
 		for (size_t i = first; i < end; i++) {
 			const struct model_px_line *l = model_px_line(c, i);
-			int row = y + 1 + (int)(i - first), x = 1;
+			int row = y + 1 + (int)(i - first);
 
 			switch (l->kind) {
 			case MODEL_PX_INPUT:
 				putf(row, 1, w - 1, colors_attr(COLOR_PX_INPUT),
 				    "px> %s", l->text);
-				continue;
+				break;
 			case MODEL_PX_INFO:
 				put(row, 1, w - 1, colors_attr(COLOR_STATUS),
 				    l->text);
-				continue;
-			case MODEL_PX_STDOUT:
-				x += putf(row, x, w - x,
-				    colors_attr(COLOR_PX_LABEL),
-				    "[stdout:%d] ", l->engine);
-				put(row, x, w - x, colors_attr(COLOR_NORMAL),
-				    l->text);
-				continue;
-			case MODEL_PX_RESULT:
-				x += putf(row, x, w - x,
-				    colors_attr(COLOR_PX_LABEL),
-				    "[%d:execute_result] ", l->engine);
-				put(row, x, w - x, colors_attr(COLOR_NORMAL),
-				    l->text);
-				continue;
-			case MODEL_PX_STDERR:
-				x += putf(row, x, w - x,
-				    colors_attr(COLOR_PX_ERROR),
-				    "[stderr:%d] ", l->engine);
 				break;
-			case MODEL_PX_ERROR:
-				x += putf(row, x, w - x,
-				    colors_attr(COLOR_PX_ERROR),
-				    "[%d:execute] ", l->engine);
+			case MODEL_PX_OUTPUT:
+				draw_px_line(l, row, w);
 				break;
 			}
-			put(row, x, w - x, colors_attr(COLOR_PX_ERROR), l->text);
 		}
 	}
 	if (d->mode == KM_PX) {

@@ -338,7 +338,7 @@ test_execute(void **state)
 {
 	struct fake *f = fake_new(5000);
 	struct ipp_exec *x;
-	struct pxfmt_chunk *v;
+	struct pxfmt_rec *v;
 	struct got g0, g1;
 	struct err e;
 	json_t *other;
@@ -407,11 +407,11 @@ test_execute(void **state)
 	n = pxfmt_exec(x, 0, &v);
 	assert_int_equal(n, 5);
 	assert_string_equal(v[0].text, "[stdout:0]\nhi\nthere\n");
-	assert_true(v[1].is_err);
+	assert_true(pxfmt_to_stderr(v[1].kind));
 	assert_string_equal(v[1].text, "[stderr:1] warn\n");
 	assert_string_equal(v[2].text, "[output:0] {'a': 1}\n");
 	assert_string_equal(v[3].text, "[0:execute_result] 42\n");
-	assert_false(v[4].is_err);
+	assert_false(pxfmt_to_stderr(v[4].kind));
 	assert_string_equal(v[4].text, "[1:execute] ZeroDivisionError: "
 	    "division by zero\n---\nZeroDivisionError: boom\n");
 	pxfmt_free(v, n);
@@ -462,7 +462,7 @@ test_unusual_output(void **state)
 {
 	struct fake *f = fake_new(5000);
 	struct ipp_exec *x;
-	struct pxfmt_chunk *v;
+	struct pxfmt_rec *v;
 	struct got g0, g1, sg;
 	struct err e;
 	size_t n;
@@ -683,23 +683,6 @@ test_aborted_lost_timeout(void **state)
 	fake_free(f);
 }
 
-static void
-test_stream_format(void **state)
-{
-	char *s;
-
-	(void)state;
-	s = pxfmt_stream("[stdout:3] ", "no newline");
-	assert_string_equal(s, "[stdout:3] no newline\n");
-	free(s);
-	s = pxfmt_stream("[stdout:3] ", "a\nb");
-	assert_string_equal(s, "[stdout:3]\na\nb\n");
-	free(s);
-	s = pxfmt_strip_ansi("\033[0;31mred\033[0m \033[1;32;40mx\033(B");
-	assert_string_equal(s, "red x");
-	free(s);
-}
-
 int
 main(void)
 {
@@ -711,7 +694,6 @@ main(void)
 		cmocka_unit_test(test_unusual_output),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_aborted_lost_timeout),
-		cmocka_unit_test(test_stream_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
