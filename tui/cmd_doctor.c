@@ -500,7 +500,7 @@ render_job(struct doctor *d, char **out, struct err *e)
 	    p->controller.ip : ""));
 	strv_push_take(&words, shquote(p->controller.interface != NULL ?
 	    p->controller.interface : ""));
-	strv_pushf(&lines, "sh \"$dir\"/%s listen %s \"$dir\" 1 %s %s &",
+	strv_pushf(&lines, "sh \"$dir\"/%s listen %s \"$dir\" %s %s &",
 	    DOCTOR_PROBE, words.v[0], words.v[1], words.v[2]);
 	strv_clear(&words);
 	strv_push(&lines, "listener=$!");
