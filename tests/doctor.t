@@ -98,7 +98,7 @@ json=$(/usr/bin/python3 -c '
 import json, sys
 for c in json.load(sys.stdin)["checks"]:
     print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$out")
-like "$json" $'\n''engine command\|failed\|/nonexistent/ipengine: not found on [^|]+\|install ipyparallel where the engines run" \
+like "$json" $'\n'"engine command\|failed\|/nonexistent/ipengine: not found on [^|]+\|install ipyparallel where the engines run" \
 	"--json: engine command failed, with the reason and the fix"
 like "$json" $'\n''python\|skipped\|' "python skipped without an engine command"
 like "$json" $'\n''controller address\|ok\|' "the TCP check still ran (python3 from PATH)"
