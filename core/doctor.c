@@ -101,7 +101,7 @@ static const char probe_py[] =
     ".close()\n"
     "            say('tcp', '%s:%s' % (addr, port))\n"
     "        except OSError as e:\n"
-    "            say('tcp-error', '%s:%s %s' % (addr, port, why(e)))\n";
+    "            say('tcp-error', '%s:%s (%s)' % (addr, port, why(e)))\n";
 
 /* listen.py OUT HOST DIR FULL IP IFACE: the controller's side, as
  * ipcontroller would bind: IP, IFACE's IPv4 address (SIOCGIFADDR), or
