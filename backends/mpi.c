@@ -14,7 +14,9 @@
 enum mpi_family
 mpi_family_parse(const char *out)
 {
-	if (strstr(out, "HYDRA") != NULL || strstr(out, "Hydra") != NULL)
+	/* MPICH: for MPI_Get_library_version's "MPICH Version: …" too. */
+	if (strstr(out, "HYDRA") != NULL || strstr(out, "Hydra") != NULL ||
+	    strstr(out, "MPICH") != NULL)
 		return MPI_HYDRA;
 	if (strstr(out, "Open MPI") != NULL || strstr(out, "OpenRTE") != NULL ||
 	    strstr(out, "open-mpi.org") != NULL)

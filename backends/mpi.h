@@ -16,7 +16,8 @@ enum mpi_family {
 	MPI_OPENMPI,
 };
 
-/* The family from `mpiexec --version` output; MPI_UNKNOWN if neither. */
+/* The family from `mpiexec --version` output (or an MPI library's version
+ * string, as mpi4py's MPI.Get_library_version()); MPI_UNKNOWN if neither. */
 enum mpi_family mpi_family_parse(const char *version_output);
 const char *mpi_family_name(enum mpi_family f);
 enum mpi_family mpi_family_from_name(const char *name);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_doctor.h"
 #include "cmd_engines.h"
 #include "cmd_logs.h"
 #include "cmd_profiles.h"
@@ -45,6 +46,8 @@ static const struct command commands[] = {
 	    "list the engines registered with the controller" },
 	{ "px", cmd_px, "PROFILE [OPTIONS] CODE",
 	    "run Python code on the engines, like %px" },
+	{ "doctor", cmd_doctor, "PROFILE [-n N] [--json]",
+	    "check, where the engines would run, what they need" },
 };
 
 static void

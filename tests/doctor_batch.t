@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# hpctop doctor on the test Slurm: the shipped slurm profile passes (the
+# probe job runs where the engines job would, the MPI program across the
+# allocation), a walltime longer than the partition's MaxTime fails before
+# anything is submitted, and a job that cannot start is reported as pending
+# at the timeout and cancelled.
+. "$(dirname "$0")/tap.sh"
+# A test Slurm of its own (directory, ports), as faults_sched.t has.
+export HPCTOP_SLURM_DIR=${HPCTOP_DOCTOR_SLURM_DIR:-/tmp/hpctop-slurm-doctor}
+export HPCTOP_SLURMCTLD_PORT=${HPCTOP_DOCTOR_SLURMCTLD_PORT:-17217}
+export HPCTOP_SLURMD_PORT=${HPCTOP_DOCTOR_SLURMD_PORT:-17218}
+. "$(dirname "$0")/batchenv.sh"
+
+check_line() { grep -E "^  [a-z]+ +$2  " <<<"$1" | head -n1; }
+# The ids of the doctor's jobs, from its own words ("job N ...").
+job_of() { sed -n 's/.* job \([0-9][0-9]*\) .*/\1/p' <<<"$1" | head -n1; }
+
+t0=$SECONDS
+run "$HPCTOP" doctor slurm -n 2
+is "$rc" 0 "doctor slurm passes"
+[ "$rc" = 0 ] || diag_fail "$out" "$err"
+diag "doctor slurm -n 2 took $((SECONDS - t0)) s"
+id=$(job_of "$out")
+[ -n "$id" ] && echo "$id" >>"$tmp/jobids"
+like "$(check_line "$out" "partition limits")" "ok +partition limits +partition debug: time limit infinite, [0-9]+ nodes?; the engines job asks for 00:30:00, 1 node" \
+	"partition limits against walltime and nodes"
+like "$(check_line "$out" launch)" "ok +launch +job [0-9]+ ran on $(hostname) in [0-9]+ s" "the probe ran as a job"
+like "$(check_line "$out" mpi4py)" "ok +mpi4py +Open MPI .* as mpiexec.openmpi" "mpi4py against the launcher"
+like "$(check_line "$out" "mpi program")" "ok +mpi program +2 ranks on $(hostname) \(2\) see a world of 2" \
+	"the MPI program inside the allocation"
+like "$(check_line "$out" "controller address")" "ok +controller address +$(hostname) reached $(hostname):[0-9]+" \
+	"the engines reach the controller's node by its name (ipcontroller --ip='*')"
+is "$(batch_slurm_live "$id")" "" "the probe job is gone"
+
+batch_profile long slurm "queue: short"	# walltime 00:10:00
+t0=$SECONDS
+run "$HPCTOP" doctor long --json
+is "$rc" 1 "walltime over the partition's MaxTime: doctor fails"
+checks=$(/usr/bin/python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["checks"]:
+    print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$out")
+like "$checks" "(^|"$'\n'")partition limits\|failed\|walltime 00:10:00 is longer than partition short's time limit 5:00\|ask for at most 5:00 \(walltime\)" \
+	"the reason names both limits, the fix the one allowed"
+like "$checks" $'\n'"launch\|failed\|not submitted: the job does not fit the partition" "nothing submitted"
+ok "$([ $((SECONDS - t0)) -lt 30 ]; echo $?)" "and no waiting for a job"
+
+batch_profile later slurm "directives: [--begin=now+1hour]"
+t0=$SECONDS
+run "$HPCTOP" doctor later --timeout 5
+is "$rc" 1 "a job that cannot start: doctor fails"
+id=$(job_of "$out")
+[ -n "$id" ] && echo "$id" >>"$tmp/jobids"
+like "$(check_line "$out" launch)" "failed +launch +job [0-9]+ still pending after 5 s \(PENDING: BeginTime\); cancelled" \
+	"reported as pending with the scheduler's reason"
+ok "$([ $((SECONDS - t0)) -lt 40 ]; echo $?)" "bounded by --timeout"
+is "$(batch_slurm_live "$id")" "" "the pending job is cancelled"
+like "$(check_line "$out" ipyparallel)" "skipped +ipyparallel" "checks without a report are skipped"
+
+is "$(ls "$XDG_STATE_HOME/hpctop/doctor" 2>/dev/null)" "" "doctor leaves no files behind"
+done_testing

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# hpctop doctor on the two-node test Slurm (the cluster tests/multinode.t
+# uses, same directory and ports, so either test reuses the other's): a
+# slurm profile over both nodes passes (engines' Python, ipyparallel and
+# mpi4py on cn1 and cn2, the MPI program across the nodes, both nodes reach
+# the controller's node by name), and controller.ip 127.0.0.1 fails because
+# cn2 cannot reach the first node's loopback address.
+. "$(dirname "$0")/tap.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, a bridge, /etc/hosts)"
+command -v ip >/dev/null && command -v nsenter >/dev/null && [ -x /usr/sbin/sshd ] ||
+	skip_all "needs iproute2, util-linux's nsenter and openssh-server"
+unshare --net --uts true 2>/dev/null ||
+	skip_all "cannot create network and UTS namespaces here"
+
+export HPCTOP_SLURM_NODES=2
+export HPCTOP_SLURM_DIR=${HPCTOP_MN_SLURM_DIR:-/tmp/hpctop-slurm-mn}
+export HPCTOP_SLURMCTLD_PORT=${HPCTOP_MN_SLURMCTLD_PORT:-16827}
+export HPCTOP_SLURMD_PORT=${HPCTOP_MN_SLURMD_PORT:-16828}
+. "$(dirname "$0")/batchenv.sh"
+
+check_line() { grep -E "^  [a-z]+ +$2  " <<<"$1" | head -n1; }
+job_of() { sed -n 's/.* job \([0-9][0-9]*\) .*/\1/p' <<<"$1" | head -n1; }
+
+batch_profile two slurm "mpi: true" "nodes: 2" "tasks_per_node: 2"
+run "$HPCTOP" doctor two -n 4
+is "$rc" 0 "doctor on a 2-node slurm profile passes"
+[ "$rc" = 0 ] || diag_fail "$out" "$err"
+id=$(job_of "$out")
+[ -n "$id" ] && echo "$id" >>"$tmp/jobids"
+like "$(check_line "$out" "partition limits")" "ok +partition limits +partition debug: time limit infinite, 2 nodes; the engines job asks for 00:10:00, 2 nodes" \
+	"partition limits: 2 nodes asked, 2 there"
+like "$(check_line "$out" launch)" "ok +launch +job [0-9]+ ran on cn1, cn2 in " "the probe job ran on both nodes"
+like "$(check_line "$out" ipyparallel)" "ok +ipyparallel +ipyparallel [0-9.]+ on cn1, cn2, as the controller's" \
+	"ipyparallel on both nodes"
+like "$(check_line "$out" mpi4py)" "ok +mpi4py +Open MPI .* on cn1, cn2, as mpiexec.openmpi" "mpi4py on both nodes"
+like "$(check_line "$out" "mpi program")" "ok +mpi program +4 ranks on cn1 \(2\), cn2 \(2\) see a world of 4" \
+	"the MPI program across both nodes"
+like "$(check_line "$out" "controller address")" "ok +controller address +cn1, cn2 reached cn[12]:[0-9]+" \
+	"both nodes reach the controller's node by its name"
+is "$(batch_slurm_live "$id")" "" "the probe job is gone"
+
+batch_profile lo slurm "mpi: true" "nodes: 2" "tasks_per_node: 2"
+sed -i 's|^controller: {|controller: {ip: 127.0.0.1, |' "$XDG_CONFIG_HOME/hpctop/profiles/lo.yaml"
+run "$HPCTOP" doctor lo -n 4 --json
+is "$rc" 1 "controller.ip 127.0.0.1 with engines on two nodes: doctor fails"
+checks=$(/usr/bin/python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["checks"]:
+    print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$out")
+like "$checks" $'\n'"controller address\|failed\|cn[12] cannot connect to 127\.0\.0\.1:[0-9]+ \(ConnectionRefusedError: [^|]*\)\|the controller would listen on a loopback address, which only its own node reaches" \
+	"the node that is not the controller's cannot connect, and the hint says loopback"
+like "$checks" $'\n'"mpi program\|ok\|" "everything else still passes"
+
+is "$(ls "$XDG_STATE_HOME/hpctop/doctor" 2>/dev/null)" "" "doctor leaves no files behind"
+done_testing
