@@ -63,6 +63,14 @@ int proc_poll(struct loop *l, struct cluster **cs, size_t n,
 int proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
     struct err *e);
 
+/* Engines per core beyond which starting asks first: each engine is two
+ * Python processes (the engine and its nanny) on this machine. */
+#define PROC_ENGINES_PER_CORE 4
+#define PROC_PER_ENGINE 2
+/* backend.confirm for process backends: -1 with how many processes that
+ * means when c->engines exceeds PROC_ENGINES_PER_CORE per online core. */
+int proc_confirm(const struct cluster *c, struct err *e);
+
 /* The script header and the controller line, shared by both scripts;
  * appends to *out. */
 void proc_script_begin(const struct cluster *c, struct strv *lines);

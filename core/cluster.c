@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,9 @@
 /* Bounds on what a record may hold, so a corrupt file cannot make us
  * allocate without limit. */
 #define MAX_RECORD_BYTES (4 * 1024 * 1024)
+/* Bound on what is read of a /proc/PID/environ or cmdline (ARG_MAX is
+ * 2 MiB here; our marks are in what spawn adds, at the end). */
+#define MAX_PROC_TEXT (2 * 1024 * 1024)
 
 static double
 wall_now(void)
@@ -86,8 +90,91 @@ cluster_new(const struct profile *p, const char *yaml, int n, struct err *e)
 	c->ipython_profile = xstrdup(p->ipython_profile);
 	c->cluster_id = xstrdup(p->cluster_id != NULL ? p->cluster_id : "");
 	c->started = wall_now();
+	c->boot_id = xstrdup(cluster_boot_id());
+	c->lock_fd = -1;
 	fill_paths(c);
 	return c;
+}
+
+struct cluster *
+cluster_stub(const char *name)
+{
+	struct cluster *c = xcalloc(1, sizeof *c);
+
+	c->name = xstrdup(name);
+	c->backend = xstrdup("unknown");
+	c->boot_id = xstrdup(cluster_boot_id());
+	c->lock_fd = -1;
+	c->dir = cluster_dir_for(name);
+	return c;
+}
+
+int
+cluster_lock(struct cluster *c, const char *op, struct err *e)
+{
+	char *root, *path, buf[96];
+	int fd;
+
+	if (c->locked)
+		return 0;
+	root = cluster_state_root();
+	if (paths_mkdir_p(root, 0700, e) == -1) {
+		free(root);
+		return -1;
+	}
+	path = xasprintf("%s/.%s.lock", root, c->name);
+	free(root);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err_errno(e, "cannot open %s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		long pid = 0;
+		char what[32] = "";
+		ssize_t n = errno == EWOULDBLOCK ?
+		    pread(fd, buf, sizeof buf - 1, 0) : -1;
+
+		if (n > 0) {
+			buf[n] = '\0';
+			if (sscanf(buf, "%ld %31s", &pid, what) != 2)
+				pid = 0;
+		}
+		if (pid > 0)
+			err_set(e, "cluster '%s' is %s (hpctop pid %ld holds %s)",
+			    c->name, what, pid, path);
+		else if (errno == EWOULDBLOCK || n >= 0)
+			err_set(e, "cluster '%s' is starting or stopping (another "
+			    "hpctop holds %s)", c->name, path);
+		else
+			err_errno(e, "cannot lock %s", path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	/* Only a note for whoever finds the lock taken: a full disk may lose
+	 * it without harm. */
+	snprintf(buf, sizeof buf, "%ld %s\n", (long)getpid(), op);
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, strlen(buf), 0) == -1) {
+		/* the lock itself holds */
+	}
+	c->lock_fd = fd;
+	c->locked = true;
+	return 0;
+}
+
+void
+cluster_unlock(struct cluster *c)
+{
+	if (!c->locked)
+		return;
+	/* Closing the last descriptor releases the flock. */
+	close(c->lock_fd);
+	c->lock_fd = -1;
+	c->locked = false;
 }
 
 static void
@@ -104,6 +191,7 @@ cluster_free(struct cluster *c)
 {
 	if (c == NULL)
 		return;
+	cluster_unlock(c);
 	free(c->name);
 	free(c->backend);
 	free(c->profile_path);
@@ -117,6 +205,7 @@ cluster_free(struct cluster *c)
 	free(c->procs);
 	free(c->seen_ids);
 	strv_clear(&c->meta);
+	free(c->boot_id);
 	free(c->dir);
 	profile_free(c->profile);
 	jobtab_clear(&c->jobs);
@@ -204,6 +293,8 @@ to_json(const struct cluster *c)
 		free(k);
 	}
 	json_object_set_new(o, "meta", meta);
+	json_object_set_new(o, "boot_id", jstr(c->boot_id));
+	json_object_set_new(o, "complete", json_boolean(c->complete));
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
 		json_t *p = json_object();
@@ -217,6 +308,8 @@ to_json(const struct cluster *c)
 		json_object_set_new(p, "host", jstr(pr->host));
 		json_object_set_new(p, "log", jstr(pr->log));
 		json_object_set_new(p, "started", json_real(pr->started));
+		json_object_set_new(p, "start_time",
+		    json_integer((json_int_t)pr->start_time));
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
@@ -324,6 +417,8 @@ from_json(json_t *o, const char *path, struct err *e)
 	size_t i;
 	const char *key;
 
+	c->lock_fd = -1;
+
 	v = json_object_get(o, "version");
 	if (!json_is_integer(v) || json_integer_value(v) !=
 	    CLUSTER_FORMAT_VERSION) {
@@ -338,8 +433,12 @@ from_json(json_t *o, const char *path, struct err *e)
 	c->cluster_id = get_str(o, "cluster_id", false, path, e, &bad);
 	c->client_file = get_str(o, "client_file", false, path, e, &bad);
 	c->engine_file = get_str(o, "engine_file", false, path, e, &bad);
+	c->boot_id = get_str(o, "boot_id", false, path, e, &bad);
 	if (bad)
 		goto fail;
+	/* Records from before the flag were written by starts that ended. */
+	v = json_object_get(o, "complete");
+	c->complete = v == NULL || json_is_true(v);
 	if (c->cluster_id == NULL)
 		c->cluster_id = xstrdup("");
 	if (c->profile_path == NULL)
@@ -385,7 +484,7 @@ from_json(json_t *o, const char *path, struct err *e)
 		goto fail;
 	}
 	for (i = 0; i < json_array_size(v); i++) {
-		json_t *p = json_array_get(v, i), *pid;
+		json_t *p = json_array_get(v, i), *pid, *t;
 		char *role, *name, *job_id, *host, *log;
 		struct cluster_proc *pr;
 
@@ -418,6 +517,10 @@ from_json(json_t *o, const char *path, struct err *e)
 			    host, log);
 			pr->started = json_number_value(
 			    json_object_get(p, "started"));
+			t = json_object_get(p, "start_time");
+			if (json_is_integer(t) && json_integer_value(t) > 0)
+				pr->start_time = (unsigned long long)
+				    json_integer_value(t);
 		}
 		free(role);
 		free(name);
@@ -705,42 +808,196 @@ cluster_controller_alive(const struct cluster *c)
 	return false;
 }
 
-/* The state letter of /proc/<pid>/stat, after the parenthesised name
- * (which may itself contain spaces and parentheses). */
-static char
-proc_state(pid_t pid, pid_t *sid)
+/* Fields of /proc/<pid>/stat after the parenthesised name (which may
+ * itself contain spaces and parentheses): state (3), session (6) and
+ * start time (22). */
+static bool
+stat_fields(pid_t pid, char *state, pid_t *sid, unsigned long long *start)
 {
 	char path[64], buf[1024], *rp;
 	FILE *f;
 	size_t n;
-	char st;
 	int ppid, pg, session;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	f = fopen(path, "re");
 	if (f == NULL)
-		return 0;
+		return false;
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	rp = strrchr(buf, ')');
-	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pg,
-	    &session) != 4)
-		return 0;
-	if (sid != NULL)
-		*sid = (pid_t)session;
-	return st;
+	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d %*s %*s %*s %*s %*s "
+	    "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", state, &ppid, &pg,
+	    &session, start) != 5)
+		return false;
+	*sid = (pid_t)session;
+	return true;
 }
 
 bool
 cluster_pid_alive(pid_t pid)
 {
 	char st;
+	pid_t sid;
+	unsigned long long start;
 
-	if (pid <= 0)
+	if (pid <= 0 || !stat_fields(pid, &st, &sid, &start))
 		return false;
-	st = proc_state(pid, NULL);
-	return st != 0 && st != 'Z' && st != 'X';
+	return st != 'Z' && st != 'X';
+}
+
+unsigned long long
+cluster_pid_start_time(pid_t pid)
+{
+	char st;
+	pid_t sid;
+	unsigned long long start;
+
+	if (pid <= 0 || !stat_fields(pid, &st, &sid, &start))
+		return 0;
+	return start;
+}
+
+const char *
+cluster_boot_id(void)
+{
+	static char id[64];
+	static bool read_once;
+
+	if (!read_once) {
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+		read_once = true;
+		if (f != NULL) {
+			if (fgets(id, sizeof id, f) == NULL)
+				id[0] = '\0';
+			id[strcspn(id, "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	return id;
+}
+
+/* /proc/<pid>/<what> (NUL-separated strings), at most MAX_PROC_TEXT
+ * bytes, NUL-terminated; NULL when unreadable. */
+static char *
+proc_text(pid_t pid, const char *what, size_t *len)
+{
+	char path[64];
+	size_t cap = 4096, n = 0;
+	char *buf;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, what);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return NULL;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (n < cap || cap >= MAX_PROC_TEXT)
+			break;
+		cap *= 2;
+		buf = xreallocarray(buf, cap + 1, 1);
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Whether /proc/<pid>/<what> holds the string want as one whole entry. */
+static bool
+proc_has_entry(pid_t pid, const char *what, const char *want)
+{
+	size_t len, wl = strlen(want);
+	char *buf = proc_text(pid, what, &len);
+	bool found = false;
+
+	if (buf == NULL)
+		return false;
+	for (size_t off = 0; off < len && !found; off += strlen(buf + off) + 1)
+		found = strlen(buf + off) == wl && memcmp(buf + off, want, wl) == 0;
+	free(buf);
+	return found;
+}
+
+static bool
+boot_matches(const struct cluster *c)
+{
+	const char *now = cluster_boot_id();
+
+	return c->boot_id == NULL || *c->boot_id == '\0' || *now == '\0' ||
+	    strcmp(c->boot_id, now) == 0;
+}
+
+/* Records without start times: a process of ours carries our mark, or at
+ * least our IPython profile on its command line. */
+static bool
+carries_mark(const struct cluster *c, pid_t pid)
+{
+	bool yes = false;
+	char *want;
+
+	if (c->dir != NULL) {
+		want = xasprintf("%s=%s", CLUSTER_ENV, c->dir);
+		yes = proc_has_entry(pid, "environ", want);
+		free(want);
+	}
+	if (!yes && c->ipython_profile != NULL) {
+		want = xasprintf("--profile=%s", c->ipython_profile);
+		yes = proc_has_entry(pid, "cmdline", want);
+		free(want);
+	}
+	return yes;
+}
+
+enum leader {
+	LEADER_NONE,		/* no process has the pid */
+	LEADER_OURS,
+	LEADER_OTHER,		/* the pid was reused */
+};
+
+static enum leader
+leader_of(const struct cluster *c, const struct cluster_proc *pr, char *st)
+{
+	pid_t sid;
+	unsigned long long start;
+
+	*st = 0;
+	if (pr->pid <= 0 || !stat_fields(pr->pid, st, &sid, &start))
+		return LEADER_NONE;
+	if (!boot_matches(c) || sid != pr->pid)
+		return LEADER_OTHER;
+	if (pr->start_time != 0)
+		return start == pr->start_time ? LEADER_OURS : LEADER_OTHER;
+	return carries_mark(c, pr->pid) ? LEADER_OURS : LEADER_OTHER;
+}
+
+bool
+cluster_proc_alive(const struct cluster *c, const struct cluster_proc *pr)
+{
+	char st;
+
+	return leader_of(c, pr, &st) == LEADER_OURS && st != 'Z' && st != 'X';
+}
+
+size_t
+cluster_proc_pids(const struct cluster *c, const struct cluster_proc *pr,
+    pid_t **out)
+{
+	char st;
+
+	if (out != NULL)
+		*out = NULL;
+	/* With the leader gone the session id stays ours: the kernel does not
+	 * hand out a pid still in use as a session id. */
+	if (!boot_matches(c) || leader_of(c, pr, &st) == LEADER_OTHER)
+		return 0;
+	return cluster_session_pids(pr->pid, out);
 }
 
 size_t
@@ -761,12 +1018,13 @@ cluster_session_pids(pid_t sid, pid_t **out)
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 		pid_t s = 0;
+		unsigned long long start;
 		char st;
 
 		if (*end != '\0' || pid <= 0)
 			continue;
-		st = proc_state((pid_t)pid, &s);
-		if (st == 0 || st == 'Z' || st == 'X' || s != sid)
+		if (!stat_fields((pid_t)pid, &st, &s, &start) || st == 'Z' ||
+		    st == 'X' || s != sid)
 			continue;
 		if (out != NULL) {
 			if (n == cap) {
@@ -779,6 +1037,58 @@ cluster_session_pids(pid_t sid, pid_t **out)
 	}
 	closedir(d);
 	return n;
+}
+
+static bool
+covers(const struct cluster *c, pid_t sid)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].pid == sid)
+			return true;
+	return false;
+}
+
+size_t
+cluster_adopt_marked(struct cluster *c)
+{
+	char *want = xasprintf("%s=%s", CLUSTER_ENV, c->dir);
+	char host[256] = "localhost";
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t added = 0;
+
+	gethostname(host, sizeof host - 1);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *end, *comm;
+		long pid = strtol(de->d_name, &end, 10);
+		pid_t sid;
+		unsigned long long start;
+		struct cluster_proc *pr;
+		size_t len;
+		char st;
+
+		if (*end != '\0' || pid <= 0 ||
+		    !stat_fields((pid_t)pid, &st, &sid, &start) || st == 'Z' ||
+		    st == 'X' || covers(c, sid) ||
+		    !proc_has_entry((pid_t)pid, "environ", want))
+			continue;
+		/* Named after the session's leader when it is still there. */
+		comm = proc_text(cluster_pid_alive(sid) ? sid : (pid_t)pid,
+		    "comm", &len);
+		if (comm != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		pr = cluster_add_proc(c, comm != NULL &&
+		    strstr(comm, "ipcontroller") != NULL ? CLUSTER_CONTROLLER :
+		    CLUSTER_ENGINES, comm != NULL && *comm != '\0' ? comm : "?",
+		    sid, NULL, 0, host, NULL);
+		pr->start_time = cluster_pid_start_time(sid);
+		free(comm);
+		added++;
+	}
+	if (d != NULL)
+		closedir(d);
+	free(want);
+	return added;
 }
 
 char *

@@ -21,9 +21,17 @@
  *     "procs": [ { "role": "controller", "name": "ipcontroller",
  *                  "pid": 1234, "job_id": null, "engines": 0,
  *                  "host": "node1", "log": "…/logs/controller.log",
- *                  "started": 1718000000.25 }, … ] }
+ *                  "started": 1718000000.25, "start_time": 123456 }, … ],
+ *   "boot_id": "…", "complete": true }
  * pid is the process id AND process-group id (local/mpi start each process
- * with setsid); batch backends leave it 0 and set job_id. */
+ * with setsid); batch backends leave it 0 and set job_id. start_time (field
+ * 22 of /proc/PID/stat) and boot_id tell the process hpctop started from
+ * one that got its pid later: a pid whose start time or boot differs is
+ * gone, and is never signalled. complete is false until start has
+ * launched everything, so an interrupted start is recognisable.
+ *
+ * Beside the records, <state dir>/clusters/.<name>.lock is flock()ed by
+ * whoever starts or stops that cluster, so two of them never interleave. */
 #ifndef HPCTOP_CLUSTER_H
 #define HPCTOP_CLUSTER_H
 
@@ -37,6 +45,9 @@
 #include "strv.h"
 
 #define CLUSTER_FORMAT_VERSION 1
+/* Set to the record's directory in the environment of every local process
+ * of a cluster, so its processes can be found without the record. */
+#define CLUSTER_ENV "HPCTOP_CLUSTER"
 
 enum cluster_role {
 	CLUSTER_CONTROLLER,
@@ -61,6 +72,7 @@ struct cluster_proc {
 	char *host;
 	char *log;		/* absolute path of its output */
 	double started;		/* wall clock, seconds since the epoch */
+	unsigned long long start_time;	/* /proc stat field 22; 0 unknown */
 	/* Runtime only (not saved): */
 	enum cluster_live live;
 };
@@ -82,6 +94,8 @@ struct cluster {
 	int *seen_ids;		/* sorted engine ids that registered once */
 	size_t nseen;
 	struct strv meta;	/* "key=value" backend-private strings */
+	char *boot_id;		/* the boot the pids belong to; NULL unknown */
+	bool complete;		/* start launched every process or job */
 
 	/* Runtime (not saved). */
 	char *dir;		/* <state dir>/clusters/<name> */
@@ -91,6 +105,8 @@ struct cluster {
 	size_t nids;
 	bool ids_known;		/* false until a registry source answered */
 	char *script;		/* set by the backend's script op */
+	int lock_fd;		/* valid while locked */
+	bool locked;
 };
 
 /* A new, unsaved record for profile p (snapshot of yaml, which must be the
@@ -100,6 +116,17 @@ struct cluster {
 struct cluster *cluster_new(const struct profile *p, const char *yaml,
     int n, struct err *e);
 void cluster_free(struct cluster *c);
+
+/* A record with nothing but its name and directory, for finding and
+ * stopping what is left of a cluster whose record cannot be read. */
+struct cluster *cluster_stub(const char *name);
+
+/* Takes the start/stop lock of c (non-blocking), writing "PID op" into it;
+ * -1 with "cluster 'x' is starting (hpctop pid 12 holds its lock)" when
+ * another process holds it. Taking it again while held is a no-op.
+ * cluster_free releases it. */
+int cluster_lock(struct cluster *c, const char *op, struct err *e);
+void cluster_unlock(struct cluster *c);
 
 /* <state dir>/clusters, and the directory of the record called name. */
 char *cluster_state_root(void);
@@ -154,6 +181,24 @@ bool cluster_controller_alive(const struct cluster *c);
 /* Local process liveness by pid, zombie-safe (reads /proc/<pid>/stat):
  * true while the process exists and is not a zombie. */
 bool cluster_pid_alive(pid_t pid);
+/* Field 22 of /proc/<pid>/stat (clock ticks after boot); 0 when gone. */
+unsigned long long cluster_pid_start_time(pid_t pid);
+/* This boot's id (/proc/sys/kernel/random/boot_id); "" when unknown. */
+const char *cluster_boot_id(void);
+/* Whether pr's pid still is the session leader hpctop started (same boot,
+ * same start time; for records without one, marked with CLUSTER_ENV or
+ * started with --profile=<its IPython profile>) and is not a zombie. */
+bool cluster_proc_alive(const struct cluster *c,
+    const struct cluster_proc *pr);
+/* The live processes of pr's session, as cluster_session_pids, but none
+ * when its pid now leads someone else's session (a reused pid). */
+size_t cluster_proc_pids(const struct cluster *c,
+    const struct cluster_proc *pr, pid_t **out);
+/* Finds the sessions of processes marked CLUSTER_ENV=<c->dir> that no proc
+ * of c covers (what a start killed between spawning and saving left, or
+ * what an unreadable record hid) and appends each as a proc, named after
+ * its command. Returns how many it added. */
+size_t cluster_adopt_marked(struct cluster *c);
 /* The live (not zombie) processes of session sid, into *out when out is
  * not NULL (caller frees); returns how many. Our processes each lead a
  * session, and what they start stays in it even when it changes process
