@@ -182,7 +182,7 @@ poll_one(struct cluster *c)
 	/* A start killed between spawning and saving left processes no
 	 * record names: show them, so they are seen and stopped. */
 	if (!c->complete)
-		cluster_adopt_marked(c);
+		cluster_adopt_marked(c, false);
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
@@ -387,7 +387,7 @@ proc_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 	st->cb = cb;
 	st->arg = arg;
 	/* What carries this cluster's mark is stopped too, recorded or not. */
-	cluster_adopt_marked(c);
+	cluster_adopt_marked(c, true);
 	/* SIGTERM to the whole session: the engine and its nanny, or
 	 * mpiexec and its ranks. */
 	signal_role(c, CLUSTER_ENGINES, SIGTERM, true);

@@ -809,16 +809,24 @@ cluster_controller_alive(const struct cluster *c)
 }
 
 /* Fields of /proc/<pid>/stat after the parenthesised name (which may
- * itself contain spaces and parentheses): state (3), session (6) and
- * start time (22). */
+ * itself contain spaces and parentheses). */
+struct pstat {
+	char state;		/* field 3 */
+	pid_t ppid;		/* 4 */
+	pid_t sid;		/* 6 */
+	unsigned long long start;	/* 22: clock ticks after boot */
+};
+
 static bool
-stat_fields(pid_t pid, char *state, pid_t *sid, unsigned long long *start)
+pstat_read(pid_t pid, struct pstat *ps)
 {
 	char path[64], buf[1024], *rp;
 	FILE *f;
 	size_t n;
 	int ppid, pg, session;
 
+	if (pid <= 0)
+		return false;
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	f = fopen(path, "re");
 	if (f == NULL)
@@ -828,35 +836,34 @@ stat_fields(pid_t pid, char *state, pid_t *sid, unsigned long long *start)
 	buf[n] = '\0';
 	rp = strrchr(buf, ')');
 	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d %*s %*s %*s %*s %*s "
-	    "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", state, &ppid, &pg,
-	    &session, start) != 5)
+	    "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", &ps->state, &ppid,
+	    &pg, &session, &ps->start) != 5)
 		return false;
-	*sid = (pid_t)session;
+	ps->ppid = (pid_t)ppid;
+	ps->sid = (pid_t)session;
 	return true;
+}
+
+static bool
+pstat_live(const struct pstat *ps)
+{
+	return ps->state != 'Z' && ps->state != 'X';
 }
 
 bool
 cluster_pid_alive(pid_t pid)
 {
-	char st;
-	pid_t sid;
-	unsigned long long start;
+	struct pstat ps;
 
-	if (pid <= 0 || !stat_fields(pid, &st, &sid, &start))
-		return false;
-	return st != 'Z' && st != 'X';
+	return pstat_read(pid, &ps) && pstat_live(&ps);
 }
 
 unsigned long long
 cluster_pid_start_time(pid_t pid)
 {
-	char st;
-	pid_t sid;
-	unsigned long long start;
+	struct pstat ps;
 
-	if (pid <= 0 || !stat_fields(pid, &st, &sid, &start))
-		return 0;
-	return start;
+	return pstat_read(pid, &ps) ? ps.start : 0;
 }
 
 const char *
@@ -962,40 +969,37 @@ enum leader {
 };
 
 static enum leader
-leader_of(const struct cluster *c, const struct cluster_proc *pr, char *st)
+leader_of(const struct cluster *c, const struct cluster_proc *pr,
+    struct pstat *ps)
 {
-	pid_t sid;
-	unsigned long long start;
-
-	*st = 0;
-	if (pr->pid <= 0 || !stat_fields(pr->pid, st, &sid, &start))
+	if (!pstat_read(pr->pid, ps))
 		return LEADER_NONE;
-	if (!boot_matches(c) || sid != pr->pid)
+	if (!boot_matches(c) || ps->sid != pr->pid)
 		return LEADER_OTHER;
 	if (pr->start_time != 0)
-		return start == pr->start_time ? LEADER_OURS : LEADER_OTHER;
+		return ps->start == pr->start_time ? LEADER_OURS : LEADER_OTHER;
 	return carries_mark(c, pr->pid) ? LEADER_OURS : LEADER_OTHER;
 }
 
 bool
 cluster_proc_alive(const struct cluster *c, const struct cluster_proc *pr)
 {
-	char st;
+	struct pstat ps;
 
-	return leader_of(c, pr, &st) == LEADER_OURS && st != 'Z' && st != 'X';
+	return leader_of(c, pr, &ps) == LEADER_OURS && pstat_live(&ps);
 }
 
 size_t
 cluster_proc_pids(const struct cluster *c, const struct cluster_proc *pr,
     pid_t **out)
 {
-	char st;
+	struct pstat ps;
 
 	if (out != NULL)
 		*out = NULL;
 	/* With the leader gone the session id stays ours: the kernel does not
 	 * hand out a pid still in use as a session id. */
-	if (!boot_matches(c) || leader_of(c, pr, &st) == LEADER_OTHER)
+	if (!boot_matches(c) || leader_of(c, pr, &ps) == LEADER_OTHER)
 		return 0;
 	return cluster_session_pids(pr->pid, out);
 }
@@ -1017,14 +1021,12 @@ cluster_session_pids(pid_t sid, pid_t **out)
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
-		pid_t s = 0;
-		unsigned long long start;
-		char st;
+		struct pstat ps;
 
 		if (*end != '\0' || pid <= 0)
 			continue;
-		if (!stat_fields((pid_t)pid, &st, &s, &start) || st == 'Z' ||
-		    st == 'X' || s != sid)
+		if (!pstat_read((pid_t)pid, &ps) || !pstat_live(&ps) ||
+		    ps.sid != sid)
 			continue;
 		if (out != NULL) {
 			if (n == cap) {
@@ -1049,7 +1051,7 @@ covers(const struct cluster *c, pid_t sid)
 }
 
 size_t
-cluster_adopt_marked(struct cluster *c)
+cluster_adopt_marked(struct cluster *c, bool children)
 {
 	char *want = xasprintf("%s=%s", CLUSTER_ENV, c->dir);
 	char host[256] = "localhost";
@@ -1061,17 +1063,18 @@ cluster_adopt_marked(struct cluster *c)
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		char *end, *comm;
 		long pid = strtol(de->d_name, &end, 10);
-		pid_t sid;
-		unsigned long long start;
 		struct cluster_proc *pr;
+		struct pstat ps;
+		pid_t sid;
 		size_t len;
-		char st;
 
-		if (*end != '\0' || pid <= 0 ||
-		    !stat_fields((pid_t)pid, &st, &sid, &start) || st == 'Z' ||
-		    st == 'X' || covers(c, sid) ||
+		if (*end != '\0' || pid <= 0 || !pstat_read((pid_t)pid, &ps) ||
+		    !pstat_live(&ps) || covers(c, ps.sid) ||
 		    !proc_has_entry((pid_t)pid, "environ", want))
 			continue;
+		if (!children && proc_has_entry(ps.ppid, "environ", want))
+			continue;
+		sid = ps.sid;
 		/* Named after the session's leader when it is still there. */
 		comm = proc_text(cluster_pid_alive(sid) ? sid : (pid_t)pid,
 		    "comm", &len);

@@ -197,8 +197,11 @@ size_t cluster_proc_pids(const struct cluster *c,
 /* Finds the sessions of processes marked CLUSTER_ENV=<c->dir> that no proc
  * of c covers (what a start killed between spawning and saving left, or
  * what an unreadable record hid) and appends each as a proc, named after
- * its command. Returns how many it added. */
-size_t cluster_adopt_marked(struct cluster *c);
+ * its command. Without children, a process whose parent is marked too is
+ * left out: it left its parent's session (an engine's nanny does) and ends
+ * with that parent, so it is no process of its own to show; stop wants
+ * it, so that nothing outlives the stop. Returns how many it added. */
+size_t cluster_adopt_marked(struct cluster *c, bool children);
 /* The live (not zombie) processes of session sid, into *out when out is
  * not NULL (caller frees); returns how many. Our processes each lead a
  * session, and what they start stays in it even when it changes process

@@ -45,7 +45,7 @@ static int
 stop_unreadable(const char *name, const struct err *why, bool force)
 {
 	struct cluster *c = cluster_stub(name);
-	size_t n = cluster_adopt_marked(c);
+	size_t n = cluster_adopt_marked(c, false);
 	char *found = procs_text(c);
 	struct loop *l;
 	struct err e;
