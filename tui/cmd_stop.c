@@ -19,9 +19,9 @@ static const char usage[] =
     "is left running; its connection files and its record are removed. A\n"
     "record whose processes are already gone is just cleared.\n"
     "\n"
-    "  -f, --force  also when the record cannot be read: stop the processes\n"
-    "               marked as the cluster's (HPCTOP_CLUSTER in their\n"
-    "               environment) and remove the record\n"
+    "  -f, --force  also when the record is missing or cannot be read: stop\n"
+    "               the processes marked as the cluster's (HPCTOP_CLUSTER in\n"
+    "               their environment) and remove what is left of the record\n"
     "  -h, --help   show this help\n";
 
 /* "ipcontroller (pid 12), ipengine (pid 14)" for what c holds. */
@@ -39,10 +39,11 @@ procs_text(const struct cluster *c)
 	return out != NULL ? out : xstrdup("");
 }
 
-/* The record of name cannot be read (why: e): say what is found of it,
- * and with force stop that and remove the record. */
+/* The record of name cannot be read (why: e), or is missing: say what is
+ * found of it, and with force stop that and remove the record. */
 static int
-stop_unreadable(const char *name, const struct err *why, bool force)
+stop_unreadable(const char *name, bool missing, const struct err *why,
+    bool force)
 {
 	struct cluster *c = cluster_stub(name);
 	size_t n = cluster_adopt_marked(c, false);
@@ -51,6 +52,17 @@ stop_unreadable(const char *name, const struct err *why, bool force)
 	struct err e;
 	int rc = CLI_OK;
 
+	if (missing && n == 0)
+		rc = cli_error("no cluster '%s' (not started, or stopped)", name);
+	else if (missing && !force)
+		rc = cli_error("no cluster record for '%s', but processes marked "
+		    "as its own run: %s; 'hpctop stop --force %s' stops them",
+		    name, found, name);
+	if (missing && (n == 0 || !force)) {
+		free(found);
+		cluster_free(c);
+		return rc;
+	}
 	if (!force) {
 		if (n > 0)
 			cli_error("%s: the record of '%s' cannot be read; processes "
@@ -65,7 +77,8 @@ stop_unreadable(const char *name, const struct err *why, bool force)
 		cluster_free(c);
 		return CLI_FAIL;
 	}
-	fprintf(stderr, "hpctop: %s\n", why->msg);
+	if (!missing)
+		fprintf(stderr, "hpctop: %s\n", why->msg);
 	l = loop_new();
 	/* Whatever the record said, its local processes carry the mark; the
 	 * process backends' stop finds and ends them. */
@@ -121,11 +134,7 @@ cmd_stop(int argc, char **argv)
 	}
 	c = cluster_load(name, &missing, &e);
 	if (c == NULL) {
-		if (missing)
-			rc = cli_error("no cluster '%s' (not started, or stopped)",
-			    name);
-		else
-			rc = stop_unreadable(name, &e, force);
+		rc = stop_unreadable(name, missing, &e, force);
 		free(name);
 		return rc;
 	}
