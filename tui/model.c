@@ -417,11 +417,17 @@ load_record(struct model *m, struct model_cluster *c)
 			c->rec = NULL;
 			jobtab_clear(&c->jobs);
 			free_engines(c);
+			/* Not "stopped": what it runs may still be there. */
+			if (!missing)
+				err_prefix(&e, "unreadable record (X stops what "
+				    "carries its mark and clears it)");
 			model_cluster_set_state(m, c, missing ? MODEL_STOPPED :
 			    MODEL_FAILED, 0, 0, missing ? NULL : e.msg);
 		}
+		c->unreadable = !missing;
 		return;
 	}
+	c->unreadable = false;
 	if (c->rec != NULL && c->rec->started == r->started &&
 	    c->rec->nprocs == r->nprocs) {
 		cluster_free(r);
@@ -717,6 +723,24 @@ start_done(struct cluster *r, const struct err *e, void *arg)
 	model_refresh(m, false);
 }
 
+int
+model_start_check(struct model *m, size_t idx, int engines, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+	const struct backend *b;
+	struct cluster *r;
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	/* Problems other than the size are model_start's to report. */
+	if ((r = new_record(c, engines, &b, e)) == NULL)
+		return 0;
+	rc = clusterop_confirm(b, r, e);
+	cluster_free(r);
+	return rc;
+}
+
 /* HOOK: start (core/clusterop: the async start sequence). */
 int
 model_start(struct model *m, size_t idx, int engines, struct err *e)
@@ -769,6 +793,7 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	}
 	cluster_free(r);
 	c->rec = NULL;
+	c->unreadable = false;
 	jobtab_clear(&c->jobs);
 	free_engines(c);
 	model_cluster_set_state(m, c, MODEL_STOPPED, 0, 0, NULL);
@@ -783,6 +808,12 @@ model_stop(struct model *m, size_t idx, struct err *e)
 
 	if (c == NULL)
 		return -1;
+	/* An unreadable record: its processes carry its mark, which the
+	 * process backends' stop finds (hpctop stop --force does the same). */
+	if (c->rec == NULL && c->unreadable && !c->op_busy) {
+		c->rec = cluster_stub(c->entry->name);
+		c->backend = registry_find("local");
+	}
 	if (c->rec == NULL)
 		return err_set(e, "no cluster started for %s", c->entry->name);
 	if (c->op_busy || c->polling)
