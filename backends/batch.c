@@ -1080,3 +1080,76 @@ batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 		free(st);
 	return rc;
 }
+
+struct adopter {
+	const struct batch_kind *k;
+	struct cluster *c;
+	backend_cb cb;
+	void *arg;
+};
+
+static void
+on_adopt_query(const struct job_result *r, void *arg)
+{
+	struct adopter *ad = arg;
+	struct job_table t = { 0 };
+	char *ctl = batch_job_name(ad->c, BATCH_CONTROLLER);
+	char *eng = batch_job_name(ad->c, BATCH_ENGINES);
+	struct err e;
+	bool failed = false;
+
+	err_clear(&e);
+	if (!r->ok) {
+		e = r->err;
+		failed = true;
+	} else if (ad->k->parse(r->out, r->outlen, &t, &e) < 0) {
+		err_prefix(&e, "%s output", ad->k->query);
+		failed = true;
+	}
+	for (size_t i = 0; !failed && i < t.n; i++) {
+		const struct job_row *row = &t.v[i];
+		bool is_ctl = row->name != NULL && strcmp(row->name, ctl) == 0;
+
+		if (row->id == NULL || batch_live(row) == CLUSTER_LIVE_GONE ||
+		    (!is_ctl && (row->name == NULL ||
+		    strcmp(row->name, eng) != 0)))
+			continue;
+		cluster_add_proc(ad->c, is_ctl ? CLUSTER_CONTROLLER :
+		    CLUSTER_ENGINES, row->name, 0, row->id, 0, NULL, NULL);
+	}
+	jobtab_clear(&t);
+	free(ctl);
+	free(eng);
+	ad->cb(ad->c, failed ? &e : NULL, ad->arg);
+	free(ad);
+}
+
+int
+batch_adopt_named(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e)
+{
+	const struct batch_kind *k = kind_of(c);
+	struct strv argv = STRV_INIT;
+	struct adopter *ad;
+	char *user = paths_user_name();
+	struct job *j;
+
+	if (user == NULL)
+		return err_set(e, "%s: cannot tell which user's jobs to list "
+		    "(no passwd entry, no $USER)", k->name);
+	k->query_argv(user, &argv);
+	free(user);
+	ad = xcalloc(1, sizeof *ad);
+	ad->k = k;
+	ad->c = c;
+	ad->cb = cb;
+	ad->arg = arg;
+	j = job_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
+	    on_adopt_query, ad, e);
+	strv_clear(&argv);
+	if (j == NULL) {
+		free(ad);
+		return -1;
+	}
+	return 0;
+}

@@ -111,6 +111,11 @@ int batch_poll(struct loop *l, struct cluster **cs, size_t n,
     backend_poll_cb cb, void *arg, struct err *e);
 int batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
     struct err *e);
+/* For a cluster whose record is lost (c->backend naming a batch backend):
+ * lists the user's jobs with ONE query and adds to c a proc for each live
+ * job named as c's jobs are (batch_job_name), then calls cb. */
+int batch_adopt_named(struct loop *l, struct cluster *c, backend_cb cb,
+    void *arg, struct err *e);
 /* The kind of a batch backend by name; NULL for others. */
 const struct batch_kind *batch_kind_find(const char *backend);
 

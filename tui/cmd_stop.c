@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/batch.h"
 #include "backends/local.h"
+#include "backends/registry.h"
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
@@ -20,23 +22,96 @@ static const char usage[] =
     "record whose processes are already gone is just cleared.\n"
     "\n"
     "  -f, --force  also when the record is missing or cannot be read: stop\n"
-    "               the processes marked as the cluster's (HPCTOP_CLUSTER in\n"
-    "               their environment) and remove what is left of the record\n"
+    "               what runs as the cluster's (local and mpi: processes\n"
+    "               with HPCTOP_CLUSTER in their environment; slurm and pbs:\n"
+    "               the jobs named hpctop-PROFILE-ctl/-eng) and remove what\n"
+    "               is left of the record\n"
     "  -h, --help   show this help\n";
 
-/* "ipcontroller (pid 12), ipengine (pid 14)" for what c holds. */
+/* "ipcontroller (session 12), hpctop-x-eng (job 14)" for what c holds. */
 static char *
 procs_text(const struct cluster *c)
 {
 	struct strv sv = STRV_INIT;
 	char *out;
 
-	for (size_t i = 0; i < c->nprocs; i++)
-		strv_pushf(&sv, "%s (session %ld)", c->procs[i].name,
-		    (long)c->procs[i].pid);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+
+		if (pr->job_id != NULL)
+			strv_pushf(&sv, "%s (job %s)", pr->name, pr->job_id);
+		else
+			strv_pushf(&sv, "%s (session %ld)", pr->name,
+			    (long)pr->pid);
+	}
 	out = strv_join(&sv, ", ");
 	strv_clear(&sv);
 	return out != NULL ? out : xstrdup("");
+}
+
+/* The batch backend the lost record had, as its profile (same name) says;
+ * NULL when that is gone too or names a process backend. */
+static const struct backend *
+batch_backend_of(const char *name)
+{
+	struct proflist *pl = cli_proflist();
+	struct err e;
+	struct profile *p = proflist_load(pl, name, &e);
+	const struct backend *b = NULL;
+
+	if (p != NULL && batch_kind_find(p->backend) != NULL)
+		b = registry_find(p->backend);
+	profile_free(p);
+	proflist_free(pl);
+	return b;
+}
+
+struct adopted {
+	bool done;
+	bool failed;
+	struct err e;
+};
+
+static void
+on_adopted(struct cluster *c, const struct err *e, void *arg)
+{
+	struct adopted *ad = arg;
+
+	(void)c;
+	ad->done = true;
+	if (e != NULL) {
+		ad->failed = true;
+		ad->e = *e;
+	}
+}
+
+/* What is left of the cluster called name, into the stub c: a batch
+ * cluster's jobs by their names, else the processes that carry its mark.
+ * Returns the backend that stops them, NULL after printing why not. */
+static const struct backend *
+find_remains(struct loop *l, struct cluster *c)
+{
+	const struct backend *b = batch_backend_of(c->name);
+	struct adopted ad = { 0 };
+	struct err e;
+
+	if (b == NULL) {
+		cluster_adopt_marked(c, false);
+		return &local_backend;
+	}
+	free(c->backend);
+	c->backend = xstrdup(b->name);
+	if (batch_adopt_named(l, c, on_adopted, &ad, &e) == -1) {
+		cli_error("cannot list the jobs of '%s': %s", c->name, e.msg);
+		return NULL;
+	}
+	while (!ad.done)
+		loop_once(l, -1);
+	if (ad.failed) {
+		cli_error("cannot list the jobs of '%s': %s", c->name, ad.e.msg);
+		return NULL;
+	}
+	return b;
 }
 
 /* The record of name cannot be read (why: e), or is missing: say what is
@@ -46,50 +121,45 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
     bool force)
 {
 	struct cluster *c = cluster_stub(name);
-	size_t n = cluster_adopt_marked(c, false);
+	struct loop *l = loop_new();
+	const struct backend *b = find_remains(l, c);
 	char *found = procs_text(c);
-	struct loop *l;
+	const char *what = c->nprocs > 0 && c->procs[0].job_id != NULL ?
+	    "jobs named" : "processes marked";
 	struct err e;
-	int rc = CLI_OK;
+	int rc = CLI_FAIL;
 
-	if (missing && n == 0)
-		rc = cli_error("no cluster '%s' (not started, or stopped)", name);
+	if (b == NULL) {
+		/* find_remains said why */
+	} else if (missing && c->nprocs == 0)
+		cli_error("no cluster '%s' (not started, or stopped)", name);
 	else if (missing && !force)
-		rc = cli_error("no cluster record for '%s', but processes marked "
-		    "as its own run: %s; 'hpctop stop --force %s' stops them",
-		    name, found, name);
-	if (missing && (n == 0 || !force)) {
-		free(found);
-		cluster_free(c);
-		return rc;
+		cli_error("no cluster record for '%s', but %s as its own run: "
+		    "%s; 'hpctop stop --force %s' stops them", name, what, found,
+		    name);
+	else if (!force && c->nprocs > 0)
+		cli_error("%s: the record of '%s' cannot be read; %s as its "
+		    "own: %s; 'hpctop stop --force %s' stops them and removes "
+		    "%s", why->msg, name, what, found, name, c->dir);
+	else if (!force)
+		cli_error("%s: the record of '%s' cannot be read; nothing runs "
+		    "as its own; 'hpctop stop --force %s' removes %s", why->msg,
+		    name, name, c->dir);
+	else {
+		if (!missing)
+			fprintf(stderr, "hpctop: %s\n", why->msg);
+		if (clusterop_stop_sync(l, b, c, &e) == -1)
+			cli_error("cannot stop '%s': %s", name, e.msg);
+		else if (c->nprocs > 0) {
+			printf("stopped '%s' without its record: ended %s; "
+			    "removed %s\n", name, found, c->dir);
+			rc = CLI_OK;
+		} else {
+			printf("removed the unreadable record of '%s' (%s); "
+			    "nothing ran as its own\n", name, c->dir);
+			rc = CLI_OK;
+		}
 	}
-	if (!force) {
-		if (n > 0)
-			cli_error("%s: the record of '%s' cannot be read; processes "
-			    "marked as its own: %s; 'hpctop stop --force %s' stops "
-			    "them and removes %s", why->msg, name, found, name,
-			    c->dir);
-		else
-			cli_error("%s: the record of '%s' cannot be read; no "
-			    "process is marked as its own; 'hpctop stop --force "
-			    "%s' removes %s", why->msg, name, name, c->dir);
-		free(found);
-		cluster_free(c);
-		return CLI_FAIL;
-	}
-	if (!missing)
-		fprintf(stderr, "hpctop: %s\n", why->msg);
-	l = loop_new();
-	/* Whatever the record said, its local processes carry the mark; the
-	 * process backends' stop finds and ends them. */
-	if (clusterop_stop_sync(l, &local_backend, c, &e) == -1)
-		rc = cli_error("cannot stop '%s': %s", name, e.msg);
-	else if (n > 0)
-		printf("stopped '%s' without its record: ended %s; removed %s\n",
-		    name, found, c->dir);
-	else
-		printf("removed the unreadable record of '%s' (%s); no process "
-		    "was marked as its own\n", name, c->dir);
 	loop_free(l);
 	free(found);
 	cluster_free(c);
