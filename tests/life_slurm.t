@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Finding 3 on Slurm: a batch cluster whose record is empty or garbled is
+# listed as unreadable, stop says which jobs it found by their names, and
+# stop --force cancels them. Uses its own test Slurm (directory and ports),
+# so another test's `cluster down` cannot stop it.
+: "${HPCTOP_SLURM_DIR:=/tmp/hpctop-slurm-life}"
+: "${HPCTOP_SLURMCTLD_PORT:=16917}"
+: "${HPCTOP_SLURMD_PORT:=16918}"
+export HPCTOP_SLURM_DIR HPCTOP_SLURMCTLD_PORT HPCTOP_SLURMD_PORT
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/batchenv.sh"
+
+batch_profile lslurm slurm
+record=$XDG_STATE_HOME/hpctop/clusters/lslurm/cluster.json
+for kind in empty garbled; do
+	run "$HPCTOP" start lslurm -n 1
+	is "$rc" 0 "$kind: start lslurm"
+	[ "$rc" = 0 ] || diag "$err"
+	ids=$(batch_jobids lslurm | tr '\n' ' ')
+	is "$(echo $ids | wc -w)" 2 "$kind: two jobs submitted"
+	if [ "$kind" = empty ]; then : >"$record"; else
+		printf '{"version": 1, "name": "lslurm", "backend": "slu' >"$record"
+	fi
+	run "$HPCTOP" status lslurm
+	like "$out" "^lslurm  unreadable record: $record" "$kind: status lists it as unreadable"
+	run "$HPCTOP" stop lslurm
+	is "$rc" 1 "$kind: stop fails"
+	like "$err" "cannot be read; jobs named as its own: hpctop-lslurm-ctl \(job [0-9]+\), hpctop-lslurm-eng \(job [0-9]+\); 'hpctop stop --force lslurm'" \
+		"$kind: and names the jobs it found"
+	is "$(batch_slurm_live $ids | wc -l)" 2 "$kind: both jobs are still there"
+	run "$HPCTOP" stop --force lslurm
+	is "$rc" 0 "$kind: stop --force exits 0"
+	[ "$rc" = 0 ] || diag "$err"
+	like "$out" "stopped 'lslurm' without its record: ended hpctop-lslurm-ctl \(job" \
+		"$kind: and says what it ended"
+	is "$(batch_slurm_live $ids)" "" "$kind: nothing of it is left in squeue"
+	ok "$([ ! -e "$record" ]; echo $?)" "$kind: the record is removed"
+done
+
+done_testing
