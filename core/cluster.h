@@ -107,6 +107,7 @@ struct cluster {
 	char *script;		/* set by the backend's script op */
 	int lock_fd;		/* valid while locked */
 	bool locked;
+	bool interrupted;	/* incomplete, and no start holds the lock */
 };
 
 /* A new, unsaved record for profile p (snapshot of yaml, which must be the

@@ -222,11 +222,23 @@ int
 clusterop_read_registry(struct cluster *c, struct err *e)
 {
 	size_t nseen = c->nseen;
+	bool save = false;
+	struct err le;
 
 	if (cluster_read_engine_state(c, e) == -1)
 		return -1;
 	/* Remember first sightings, so a lost engine stays known. */
-	if (c->nseen != nseen)
+	save = c->nseen != nseen;
+	/* An incomplete record nobody is starting: the start died. Keep what
+	 * the poll found running for it, so the record lists it. */
+	if (!c->complete && !c->locked &&
+	    cluster_lock(c, "recovering", &le) == 0) {
+		c->interrupted = true;
+		cluster_save(c, NULL);
+		cluster_unlock(c);
+		save = false;
+	}
+	if (save)
 		cluster_save(c, NULL);
 	return 0;
 }

@@ -51,7 +51,10 @@ int clusterop_stop_sync(struct loop *l, const struct backend *b,
 int clusterop_poll_sync(struct loop *l, const struct backend *b,
     struct cluster **cs, size_t n, struct err *e);
 /* Reads c's engine registry and saves the record when an engine id was
- * seen for the first time (what refresh does after its poll). */
+ * seen for the first time (what refresh does after its poll). A record
+ * whose start did not finish, with nobody holding its lock, is an
+ * interrupted start: sets c->interrupted and saves what the poll found
+ * running for it. */
 int clusterop_read_registry(struct cluster *c, struct err *e);
 
 /* Removes the client and engine connection files if present. */

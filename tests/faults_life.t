@@ -100,6 +100,12 @@ jq '.procs |= [.[0]] | .complete = false' "$record" >"$tmp/rec.json" &&
 run "$HPCTOP" status local
 like "$out" "running +engines 2/2" "an interrupted start's cluster shows as running 2/2"
 is "$(grep -c ' ipengine ' <<<"$out")" 2 "with both unrecorded engines as rows"
+like "$out" "its start was interrupted" "and says its start was interrupted"
+is "$(jq '.procs | length' "$record")" 3 "the record now lists the engines too"
+run "$HPCTOP" start local -n 2
+is "$rc" 1 "start refuses"
+like "$err" "was being started by an hpctop that died, and part of it runs; 'hpctop stop local' ends it" \
+	"and says why"
 check_after_kill "interrupted start" "$XDG_STATE_HOME"
 # The same record marked complete: stop still finds what it does not list.
 run "$HPCTOP" start local -n 2 --wait=240
@@ -175,9 +181,16 @@ if mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
 	dd if=/dev/zero of="$mnt/fill" bs=4k 2>/dev/null
 	run env IPYTHONDIR="$mnt/ipython" "$HPCTOP" start local -n 1 --wait=120
 	is "$rc" 1 "full IPYTHONDIR: start --wait fails"
-	like "$err" "the controller exited" "full IPYTHONDIR: says the controller exited"
+	# Whichever fails first, the controller or the engine, is named.
+	like "$err" "(the controller|ipengine\.0 \(pid [0-9]+\)) exited" \
+		"full IPYTHONDIR: says which process exited"
 	like "$err" "No space left on device: .*$mnt/ipython/profile_local" \
 		"full IPYTHONDIR: its log names the file"
+	# An engine failing first leaves the rest to stop, as for any engine.
+	if [ -e "$XDG_STATE_HOME/hpctop/clusters/local" ]; then
+		run "$HPCTOP" stop local
+		is "$rc" 0 "full IPYTHONDIR: stop ends the rest"
+	fi
 	is "$(marked "$XDG_STATE_HOME/hpctop/clusters/local" all | wc -l)" 0 \
 		"full IPYTHONDIR: no process is left"
 	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/local" ]; echo $?)" \

@@ -228,6 +228,11 @@ check_existing(struct loop *l, const char *name)
 	}
 	if (clusterop_refresh_sync(l, b, old, &e) == -1)
 		rc = cli_error("%s: %s", name, e.msg);
+	/* We hold the lock: an incomplete record is no start in progress. */
+	else if (!old->complete && cluster_any_alive(old))
+		rc = cli_error("cluster '%s' was being started by an hpctop that "
+		    "died, and part of it runs; 'hpctop stop %s' ends it", name,
+		    name);
 	else if (cluster_any_alive(old))
 		rc = cli_error("cluster '%s' is already running (engines "
 		    "%zu/%d); 'hpctop stop %s' first", name, old->nids,

@@ -105,7 +105,10 @@ print_table(const struct cluster *c)
 		    wname, r->name ? r->name : "-", (char)r->state, el,
 		    r->nodelist ? r->nodelist : "-", (long)r->pid);
 	}
-	if (!cluster_any_alive(c))
+	if (c->interrupted)
+		printf("  (its start was interrupted: the hpctop starting it "
+		    "died; 'hpctop stop %s' ends what it started)\n", c->name);
+	else if (!cluster_any_alive(c))
 		printf("  (its processes are gone; 'hpctop stop %s' clears "
 		    "the record)\n", c->name);
 }
@@ -130,6 +133,8 @@ to_json(const struct cluster *c)
 	json_object_set_new(o, "name", json_string(c->name));
 	json_object_set_new(o, "backend", json_string(c->backend));
 	json_object_set_new(o, "state", json_string(state_word(c)));
+	json_object_set_new(o, "start_interrupted",
+	    json_boolean(c->interrupted));
 	json_object_set_new(o, "engines_requested", json_integer(c->engines));
 	json_object_set_new(o, "engines_registered",
 	    json_integer((json_int_t)c->nids));
