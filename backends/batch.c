@@ -727,11 +727,46 @@ copy_row(struct job_row *d, const struct job_row *s)
 	d->pid = s->pid;
 }
 
+static bool
+has_job(const struct cluster *c, const char *id)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].job_id != NULL && same_id(c->procs[i].job_id, id))
+			return true;
+	return false;
+}
+
+/* Adds to c a proc for each live job of t named as c's jobs are that c
+ * does not list: what a start killed between submitting and recording
+ * left, or what a lost record held. */
+static void
+adopt_named(struct cluster *c, const struct job_table *t)
+{
+	char *ctl = batch_job_name(c, BATCH_CONTROLLER);
+	char *eng = batch_job_name(c, BATCH_ENGINES);
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct job_row *row = &t->v[i];
+		bool is_ctl = row->name != NULL && strcmp(row->name, ctl) == 0;
+
+		if (row->id == NULL || batch_live(row) == CLUSTER_LIVE_GONE ||
+		    has_job(c, row->id) || (!is_ctl && (row->name == NULL ||
+		    strcmp(row->name, eng) != 0)))
+			continue;
+		cluster_add_proc(c, is_ctl ? CLUSTER_CONTROLLER :
+		    CLUSTER_ENGINES, row->name, 0, row->id, 0, NULL, NULL);
+	}
+	free(ctl);
+	free(eng);
+}
+
 /* Rebuilds c->jobs from the scheduler's table t (NULL: the scheduler did
  * not answer, so nothing is known). */
 static void
 distribute(struct cluster *c, const struct job_table *t)
 {
+	if (t != NULL && !c->complete)
+		adopt_named(c, t);
 	jobtab_clear(&c->jobs);
 	if (t != NULL)
 		c->jobs.skipped = t->skipped;
@@ -1052,14 +1087,44 @@ batch_poll(struct loop *l, struct cluster **cs, size_t n,
 	return 0;
 }
 
+/* Cancels the engines job, then goes on with stop_next. */
+static int
+stop_begin(struct stopper *st, struct err *e)
+{
+	struct strv ids = STRV_INIT;
+	int rc = 0;
+
+	st->phase = STOP_CANCEL_ENGINES;
+	live_ids(st->c, true, false, &ids);
+	if (ids.n > 0)
+		rc = cancel(st, &ids, false, e);
+	else
+		loop_timer_add(st->loop, 0, on_stop_tick, st);
+	strv_clear(&ids);
+	return rc;
+}
+
+static void
+on_stop_adopted(struct cluster **cs, size_t n, const struct err *e,
+    void *arg)
+{
+	struct stopper *st = arg;
+	struct err se;
+
+	(void)cs;
+	(void)n;
+	(void)e;
+	if (stop_begin(st, &se) == -1)
+		stop_finish(st, &se);
+}
+
 int
 batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
     struct err *e)
 {
 	const struct batch_kind *k = kind_of(c);
-	struct strv ids = STRV_INIT;
 	struct stopper *st = xcalloc(1, sizeof *st);
-	int rc = 0;
+	int rc;
 
 	st->k = k;
 	st->loop = l;
@@ -1067,15 +1132,12 @@ batch_stop(struct loop *l, struct cluster *c, backend_cb cb, void *arg,
 	st->cs[0] = c;
 	st->cb = cb;
 	st->arg = arg;
-	live_ids(c, true, false, &ids);
-	if (ids.n > 0) {
-		st->phase = STOP_CANCEL_ENGINES;
-		rc = cancel(st, &ids, false, e);
-	} else {
-		st->phase = STOP_CANCEL_ENGINES;
-		loop_timer_add(l, 0, on_stop_tick, st);
-	}
-	strv_clear(&ids);
+	/* A start that did not finish may have submitted jobs it did not
+	 * record: one poll finds them by name first. */
+	if (!c->complete)
+		rc = poll_kind(k, l, st->cs, 1, on_stop_adopted, st, e);
+	else
+		rc = stop_begin(st, e);
 	if (rc == -1)
 		free(st);
 	return rc;
@@ -1093,8 +1155,6 @@ on_adopt_query(const struct job_result *r, void *arg)
 {
 	struct adopter *ad = arg;
 	struct job_table t = { 0 };
-	char *ctl = batch_job_name(ad->c, BATCH_CONTROLLER);
-	char *eng = batch_job_name(ad->c, BATCH_ENGINES);
 	struct err e;
 	bool failed = false;
 
@@ -1106,20 +1166,9 @@ on_adopt_query(const struct job_result *r, void *arg)
 		err_prefix(&e, "%s output", ad->k->query);
 		failed = true;
 	}
-	for (size_t i = 0; !failed && i < t.n; i++) {
-		const struct job_row *row = &t.v[i];
-		bool is_ctl = row->name != NULL && strcmp(row->name, ctl) == 0;
-
-		if (row->id == NULL || batch_live(row) == CLUSTER_LIVE_GONE ||
-		    (!is_ctl && (row->name == NULL ||
-		    strcmp(row->name, eng) != 0)))
-			continue;
-		cluster_add_proc(ad->c, is_ctl ? CLUSTER_CONTROLLER :
-		    CLUSTER_ENGINES, row->name, 0, row->id, 0, NULL, NULL);
-	}
+	if (!failed)
+		adopt_named(ad->c, &t);
 	jobtab_clear(&t);
-	free(ctl);
-	free(eng);
 	ad->cb(ad->c, failed ? &e : NULL, ad->arg);
 	free(ad);
 }

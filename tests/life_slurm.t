@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Finding 3 on Slurm: a batch cluster whose record is empty or garbled is
-# listed as unreadable, stop says which jobs it found by their names, and
-# stop --force cancels them. Uses its own test Slurm (directory and ports),
+# Findings 3 and the interrupted start on Slurm: a batch cluster whose
+# record is empty or garbled is listed as unreadable, stop says which jobs
+# it found by their names, and stop --force cancels them; jobs a killed
+# start did not record are found by name and cancelled by stop. Uses its own test Slurm (directory and ports),
 # so another test's `cluster down` cannot stop it.
 : "${HPCTOP_SLURM_DIR:=/tmp/hpctop-slurm-life}"
 : "${HPCTOP_SLURMCTLD_PORT:=16917}"
@@ -36,5 +37,20 @@ for kind in empty garbled; do
 	is "$(batch_slurm_live $ids)" "" "$kind: nothing of it is left in squeue"
 	ok "$([ ! -e "$record" ]; echo $?)" "$kind: the record is removed"
 done
+
+# A start killed between submitting the engines job and recording it: the
+# record lists the controller job only and is not complete.
+run "$HPCTOP" start lslurm -n 1
+is "$rc" 0 "interrupted: start lslurm"
+ids=$(batch_jobids lslurm | tr '\n' ' ')
+jq '.procs |= [.[0]] | .complete = false' "$record" >"$tmp/rec.json" &&
+	cat "$tmp/rec.json" >"$record"
+run "$HPCTOP" status lslurm
+like "$out" $'\n'"  $(echo $ids | awk '{print $2}') +hpctop-lslurm-e" \
+	"interrupted: status shows the unrecorded engines job"
+run "$HPCTOP" stop lslurm
+is "$rc" 0 "interrupted: stop exits 0"
+[ "$rc" = 0 ] || diag "$err"
+is "$(batch_slurm_live $ids)" "" "interrupted: stop cancels the unrecorded job too"
 
 done_testing
