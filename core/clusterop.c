@@ -230,8 +230,9 @@ clusterop_read_registry(struct cluster *c, struct err *e)
 	/* Remember first sightings, so a lost engine stays known. */
 	save = c->nseen != nseen;
 	/* An incomplete record nobody is starting: the start died. Keep what
-	 * the poll found running for it, so the record lists it. */
-	if (!c->complete && !c->locked &&
+	 * the poll found running for it, so the record lists it (once: what
+	 * it left does not grow). */
+	if (!c->complete && !c->locked && !c->interrupted &&
 	    cluster_lock(c, "recovering", &le) == 0) {
 		c->interrupted = true;
 		cluster_save(c, NULL);
