@@ -180,6 +180,20 @@ for kind in empty garbled; do
 	is "$(marked "$dir" all | wc -l)" 0 "$kind: nothing marked as the cluster's is left"
 	ok "$([ ! -e "$dir" ]; echo $?)" "$kind: the record is removed"
 done
+# mpi: mpiexec and its ranks carry the mark too.
+mdir=$XDG_STATE_HOME/hpctop/clusters/mpi
+run "$HPCTOP" start mpi -n 2 --wait=300
+is "$rc" 0 "mpi: start mpi -n 2"
+record_pids mpi
+marked "$mdir" all >>"$pids"
+mapfile -t started < <(jq -r '.procs[].pid' "$mdir/cluster.json")
+: >"$mdir/cluster.json"
+run "$HPCTOP" stop --force mpi
+is "$rc" 0 "mpi: stop --force of an empty record exits 0"
+like "$out" "stopped 'mpi' without its record: ended .*mpiexec" "mpi: it ended mpiexec"
+is "$(session_left "${started[@]}")" 0 "mpi: every recorded session is gone"
+is "$(marked "$mdir" all | wc -l)" 0 "mpi: no rank or engine is left"
+
 run "$HPCTOP" start local -n 1 --wait=240
 is "$rc" 0 "start works again afterwards"
 record_pids local
