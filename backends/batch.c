@@ -742,22 +742,24 @@ has_job(const struct cluster *c, const char *id)
 static void
 adopt_named(struct cluster *c, const struct job_table *t)
 {
-	char *ctl = batch_job_name(c, BATCH_CONTROLLER);
-	char *eng = batch_job_name(c, BATCH_ENGINES);
+	/* Controller jobs first, as start records them. */
+	for (int which = BATCH_CONTROLLER; which <= BATCH_ENGINES; which++) {
+		char *name = batch_job_name(c, (enum batch_job)which);
 
-	for (size_t i = 0; i < t->n; i++) {
-		const struct job_row *row = &t->v[i];
-		bool is_ctl = row->name != NULL && strcmp(row->name, ctl) == 0;
+		for (size_t i = 0; i < t->n; i++) {
+			const struct job_row *row = &t->v[i];
 
-		if (row->id == NULL || batch_live(row) == CLUSTER_LIVE_GONE ||
-		    has_job(c, row->id) || (!is_ctl && (row->name == NULL ||
-		    strcmp(row->name, eng) != 0)))
-			continue;
-		cluster_add_proc(c, is_ctl ? CLUSTER_CONTROLLER :
-		    CLUSTER_ENGINES, row->name, 0, row->id, 0, NULL, NULL);
+			if (row->id == NULL || row->name == NULL ||
+			    strcmp(row->name, name) != 0 ||
+			    batch_live(row) == CLUSTER_LIVE_GONE ||
+			    has_job(c, row->id))
+				continue;
+			cluster_add_proc(c, which == BATCH_CONTROLLER ?
+			    CLUSTER_CONTROLLER : CLUSTER_ENGINES, row->name, 0,
+			    row->id, 0, NULL, NULL);
+		}
+		free(name);
 	}
-	free(ctl);
-	free(eng);
 }
 
 /* Rebuilds c->jobs from the scheduler's table t (NULL: the scheduler did

@@ -53,4 +53,35 @@ is "$rc" 0 "interrupted: stop exits 0"
 [ "$rc" = 0 ] || diag "$err"
 is "$(batch_slurm_live $ids)" "" "interrupted: stop cancels the unrecorded job too"
 
+# The dashboard: X on a Slurm cluster whose record is unreadable cancels
+# its jobs (found by name), not just the record.
+if command -v tmux >/dev/null; then
+	sock=$tmp/tmux.sock
+	T() { tmux -S "$sock" "$@"; }
+	run "$HPCTOP" start lslurm -n 1
+	is "$rc" 0 "dashboard: start lslurm"
+	ids=$(batch_jobids lslurm | tr '\n' ' ')
+	: >"$record"
+	T -f /dev/null new-session -d -s hp -x 100 -y 30 "exec $HPCTOP lslurm 2>$tmp/err"
+	T set-option -g status off >/dev/null
+	wait_screen() {	# wait_screen REGEX [SECONDS]
+		local i
+		for ((i = 0; i < ${2:-10} * 10; i++)); do
+			[[ $(T capture-pane -p -t hp) =~ $1 ]] && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	wait_screen 'unreadable record' 20
+	ok $? "dashboard: the cluster shows as unreadable"
+	T send-keys -t hp X
+	wait_screen 'y/n'
+	T send-keys -t hp y
+	wait_screen ' lslurm +slurm +[0-9]+ +stopped' 60
+	ok $? "dashboard: X then y stops it"
+	is "$(batch_slurm_live $ids)" "" "dashboard: its jobs are cancelled"
+	ok "$([ ! -e "$record" ]; echo $?)" "dashboard: the record is removed"
+	T kill-server 2>/dev/null
+fi
+
 done_testing

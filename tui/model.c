@@ -808,11 +808,18 @@ model_stop(struct model *m, size_t idx, struct err *e)
 
 	if (c == NULL)
 		return -1;
-	/* An unreadable record: its processes carry its mark, which the
-	 * process backends' stop finds (hpctop stop --force does the same). */
+	/* An unreadable record: what it ran is found without it, as hpctop
+	 * stop --force does (the profile names the backend): processes by
+	 * their mark, batch jobs by their names. */
 	if (c->rec == NULL && c->unreadable && !c->op_busy) {
+		const char *bn = c->entry->profile != NULL &&
+		    registry_find(c->entry->profile->backend) != NULL ?
+		    c->entry->profile->backend : "local";
+
 		c->rec = cluster_stub(c->entry->name);
-		c->backend = registry_find("local");
+		free(c->rec->backend);
+		c->rec->backend = xstrdup(bn);
+		c->backend = registry_find(bn);
 	}
 	if (c->rec == NULL)
 		return err_set(e, "no cluster started for %s", c->entry->name);
