@@ -24,6 +24,9 @@ static const char usage[] =
     "(Reason) for a job that waits.\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
     "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
+    "A start that was killed before it finished is shown as interrupted,\n"
+    "with what it had started; a record that cannot be read is listed as\n"
+    "unreadable ('hpctop stop --force' ends what belongs to it).\n"
     "\n"
     "  -j, --json   print a JSON array of clusters instead\n"
     "  -h, --help   show this help\n";
