@@ -227,6 +227,18 @@ YAML
 run "$HPCTOP" start many -n "$many"
 is "$rc" 1 "$many engines on $cores cores need --force"
 like "$err" "$many engines on backend local are $((2 * many)) processes" "with the count"
+# On a terminal it asks instead (script(1) gives it one).
+if command -v script >/dev/null; then
+	out=$(echo n | script -qec "$HPCTOP start many -n $many" /dev/null); rc=$?
+	is "$rc" 1 "on a terminal, n refuses"
+	like "$out" "Start anyway\? \[y/N\] .*not started" "after asking"
+	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/many" ]; echo $?)" "nothing is started"
+	out=$(echo y | script -qec "$HPCTOP start many -n $many" /dev/null); rc=$?
+	is "$rc" 0 "on a terminal, y starts them"
+	record_pids many
+	run "$HPCTOP" stop many
+	is "$rc" 0 "stop many"
+fi
 run "$HPCTOP" start many -n "$many" --force
 is "$rc" 0 "--force starts them"
 record_pids many
