@@ -731,7 +731,8 @@ static bool
 has_job(const struct cluster *c, const char *id)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].job_id != NULL && same_id(c->procs[i].job_id, id))
+		if (c->procs[i].job_id != NULL &&
+		    same_id(c->procs[i].job_id, id))
 			return true;
 	return false;
 }

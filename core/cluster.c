@@ -142,11 +142,11 @@ cluster_lock(struct cluster *c, const char *op, struct err *e)
 				pid = 0;
 		}
 		if (pid > 0)
-			err_set(e, "cluster '%s' is %s (hpctop pid %ld holds %s)",
-			    c->name, what, pid, path);
+			err_set(e, "cluster '%s' is %s (hpctop pid %ld "
+			    "holds %s)", c->name, what, pid, path);
 		else if (errno == EWOULDBLOCK || n >= 0)
-			err_set(e, "cluster '%s' is starting or stopping (another "
-			    "hpctop holds %s)", c->name, path);
+			err_set(e, "cluster '%s' is starting or stopping "
+			    "(another hpctop holds %s)", c->name, path);
 		else
 			err_errno(e, "cannot lock %s", path);
 		close(fd);
@@ -927,7 +927,8 @@ proc_has_entry(pid_t pid, const char *what, const char *want)
 	if (buf == NULL)
 		return false;
 	for (size_t off = 0; off < len && !found; off += strlen(buf + off) + 1)
-		found = strlen(buf + off) == wl && memcmp(buf + off, want, wl) == 0;
+		found = strlen(buf + off) == wl &&
+		    memcmp(buf + off, want, wl) == 0;
 	free(buf);
 	return found;
 }

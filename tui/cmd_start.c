@@ -217,9 +217,9 @@ check_existing(struct loop *l, const char *name)
 	if (old == NULL) {
 		if (missing)
 			return CLI_OK;
-		return cli_error("%s: the record of '%s' cannot be read; 'hpctop "
-		    "stop --force %s' stops what belongs to it and removes it",
-		    e.msg, name, name);
+		return cli_error("%s: the record of '%s' cannot be read; "
+		    "'hpctop stop --force %s' stops what belongs to it and "
+		    "removes it", e.msg, name, name);
 	}
 	b = clustercli_backend(old->backend);
 	if (b == NULL) {
@@ -230,9 +230,9 @@ check_existing(struct loop *l, const char *name)
 		rc = cli_error("%s: %s", name, e.msg);
 	/* We hold the lock: an incomplete record is no start in progress. */
 	else if (!old->complete && cluster_any_alive(old))
-		rc = cli_error("cluster '%s' was being started by an hpctop that "
-		    "died, and part of it runs; 'hpctop stop %s' ends it", name,
-		    name);
+		rc = cli_error("cluster '%s' was being started by an hpctop "
+		    "that died, and part of it runs; 'hpctop stop %s' ends it",
+		    name, name);
 	else if (cluster_any_alive(old))
 		rc = cli_error("cluster '%s' is already running (engines "
 		    "%zu/%d); 'hpctop stop %s' first", name, old->nids,

@@ -108,7 +108,8 @@ find_remains(struct loop *l, struct cluster *c)
 	while (!ad.done)
 		loop_once(l, -1);
 	if (ad.failed) {
-		cli_error("cannot list the jobs of '%s': %s", c->name, ad.e.msg);
+		cli_error("cannot list the jobs of '%s': %s", c->name,
+		    ad.e.msg);
 		return NULL;
 	}
 	return b;
@@ -135,8 +136,8 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 		cli_error("no cluster '%s' (not started, or stopped)", name);
 	else if (missing && !force)
 		cli_error("no cluster record for '%s', but %s as its own run: "
-		    "%s; 'hpctop stop --force %s' stops them", name, what, found,
-		    name);
+		    "%s; 'hpctop stop --force %s' stops them", name, what,
+		    found, name);
 	else if (!force && c->nprocs > 0)
 		cli_error("%s: the record of '%s' cannot be read; %s as its "
 		    "own: %s; 'hpctop stop --force %s' stops them and removes "

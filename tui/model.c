@@ -419,8 +419,8 @@ load_record(struct model *m, struct model_cluster *c)
 			free_engines(c);
 			/* Not "stopped": what it runs may still be there. */
 			if (!missing)
-				err_prefix(&e, "unreadable record (X stops what "
-				    "carries its mark and clears it)");
+				err_prefix(&e, "unreadable record (X stops "
+				    "what belongs to it and clears it)");
 			model_cluster_set_state(m, c, missing ? MODEL_STOPPED :
 			    MODEL_FAILED, 0, 0, missing ? NULL : e.msg);
 		}
