@@ -98,6 +98,33 @@ for mode in plain wait; do
 	is "$(marked "$dir" all | wc -l)" 0 "$mode: and no process marked as the cluster's"
 done
 
+# Ten more rounds, with processes that only sleep (cheap): every time
+# exactly one of two starts wins, and its record holds all it started.
+cat >"$profiles/sleepy.yaml" <<'YAML'
+backend: local
+engines: 2
+controller:
+  command: [sh, -c, "exec sleep 300", sh]
+engine:
+  command: [sh, -c, "exec sleep 300", sh]
+YAML
+sdir=$XDG_STATE_HOME/hpctop/clusters/sleepy
+wins=0 exact=0
+for round in 1 2 3 4 5 6 7 8 9 10; do
+	"$HPCTOP" start sleepy >/dev/null 2>&1 & a=$!
+	"$HPCTOP" start sleepy >/dev/null 2>&1 & b=$!
+	wait "$a"; ra=$?
+	wait "$b"; rb=$?
+	marked "$sdir" all >>"$pids"
+	[ $(( (ra == 0) + (rb == 0) )) -eq 1 ] && wins=$((wins + 1))
+	[ "$(marked "$sdir" | tr '\n' ' ')" = "$(jq -r '.procs[].pid' "$sdir/cluster.json" | sort -un | tr '\n' ' ')" ] &&
+		exact=$((exact + 1))
+	"$HPCTOP" stop sleepy >/dev/null 2>&1
+done
+is "$wins" 10 "10 rounds: exactly one start won each time"
+is "$exact" 10 "10 rounds: the record held exactly what ran each time"
+is "$(marked "$sdir" all | wc -l)" 0 "10 rounds: nothing left"
+
 # A stop while another hpctop holds the cluster's lock is refused, and the
 # lock file names who holds it.
 "$HPCTOP" start local -n 1 >/dev/null 2>&1
