@@ -97,7 +97,7 @@ cluster_new(const struct profile *p, const char *yaml, int n, struct err *e)
 }
 
 struct cluster *
-cluster_stub(const char *name)
+cluster_stub(const char *name, const struct profile *p)
 {
 	struct cluster *c = xcalloc(1, sizeof *c);
 
@@ -105,7 +105,14 @@ cluster_stub(const char *name)
 	c->backend = xstrdup("unknown");
 	c->boot_id = xstrdup(cluster_boot_id());
 	c->lock_fd = -1;
-	c->dir = cluster_dir_for(name);
+	if (p != NULL) {
+		/* So stop removes the files a killed controller left. */
+		c->ipython_profile = xstrdup(p->ipython_profile);
+		c->cluster_id = xstrdup(p->cluster_id != NULL ?
+		    p->cluster_id : "");
+		fill_paths(c);
+	} else
+		c->dir = cluster_dir_for(name);
 	return c;
 }
 

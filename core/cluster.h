@@ -118,11 +118,12 @@ struct cluster *cluster_new(const struct profile *p, const char *yaml,
     int n, struct err *e);
 void cluster_free(struct cluster *c);
 
-/* A record with nothing but its name and directory (backend "unknown"
- * until the caller names one), for finding and stopping what is left of a
+/* A record with nothing but its name, directory and, when the profile p
+ * of that name is given, its connection files (backend "unknown" until
+ * the caller names one), for finding and stopping what is left of a
  * cluster whose record cannot be read. It is not complete, so a stop looks
  * for what no record lists: processes by their mark, jobs by their names. */
-struct cluster *cluster_stub(const char *name);
+struct cluster *cluster_stub(const char *name, const struct profile *p);
 
 /* Takes the start/stop lock of c (non-blocking), writing "PID op" into it;
  * -1 with "cluster 'x' is starting (hpctop pid 12 holds its lock)" when

@@ -180,6 +180,7 @@ kill "$s1" "$s2"
 for kind in empty garbled; do
 	run "$HPCTOP" start local -n 2 --wait=240
 	is "$rc" 0 "$kind: start local -n 2"
+	[ "$rc" -eq 0 ] || diag "$err"
 	record_pids local
 	mapfile -t started < <(jq -r '.procs[].pid' "$record")
 	before=$(session_left "${started[@]}")
@@ -206,6 +207,8 @@ for kind in empty garbled; do
 	is "$(session_left "${started[@]}")" 0 "$kind: every process of the cluster is gone"
 	is "$(marked "$dir" all | wc -l)" 0 "$kind: nothing marked as the cluster's is left"
 	ok "$([ ! -e "$dir" ]; echo $?)" "$kind: the record is removed"
+	ok "$([ ! -e "$IPYTHONDIR/profile_local/security/ipcontroller-client.json" ]; echo $?)" \
+		"$kind: and so is the connection file, even if the controller had no time to"
 done
 # mpi: mpiexec and its ranks carry the mark too.
 mdir=$XDG_STATE_HOME/hpctop/clusters/mpi
@@ -223,6 +226,7 @@ is "$(marked "$mdir" all | wc -l)" 0 "mpi: no rank or engine is left"
 
 run "$HPCTOP" start local -n 1 --wait=240
 is "$rc" 0 "start works again afterwards"
+[ "$rc" -eq 0 ] || diag "$err"
 record_pids local
 run "$HPCTOP" stop local
 is "$rc" 0 "and stop"

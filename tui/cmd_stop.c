@@ -49,21 +49,17 @@ procs_text(const struct cluster *c)
 	return out != NULL ? out : xstrdup("");
 }
 
-/* The batch backend the lost record had, as its profile (same name) says;
- * NULL when that is gone too or names a process backend. */
-static const struct backend *
-batch_backend_of(const char *name)
+/* The profile of the lost record's name, which tells its backend and
+ * connection files; NULL (nothing printed) when it is gone too. */
+static struct profile *
+quiet_profile(const char *name)
 {
 	struct proflist *pl = cli_proflist();
 	struct err e;
 	struct profile *p = proflist_load(pl, name, &e);
-	const struct backend *b = NULL;
 
-	if (p != NULL && batch_kind_find(p->backend) != NULL)
-		b = registry_find(p->backend);
-	profile_free(p);
 	proflist_free(pl);
-	return b;
+	return p;
 }
 
 struct adopted {
@@ -86,12 +82,15 @@ on_adopted(struct cluster *c, const struct err *e, void *arg)
 }
 
 /* What is left of the cluster called name, into the stub c: a batch
- * cluster's jobs by their names, else the processes that carry its mark.
- * Returns the backend that stops them, NULL after printing why not. */
+ * cluster's jobs by their names (when its profile p names a batch
+ * backend), else the processes that carry its mark. Returns the backend
+ * that stops them, NULL after printing why not. */
 static const struct backend *
-find_remains(struct loop *l, struct cluster *c)
+find_remains(struct loop *l, struct cluster *c, const struct profile *p)
 {
-	const struct backend *b = batch_backend_of(c->name);
+	const struct backend *b = p != NULL &&
+	    batch_kind_find(p->backend) != NULL ? registry_find(p->backend) :
+	    NULL;
 	struct adopted ad = { 0 };
 	struct err e;
 
@@ -121,9 +120,10 @@ static int
 stop_unreadable(const char *name, bool missing, const struct err *why,
     bool force)
 {
-	struct cluster *c = cluster_stub(name);
+	struct profile *p = quiet_profile(name);
+	struct cluster *c = cluster_stub(name, p);
 	struct loop *l = loop_new();
-	const struct backend *b = find_remains(l, c);
+	const struct backend *b = find_remains(l, c, p);
 	char *found = procs_text(c);
 	const char *what = c->nprocs > 0 && c->procs[0].job_id != NULL ?
 	    "jobs named" : "processes marked";
@@ -164,6 +164,7 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 	loop_free(l);
 	free(found);
 	cluster_free(c);
+	profile_free(p);
 	return rc;
 }
 

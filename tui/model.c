@@ -816,7 +816,7 @@ model_stop(struct model *m, size_t idx, struct err *e)
 		    registry_find(c->entry->profile->backend) != NULL ?
 		    c->entry->profile->backend : "local";
 
-		c->rec = cluster_stub(c->entry->name);
+		c->rec = cluster_stub(c->entry->name, c->entry->profile);
 		free(c->rec->backend);
 		c->rec->backend = xstrdup(bn);
 		c->backend = registry_find(bn);
