@@ -677,6 +677,42 @@ copy_row(struct job_row *d, const struct job_row *s)
 	d->pid = s->pid;
 }
 
+static bool
+has_job(const struct cluster *c, const char *id)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].job_id != NULL &&
+		    same_id(c->procs[i].job_id, id))
+			return true;
+	return false;
+}
+
+/* Adds to c a proc for each live job of t named as c's jobs are that c
+ * does not list: what a start killed between submitting and recording
+ * left, or what a lost record held. */
+static void
+adopt_named(struct cluster *c, const struct job_table *t)
+{
+	/* Controller jobs first, as start records them. */
+	for (int which = BATCH_CONTROLLER; which <= BATCH_ENGINES; which++) {
+		char *name = batch_job_name(c, (enum batch_job)which);
+
+		for (size_t i = 0; i < t->n; i++) {
+			const struct job_row *row = &t->v[i];
+
+			if (row->id == NULL || row->name == NULL ||
+			    strcmp(row->name, name) != 0 ||
+			    batch_live(row) == CLUSTER_LIVE_GONE ||
+			    has_job(c, row->id))
+				continue;
+			cluster_add_proc(c, which == BATCH_CONTROLLER ?
+			    CLUSTER_CONTROLLER : CLUSTER_ENGINES, row->name, 0,
+			    row->id, 0, NULL, NULL);
+		}
+		free(name);
+	}
+}
+
 /* Rebuilds c->jobs from the scheduler's table t (NULL: no usable answer,
  * for the reason `why`, so nothing is known: the recorded jobs are shown
  * as unknown, never as ended). */
@@ -684,6 +720,8 @@ static void
 distribute(const struct batch_kind *kind, struct cluster *c,
     const struct job_table *t, const char *why)
 {
+	if (t != NULL && !c->complete)
+		adopt_named(c, t);
 	jobtab_clear(&c->jobs);
 	if (t != NULL)
 		c->jobs.skipped = t->skipped;
@@ -1015,14 +1053,44 @@ batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
 	return 0;
 }
 
+/* Cancels the engines job, then goes on with stop_next. */
+static int
+stop_begin(struct stopper *st, struct err *e)
+{
+	struct strv ids = STRV_INIT;
+	int rc = 0;
+
+	st->phase = STOP_CANCEL_ENGINES;
+	live_ids(st->c, true, false, &ids);
+	if (ids.n > 0)
+		rc = cancel(st, &ids, false, e);
+	else
+		loop_timer_add(st->loop, 0, on_stop_tick, st);
+	strv_clear(&ids);
+	return rc;
+}
+
+static void
+on_stop_adopted(struct cluster **cs, size_t n, const struct err *e,
+    void *arg)
+{
+	struct stopper *st = arg;
+	struct err se;
+
+	(void)cs;
+	(void)n;
+	(void)e;
+	if (stop_begin(st, &se) == -1)
+		stop_finish(st, &se);
+}
+
 int
 batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e)
 {
 	const struct batch_kind *k = b->batch;
-	struct strv ids = STRV_INIT;
 	struct stopper *st = xcalloc(1, sizeof *st);
-	int rc = 0;
+	int rc;
 
 	st->k = k;
 	st->loop = l;
@@ -1030,16 +1098,73 @@ batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
 	st->cs[0] = c;
 	st->cb = cb;
 	st->arg = arg;
-	live_ids(c, true, false, &ids);
-	if (ids.n > 0) {
-		st->phase = STOP_CANCEL_ENGINES;
-		rc = cancel(st, &ids, false, e);
-	} else {
-		st->phase = STOP_CANCEL_ENGINES;
-		loop_timer_add(l, 0, on_stop_tick, st);
-	}
-	strv_clear(&ids);
+	/* A start that did not finish may have submitted jobs it did not
+	 * record: one poll finds them by name first. */
+	if (!c->complete)
+		rc = poll_kind(k, l, st->cs, 1, on_stop_adopted, st, e);
+	else
+		rc = stop_begin(st, e);
 	if (rc == -1)
 		free(st);
 	return rc;
+}
+
+struct adopter {
+	const struct batch_kind *k;
+	struct cluster *c;
+	backend_cb cb;
+	void *arg;
+};
+
+static void
+on_adopt_query(const struct subproc_result *r, void *arg)
+{
+	struct adopter *ad = arg;
+	struct job_table t = { 0 };
+	struct err e;
+	bool failed = false;
+
+	err_clear(&e);
+	if (!r->ok) {
+		e = r->err;
+		failed = true;
+	} else if (ad->k->parse(r->out, r->outlen, &t, &e) < 0) {
+		err_prefix(&e, "%s output", ad->k->query);
+		failed = true;
+	}
+	if (!failed)
+		adopt_named(ad->c, &t);
+	jobtab_clear(&t);
+	ad->cb(ad->c, failed ? &e : NULL, ad->arg);
+	free(ad);
+}
+
+int
+batch_adopt_named(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e)
+{
+	const struct batch_kind *k = b->batch;
+	struct strv argv = STRV_INIT;
+	struct adopter *ad;
+	char *user = paths_user_name();
+	struct subproc *j;
+
+	if (user == NULL)
+		return err_set(e, "%s: cannot tell which user's jobs to list "
+		    "(no passwd entry, no $USER)", b->name);
+	k->query_argv(user, &argv);
+	free(user);
+	ad = xcalloc(1, sizeof *ad);
+	ad->k = k;
+	ad->c = c;
+	ad->cb = cb;
+	ad->arg = arg;
+	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
+	    on_adopt_query, ad, e);
+	strv_clear(&argv);
+	if (j == NULL) {
+		free(ad);
+		return -1;
+	}
+	return 0;
 }

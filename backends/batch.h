@@ -101,6 +101,11 @@ int batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e);
 int batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
+/* For a cluster whose record is lost (c->backend naming a batch backend):
+ * lists the user's jobs with ONE query and adds to c a proc for each live
+ * job named as c's jobs are (batch_job_name), then calls cb. */
+int batch_adopt_named(const struct backend *b, struct loop *l,
+    struct cluster *c, backend_cb cb, void *arg, struct err *e);
 
 /* Maps a job table row to the liveness of the job it describes. */
 enum cluster_live batch_live(const struct job_row *r);

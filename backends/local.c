@@ -73,4 +73,5 @@ const struct backend local_backend = {
 	.start_engines = local_start_engines,
 	.poll = proc_poll,
 	.stop = proc_stop,
+	.confirm = proc_confirm,
 };

@@ -256,4 +256,5 @@ const struct backend mpi_backend = {
 	.start_engines = mpi_start_engines,
 	.poll = proc_poll,
 	.stop = proc_stop,
+	.confirm = proc_confirm,
 };

@@ -125,12 +125,19 @@ proc_spawn(struct cluster *c, struct spawn *s, enum cluster_role role,
     const char *name, int engines, struct err *e)
 {
 	char host[256] = "localhost";
-	pid_t pid = spawn_start(s, e);
+	struct cluster_proc *pr;
+	pid_t pid;
 
+	/* The mark finds the process even when no record names it. */
+	strv_pushf(&s->env, "%s=%s", CLUSTER_ENV, c->dir);
+	pid = spawn_start(s, e);
 	if (pid == -1)
 		return err_prefix(e, "%s", name);
 	gethostname(host, sizeof host - 1);
-	cluster_add_proc(c, role, name, pid, NULL, engines, host, s->log);
+	pr = cluster_add_proc(c, role, name, pid, NULL, engines, host, s->log);
+	/* exec keeps the start time: it tells this process from a later one
+	 * given the same pid. */
+	pr->start_time = procfs_pid_start_time(pid);
 	return 0;
 }
 
@@ -167,43 +174,6 @@ proc_complete(struct loop *l, struct cluster *c, const struct err *e,
 	loop_timer_add(l, 0, on_later, lt);
 }
 
-/* Fields of /proc/<pid>/stat: state letter and session id. */
-static bool
-stat_of(pid_t pid, char *state, pid_t *sid)
-{
-	char path[64], buf[1024], *rp;
-	FILE *f;
-	size_t n;
-	int ppid, pgrp, session;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d", state, &ppid, &pgrp,
-	    &session) != 4)
-		return false;
-	*sid = (pid_t)session;
-	return true;
-}
-
-/* Our processes lead their own session; a pid reused by something else
- * almost never does, so this also guards against pid reuse. */
-static bool
-leader_alive(pid_t pid)
-{
-	char st;
-	pid_t sid;
-
-	if (pid <= 0 || !stat_of(pid, &st, &sid))
-		return false;
-	return st != 'Z' && st != 'X' && sid == pid;
-}
-
 /* Local processes are the user's own: name the owner as squeue would.
  * Looked up once, not on every refresh. */
 static const char *
@@ -228,12 +198,16 @@ poll_one(struct cluster *c)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	/* A start killed between spawning and saving left processes no
+	 * record names: show them, so they are seen and stopped. */
+	if (!c->complete)
+		procfs_adopt_marked(c, false);
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
 		struct job_row *r = jobtab_append(&c->jobs);
-		bool main = leader_alive(pr->pid);
-		bool group = main || procfs_session_pids(pr->pid, NULL) > 0;
+		bool main = procfs_proc_alive(c, pr);
+		bool group = main || procfs_proc_pids(c, pr, NULL) > 0;
 
 		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
 		r->id = xasprintf("%ld", (long)pr->pid);
@@ -330,30 +304,32 @@ static bool
 role_alive(const struct cluster *c, enum cluster_role role)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].role == role && c->procs[i].pid > 0 &&
-		    procfs_session_pids(c->procs[i].pid, NULL) > 0)
+		if (c->procs[i].role == role &&
+		    procfs_proc_pids(c, &c->procs[i], NULL) > 0)
 			return true;
 	return false;
 }
 
 /* Signals the session leader we started, or with `all` every process
- * left in its session (they are ours: nothing else joins a session). */
+ * left in its session (they are ours: nothing else joins a session). A
+ * pid that now belongs to another process is never signalled. */
 static void
 signal_role(const struct cluster *c, enum cluster_role role, int sig,
     bool all)
 {
 	for (size_t i = 0; i < c->nprocs; i++) {
-		pid_t pid = c->procs[i].pid, *pids;
+		const struct cluster_proc *pr = &c->procs[i];
+		pid_t *pids;
 		size_t n;
 
-		if (c->procs[i].role != role || pid <= 0)
+		if (pr->role != role || pr->pid <= 0)
 			continue;
 		if (!all) {
-			if (leader_alive(pid))
-				kill(pid, sig);
+			if (procfs_proc_alive(c, pr))
+				kill(pr->pid, sig);
 			continue;
 		}
-		n = procfs_session_pids(pid, &pids);
+		n = procfs_proc_pids(c, pr, &pids);
 		for (size_t k = 0; k < n; k++)
 			kill(pids[k], sig);
 		free(pids);
@@ -372,7 +348,7 @@ stop_finish(struct stopper *st)
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (pr->pid > 0 && procfs_session_pids(pr->pid, NULL) > 0) {
+		if (procfs_proc_pids(st->c, pr, NULL) > 0) {
 			err_set(&e, "%s (session %ld) survived SIGKILL",
 			    pr->name, (long)pr->pid);
 			failed = true;
@@ -435,6 +411,8 @@ proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
 	st->c = c;
 	st->cb = cb;
 	st->arg = arg;
+	/* What carries this cluster's mark is stopped too, recorded or not. */
+	procfs_adopt_marked(c, true);
 	/* SIGTERM to the whole session: the engine and its nanny, or
 	 * mpiexec and its ranks. */
 	signal_role(c, CLUSTER_ENGINES, SIGTERM, true);
@@ -442,6 +420,24 @@ proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
 	st->deadline = loop_now() + STOP_ENGINE_GRACE_MS;
 	loop_timer_add(l, STOP_TICK_MS, stop_tick, st);
 	return 0;
+}
+
+int
+proc_confirm(const struct backend *b, const struct cluster *c,
+    struct err *e)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN), max;
+
+	if (cores < 1)
+		cores = 1;
+	max = cores * PROC_ENGINES_PER_CORE;
+	if (c->engines <= max)
+		return 0;
+	return err_set(e, "%d engines on backend %s are %ld processes on this "
+	    "machine (each engine and its nanny), which has %ld core%s; more "
+	    "than %ld engines (%d per core) need confirmation", c->engines,
+	    c->backend, (long)c->engines * PROC_PER_ENGINE, cores,
+	    cores == 1 ? "" : "s", max, PROC_ENGINES_PER_CORE);
 }
 
 void
@@ -455,8 +451,8 @@ proc_script_begin(const struct cluster *c, struct strv *lines)
 	strv_pushf(lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
 	    c->backend, c->engines, c->engines == 1 ? "" : "s");
 	free(q);
-	strv_push(lines, "# Each process runs in a session of its own; output "
-	    "goes to its log.");
+	strv_push(lines, "# Each process runs in a session of its own, with "
+	    CLUSTER_ENV "=<the cluster's state dir>; output goes to its log.");
 	strv_push(lines, "# controller");
 	/* start says the same and stops; the script shows where. */
 	addr = proc_controller_addr(c, &e);

@@ -69,6 +69,15 @@ int proc_poll(const struct backend *b, struct loop *l, struct cluster **cs,
 int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
 
+/* Engines per core beyond which starting asks first: each engine is two
+ * Python processes (the engine and its nanny) on this machine. */
+#define PROC_ENGINES_PER_CORE 4
+#define PROC_PER_ENGINE 2
+/* backend.confirm for process backends: -1 with how many processes that
+ * means when c->engines exceeds PROC_ENGINES_PER_CORE per online core. */
+int proc_confirm(const struct backend *b, const struct cluster *c,
+    struct err *e);
+
 /* The script header and the controller line, shared by both scripts;
  * appends to *out. */
 void proc_script_begin(const struct cluster *c, struct strv *lines);

@@ -93,6 +93,13 @@ struct backend {
 	 * caller then removes leftover connection files and the record. */
 	int (*stop)(const struct backend *b, struct loop *l,
 	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
+
+	/* Optional, synchronous: -1 with e saying what starting c means
+	 * ("100000 engines run 200000 processes on this 2-core machine")
+	 * when that is far beyond what this machine can carry, so the caller
+	 * asks before starting. NULL when nothing needs asking. */
+	int (*confirm)(const struct backend *b, const struct cluster *c,
+	    struct err *e);
 };
 
 /* The registry. backends/registry.c defines these; they are declared here

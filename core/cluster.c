@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,8 +90,98 @@ cluster_new(const struct profile *p, const char *yaml, int n, struct err *e)
 	c->ipython_profile = xstrdup(p->ipython_profile);
 	c->cluster_id = xstrdup(p->cluster_id != NULL ? p->cluster_id : "");
 	c->started = wall_now();
+	c->boot_id = xstrdup(cluster_boot_id());
+	c->lock_fd = -1;
 	fill_paths(c);
 	return c;
+}
+
+struct cluster *
+cluster_stub(const char *name, const struct profile *p)
+{
+	struct cluster *c = xcalloc(1, sizeof *c);
+
+	c->name = xstrdup(name);
+	c->backend = xstrdup("unknown");
+	c->boot_id = xstrdup(cluster_boot_id());
+	c->lock_fd = -1;
+	if (p != NULL) {
+		/* So stop removes the files a killed controller left. */
+		c->ipython_profile = xstrdup(p->ipython_profile);
+		c->cluster_id = xstrdup(p->cluster_id != NULL ?
+		    p->cluster_id : "");
+		fill_paths(c);
+	} else
+		c->dir = cluster_dir_for(name);
+	return c;
+}
+
+int
+cluster_lock(struct cluster *c, const char *op, struct err *e)
+{
+	char *root, *path, buf[96];
+	int fd;
+
+	if (c->locked)
+		return 0;
+	root = cluster_state_root();
+	if (paths_mkdir_p(root, 0700, e) == -1) {
+		free(root);
+		return -1;
+	}
+	path = xasprintf("%s/.%s.lock", root, c->name);
+	free(root);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err_errno(e, "cannot open %s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		long pid = 0;
+		char what[32] = "";
+		ssize_t n = errno == EWOULDBLOCK ?
+		    pread(fd, buf, sizeof buf - 1, 0) : -1;
+
+		if (n > 0) {
+			buf[n] = '\0';
+			if (sscanf(buf, "%ld %31s", &pid, what) != 2)
+				pid = 0;
+		}
+		if (pid > 0)
+			err_set(e, "cluster '%s' is %s (hpctop pid %ld "
+			    "holds %s)", c->name, what, pid, path);
+		else if (errno == EWOULDBLOCK || n >= 0)
+			err_set(e, "cluster '%s' is starting or stopping "
+			    "(another hpctop holds %s)", c->name, path);
+		else
+			err_errno(e, "cannot lock %s", path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	/* Only a note for whoever finds the lock taken: a full disk may lose
+	 * it without harm. */
+	snprintf(buf, sizeof buf, "%ld %s\n", (long)getpid(), op);
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, strlen(buf), 0) == -1) {
+		/* the lock itself holds */
+	}
+	c->lock_fd = fd;
+	c->locked = true;
+	return 0;
+}
+
+void
+cluster_unlock(struct cluster *c)
+{
+	if (!c->locked)
+		return;
+	/* Closing the last descriptor releases the flock. */
+	close(c->lock_fd);
+	c->lock_fd = -1;
+	c->locked = false;
 }
 
 static void
@@ -107,6 +198,7 @@ cluster_free(struct cluster *c)
 {
 	if (c == NULL)
 		return;
+	cluster_unlock(c);
 	free(c->name);
 	free(c->backend);
 	free(c->profile_path);
@@ -120,6 +212,7 @@ cluster_free(struct cluster *c)
 	free(c->procs);
 	free(c->seen_ids);
 	strv_clear(&c->meta);
+	free(c->boot_id);
 	free(c->dir);
 	profile_free(c->profile);
 	jobtab_clear(&c->jobs);
@@ -212,6 +305,8 @@ to_json(const struct cluster *c)
 		free(k);
 	}
 	json_object_set_new(o, "meta", meta);
+	json_object_set_new(o, "boot_id", jstr(c->boot_id));
+	json_object_set_new(o, "complete", json_boolean(c->complete));
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
 		json_t *p = json_object();
@@ -225,6 +320,8 @@ to_json(const struct cluster *c)
 		json_object_set_new(p, "host", jstr(pr->host));
 		json_object_set_new(p, "log", jstr(pr->log));
 		json_object_set_new(p, "started", json_real(pr->started));
+		json_object_set_new(p, "start_time",
+		    json_integer((json_int_t)pr->start_time));
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
@@ -332,6 +429,8 @@ from_json(json_t *o, const char *path, struct err *e)
 	size_t i;
 	const char *key;
 
+	c->lock_fd = -1;
+
 	v = json_object_get(o, "version");
 	if (!json_is_integer(v) || json_integer_value(v) !=
 	    CLUSTER_FORMAT_VERSION) {
@@ -346,8 +445,12 @@ from_json(json_t *o, const char *path, struct err *e)
 	c->cluster_id = get_str(o, "cluster_id", false, path, e, &bad);
 	c->client_file = get_str(o, "client_file", false, path, e, &bad);
 	c->engine_file = get_str(o, "engine_file", false, path, e, &bad);
+	c->boot_id = get_str(o, "boot_id", false, path, e, &bad);
 	if (bad)
 		goto fail;
+	/* Records from before the flag were written by starts that ended. */
+	v = json_object_get(o, "complete");
+	c->complete = v == NULL || json_is_true(v);
 	if (c->cluster_id == NULL)
 		c->cluster_id = xstrdup("");
 	if (c->profile_path == NULL)
@@ -393,7 +496,7 @@ from_json(json_t *o, const char *path, struct err *e)
 		goto fail;
 	}
 	for (i = 0; i < json_array_size(v); i++) {
-		json_t *p = json_array_get(v, i), *pid;
+		json_t *p = json_array_get(v, i), *pid, *t;
 		char *role, *name, *job_id, *host, *log;
 		struct cluster_proc *pr;
 
@@ -426,6 +529,10 @@ from_json(json_t *o, const char *path, struct err *e)
 			    host, log);
 			pr->started = json_number_value(
 			    json_object_get(p, "started"));
+			t = json_object_get(p, "start_time");
+			if (json_is_integer(t) && json_integer_value(t) > 0)
+				pr->start_time = (unsigned long long)
+				    json_integer_value(t);
 		}
 		free(role);
 		free(name);
@@ -744,6 +851,26 @@ cluster_controller_alive(const struct cluster *c)
 		    c->procs[i].live == CLUSTER_LIVE_RUNNING)
 			return true;
 	return false;
+}
+
+const char *
+cluster_boot_id(void)
+{
+	static char id[64];
+	static bool read_once;
+
+	if (!read_once) {
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+		read_once = true;
+		if (f != NULL) {
+			if (fgets(id, sizeof id, f) == NULL)
+				id[0] = '\0';
+			id[strcspn(id, "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	return id;
 }
 
 bool

@@ -21,9 +21,17 @@
  *     "procs": [ { "role": "controller", "name": "ipcontroller",
  *                  "pid": 1234, "job_id": null, "engines": 0,
  *                  "host": "node1", "log": "…/logs/controller.log",
- *                  "started": 1718000000.25 }, … ] }
+ *                  "started": 1718000000.25, "start_time": 123456 }, … ],
+ *   "boot_id": "…", "complete": true }
  * pid is the process id AND process-group id (local/mpi start each process
- * with setsid); batch backends leave it 0 and set job_id. */
+ * with setsid); batch backends leave it 0 and set job_id. start_time (field
+ * 22 of /proc/PID/stat) and boot_id tell the process hpctop started from
+ * one that got its pid later: a pid whose start time or boot differs is
+ * gone, and is never signalled. complete is false until start has
+ * launched everything, so an interrupted start is recognisable.
+ *
+ * Beside the records, <state dir>/clusters/.<name>.lock is flock()ed by
+ * whoever starts or stops that cluster, so two of them never interleave. */
 #ifndef HPCTOP_CLUSTER_H
 #define HPCTOP_CLUSTER_H
 
@@ -37,6 +45,9 @@
 #include "strv.h"
 
 #define CLUSTER_FORMAT_VERSION 1
+/* Set to the record's directory in the environment of every local process
+ * of a cluster, so its processes can be found without the record. */
+#define CLUSTER_ENV "HPCTOP_CLUSTER"
 
 enum cluster_role {
 	CLUSTER_CONTROLLER,
@@ -61,6 +72,7 @@ struct cluster_proc {
 	char *host;
 	char *log;		/* absolute path of its output */
 	double started;		/* wall clock, seconds since the epoch */
+	unsigned long long start_time;	/* /proc stat field 22; 0 unknown */
 	/* Runtime only (not saved): */
 	enum cluster_live live;
 };
@@ -82,6 +94,8 @@ struct cluster {
 	int *seen_ids;		/* sorted engine ids that registered once */
 	size_t nseen;
 	struct strv meta;	/* "key=value" backend-private strings */
+	char *boot_id;		/* the boot the pids belong to; NULL unknown */
+	bool complete;		/* start launched every process or job */
 
 	/* Runtime (not saved). */
 	char *dir;		/* <state dir>/clusters/<name> */
@@ -91,6 +105,9 @@ struct cluster {
 	size_t nids;
 	bool ids_known;		/* false until a registry source answered */
 	char *script;		/* set by the backend's script op */
+	int lock_fd;		/* valid while locked */
+	bool locked;
+	bool interrupted;	/* incomplete, and no start holds the lock */
 };
 
 /* A new, unsaved record for profile p (snapshot of yaml, which must be the
@@ -100,6 +117,20 @@ struct cluster {
 struct cluster *cluster_new(const struct profile *p, const char *yaml,
     int n, struct err *e);
 void cluster_free(struct cluster *c);
+
+/* A record with nothing but its name, directory and, when the profile p
+ * of that name is given, its connection files (backend "unknown" until
+ * the caller names one), for finding and stopping what is left of a
+ * cluster whose record cannot be read. It is not complete, so a stop looks
+ * for what no record lists: processes by their mark, jobs by their names. */
+struct cluster *cluster_stub(const char *name, const struct profile *p);
+
+/* Takes the start/stop lock of c (non-blocking), writing "PID op" into it;
+ * -1 with "cluster 'x' is starting (hpctop pid 12 holds its lock)" when
+ * another process holds it. Taking it again while held is a no-op.
+ * cluster_free releases it. */
+int cluster_lock(struct cluster *c, const char *op, struct err *e);
+void cluster_unlock(struct cluster *c);
 
 /* <state dir>/clusters, and the directory of the record called name. */
 char *cluster_state_root(void);
@@ -156,5 +187,8 @@ bool cluster_controller_alive(const struct cluster *c);
 /* Whether the last poll could not tell about some process/job (its
  * scheduler did not answer, or not readably). */
 bool cluster_any_unknown(const struct cluster *c);
+/* This boot's id (/proc/sys/kernel/random/boot_id); "" when unknown. The
+ * record keeps it: after a reboot its pids name other processes. */
+const char *cluster_boot_id(void);
 
 #endif

@@ -17,6 +17,7 @@ struct op {
 	void *arg;
 	struct err e;		/* the first failure, reported after cleanup */
 	bool failed;
+	bool own_lock;		/* taken by this op, released when it ends */
 };
 
 static struct op *
@@ -36,8 +37,23 @@ op_new(struct loop *l, const struct backend *b, struct cluster *c,
 static void
 op_done(struct op *op, const struct err *e)
 {
+	/* Before the callback, which may free c. */
+	if (op->own_lock)
+		cluster_unlock(op->c);
 	op->cb(op->c, e, op->arg);
 	free(op);
+}
+
+/* Takes c's lock for op unless its caller holds it already. */
+static int
+op_lock(struct op *op, const char *what, struct err *e)
+{
+	bool held = op->c->locked;
+
+	if (cluster_lock(op->c, what, e) == -1)
+		return -1;
+	op->own_lock = !held;
+	return 0;
 }
 
 void
@@ -110,6 +126,8 @@ on_engines(struct cluster *c, const struct err *e, void *arg)
 	struct op *op = arg;
 	struct err se;
 
+	if (e == NULL)
+		c->complete = true;
 	if (cluster_save(c, &se) == -1 && e == NULL)
 		e = &se;
 	if (e != NULL) {
@@ -165,13 +183,30 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
     clusterop_cb cb, void *arg, struct err *e)
 {
 	struct op *op;
+	char *record;
+	bool exists;
 
 	if (access(c->client_file, F_OK) == 0)
 		return err_set(e, "%s exists: a controller hpctop did not start "
 		    "may be running for IPython profile '%s' (remove the file "
 		    "if it is stale)", c->client_file, c->ipython_profile);
 	op = op_new(l, b, c, cb, arg);
-	if (b->script(b, l, c, on_script, op, e) == -1) {
+	/* Held until everything is launched and recorded: exactly one of two
+	 * starts gets it, and the other then finds the winner's record. */
+	if (op_lock(op, "starting", e) == -1) {
+		free(op);
+		return -1;
+	}
+	record = xasprintf("%s/cluster.json", c->dir);
+	exists = access(record, F_OK) == 0;
+	if (exists)
+		err_set(e, "cluster '%s' is already started (its record %s "
+		    "exists; 'hpctop status %s' shows it)", c->name, record,
+		    c->name);
+	free(record);
+	if (exists || b->script(b, l, c, on_script, op, e) == -1) {
+		if (op->own_lock)
+			cluster_unlock(c);
 		free(op);
 		return -1;
 	}
@@ -179,14 +214,34 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 }
 
 int
+clusterop_confirm(const struct backend *b, const struct cluster *c,
+    struct err *e)
+{
+	return b->confirm != NULL ? b->confirm(b, c, e) : 0;
+}
+
+int
 clusterop_read_registry(struct cluster *c, struct err *e)
 {
 	size_t nseen = c->nseen;
+	bool save = false;
+	struct err le;
 
 	if (cluster_read_engine_state(c, e) == -1)
 		return -1;
 	/* Remember first sightings, so a lost engine stays known. */
-	if (c->nseen != nseen)
+	save = c->nseen != nseen;
+	/* An incomplete record nobody is starting: the start died. Keep what
+	 * the poll found running for it, so the record lists it (once: what
+	 * it left does not grow). */
+	if (!c->complete && !c->locked && !c->interrupted &&
+	    cluster_lock(c, "recovering", &le) == 0) {
+		c->interrupted = true;
+		cluster_save(c, NULL);
+		cluster_unlock(c);
+		save = false;
+	}
+	if (save)
 		cluster_save(c, NULL);
 	return 0;
 }
@@ -248,7 +303,13 @@ clusterop_stop(struct loop *l, const struct backend *b, struct cluster *c,
 {
 	struct op *op = op_new(l, b, c, cb, arg);
 
+	if (op_lock(op, "stopping", e) == -1) {
+		free(op);
+		return -1;
+	}
 	if (b->stop(b, l, c, on_stopped, op, e) == -1) {
+		if (op->own_lock)
+			cluster_unlock(c);
 		free(op);
 		return -1;
 	}

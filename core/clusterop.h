@@ -13,9 +13,12 @@ typedef void (*clusterop_cb)(struct cluster *c, const struct err *e,
     void *arg);
 
 /* Starts c (new, unsaved). Refuses when the profile's connection file
- * already exists (a controller hpctop does not know about). Saves the
- * record before the first process starts and after each step. On failure
- * after something started, stops it and removes the record. */
+ * already exists (a controller hpctop does not know about), when another
+ * hpctop holds c's lock (it is starting or stopping) or when c's record
+ * exists. Holds the lock (unless the caller took it) until everything is
+ * launched. Saves the record before the first process starts and after
+ * each step, marking it complete at the end. On failure after something
+ * started, stops it and removes the record. */
 int clusterop_start(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
 /* Polls c (backend poll) and reads the engine registry; saves the record
@@ -23,9 +26,16 @@ int clusterop_start(struct loop *l, const struct backend *b,
 int clusterop_refresh(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
 /* Stops everything, removes leftover connection files, removes the record
- * (kept, with the error, when something survived). */
+ * (kept, with the error, when something survived). Holds c's lock (unless
+ * the caller took it), so it refuses while another hpctop starts c. */
 int clusterop_stop(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
+
+/* -1 with what it means in e when starting c needs the user's
+ * confirmation first (backend.confirm: far more local engines than cores);
+ * the CLI then wants --force, the dashboard asks y/n. */
+int clusterop_confirm(const struct backend *b, const struct cluster *c,
+    struct err *e);
 
 int clusterop_script_sync(struct loop *l, const struct backend *b,
     struct cluster *c, struct err *e);
@@ -41,7 +51,10 @@ int clusterop_stop_sync(struct loop *l, const struct backend *b,
 int clusterop_poll_sync(struct loop *l, const struct backend *b,
     struct cluster **cs, size_t n, struct err *e);
 /* Reads c's engine registry and saves the record when an engine id was
- * seen for the first time (what refresh does after its poll). */
+ * seen for the first time (what refresh does after its poll). A record
+ * whose start did not finish, with nobody holding its lock, is an
+ * interrupted start: sets c->interrupted and saves what the poll found
+ * running for it. */
 int clusterop_read_registry(struct cluster *c, struct err *e);
 
 /* Removes the client and engine connection files if present. */

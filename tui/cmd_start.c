@@ -20,7 +20,7 @@
 #define LOG_TAIL_BYTES 16384
 
 static const char usage[] =
-    "Usage: hpctop start PROFILE [-n N] [--wait[=SECONDS]]\n"
+    "Usage: hpctop start PROFILE [-n N] [--wait[=SECONDS]] [--force]\n"
     "Start the controller and N engines of PROFILE through its backend. The\n"
     "cluster keeps running after hpctop exits; 'hpctop status' shows it and\n"
     "'hpctop stop' ends it.\n"
@@ -28,6 +28,8 @@ static const char usage[] =
     "  -n, --engines N        number of engines (default: the profile's)\n"
     "  -w, --wait[=SECONDS]   wait until N engines registered (default 120 s);\n"
     "                         exit 1 on timeout, saying why\n"
+    "  -f, --force            start even far more local engines than cores\n"
+    "                         (more than 4 per core; asked on a terminal)\n"
     "  -h, --help             show this help\n";
 
 static double
@@ -218,8 +220,9 @@ check_existing(struct loop *l, const char *name)
 	if (old == NULL) {
 		if (missing)
 			return CLI_OK;
-		return cli_error("%s (remove the record with 'hpctop stop %s')",
-		    e.msg, name);
+		return cli_error("%s: the record of '%s' cannot be read; "
+		    "'hpctop stop --force %s' stops what belongs to it and "
+		    "removes it", e.msg, name, name);
 	}
 	b = clustercli_backend(old->backend);
 	if (b == NULL) {
@@ -228,6 +231,11 @@ check_existing(struct loop *l, const char *name)
 	}
 	if (clusterop_refresh_sync(l, b, old, &e) == -1)
 		rc = cli_error("%s: %s", name, e.msg);
+	/* We hold the lock: an incomplete record is no start in progress. */
+	else if (!old->complete && cluster_any_alive(old))
+		rc = cli_error("cluster '%s' was being started by an hpctop "
+		    "that died, and part of it runs; 'hpctop stop %s' ends it",
+		    name, name);
 	else if (cluster_any_alive(old))
 		rc = cli_error("cluster '%s' is already running (engines "
 		    "%zu/%d); 'hpctop stop %s' first", name, old->nids,
@@ -243,12 +251,36 @@ check_existing(struct loop *l, const char *name)
 	return rc;
 }
 
+/* Whether the user says yes to what e describes: asked only when both
+ * stdin and stderr are a terminal; otherwise refused, pointing at
+ * --force. */
+static bool
+confirmed(const struct err *e)
+{
+	char line[16];
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		cli_error("%s; 'hpctop start --force' starts them anyway",
+		    e->msg);
+		return false;
+	}
+	fprintf(stderr, "hpctop: %s. Start anyway? [y/N] ", e->msg);
+	fflush(stderr);
+	if (fgets(line, sizeof line, stdin) == NULL ||
+	    (line[0] != 'y' && line[0] != 'Y')) {
+		fputs("hpctop: not started\n", stderr);
+		return false;
+	}
+	return true;
+}
+
 int
 cmd_start(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "engines", required_argument, NULL, 'n' },
 		{ "wait", optional_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -257,9 +289,10 @@ cmd_start(int argc, char **argv)
 	struct loop *l;
 	struct err e;
 	int ch, n = 0, wait_s = 0, rc;
+	bool force = false;
 	long v;
 
-	while ((ch = getopt_long(argc, argv, "n:wh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:wfh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			if (cli_parse_int("start", "-n", optarg, 1,
@@ -276,6 +309,9 @@ cmd_start(int argc, char **argv)
 				wait_s = (int)v;
 			}
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_OK;
@@ -288,10 +324,24 @@ cmd_start(int argc, char **argv)
 	c = clustercli_new(argv[optind], n, &b);
 	if (c == NULL)
 		return CLI_FAIL;
+	if (!force && clusterop_confirm(b, c, &e) == -1 && !confirmed(&e)) {
+		cluster_free(c);
+		return CLI_FAIL;
+	}
+	/* Taken before looking at the old record: between the look and the
+	 * start, no other hpctop may start or stop this cluster. */
+	if (cluster_lock(c, "starting", &e) == -1) {
+		rc = cli_error("cannot start '%s': %s", c->name, e.msg);
+		cluster_free(c);
+		return rc;
+	}
 	l = loop_new();
 	rc = check_existing(l, c->name);
 	if (rc == CLI_OK && clusterop_start_sync(l, b, c, &e) == -1)
 		rc = cli_error("cannot start '%s': %s", c->name, e.msg);
+	/* Launched and recorded: others may look, and stop it, while we
+	 * wait for the engines. */
+	cluster_unlock(c);
 	if (rc == CLI_OK) {
 		if (c->procs[0].job_id != NULL)
 			printf("started '%s' (backend %s): controller job %s, "

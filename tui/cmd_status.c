@@ -27,6 +27,9 @@ static const char usage[] =
     "exits 1.\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
     "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
+    "A start that was killed before it finished is shown as interrupted,\n"
+    "with what it had started; a record that cannot be read is listed as\n"
+    "unreadable ('hpctop stop --force' ends what belongs to it).\n"
     "\n"
     "  -j, --json   print a JSON array of clusters instead\n"
     "  -h, --help   show this help\n";
@@ -115,7 +118,11 @@ print_table(const struct cluster *c)
 		    (char)r->state, el, r->nodelist ? r->nodelist : "-",
 		    (long)r->pid);
 	}
-	if (!cluster_any_alive(c))
+	if (c->interrupted)
+		cli_printf(stdout, "  (its start was interrupted: the hpctop "
+		    "starting it died; 'hpctop stop %s' ends what it started)\n",
+		    c->name);
+	else if (!cluster_any_alive(c))
 		cli_printf(stdout, "  (its processes are gone; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
 }
@@ -140,6 +147,8 @@ to_json(const struct cluster *c)
 	json_object_set_new(o, "name", cli_json_text(c->name));
 	json_object_set_new(o, "backend", cli_json_text(c->backend));
 	json_object_set_new(o, "state", cli_json_text(state_word(c)));
+	json_object_set_new(o, "start_interrupted",
+	    json_boolean(c->interrupted));
 	json_object_set_new(o, "engines_requested", json_integer(c->engines));
 	json_object_set_new(o, "engines_registered",
 	    json_integer((json_int_t)c->nids));
@@ -195,17 +204,27 @@ drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
 
 /* Loads every named record into cs, then refreshes them with ONE poll per
  * backend, so all Slurm clusters cost one squeue. A record that cannot be
- * shown is left NULL, its error printed and its name added to errors. */
+ * shown is left NULL and its name added to errors; why a record that
+ * exists cannot be read goes into unreadable[i] (shown with the others),
+ * any other error is printed. */
 static void
 refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
-    json_t *errors)
+    char **unreadable, json_t *errors)
 {
 	size_t n = names->n, *idx = xcalloc(n + 1, sizeof *idx);
 	struct cluster **group = xcalloc(n + 1, sizeof *group);
 	bool *done = xcalloc(n + 1, sizeof *done);
 
 	for (size_t i = 0; i < n; i++) {
-		cs[i] = clustercli_load(names->v[i]);
+		struct err e;
+		bool missing;
+
+		cs[i] = cluster_load(names->v[i], &missing, &e);
+		if (cs[i] == NULL && missing)
+			cli_error("no cluster '%s' (not started, or stopped)",
+			    names->v[i]);
+		else if (cs[i] == NULL)
+			unreadable[i] = xstrdup(e.msg);
 		if (cs[i] == NULL)
 			json_array_append_new(errors, cli_json_text(names->v[i]));
 	}
@@ -240,7 +259,7 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 			if (!ok) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				json_array_append_new(errors,
-				    json_string(names->v[k]));
+				    cli_json_text(names->v[k]));
 			}
 			if (clusterop_read_registry(cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
@@ -263,6 +282,7 @@ cmd_status(int argc, char **argv)
 	};
 	struct strv names = STRV_INIT;
 	struct cluster **cs;
+	char **unreadable;
 	json_t *arr = json_array(), *errors = json_array();
 	struct loop *l;
 	bool json = false, unknown = false;
@@ -295,10 +315,33 @@ cmd_status(int argc, char **argv)
 		cluster_list(&names);
 	l = loop_new();
 	cs = xcalloc(names.n + 1, sizeof *cs);
-	refresh_all(l, &names, cs, errors);
+	unreadable = xcalloc(names.n + 1, sizeof *unreadable);
+	refresh_all(l, &names, cs, unreadable, errors);
 	for (size_t i = 0, shown = 0; i < names.n; i++) {
 		struct cluster *c = cs[i];
 
+		if (c == NULL && unreadable[i] != NULL) {
+			/* Shown, not dropped: what it runs is still there. */
+			if (json) {
+				json_t *o = json_object();
+
+				json_object_set_new(o, "name",
+				    cli_json_text(names.v[i]));
+				json_object_set_new(o, "state",
+				    json_string("unreadable"));
+				json_object_set_new(o, "error",
+				    json_string(unreadable[i]));
+				json_array_append_new(arr, o);
+			} else {
+				if (shown++ > 0)
+					putchar('\n');
+				printf("%s  unreadable record: %s\n  ('hpctop "
+				    "stop --force %s' stops what belongs to it "
+				    "and removes the record)\n", names.v[i],
+				    unreadable[i], names.v[i]);
+			}
+			free(unreadable[i]);
+		}
 		if (c == NULL)
 			continue;
 		unknown |= strcmp(state_word(c), "unknown") == 0;
@@ -312,6 +355,7 @@ cmd_status(int argc, char **argv)
 		cluster_free(c);
 	}
 	free(cs);
+	free(unreadable);
 	if (json) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
 

@@ -304,6 +304,19 @@ main_action(struct dash *d, enum keymap_action a)
 }
 
 static void
+start_now(struct dash *d, int n)
+{
+	struct model *m = d->model;
+	struct err e;
+
+	if (model_start(m, m->sel, n, &e) == -1)
+		status(d, true, "%s", e.msg);
+	else
+		status(d, false, "starting %s with %d engines",
+		    model_selected(m)->entry->name, n);
+}
+
+static void
 start_action(struct dash *d, enum keymap_action a, int key)
 {
 	struct model *m = d->model;
@@ -332,14 +345,28 @@ start_action(struct dash *d, enum keymap_action a, int key)
 			break;
 		}
 		leave_prompt(d);
-		if (model_start(m, m->sel, (int)n, &e) == -1)
+		if (model_start_check(m, m->sel, (int)n, &e) == -1) {
+			d->confirm_n = (int)n;
+			d->mode = KM_CONFIRM;
 			status(d, true, "%s", e.msg);
-		else
-			status(d, false, "starting %s with %ld engines",
-			    model_selected(m)->entry->name, n);
+			break;
+		}
+		start_now(d, (int)n);
 		break;
 	default:
 		break;
+	}
+}
+
+static void
+confirm_action(struct dash *d, enum keymap_action a)
+{
+	if (a == ACT_CANCEL) {
+		leave_prompt(d);
+		status(d, false, "start cancelled");
+	} else if (a == ACT_ACCEPT) {
+		leave_prompt(d);
+		start_now(d, d->confirm_n);
 	}
 }
 
@@ -496,6 +523,9 @@ on_key(struct dash *d, int key)
 	case KM_STOP:
 		stop_action(d, a);
 		break;
+	case KM_CONFIRM:
+		confirm_action(d, a);
+		break;
 	case KM_PX:
 		px_action(d, a, key);
 		break;
@@ -567,7 +597,9 @@ on_clock(void *arg)
 {
 	struct dash *d = arg;
 
-	if (d->status[0] != '\0' && loop_now() - d->status_ms > STATUS_MS)
+	/* The confirmation prompt shows its question until answered. */
+	if (d->status[0] != '\0' && d->mode != KM_CONFIRM &&
+	    loop_now() - d->status_ms > STATUS_MS)
 		d->status[0] = '\0';
 	d->dirty = true;
 	arm_clock(d);

@@ -69,6 +69,11 @@ static const struct keys_binding table[] = {
 	{ KM_STOP, 'n', ACT_CANCEL, "No, keep it running", "Keep" },
 	{ KM_STOP, 'N', ACT_CANCEL, "No, keep it running", NULL },
 	{ KM_STOP, KEYC_ESCAPE, ACT_CANCEL, "No, keep it running", NULL },
+	{ KM_CONFIRM, 'y', ACT_ACCEPT, "Yes, start them", "Start" },
+	{ KM_CONFIRM, 'Y', ACT_ACCEPT, "Yes, start them", NULL },
+	{ KM_CONFIRM, 'n', ACT_CANCEL, "No, do not start", "Cancel" },
+	{ KM_CONFIRM, 'N', ACT_CANCEL, "No, do not start", NULL },
+	{ KM_CONFIRM, KEYC_ESCAPE, ACT_CANCEL, "No, do not start", NULL },
 
 	{ KM_PX, KEYC_ENTER, ACT_ACCEPT, "Run the line on all engines",
 	    "Run" },
@@ -123,6 +128,7 @@ static const char *const section[KM_NMODES] = {
 	[KM_JOBS] = "Job table (after Enter or Tab)",
 	[KM_START] = "Start prompt (S)",
 	[KM_STOP] = "Stop confirmation (X)",
+	[KM_CONFIRM] = "Start confirmation (S, far more engines than cores)",
 	[KM_PX] = "px console (P)",
 	[KM_VIEW] = "Help, logs and script viewers",
 };

@@ -14,6 +14,7 @@ enum keymap_mode {
 	KM_JOBS,	/* cursor in the job table */
 	KM_START,	/* S: the engine-count prompt */
 	KM_STOP,	/* X: y/n */
+	KM_CONFIRM,	/* S beyond what the machine carries: y/n */
 	KM_PX,		/* P: the px input line */
 	KM_VIEW,	/* help, logs and script viewers */
 	KM_NMODES

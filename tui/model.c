@@ -427,11 +427,17 @@ load_record(struct model *m, struct model_cluster *c)
 			c->rec = NULL;
 			jobtab_clear(&c->jobs);
 			free_engines(c);
+			/* Not "stopped": what it runs may still be there. */
+			if (!missing)
+				err_prefix(&e, "unreadable record (X stops "
+				    "what belongs to it and clears it)");
 			model_cluster_set_state(m, c, missing ? MODEL_STOPPED :
 			    MODEL_FAILED, 0, 0, missing ? NULL : e.msg);
 		}
+		c->unreadable = !missing;
 		return;
 	}
+	c->unreadable = false;
 	if (c->rec != NULL && c->rec->started == r->started &&
 	    c->rec->nprocs == r->nprocs) {
 		cluster_free(r);
@@ -756,6 +762,24 @@ start_done(struct cluster *r, const struct err *e, void *arg)
 	model_refresh(m, false);
 }
 
+int
+model_start_check(struct model *m, size_t idx, int engines, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+	const struct backend *b;
+	struct cluster *r;
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	/* Problems other than the size are model_start's to report. */
+	if ((r = new_record(c, engines, &b, e)) == NULL)
+		return 0;
+	rc = clusterop_confirm(b, r, e);
+	cluster_free(r);
+	return rc;
+}
+
 /* HOOK: start (core/clusterop: the async start sequence). */
 int
 model_start(struct model *m, size_t idx, int engines, struct err *e)
@@ -808,6 +832,7 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	}
 	cluster_free(r);
 	c->rec = NULL;
+	c->unreadable = false;
 	jobtab_clear(&c->jobs);
 	free_engines(c);
 	model_cluster_set_state(m, c, MODEL_STOPPED, 0, 0, NULL);
@@ -822,6 +847,19 @@ model_stop(struct model *m, size_t idx, struct err *e)
 
 	if (c == NULL)
 		return -1;
+	/* An unreadable record: what it ran is found without it, as hpctop
+	 * stop --force does (the profile names the backend): processes by
+	 * their mark, batch jobs by their names. */
+	if (c->rec == NULL && c->unreadable && !c->op_busy) {
+		const char *bn = c->entry->profile != NULL &&
+		    registry_find(c->entry->profile->backend) != NULL ?
+		    c->entry->profile->backend : "local";
+
+		c->rec = cluster_stub(c->entry->name, c->entry->profile);
+		free(c->rec->backend);
+		c->rec->backend = xstrdup(bn);
+		c->backend = registry_find(bn);
+	}
 	if (c->rec == NULL)
 		return err_set(e, "no cluster started for %s", c->entry->name);
 	if (c->op_busy || c->polling)

@@ -107,6 +107,7 @@ struct model_cluster {
 	const struct backend *backend;
 	bool op_busy;		/* start or stop in flight */
 	bool polling;		/* in a backend poll batch */
+	bool unreadable;	/* its record exists but cannot be read */
 	struct conn *conn;	/* the ipyparallel client, once its */
 	struct ipp *ipp;	/* connection file exists; owned */
 	struct ipp_exec *px_exec;	/* the px request running; owned */
@@ -201,6 +202,10 @@ void model_cluster_set_engines(struct model *m, struct model_cluster *c,
  * even start (not available, bad state); results arrive later through
  * the sources and model->message. */
 int model_start(struct model *m, size_t idx, int engines, struct err *e);
+/* -1 with what it means when starting idx with that many engines needs a
+ * yes first (core/clusterop.h: clusterop_confirm); 0 when not. */
+int model_start_check(struct model *m, size_t idx, int engines,
+    struct err *e);
 int model_stop(struct model *m, size_t idx, struct err *e);
 /* Runs code on every engine of cluster idx; output through
  * model_px_records. */

@@ -528,6 +528,11 @@ draw_status(struct dash *d, int y, int w)
 		move(y, x + (int)field_cursor_chars(&d->start));
 		return;
 	}
+	if (d->mode == KM_CONFIRM) {
+		putf(y, 0, w, colors_attr(COLOR_STATUS_ERROR),
+		    "Start anyway? y/n: %s", d->status);
+		return;
+	}
 	if (d->mode == KM_STOP && c != NULL) {
 		char label[256];
 

@@ -1,5 +1,6 @@
 /* The cluster record: save/load round trip, mode 0600, listing, removal,
- * corrupt records, the engine registry (lost engines) and liveness. */
+ * corrupt records, the engine registry (lost engines), liveness, process
+ * identity (a reused pid is not ours) and the start/stop lock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backends/procfs.h"
 #include "core/cluster.h"
 #include "core/paths.h"
 #include "core/xmalloc.h"
@@ -225,6 +227,111 @@ test_engine_state(void **state)
 	cluster_free(c);
 }
 
+/* A process in a session of its own is ours only with its own start time
+ * and this boot's id; a record from before start times checks the mark. */
+static void
+test_identity(void **state)
+{
+	struct cluster *c = mk("ident");
+	struct cluster_proc *pr;
+	int go[2];
+	pid_t child, *pids;
+	char ch = 0;
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(go[1]);
+		setsid();
+		(void)!read(go[0], &ch, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	while (getsid(child) != child)
+		usleep(1000);
+	pr = cluster_add_proc(c, CLUSTER_ENGINES, "e", child, NULL, 1, NULL,
+	    NULL);
+	pr->start_time = procfs_pid_start_time(child);
+	assert_true(pr->start_time > 0);
+	assert_true(procfs_proc_alive(c, pr));
+	assert_int_equal(procfs_proc_pids(c, pr, &pids), 1);
+	free(pids);
+	/* The same pid, started at another time: someone else's. */
+	pr->start_time++;
+	assert_false(procfs_proc_alive(c, pr));
+	assert_int_equal(procfs_proc_pids(c, pr, &pids), 0);
+	assert_null(pids);
+	/* The right start time from another boot. */
+	pr->start_time--;
+	free(c->boot_id);
+	c->boot_id = xstrdup("another-boot");
+	assert_false(procfs_proc_alive(c, pr));
+	assert_int_equal(procfs_proc_pids(c, pr, NULL), 0);
+	/* No start time recorded: the child carries neither mark. */
+	free(c->boot_id);
+	c->boot_id = NULL;
+	pr->start_time = 0;
+	assert_false(procfs_proc_alive(c, pr));
+	/* A pid that leads no session (this process, unless run as one):
+	 * never ours, whatever its start time. */
+	if (getsid(0) != getpid()) {
+		pr->pid = getpid();
+		pr->start_time = procfs_pid_start_time(getpid());
+		assert_false(procfs_proc_alive(c, pr));
+	}
+	close(go[1]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	pr->pid = child;
+	assert_false(procfs_proc_alive(c, pr));
+	cluster_free(c);
+}
+
+static void
+test_lock_and_fields(void **state)
+{
+	struct cluster *a = mk("lk"), *b = mk("lk"), *d;
+	struct err e;
+	bool missing;
+	char *want;
+
+	(void)state;
+	assert_int_equal(cluster_lock(a, "starting", &e), 0);
+	assert_int_equal(cluster_lock(a, "starting", &e), 0);
+	assert_int_equal(cluster_lock(b, "stopping", &e), -1);
+	want = xasprintf("cluster 'lk' is starting (hpctop pid %ld holds ",
+	    (long)getpid());
+	assert_non_null(strstr(e.msg, want));
+	free(want);
+	cluster_unlock(a);
+	assert_int_equal(cluster_lock(b, "stopping", &e), 0);
+	/* cluster_free releases it. */
+	cluster_free(b);
+	assert_int_equal(cluster_lock(a, "starting", &e), 0);
+
+	assert_string_equal(a->boot_id, cluster_boot_id());
+	assert_false(a->complete);
+	cluster_add_proc(a, CLUSTER_CONTROLLER, "c", 42, NULL, 0, NULL,
+	    NULL)->start_time = 123456789012ULL;
+	assert_int_equal(cluster_save(a, &e), 0);
+	d = cluster_load("lk", &missing, &e);
+	assert_non_null(d);
+	assert_false(d->complete);
+	assert_false(d->locked);
+	assert_string_equal(d->boot_id, a->boot_id);
+	assert_true(d->procs[0].start_time == 123456789012ULL);
+	cluster_free(d);
+	a->complete = true;
+	assert_int_equal(cluster_save(a, &e), 0);
+	d = cluster_load("lk", &missing, &e);
+	assert_non_null(d);
+	assert_true(d->complete);
+	cluster_free(d);
+	assert_int_equal(cluster_remove(a, &e), 0);
+	cluster_free(a);
+}
+
 static void
 test_bad_name(void **state)
 {
@@ -246,6 +353,8 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_list_and_corrupt),
 		cmocka_unit_test(test_engine_state),
+		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_lock_and_fields),
 		cmocka_unit_test(test_bad_name),
 	};
 

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Faults during start: `hpctop start` and the dashboard killed with SIGKILL
+# at points through the start (the next hpctop finds a consistent cluster,
+# and stop leaves nothing), and a full disk under the state dir and under
+# IPYTHONDIR (a clear error naming the file, no process, no half record).
+. "$(dirname "$0")/tap.sh"
+
+[ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
+
+tmp=$(mktemp -d)
+pids=$tmp/pids
+sock=$tmp/tmux.sock
+mnt=$tmp/full
+: >"$pids"
+T() { tmux -S "$sock" "$@"; }
+# Kill only what this test started, by pid: every session marked as one of
+# its clusters' (all under $tmp), and unmount the tiny disk.
+cleanup() {
+	T kill-server 2>/dev/null
+	marked_all "$tmp" >>"$pids"
+	while read -r p; do
+		[ -n "$p" ] || continue
+		for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
+			kill -KILL "$q" 2>/dev/null
+		done
+	done <"$pids"
+	mountpoint -q "$mnt" && umount "$mnt"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
+	IPYTHONDIR=$tmp/ipython
+unset HPCTOP_PROFILE_PATH NO_COLOR
+mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
+
+marked_all() {	# sessions of live processes whose HPCTOP_CLUSTER is under $1
+	local f st
+	for f in /proc/[0-9]*; do
+		tr '\0' '\n' <"$f/environ" | grep -q "^HPCTOP_CLUSTER=$1/" || continue
+		st=$(sed 's/.*) //' "$f/stat") || continue
+		set -- "$1" $st
+		[ "$2" = Z ] || echo "$5"
+	done 2>/dev/null | sort -un
+}
+
+marked() {	# marked DIR [all]: sessions of live processes marked
+	# HPCTOP_CLUSTER=DIR; without `all` not those of children that left
+	# their marked parent's session (an engine's nanny does)
+	local f st
+	for f in /proc/[0-9]*; do
+		tr '\0' '\n' <"$f/environ" | grep -qxF "HPCTOP_CLUSTER=$1" || continue
+		st=$(sed 's/.*) //' "$f/stat") || continue
+		echo "${f#/proc/} $st"
+	done 2>/dev/null | awk -v all="$2" '$2 != "Z" { pid[$1] = 1; ppid[$1] = $3; sid[$1] = $5 }
+		END { for (p in pid) if (all != "" || !(ppid[p] in pid)) print sid[p] }' | sort -un
+}
+
+# After a start was killed: status shows every process that runs for the
+# cluster (nothing is orphaned), and stop ends all of them.
+check_after_kill() {	# check_after_kill WHAT STATE-DIR
+	local what=$1 state=$2 dir=$2/hpctop/clusters/local running shown missing
+	running=$(marked "$dir")
+	echo "$running" >>"$pids"
+	if [ -e "$dir/cluster.json" ]; then
+		run env XDG_STATE_HOME="$state" "$HPCTOP" status local --json
+		is "$rc" 0 "$what: status reads the record"
+		like "$(jq -r '.[0].state' <<<"$out")" '^(running|degraded|gone)$' \
+			"$what: the cluster is running, degraded or gone, not unreadable"
+		shown=$(jq -r '.[0].procs[].pid' <<<"$out" | sort -un)
+		missing=$(comm -23 <(echo "$running" | sort) <(echo "$shown" | sort) | grep -c .)
+		is "$missing" 0 "$what: status shows every process running for it"
+		run env XDG_STATE_HOME="$state" "$HPCTOP" stop local
+		is "$rc" 0 "$what: stop exits 0"
+		[ "$rc" -eq 0 ] || diag "$err"
+	else
+		is "$running" "" "$what: no record, and no process runs for it"
+	fi
+	is "$(marked "$dir" all | wc -l)" 0 "$what: nothing of the cluster is left"
+	ok "$([ ! -e "$dir/cluster.json" ]; echo $?)" "$what: no record is left"
+}
+
+# hpctop start killed with SIGKILL at points through its start (it takes
+# about 0.1 s to launch everything).
+for d in 0.01 0.03 0.05 0.07 0.09 0.12 0.2 0.5; do
+	"$HPCTOP" start local -n 2 >/dev/null 2>&1 & starter=$!
+	sleep "$d"
+	{ kill -KILL "$starter"; wait "$starter"; } 2>/dev/null
+	check_after_kill "start killed after ${d}s" "$XDG_STATE_HOME"
+done
+
+# The window that matters, made certain: a start killed after spawning the
+# engines but before recording them (its record lists the controller only
+# and is not complete).
+record=$XDG_STATE_HOME/hpctop/clusters/local/cluster.json
+run "$HPCTOP" start local -n 2 --wait=240
+is "$rc" 0 "start local -n 2"
+marked "$XDG_STATE_HOME/hpctop/clusters/local" all >>"$pids"
+jq '.procs |= [.[0]] | .complete = false' "$record" >"$tmp/rec.json" &&
+	cat "$tmp/rec.json" >"$record"
+run "$HPCTOP" status local
+like "$out" "running +engines 2/2" "an interrupted start's cluster shows as running 2/2"
+is "$(grep -c ' ipengine ' <<<"$out")" 2 "with both unrecorded engines as rows"
+like "$out" "its start was interrupted" "and says its start was interrupted"
+is "$(jq '.procs | length' "$record")" 3 "the record now lists the engines too"
+run "$HPCTOP" start local -n 2
+is "$rc" 1 "start refuses"
+like "$err" "was being started by an hpctop that died, and part of it runs; 'hpctop stop local' ends it" \
+	"and says why"
+check_after_kill "interrupted start" "$XDG_STATE_HOME"
+# The same record marked complete: stop still finds what it does not list.
+run "$HPCTOP" start local -n 2 --wait=240
+is "$rc" 0 "start local -n 2"
+marked "$XDG_STATE_HOME/hpctop/clusters/local" all >>"$pids"
+jq '.procs |= [.[0]]' "$record" >"$tmp/rec.json" && cat "$tmp/rec.json" >"$record"
+run "$HPCTOP" stop local
+is "$rc" 0 "stop of a record that misses its engines"
+is "$(marked "$XDG_STATE_HOME/hpctop/clusters/local" all | wc -l)" 0 \
+	"ends the engines it does not list too"
+
+# The dashboard killed with SIGKILL right after S starts a cluster.
+if command -v tmux >/dev/null; then
+	screen() { T capture-pane -p -t hp; }
+	wait_screen() {	# wait_screen REGEX [SECONDS]
+		local i
+		for ((i = 0; i < ${2:-10} * 10; i++)); do
+			[[ $(screen) =~ $1 ]] && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	for d in 0.02 0.1 0.3; do
+		T -f /dev/null new-session -d -s hp -x 80 -y 24 \
+			"exec $HPCTOP local 2>$tmp/dash.err"
+		T set-option -g status off >/dev/null
+		dash=$(T list-panes -t hp -F '#{pane_pid}')
+		wait_screen 'F10 Quit' 20
+		ok $? "dashboard ($d): it opens"
+		T send-keys -t hp S
+		wait_screen 'engines\? 2'
+		T send-keys -t hp C-u 2 Enter
+		sleep "$d"
+		kill -KILL "$dash"
+		T kill-server 2>/dev/null
+		check_after_kill "dashboard killed ${d}s after S" "$XDG_STATE_HOME"
+	done
+else
+	diag "tmux missing: dashboard cases skipped"
+fi
+
+# A full disk under the state dir: a tmpfs of 16 pages with 0 to 3 free
+# (each step gets further: the record's dir, script.sh, the record).
+mkdir -p "$mnt"
+if mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
+	state=$mnt/state
+	for free in 0 1 2 3; do
+		rm -rf "$state" "$mnt/fill"
+		mkdir -p "$state/hpctop/clusters"
+		dd if=/dev/zero of="$mnt/fill" bs=4k count=$((16 - free)) 2>/dev/null
+		run env XDG_STATE_HOME="$state" "$HPCTOP" start local -n 1 --wait=60
+		is "$rc" 1 "full disk, $free pages free: start fails"
+		like "$err" "cannot start 'local': cannot write $state/hpctop/clusters/local/[^ ]+: No space left on device" \
+			"full disk, $free pages free: the error names the file"
+		is "$(marked "$state/hpctop/clusters/local" all | wc -l)" 0 \
+			"full disk, $free pages free: no process is left"
+		ok "$([ ! -e "$state/hpctop/clusters/local" ]; echo $?)" \
+			"full disk, $free pages free: no half record"
+	done
+	# Space again: the same state dir works.
+	rm -f "$mnt/fill"
+	run env XDG_STATE_HOME="$state" "$HPCTOP" start local -n 1 --wait=240
+	is "$rc" 0 "with space again, start works"
+	marked "$state/hpctop/clusters/local" all >>"$pids"
+	run env XDG_STATE_HOME="$state" "$HPCTOP" stop local
+	is "$rc" 0 "and stop"
+	is "$(marked "$state/hpctop/clusters/local" all | wc -l)" 0 "nothing left"
+
+	# A full disk under IPYTHONDIR: the controller cannot write its files
+	# and exits; start says so with its log, and tears everything down.
+	rm -rf "$state"
+	mkdir -p "$mnt/ipython"
+	dd if=/dev/zero of="$mnt/fill" bs=4k 2>/dev/null
+	run env IPYTHONDIR="$mnt/ipython" "$HPCTOP" start local -n 1 --wait=120
+	is "$rc" 1 "full IPYTHONDIR: start --wait fails"
+	# Whichever fails first, the controller or the engine, is named.
+	like "$err" "(the controller|ipengine\.0 \(pid [0-9]+\)) exited" \
+		"full IPYTHONDIR: says which process exited"
+	like "$err" "No space left on device: .*$mnt/ipython/profile_local" \
+		"full IPYTHONDIR: its log names the file"
+	# An engine failing first leaves the rest to stop, as for any engine.
+	if [ -e "$XDG_STATE_HOME/hpctop/clusters/local" ]; then
+		run "$HPCTOP" stop local
+		is "$rc" 0 "full IPYTHONDIR: stop ends the rest"
+	fi
+	is "$(marked "$XDG_STATE_HOME/hpctop/clusters/local" all | wc -l)" 0 \
+		"full IPYTHONDIR: no process is left"
+	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/local" ]; echo $?)" \
+		"full IPYTHONDIR: no record is left"
+	umount "$mnt"
+else
+	diag "cannot mount a tmpfs (not root?): full-disk cases skipped"
+fi
+
+done_testing
