@@ -318,7 +318,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
 	struct ipp_exec *x;
-	struct pxfmt_chunk *chunks;
+	struct pxfmt_rec *chunks;
 	struct rid rid;
 	json_t *hdr;
 	char *parent;
@@ -373,7 +373,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzzcheck(x->pending == 0, "an expired request is still pending");
 	n = pxfmt_exec(x, PXFMT_COLOR, &chunks);
 	for (size_t i = 0; i < n; i++)
-		fuzzcheck(chunks[i].text != NULL, "pxfmt chunk without text");
+		fuzzcheck(chunks[i].text != NULL, "pxfmt record without text");
 	pxfmt_free(chunks, n);
 	n = pxfmt_exec(x, 0, &chunks);
 	pxfmt_free(chunks, n);
