@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ipp.h"
 #include "core/pxfmt.h"
 #include "core/wire.h"
 #include "tests/fuzz/fuzzcheck.h"
@@ -22,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_FRAMES 64
 #define MAX_DEPTH 8
 
-/* Every string of the content through the renderers px output takes. */
+/* Every string of the content through the text helpers px output takes
+ * (fuzz_ipp drives the whole renderer). */
 static void
 render(const json_t *v, int depth)
 {
@@ -33,14 +35,15 @@ render(const json_t *v, int depth)
 	if (depth > MAX_DEPTH)
 		return;
 	if (json_is_string(v)) {
-		char *s = pxfmt_strip_ansi(json_string_value(v));
-		char *line = pxfmt_stream("[stdout:0] ", json_string_value(v));
+		const char *t = json_string_value(v);
+		char *s = pxfmt_strip_ansi(t);
+		char *shown = ipp_show_nul(t, json_string_length(v));
 
-		fuzzcheck(s != NULL && line != NULL, "pxfmt returned NULL");
-		fuzzcheck(strlen(line) > 0 && line[strlen(line) - 1] == '\n',
-		    "pxfmt_stream: no final newline");
+		fuzzcheck(s != NULL && shown != NULL, "a renderer returned NULL");
+		fuzzcheck(strlen(shown) >= strlen(t),
+		    "ipp_show_nul: shorter than its input");
 		free(s);
-		free(line);
+		free(shown);
 	} else if (json_is_object(v)) {
 		json_object_foreach((json_t *)v, k, x)
 			render(x, depth + 1);
