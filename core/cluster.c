@@ -125,6 +125,13 @@ cluster_lock(struct cluster *c, const char *op, struct err *e)
 	if (c->locked)
 		return 0;
 	root = cluster_state_root();
+	/* Before anything is created there: the lock is the first file a
+	 * start writes into the state dir. */
+	if (paths_check_trusted(root, e) == -1) {
+		err_prefix(e, "refusing the state directory");
+		free(root);
+		return -1;
+	}
 	if (paths_mkdir_p(root, 0700, e) == -1) {
 		free(root);
 		return -1;
