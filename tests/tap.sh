@@ -14,6 +14,7 @@ ok() {	# ok COND-EXIT-STATUS NAME
 	else
 		echo "not ok $TAP_N - $*"
 		TAP_FAILED=$((TAP_FAILED + 1))
+		return 1
 	fi
 }
 

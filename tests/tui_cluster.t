@@ -59,7 +59,7 @@ keys X
 wait_for 'y/n'
 keys y
 wait_for ' local +local +2 +stopped' 60
-ok $? "X, y stops the cluster"
+ok $? "X, y stops the cluster" || diag_fail "$scr"
 [ ! -e "$record" ]
 ok $? "the record is removed"
 
