@@ -7,31 +7,20 @@
 
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 
+. "$(dirname "$0")/cluster.sh"
+. "$(dirname "$0")/tmux.sh"
+
 tmp=$(mktemp -d)
-pids=$tmp/pids
-sock=$tmp/tmux.sock
+isolate
 mnt=$tmp/full
-: >"$pids"
-T() { tmux -S "$sock" "$@"; }
-# Kill only what this test started, by pid: every session marked as one of
-# its clusters' (all under $tmp), and unmount the tiny disk.
-cleanup() {
-	T kill-server 2>/dev/null
+# cleanup (tests/cluster.sh) kills only what this test started, by pid:
+# with this, every session marked as one of its clusters' (all under $tmp);
+# and it unmounts the tiny disk.
+at_cleanup() {
 	marked_all "$tmp" >>"$pids"
-	while read -r p; do
-		[ -n "$p" ] || continue
-		for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-			kill -KILL "$q" 2>/dev/null
-		done
-	done <"$pids"
 	mountpoint -q "$mnt" && umount "$mnt"
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
 
 marked_all() {	# sessions of live processes whose HPCTOP_CLUSTER is under $1
 	local f st
@@ -41,18 +30,6 @@ marked_all() {	# sessions of live processes whose HPCTOP_CLUSTER is under $1
 		set -- "$1" $st
 		[ "$2" = Z ] || echo "$5"
 	done 2>/dev/null | sort -un
-}
-
-marked() {	# marked DIR [all]: sessions of live processes marked
-	# HPCTOP_CLUSTER=DIR; without `all` not those of children that left
-	# their marked parent's session (an engine's nanny does)
-	local f st
-	for f in /proc/[0-9]*; do
-		tr '\0' '\n' <"$f/environ" | grep -qxF "HPCTOP_CLUSTER=$1" || continue
-		st=$(sed 's/.*) //' "$f/stat") || continue
-		echo "${f#/proc/} $st"
-	done 2>/dev/null | awk -v all="$2" '$2 != "Z" { pid[$1] = 1; ppid[$1] = $3; sid[$1] = $5 }
-		END { for (p in pid) if (all != "" || !(ppid[p] in pid)) print sid[p] }' | sort -un
 }
 
 # After a start was killed: status shows every process that runs for the
@@ -119,25 +96,14 @@ is "$(marked "$XDG_STATE_HOME/hpctop/clusters/local" all | wc -l)" 0 \
 
 # The dashboard killed with SIGKILL right after S starts a cluster.
 if command -v tmux >/dev/null; then
-	screen() { T capture-pane -p -t hp; }
-	wait_screen() {	# wait_screen REGEX [SECONDS]
-		local i
-		for ((i = 0; i < ${2:-10} * 10; i++)); do
-			[[ $(screen) =~ $1 ]] && return 0
-			sleep 0.1
-		done
-		return 1
-	}
 	for d in 0.02 0.1 0.3; do
-		T -f /dev/null new-session -d -s hp -x 80 -y 24 \
-			"exec $HPCTOP local 2>$tmp/dash.err"
-		T set-option -g status off >/dev/null
+		dash_open 80 24 local
 		dash=$(T list-panes -t hp -F '#{pane_pid}')
-		wait_screen 'F10 Quit' 20
+		wait_for 'F10 Quit' 20
 		ok $? "dashboard ($d): it opens"
-		T send-keys -t hp S
-		wait_screen 'engines\? 2'
-		T send-keys -t hp C-u 2 Enter
+		keys S
+		wait_for 'engines\? 2'
+		keys C-u 2 Enter
 		sleep "$d"
 		kill -KILL "$dash"
 		T kill-server 2>/dev/null

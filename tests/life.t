@@ -7,62 +7,15 @@
 
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-pids=$tmp/pids
-: >"$pids"
-# Kill only what this test started, by pid: the sessions of recorded pids
-# and the sleeps it started itself.
-cleanup() {
-	while read -r p; do
-		[ -n "$p" ] || continue
-		for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-			kill -KILL "$q" 2>/dev/null
-		done
-	done <"$pids"
-	rm -rf "$tmp"
-}
+isolate
+# cleanup (tests/cluster.sh) kills only what this test started, by pid: the
+# sessions of recorded pids and the sleeps it started itself.
 trap cleanup EXIT
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
-profiles=$XDG_CONFIG_HOME/hpctop/profiles
 dir=$XDG_STATE_HOME/hpctop/clusters/local
 record=$dir/cluster.json
-
-record_pids() {	# remember the pids the record of cluster $1 holds
-	[ -s "$XDG_STATE_HOME/hpctop/clusters/$1/cluster.json" ] || return 0
-	jq -r '.procs[].pid' "$XDG_STATE_HOME/hpctop/clusters/$1/cluster.json" \
-		>>"$pids" 2>/dev/null
-}
-
-marked() {	# marked DIR [all]: sessions of live processes marked
-	# HPCTOP_CLUSTER=DIR; without `all` not those of children that left
-	# their marked parent's session (an engine's nanny does)
-	local f st
-	for f in /proc/[0-9]*; do
-		tr '\0' '\n' <"$f/environ" | grep -qxF "HPCTOP_CLUSTER=$1" || continue
-		st=$(sed 's/.*) //' "$f/stat") || continue
-		echo "${f#/proc/} $st"
-	done 2>/dev/null | awk -v all="$2" '$2 != "Z" { pid[$1] = 1; ppid[$1] = $3; sid[$1] = $5 }
-		END { for (p in pid) if (all != "" || !(ppid[p] in pid)) print sid[p] }' | sort -un
-}
-
-session_left() {	# how many live processes are left in the sessions of $@
-	local n=0 p
-	for p in "$@"; do
-		n=$((n + $(ps -eo sid=,stat= | awk -v s="$p" '$1 == s && $2 !~ /^Z/' | wc -l)))
-	done
-	echo "$n"
-}
-
-wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.3
-	done
-}
 
 client_ids() {	# the engine ids ipyparallel.Client sees on profile local
 	/usr/bin/python3 -c "
@@ -85,7 +38,7 @@ for mode in plain wait; do
 	like "$(cat "$loser")" "cluster 'local' is (starting|already running)" \
 		"$mode: the other says the cluster is starting or running"
 	two_up() { "$HPCTOP" status local 2>/dev/null | grep -q 'engines 2/2'; }
-	wait_for 240 two_up
+	wait_until 240 two_up
 	ok $? "$mode: the winner's cluster reaches 2/2"
 	is "$(client_ids)" "[0, 1]" "$mode: exactly 2 engines registered with the Hub"
 	is "$(jq '.procs | length' "$record")" 3 "$mode: the record holds 1 controller and 2 engines"

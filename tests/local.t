@@ -4,55 +4,13 @@
 # bad input (missing command, a controller that exits at once).
 . "$(dirname "$0")/tap.sh"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-pids=$tmp/pids
-: >"$pids"
-# Kill only what this test started, by recorded pid (each leads a session).
-cleanup() {
-	while read -r p; do
-		[ -n "$p" ] || continue
-		for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-			kill -KILL "$q" 2>/dev/null
-		done
-	done <"$pids"
-	rm -rf "$tmp"
-}
+isolate
+# cleanup (tests/cluster.sh) kills only what this test started, by recorded
+# pid (each leads a session).
 trap cleanup EXIT
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
-profiles=$XDG_CONFIG_HOME/hpctop/profiles
-
-record_pids() {	# remember the pids `status --json` shows for cluster $1
-	"$HPCTOP" status "$1" --json 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-for c in json.load(sys.stdin):
-    for p in c["procs"]:
-        print(p["pid"])' >>"$pids"
-}
-
-alive() {	# alive PID: exists and is not a zombie
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[[ $st != Z* ]]
-}
-
-session_left() {	# how many live processes are left in the sessions of $@
-	local n=0 p
-	for p in "$@"; do
-		n=$((n + $(ps -eo sid=,stat= | awk -v s="$p" '$1 == s && $2 !~ /^Z/' | wc -l)))
-	done
-	echo "$n"
-}
-
-wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.3
-	done
-}
 
 # script: exactly what start runs, values quoted.
 run "$HPCTOP" script local -n 3
@@ -113,7 +71,7 @@ is "$rc" 1 "logs for an engine that does not exist fails"
 victim=$("$HPCTOP" status local --json | /usr/bin/python3 -c 'import json,sys; print([p["pid"] for p in json.load(sys.stdin)[0]["procs"] if p["name"] == "ipengine.1"][0])')
 kill -KILL "$victim"
 two_of_three() { "$HPCTOP" status local 2>/dev/null | grep -q 'engines 2/3'; }
-wait_for 60 two_of_three
+wait_until 60 two_of_three
 ok $? "after kill -9 of one engine, status shows engines 2/3"
 run "$HPCTOP" status local
 like "$out" "lost 1 \(id [0-9]\)" "status shows the lost engine"
@@ -140,13 +98,13 @@ like "$err" "no cluster 'local'" "and says so"
 setsid "$HPCTOP" start local -n 2 --wait=240 >"$tmp/start.out" 2>&1 &
 starter=$!
 has_record() { [ -f "$XDG_STATE_HOME/hpctop/clusters/local/cluster.json" ]; }
-wait_for 60 has_record
+wait_until 60 has_record
 sleep 1
 # The group's redirection keeps bash's "Hangup" job report off stderr.
 { kill -HUP "$starter"; wait "$starter"; } 2>/dev/null
 record_pids local
 two_up() { "$HPCTOP" status local 2>/dev/null | grep -q 'engines 2/2'; }
-wait_for 240 two_up
+wait_until 240 two_up
 ok $? "after hpctop got SIGHUP, a new hpctop sees the cluster running with 2/2"
 run "$HPCTOP" status local
 like "$out" "running" "re-attached: state running"
@@ -167,7 +125,7 @@ for p in "${started[@]}"; do
 	done
 done
 gone() { "$HPCTOP" status local 2>/dev/null | grep -q 'backend local  gone'; }
-wait_for 30 gone
+wait_until 30 gone
 ok $? "a record whose processes died shows as gone"
 run "$HPCTOP" status local
 like "$out" "processes are gone; 'hpctop stop local' clears" "and says how to clear it"

@@ -9,23 +9,11 @@ command -v mpiexec.openmpi >/dev/null || skip_all "mpiexec.openmpi is not instal
 /usr/bin/python3 -c 'import mpi4py, ipyparallel' 2>/dev/null ||
 	skip_all "/usr/bin/python3 lacks mpi4py or ipyparallel"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-pids=$tmp/pids
-: >"$pids"
-cleanup() {	# kill only what this test started, by recorded session id
-	while read -r p; do
-		[ -n "$p" ] || continue
-		for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-			kill -KILL "$q" 2>/dev/null
-		done
-	done <"$pids"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH
-mkdir -p "$HOME"
+isolate
+trap cleanup EXIT	# kills only what this test started, by recorded session id
 
 run "$HPCTOP" script mpi
 is "$rc" 0 "script mpi exits 0"
@@ -33,9 +21,8 @@ like "$out" "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 setsid mp
 ]*--mpi " "script: Open MPI detected, -n 4 --oversubscribe, ipengine --mpi"
 
 if command -v mpiexec.mpich >/dev/null; then
-	mkdir -p "$XDG_CONFIG_HOME/hpctop/profiles"
 	printf 'backend: mpi\nengines: 2\nmpiexec: mpiexec.mpich\nhosts: [localhost]\ntasks_per_node: 2\n' \
-		>"$XDG_CONFIG_HOME/hpctop/profiles/hydra.yaml"
+		>"$profiles/hydra.yaml"
 	run "$HPCTOP" script hydra
 	like "$out" "setsid mpiexec.mpich -n 2 -hosts localhost -ppn 2 ipengine " \
 		"script: Hydra detected from mpiexec --version, -hosts/-ppn"
@@ -43,11 +30,7 @@ fi
 
 run "$HPCTOP" start mpi --wait=300
 is "$rc" 0 "start mpi --wait exits 0"
-"$HPCTOP" status mpi --json 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-for c in json.load(sys.stdin):
-    for p in c["procs"]:
-        print(p["pid"])' >>"$pids"
+record_pids mpi
 like "$out" "engines 4/4 registered" "4 engines registered"
 [ "$rc" -eq 0 ] || diag_fail "$err" "$("$HPCTOP" logs mpi 2>&1 | tail -30)"
 

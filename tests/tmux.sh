@@ -26,3 +26,12 @@ dash_start() {	# dash_start ARGS...: hpctop in the pane, stderr to $tmp/dash.err
 	keys C-l
 	keys "clear; $HPCTOP $* 2>$tmp/dash.err; echo rc=\$?" Enter
 }
+dash_open() {	# dash_open COLS ROWS [VAR=VALUE...] ARGS...: hpctop itself as
+	# the pane's process (the pane's pid is its), stderr to $tmp/dash.err
+	local cols=$1 rows=$2 envs=()
+	shift 2
+	while [[ $1 == *=* ]]; do envs+=("$1"); shift; done
+	T -f /dev/null new-session -d -s hp -x "$cols" -y "$rows" \
+		"exec env ${envs[*]} $HPCTOP $* 2>$tmp/dash.err"
+	T set-option -g status off >/dev/null
+}
