@@ -6,13 +6,15 @@
 # job first.
 . "$(dirname "$0")/tap.sh"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home IPYTHONDIR=$tmp/ipython XDG_CONFIG_HOME=$tmp/config \
-	XDG_STATE_HOME=$tmp/state FAKE_DIR=$tmp
-unset HPCTOP_PROFILE_PATH SLURM_CONF
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles" "$tmp/bin"
-cat >"$XDG_CONFIG_HOME/hpctop/profiles/fake.yaml" <<'Y'
+isolate
+trap cleanup EXIT
+export FAKE_DIR=$tmp
+unset SLURM_CONF
+mkdir -p "$tmp/bin"
+cat >"$profiles/fake.yaml" <<'Y'
 version: 1
 backend: slurm
 engines: 2

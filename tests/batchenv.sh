@@ -16,6 +16,7 @@ batch_profiles=()
 
 batch_cleanup() {
 	local p ids
+	declare -F T >/dev/null && T kill-server 2>/dev/null	# tests/tmux.sh
 	for p in "${batch_profiles[@]}"; do
 		[ -e "$XDG_STATE_HOME/hpctop/clusters/$p/cluster.json" ] || continue
 		"$HPCTOP" stop "$p" >/dev/null 2>&1
@@ -28,10 +29,8 @@ batch_cleanup() {
 }
 trap batch_cleanup EXIT
 
-export HOME=$tmp/home IPYTHONDIR=$tmp/ipython XDG_CONFIG_HOME=$tmp/config \
-	XDG_STATE_HOME=$tmp/state
-unset HPCTOP_PROFILE_PATH
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
+. "$HPCTOP_SRCDIR/tests/cluster.sh"
+isolate
 
 "$batch_cluster" status >/dev/null 2>&1 || batch_ours=1
 # stdout into a file, not $(...): a daemon `up` starts may hold the pipe.
@@ -48,7 +47,7 @@ fi
 batch_profile() {
 	local name=$1 backend=$2 f
 	shift 2
-	f=$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml
+	f=$profiles/$name.yaml
 	batch_profiles+=("$name")
 	{
 		echo "version: 1"

@@ -10,16 +10,13 @@ command -v mpiexec.openmpi >/dev/null || skip_all "mpiexec.openmpi is not instal
 /usr/bin/python3 -c 'import mpi4py, ipyparallel' 2>/dev/null ||
 	skip_all "/usr/bin/python3 lacks mpi4py or ipyparallel"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH
-profiles=$XDG_CONFIG_HOME/hpctop/profiles
-mkdir -p "$HOME" "$profiles"
+. "$(dirname "$0")/cluster.sh"
 
-# check_line OUTPUT CHECK: the line of one check in doctor's text output.
-check_line() { grep -E "^  [a-z]+ +$2  " <<<"$1" | head -n1; }
+tmp=$(mktemp -d)
+isolate
+trap cleanup EXIT
+
+. "$(dirname "$0")/doctor.sh"
 
 run "$HPCTOP" doctor --help
 is "$rc" 0 "doctor --help"
@@ -94,10 +91,7 @@ engine: {command: /nonexistent/ipengine}
 EOF2
 run "$HPCTOP" doctor noeng --json
 is "$rc" 1 "a missing engine command: doctor fails"
-json=$(/usr/bin/python3 -c '
-import json, sys
-for c in json.load(sys.stdin)["checks"]:
-    print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$out")
+json=$(checks_of "$out")
 like "$json" $'\n'"engine command\|failed\|/nonexistent/ipengine: not found on [^|]+\|install ipyparallel where the engines run" \
 	"--json: engine command failed, with the reason and the fix"
 like "$json" $'\n''python\|skipped\|' "python skipped without an engine command"

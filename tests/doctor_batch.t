@@ -11,9 +11,7 @@ export HPCTOP_SLURMCTLD_PORT=${HPCTOP_DOCTOR_SLURMCTLD_PORT:-17217}
 export HPCTOP_SLURMD_PORT=${HPCTOP_DOCTOR_SLURMD_PORT:-17218}
 . "$(dirname "$0")/batchenv.sh"
 
-check_line() { grep -E "^  [a-z]+ +$2  " <<<"$1" | head -n1; }
-# The ids of the doctor's jobs, from its own words ("job N ...").
-job_of() { sed -n 's/.* job \([0-9][0-9]*\) .*/\1/p' <<<"$1" | head -n1; }
+. "$(dirname "$0")/doctor.sh"
 
 t0=$SECONDS
 run "$HPCTOP" doctor slurm -n 2
@@ -36,10 +34,7 @@ batch_profile long slurm "queue: short"	# walltime 00:10:00
 t0=$SECONDS
 run "$HPCTOP" doctor long --json
 is "$rc" 1 "walltime over the partition's MaxTime: doctor fails"
-checks=$(/usr/bin/python3 -c '
-import json, sys
-for c in json.load(sys.stdin)["checks"]:
-    print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$out")
+checks=$(checks_of "$out")
 like "$checks" "(^|"$'\n'")partition limits\|failed\|walltime 00:10:00 is longer than partition short's time limit 5:00\|ask for at most 5:00 \(walltime\)" \
 	"the reason names both limits, the fix the one allowed"
 like "$checks" $'\n'"launch\|failed\|not submitted: the job does not fit the partition" "nothing submitted"

@@ -7,20 +7,10 @@
 # cn2 cannot reach the first node's loopback address.
 . "$(dirname "$0")/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, a bridge, /etc/hosts)"
-command -v ip >/dev/null && command -v nsenter >/dev/null && [ -x /usr/sbin/sshd ] ||
-	skip_all "needs iproute2, util-linux's nsenter and openssh-server"
-unshare --net --uts true 2>/dev/null ||
-	skip_all "cannot create network and UTS namespaces here"
 
-export HPCTOP_SLURM_NODES=2
-export HPCTOP_SLURM_DIR=${HPCTOP_MN_SLURM_DIR:-/tmp/hpctop-slurm-mn}
-export HPCTOP_SLURMCTLD_PORT=${HPCTOP_MN_SLURMCTLD_PORT:-16827}
-export HPCTOP_SLURMD_PORT=${HPCTOP_MN_SLURMD_PORT:-16828}
-. "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/mnenv.sh"
 
-check_line() { grep -E "^  [a-z]+ +$2  " <<<"$1" | head -n1; }
-job_of() { sed -n 's/.* job \([0-9][0-9]*\) .*/\1/p' <<<"$1" | head -n1; }
+. "$(dirname "$0")/doctor.sh"
 
 batch_profile two slurm "mpi: true" "nodes: 2" "tasks_per_node: 2"
 run "$HPCTOP" doctor two -n 4
@@ -44,10 +34,7 @@ batch_profile lo slurm "mpi: true" "nodes: 2" "tasks_per_node: 2"
 sed -i 's|^controller: {|controller: {ip: 127.0.0.1, |' "$XDG_CONFIG_HOME/hpctop/profiles/lo.yaml"
 run "$HPCTOP" doctor lo -n 4 --json
 is "$rc" 1 "controller.ip 127.0.0.1 with engines on two nodes: doctor fails"
-checks=$(/usr/bin/python3 -c '
-import json, sys
-for c in json.load(sys.stdin)["checks"]:
-    print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$out")
+checks=$(checks_of "$out")
 like "$checks" $'\n'"controller address\|failed\|cn[12] cannot connect to 127\.0\.0\.1:[0-9]+ \(ConnectionRefusedError: [^|]*\)\|the controller would listen on a loopback address, which only its own node reaches" \
 	"the node that is not the controller's cannot connect, and the hint says loopback"
 like "$checks" $'\n'"mpi program\|ok\|" "everything else still passes"

@@ -10,11 +10,7 @@
 
 tmp=$(mktemp -d)
 chmod 0700 "$tmp"
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/hpctop/profiles"
-profiles=$XDG_CONFIG_HOME/hpctop/profiles
+isolate
 # cleanup (tests/cluster.sh) kills the sessions of every cluster record
 # under $tmp, also those a regression would let start.
 trap cleanup EXIT

@@ -11,26 +11,13 @@
 [ -x /usr/bin/ipcontroller ] || skip_all "ipyparallel is not installed"
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-pids=$tmp/pids
-: >"$pids"
-export HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-	IPYTHONDIR=$tmp/ipython
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$HOME" "$XDG_CONFIG_HOME"
-# Kill only what this test started: the sessions led by the recorded pids,
-# stopped ones resumed first (never by name).
-cleanup() {
-	T kill-server 2>/dev/null
-	while read -r p; do
-		[ -n "$p" ] || continue
-		for q in $(ps -eo pid=,sid= | awk -v s="$p" '$2 == s {print $1}'); do
-			kill -CONT "$q" 2>/dev/null
-			kill -KILL "$q" 2>/dev/null
-		done
-	done <"$pids"
-	rm -rf "$tmp"
-}
+isolate
+# cleanup (tests/cluster.sh) kills only what this test started: the
+# sessions led by the recorded pids, stopped ones resumed first (never by
+# name).
 trap cleanup EXIT
 
 procs() {	# procs ROLE: pids of the cluster's processes with that role

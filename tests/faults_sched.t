@@ -14,6 +14,7 @@ export HPCTOP_SLURM_DIR=${HPCTOP_FAULTS_SLURM_DIR:-/tmp/hpctop-slurm-sched} \
 	HPCTOP_SLURMD_PORT=${HPCTOP_FAULTS_SLURMD_PORT:-17018}
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/tmux.sh"
 
 rec=$XDG_STATE_HOME/hpctop/clusters/sf/cluster.json
 nl=$'\n'
@@ -31,14 +32,6 @@ cat >"$tmp/garbage/squeue" <<'S'
 echo "<html><body>502 Bad Gateway</body></html>"
 S
 chmod +x "$tmp/hang/squeue" "$tmp/garbage/squeue"
-
-# alive PID: exists and is not a zombie (PID 1 here reaps late).
-alive() {
-	local st
-	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	st=${st##*) }
-	[ "${st%% *}" != Z ]
-}
 
 # A cluster whose jobs reach their 1-minute limit while the rest runs:
 # Slurm kills them within its 30 s check period plus KillWait (5 s).
@@ -92,16 +85,9 @@ for p in $(cat "$tmp/hang.pids"); do alive "$p" && diag "left: $p"; done
 
 # dashboard DIR REGEX: opens the dashboard on sf with DIR first on PATH
 # until the screen matches REGEX (30 s at most); sets $scr.
-T() { tmux -S "$tmp/tmux.sock" "$@"; }
 dashboard() {
-	T -f /dev/null new-session -d -s hp -x 120 -y 30 \
-		"env PATH=$1:$PATH $HPCTOP -d 10 sf 2>$tmp/dash.err"
-	scr=
-	for ((i = 0; i < 300; i++)); do
-		scr=$(T capture-pane -p -t hp 2>/dev/null)
-		[[ $scr =~ $2 ]] && break
-		sleep 0.1
-	done
+	dash_open 120 30 "PATH=$1:$PATH" -d 10 sf
+	wait_for "$2" 30
 }
 
 # The dashboard opened meanwhile: unknown with the recorded jobs, never

@@ -10,6 +10,7 @@
 export HPCTOP_SLURM_DIR HPCTOP_SLURMCTLD_PORT HPCTOP_SLURMD_PORT
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/tmux.sh"
 
 batch_profile lslurm slurm
 record=$XDG_STATE_HOME/hpctop/clusters/lslurm/cluster.json
@@ -56,28 +57,17 @@ is "$(batch_slurm_live $ids)" "" "interrupted: stop cancels the unrecorded job t
 # The dashboard: X on a Slurm cluster whose record is unreadable cancels
 # its jobs (found by name), not just the record.
 if command -v tmux >/dev/null; then
-	sock=$tmp/tmux.sock
-	T() { tmux -S "$sock" "$@"; }
 	run "$HPCTOP" start lslurm -n 1
 	is "$rc" 0 "dashboard: start lslurm"
 	ids=$(batch_jobids lslurm | tr '\n' ' ')
 	: >"$record"
-	T -f /dev/null new-session -d -s hp -x 100 -y 30 "exec $HPCTOP lslurm 2>$tmp/err"
-	T set-option -g status off >/dev/null
-	wait_screen() {	# wait_screen REGEX [SECONDS]
-		local i
-		for ((i = 0; i < ${2:-10} * 10; i++)); do
-			[[ $(T capture-pane -p -t hp) =~ $1 ]] && return 0
-			sleep 0.1
-		done
-		return 1
-	}
-	wait_screen 'unreadable record' 20
+	dash_open 100 30 lslurm
+	wait_for 'unreadable record' 20
 	ok $? "dashboard: the cluster shows as unreadable"
-	T send-keys -t hp X
-	wait_screen 'y/n'
-	T send-keys -t hp y
-	wait_screen ' lslurm +slurm +[0-9]+ +stopped' 60
+	keys X
+	wait_for 'y/n'
+	keys y
+	wait_for ' lslurm +slurm +[0-9]+ +stopped' 60
 	ok $? "dashboard: X then y stops it"
 	is "$(batch_slurm_live $ids)" "" "dashboard: its jobs are cancelled"
 	ok "$([ ! -e "$record" ]; echo $?)" "dashboard: the record is removed"

@@ -6,18 +6,8 @@
 # across the nodes through `hpctop px`, `stop` leaves no job and no process.
 . "$(dirname "$0")/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, a bridge, /etc/hosts)"
-command -v ip >/dev/null && command -v nsenter >/dev/null && [ -x /usr/sbin/sshd ] ||
-	skip_all "needs iproute2, util-linux's nsenter and openssh-server"
-unshare --net --uts true 2>/dev/null ||
-	skip_all "cannot create network and UTS namespaces here"
 
-# A cluster of its own beside the single-node one (ports and directory).
-export HPCTOP_SLURM_NODES=2
-export HPCTOP_SLURM_DIR=${HPCTOP_MN_SLURM_DIR:-/tmp/hpctop-slurm-mn}
-export HPCTOP_SLURMCTLD_PORT=${HPCTOP_MN_SLURMCTLD_PORT:-16827}
-export HPCTOP_SLURMD_PORT=${HPCTOP_MN_SLURMD_PORT:-16828}
-. "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/mnenv.sh"
 
 run sinfo --noheader --format='%n %T'
 is "$(sort <<<"$out" | tr '\n' ' ')" "cn1 idle cn2 idle " "two compute nodes, both idle"

@@ -6,17 +6,15 @@
 
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-cleanup() {
-	T kill-server 2>/dev/null
-	[ -s "$tmp/squeue.pid" ] && kill "$(cat "$tmp/squeue.pid")" 2>/dev/null
-	rm -rf "$tmp"
-}
+isolate
+# cleanup (tests/cluster.sh), and the squeue that never answers.
+at_cleanup() { [ -s "$tmp/squeue.pid" ] && kill "$(cat "$tmp/squeue.pid")" 2>/dev/null; }
 trap cleanup EXIT
-export XDG_CONFIG_HOME=$tmp/config HOME=$tmp/home
-unset HPCTOP_PROFILE_PATH NO_COLOR
-mkdir -p "$tmp/home" "$tmp/config/hpctop/profiles" "$tmp/bin"
-printf 'backend: slurm\nqueu: debug\n' > "$tmp/config/hpctop/profiles/typo.yaml"
+mkdir -p "$tmp/bin"
+printf 'backend: slurm\nqueu: debug\n' > "$profiles/typo.yaml"
 
 # A scheduler command that never answers.
 cat > "$tmp/bin/squeue" <<EOS
