@@ -62,6 +62,7 @@ alive() {	# alive PID: exists and is not a zombie (PID 1 here reaps late)
 	st=${st##*) }
 	[ "${st%% *}" != Z ]
 }
+says_nothing() { [ -z "$("$@")" ]; }	# says_nothing CMD...: CMD prints nothing
 wait_until() {	# wait_until SECONDS CMD...: until CMD succeeds
 	local end=$((SECONDS + $1)); shift
 	until "$@"; do

@@ -209,10 +209,7 @@ if command -v qsub >/dev/null; then
 	is "$rc" 0 "stop pf"
 	# As in pbs.t: the wrapper's qstat shows a job still completing as C
 	# already; Slurm finishes it within its KillWait.
-	for _ in $(seq 40); do
-		[ -z "$(batch_slurm_live $pf_ids)" ] && break
-		sleep 0.5
-	done
+	wait_until 20 says_nothing batch_slurm_live $pf_ids
 	is "$(batch_slurm_live $pf_ids)" "" "no pbs job left"
 fi
 

@@ -120,15 +120,9 @@ across() {
 	is "$rc" 0 "$backend: stop"
 	# A job still completing shows as C in the Torque wrapper's qstat
 	# already; Slurm ends it within its KillWait.
-	for _ in $(seq 40); do
-		[ -z "$(batch_slurm_live $ids)" ] && break
-		sleep 0.5
-	done
+	wait_until 20 says_nothing batch_slurm_live $ids
 	is "$(batch_slurm_live $ids)" "" "$backend: stop leaves nothing in squeue"
-	for _ in $(seq 20); do
-		[ -z "$(procs_of "$name")" ] && break
-		sleep 0.5
-	done
+	wait_until 10 says_nothing procs_of "$name"
 	is "$(procs_of "$name")" "" "$backend: no controller, engine or rank left on any node"
 }
 
@@ -161,10 +155,7 @@ is "$rc" 1 "controller.interface ib0 (absent): start --wait fails"
 like "$err" "hpctop: controller.interface: no network interface ib0 with an IPv4 address on cn[12] \(it has lo eth0\)" \
 	"start shows the controller log: the interface, the node and the interfaces it has"
 noif_jobs() { squeue --noheader --name=hpctop-mnnoif-ctl,hpctop-mnnoif-eng --format=%i; }
-for _ in $(seq 20); do
-	[ -z "$(noif_jobs)" ] && break
-	sleep 0.5
-done
+wait_until 10 says_nothing noif_jobs
 is "$(noif_jobs)" "" "absent interface: nothing left in squeue"
 
 # The login node's side for the process backends: controller.interface

@@ -50,10 +50,7 @@ run "$HPCTOP" stop pbs
 is "$rc" 0 "stop pbs"
 # The wrapper's qstat shows a job that is still completing as C already;
 # Slurm finishes it within its KillWait.
-for _ in $(seq 40); do
-	[ -z "$(batch_slurm_live $ids)" ] && break
-	sleep 0.5
-done
+wait_until 20 says_nothing batch_slurm_live $ids
 is "$(batch_slurm_live $ids)" "" "stop leaves no job behind"
 run "$HPCTOP" status pbs
 is "$rc" 1 "no record after stop"
