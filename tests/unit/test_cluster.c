@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backends/procfs.h"
 #include "core/cluster.h"
 #include "core/paths.h"
 #include "core/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 static char tmpdir[] = "/tmp/hpctop-test-cluster-XXXXXX";
 
@@ -234,23 +234,11 @@ test_identity(void **state)
 {
 	struct cluster *c = mk("ident");
 	struct cluster_proc *pr;
-	int go[2];
+	int release;
 	pid_t child, *pids;
-	char ch = 0;
 
 	(void)state;
-	assert_int_equal(pipe(go), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(go[1]);
-		setsid();
-		(void)!read(go[0], &ch, 1);
-		_exit(0);
-	}
-	close(go[0]);
-	while (getsid(child) != child)
-		usleep(1000);
+	child = testutil_session_child(&release);
 	pr = cluster_add_proc(c, CLUSTER_ENGINES, "e", child, NULL, 1, NULL,
 	    NULL);
 	pr->start_time = procfs_pid_start_time(child);
@@ -281,8 +269,7 @@ test_identity(void **state)
 		pr->start_time = procfs_pid_start_time(getpid());
 		assert_false(procfs_proc_alive(c, pr));
 	}
-	close(go[1]);
-	assert_int_equal(waitpid(child, NULL, 0), child);
+	testutil_session_end(child, release);
 	pr->pid = child;
 	assert_false(procfs_proc_alive(c, pr));
 	cluster_free(c);

@@ -7,10 +7,10 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backends/procfs.h"
+#include "tests/unit/testutil.h"
 
 static void
 test_liveness(void **state)
@@ -26,29 +26,16 @@ test_liveness(void **state)
 static void
 test_session_pids(void **state)
 {
-	int go[2];
+	int release;
 	pid_t child, *pids;
-	char c = 0;
 
 	(void)state;
-	assert_int_equal(pipe(go), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(go[1]);
-		setsid();
-		(void)!read(go[0], &c, 1);
-		_exit(0);
-	}
-	close(go[0]);
-	while (getsid(child) != child)
-		usleep(1000);
+	child = testutil_session_child(&release);
 	assert_int_equal(procfs_session_pids(child, &pids), 1);
 	assert_int_equal(pids[0], child);
 	free(pids);
 	assert_int_equal(procfs_session_pids(0, NULL), 0);
-	close(go[1]);
-	assert_int_equal(waitpid(child, NULL, 0), child);
+	testutil_session_end(child, release);
 	assert_int_equal(procfs_session_pids(child, NULL), 0);
 }
 

@@ -1,0 +1,41 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/unit/testutil.h"
+
+pid_t
+testutil_session_child(int *release)
+{
+	int go[2];
+	pid_t child;
+	char c = 0;
+
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(go[1]);
+		setsid();
+		/* Returns at EOF, when the test closes its end. */
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	while (getsid(child) != child)
+		usleep(1000);
+	*release = go[1];
+	return child;
+}
+
+void
+testutil_session_end(pid_t child, int release)
+{
+	close(release);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+}
