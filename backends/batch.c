@@ -827,30 +827,39 @@ on_nothing_polled(void *arg)
 	free(po);
 }
 
+/* Starts the scheduler's listing of this user's jobs (the one query that
+ * both polling and adopting read); done gets its result. */
 static int
-poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
-    size_t n, backend_poll_cb cb, void *arg, struct err *e)
+run_query(const struct batch_kind *k, const char *backend, struct loop *l,
+    subproc_cb done, void *arg, struct err *e)
 {
 	struct strv argv = STRV_INIT;
-	struct poller *po;
 	char *user = paths_user_name();
 	struct subproc *j;
 
 	if (user == NULL)
 		return err_set(e, "%s: cannot tell which user's jobs to list "
-		    "(no passwd entry, no $USER)", cs[0]->backend);
+		    "(no passwd entry, no $USER)", backend);
 	k->query_argv(user, &argv);
 	free(user);
-	po = xcalloc(1, sizeof *po);
+	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
+	    done, arg, e);
+	strv_clear(&argv);
+	return j == NULL ? -1 : 0;
+}
+
+static int
+poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
+{
+	struct poller *po = xcalloc(1, sizeof *po);
+
 	po->k = k;
 	po->cs = cs;
 	po->n = n;
 	po->cb = cb;
 	po->arg = arg;
-	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
-	    on_query, po, e);
-	strv_clear(&argv);
-	if (j == NULL) {
+	if (run_query(k, cs[0]->backend, l, on_query, po, e) < 0) {
 		free(po);
 		return -1;
 	}
@@ -1144,25 +1153,13 @@ batch_adopt_named(const struct backend *b, struct loop *l,
     struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
 	const struct batch_kind *k = b->batch;
-	struct strv argv = STRV_INIT;
-	struct adopter *ad;
-	char *user = paths_user_name();
-	struct subproc *j;
+	struct adopter *ad = xcalloc(1, sizeof *ad);
 
-	if (user == NULL)
-		return err_set(e, "%s: cannot tell which user's jobs to list "
-		    "(no passwd entry, no $USER)", b->name);
-	k->query_argv(user, &argv);
-	free(user);
-	ad = xcalloc(1, sizeof *ad);
 	ad->k = k;
 	ad->c = c;
 	ad->cb = cb;
 	ad->arg = arg;
-	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
-	    on_adopt_query, ad, e);
-	strv_clear(&argv);
-	if (j == NULL) {
+	if (run_query(k, b->name, l, on_adopt_query, ad, e) < 0) {
 		free(ad);
 		return -1;
 	}
