@@ -391,26 +391,37 @@ hosts_of(const struct doctor_report *r)
 	return s;
 }
 
+/* Runs argv (the probe, under a launcher or not) here and reads the
+ * reports: the hosts they came from, or NULL with the launch error set.
+ * Clears argv. */
+static char *
+probe_here(struct doctor *d, struct strv *argv)
+{
+	struct subproc_result *r = run_here(d, argv, remaining_ms(d));
+	char *hosts = NULL;
+
+	doctor_collect(d->dir, &d->eng, NULL);
+	if (d->eng.n == 0)
+		d->launch_error = failure(r);
+	else
+		hosts = hosts_of(&d->eng);
+	subproc_result_free(r);
+	strv_clear(argv);
+	return hosts;
+}
+
 static void
 run_local(struct doctor *d)
 {
 	struct strv argv = STRV_INIT;
-	struct subproc_result *r;
 	char *hosts;
 
 	probe_words(d, "probe", d->p->engine.command.v[0], d->p->mpi, true,
 	    &argv);
-	r = run_here(d, &argv, remaining_ms(d));
-	doctor_collect(d->dir, &d->eng, NULL);
-	if (d->eng.n == 0)
-		d->launch_error = failure(r);
-	else {
-		hosts = hosts_of(&d->eng);
+	hosts = probe_here(d, &argv);
+	if (hosts != NULL)
 		d->launched = xasprintf("the probe ran here (%s)", hosts);
-		free(hosts);
-	}
-	subproc_result_free(r);
-	strv_clear(&argv);
+	free(hosts);
 }
 
 /* mpiexec with its flags for N ranks exactly as the engines get them
@@ -445,17 +456,10 @@ run_mpi(struct doctor *d)
 	strv_extend(&argv, &launcher);
 	probe_words(d, "probe", d->p->engine.command.v[0], d->p->mpi, true,
 	    &argv);
-	r = run_here(d, &argv, remaining_ms(d));
-	doctor_collect(d->dir, &d->eng, NULL);
-	if (d->eng.n == 0)
-		d->launch_error = failure(r);
-	else {
-		hosts = hosts_of(&d->eng);
+	hosts = probe_here(d, &argv);
+	if (hosts != NULL)
 		d->launched = xasprintf("%s ran the probe on %s", cmd, hosts);
-		free(hosts);
-	}
-	subproc_result_free(r);
-	strv_clear(&argv);
+	free(hosts);
 	if (d->cpi_error == NULL && d->eng.n > 0) {
 		strv_extend(&argv, &launcher);
 		strv_pushf(&argv, "%s/%s", d->dir, DOCTOR_CPI);
@@ -756,6 +760,14 @@ ctl_python(const struct doctor *d)
 	return d->ctl.n > 0 ? d->ctl.nodes[0].python : NULL;
 }
 
+/* The checks that read what the engines' Python reported, when none did. */
+static void
+skip_no_python(struct doctor *d, const char *check)
+{
+	doctor_add(&d->checks, check, DOCTOR_SKIPPED, NULL, "no engine Python "
+	    "to look at");
+}
+
 static void
 check_python(struct doctor *d)
 {
@@ -765,8 +777,7 @@ check_python(struct doctor *d)
 	char *cm = cp != NULL ? doctor_python_minor(cp) : NULL, *hosts;
 
 	if (good == NULL) {
-		doctor_add(&d->checks, check, DOCTOR_SKIPPED, NULL, "no engine "
-		    "Python to look at");
+		skip_no_python(d, check);
 		free(cm);
 		return;
 	}
@@ -815,8 +826,7 @@ check_ipyparallel(struct doctor *d)
 		return;
 	}
 	if (good == NULL) {
-		doctor_add(&d->checks, check, DOCTOR_SKIPPED, NULL, "no engine "
-		    "Python to look at");
+		skip_no_python(d, check);
 		return;
 	}
 	for (size_t i = 0; i < d->eng.n && cv != NULL; i++) {
@@ -867,8 +877,7 @@ check_mpi4py(struct doctor *d)
 		return;
 	}
 	if (good == NULL) {
-		doctor_add(&d->checks, check, DOCTOR_SKIPPED, NULL, "no engine "
-		    "Python to look at");
+		skip_no_python(d, check);
 		return;
 	}
 	lib = mpi_family_parse(good->mpi);
