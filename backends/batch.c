@@ -469,6 +469,20 @@ write_file(const char *path, const char *text, struct err *e)
 	return 0;
 }
 
+void
+batch_in_dir(const struct strv *argv, const char *cwd, struct strv *out)
+{
+	if (cwd != NULL) {
+		/* sh only changes directory; argv stays as it is. */
+		strv_push(out, "sh");
+		strv_push(out, "-c");
+		strv_push(out, "cd \"$1\" || exit 1; shift; exec \"$@\"");
+		strv_push(out, "sh");
+		strv_push(out, cwd);
+	}
+	strv_extend(out, argv);
+}
+
 /* Runs argv in cwd (NULL: here) as an async job. */
 static struct subproc *
 run_in(struct loop *l, struct strv *argv, const char *cwd,
@@ -477,14 +491,7 @@ run_in(struct loop *l, struct strv *argv, const char *cwd,
 	struct strv full = STRV_INIT;
 	struct subproc *j;
 
-	if (cwd != NULL) {
-		strv_push(&full, "sh");
-		strv_push(&full, "-c");
-		strv_push(&full, "cd \"$1\" || exit 1; shift; exec \"$@\"");
-		strv_push(&full, "sh");
-		strv_push(&full, cwd);
-	}
-	strv_extend(&full, argv);
+	batch_in_dir(argv, cwd, &full);
 	j = subproc_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
 	    e);
 	strv_clear(&full);

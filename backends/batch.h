@@ -88,6 +88,9 @@ char *batch_parse_submit(const char *out);
  * stderr or, for wrappers that print there, stdout), trimmed. Caller
  * frees. */
 char *batch_submit_error(const char *out, const char *errout);
+/* Appends to out the words that run argv with cwd (NULL: here) as its
+ * directory, as a submit command with a directory is run. */
+void batch_in_dir(const struct strv *argv, const char *cwd, struct strv *out);
 
 /* The backend operations of slurm and pbs (struct backend's contract);
  * the kind is b->batch, which their registry entries carry. */

@@ -603,15 +603,7 @@ run_batch(struct doctor *d)
 	job = batch_job_name(d->c, BATCH_ENGINES);
 	log = cluster_log_path(d->c, "doctor");
 	d->k->submit_argv(d->c, job, script, log, NULL, &argv, &cwd);
-	if (cwd != NULL) {
-		/* sh only changes directory; argv stays as it is. */
-		strv_push(&full, "sh");
-		strv_push(&full, "-c");
-		strv_push(&full, "cd \"$1\" || exit 1; shift; exec \"$@\"");
-		strv_push(&full, "sh");
-		strv_push(&full, cwd);
-	}
-	strv_extend(&full, &argv);
+	batch_in_dir(&argv, cwd, &full);
 	r = subproc_run_sync(d->l, strv_argv(&full), NULL, NULL, 0,
 	    BATCH_SUBMIT_TIMEOUT_MS);
 	strv_clear(&full);
