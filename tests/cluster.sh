@@ -1,5 +1,10 @@
 # A test's own state and the clusters it starts: source after tap.sh, with
 # $tmp set.
+need_mpi() {	# skips the test without Open MPI, or mpi4py and ipyparallel
+	command -v mpiexec.openmpi >/dev/null || skip_all "mpiexec.openmpi is not installed"
+	/usr/bin/python3 -c 'import mpi4py, ipyparallel' 2>/dev/null ||
+		skip_all "/usr/bin/python3 lacks mpi4py or ipyparallel"
+}
 isolate() {	# HOME, XDG dirs (and the profile dir, $profiles), IPYTHONDIR and
 	# $pids under $tmp
 	export HOME=$tmp/home XDG_STATE_HOME=$tmp/state \
@@ -11,6 +16,12 @@ isolate() {	# HOME, XDG dirs (and the profile dir, $profiles), IPYTHONDIR and
 	# and of clusters whose record it may lose.
 	pids=$tmp/pids
 	: >"$pids"
+}
+sleepy_profile() {	# sleepy_profile NAME ENGINES: a local profile whose
+	# controller and engines only sleep (cheap, nothing loads the machine)
+	printf '%s\n' "backend: local" "engines: $2" "controller:" \
+		'  command: [sh, -c, "exec sleep 300", sh]' "engine:" \
+		'  command: [sh, -c, "exec sleep 300", sh]' >"$profiles/$1.yaml"
 }
 kill_sessions() {	# kill_sessions SID...: every process of these sessions,
 	# stopped ones resumed first

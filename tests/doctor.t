@@ -6,11 +6,8 @@
 # and a controller address nothing listens on for the engines.
 . "$(dirname "$0")/tap.sh"
 
-command -v mpiexec.openmpi >/dev/null || skip_all "mpiexec.openmpi is not installed"
-/usr/bin/python3 -c 'import mpi4py, ipyparallel' 2>/dev/null ||
-	skip_all "/usr/bin/python3 lacks mpi4py or ipyparallel"
-
 . "$(dirname "$0")/cluster.sh"
+need_mpi
 
 tmp=$(mktemp -d)
 isolate

@@ -53,14 +53,7 @@ done
 
 # Ten more rounds, with processes that only sleep (cheap): every time
 # exactly one of two starts wins, and its record holds all it started.
-cat >"$profiles/sleepy.yaml" <<'YAML'
-backend: local
-engines: 2
-controller:
-  command: [sh, -c, "exec sleep 300", sh]
-engine:
-  command: [sh, -c, "exec sleep 300", sh]
-YAML
+sleepy_profile sleepy 2
 sdir=$XDG_STATE_HOME/hpctop/clusters/sleepy
 wins=0 exact=0
 for round in 1 2 3 4 5 6 7 8 9 10; do
@@ -200,14 +193,7 @@ run "$HPCTOP" start huge
 is "$rc" 1 "a profile asking for 100000 engines fails the same way"
 like "$err" "100000 engines on backend local are 200000 processes" "and says so"
 # --force with engines that only sleep, so the machine is not loaded.
-cat >"$profiles/many.yaml" <<'YAML'
-backend: local
-engines: 1
-controller:
-  command: [sh, -c, "exec sleep 300", sh]
-engine:
-  command: [sh, -c, "exec sleep 300", sh]
-YAML
+sleepy_profile many 1
 run "$HPCTOP" start many -n "$many"
 is "$rc" 1 "$many engines on $cores cores need --force"
 like "$err" "$many engines on backend local are $((2 * many)) processes" "with the count"

@@ -20,14 +20,7 @@ trap cleanup EXIT
 
 cores=$(nproc)
 many=$((4 * cores + 1))
-cat >"$profiles/many.yaml" <<YAML
-backend: local
-engines: $many
-controller:
-  command: [sh, -c, "exec sleep 300", sh]
-engine:
-  command: [sh, -c, "exec sleep 300", sh]
-YAML
+sleepy_profile many "$many"
 
 dash_open 120 30 many
 wait_for 'F10 Quit' 20
