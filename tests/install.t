@@ -3,11 +3,11 @@
 # installed profiles; make uninstall removes what install put there.
 . "$(dirname "$0")/tap.sh"
 
+. "$(dirname "$0")/cluster.sh"
+
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config
-unset HPCTOP_PROFILE_PATH
-mkdir -p "$HOME"
+isolate
+trap cleanup EXIT
 
 run make -s -C "$HPCTOP_SRCDIR" install DESTDIR="$tmp/root" PREFIX=/opt/hpc
 is "$rc" 0 "make install exits 0"

@@ -13,7 +13,8 @@ ctl=
 engines=()
 ctl_children=
 nannies=
-cleanup() {
+. "$(dirname "$0")/cluster.sh"
+at_cleanup() {	# for cleanup (tests/cluster.sh): the processes started here
 	# Each engine's nanny runs in a session of its own; end it by pid too.
 	for p in "${engines[@]}"; do
 		nannies="$nannies $(ps -o pid= --ppid "$p")"
@@ -29,12 +30,9 @@ cleanup() {
 	fi
 	for p in $ctl_children $nannies; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$tmp"
 }
+isolate
 trap cleanup EXIT
-export IPYTHONDIR=$tmp/ipython HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config
-unset HPCTOP_PROFILE_PATH
-mkdir -p "$HOME"
 prof=ipptest
 sec=$IPYTHONDIR/profile_$prof/security
 cfile=$sec/ipcontroller-client.json
