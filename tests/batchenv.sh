@@ -112,3 +112,18 @@ print("mpi", " | ".join(dv.apply_sync(pingpong)))
 rc.close()
 PY
 }
+
+# batch_client_ok NAME N: batch_client on cluster NAME's N engines on this
+# host, and what it must print (with more than 2 ranks, the others' empty
+# answers follow the pingpong's).
+batch_client_ok() {
+	local more= host
+	host=$(hostname)
+	[ "$2" -gt 2 ] && more=' \| '
+	run batch_client "$1" "$2"
+	is "$rc" 0 "ipyparallel.Client(profile='$1') works"
+	is "$(grep -c "^host $host\$" <<<"$out")" "$2" "hostname from each of the $2 engines"
+	like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
+	like "$out" "mpi sent \| got 100 ints, sum 4950$more" "MPI Send/Recv of 100 ints, rank 0 to 1"
+	[ "$rc" = 0 ] || diag_fail "$err"
+}

@@ -39,12 +39,7 @@ like "$out" "hpctop-pbs-eng +[^ ]+ +debug +1 +2 .* R +[0-9:]+ +$host" \
 logs=$(ls "$XDG_STATE_HOME/hpctop/clusters/pbs/logs")
 like "$logs" "hpctop-pbs-ctl\.o[0-9]+" "controller output in the logs directory"
 
-run batch_client pbs 2
-is "$rc" 0 "ipyparallel.Client(profile='pbs') works"
-is "$(grep -c "^host $host\$" <<<"$out")" 2 "hostname from each of the 2 engines"
-like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
-like "$out" "mpi sent \| got 100 ints, sum 4950" "MPI Send/Recv of 100 ints, rank 0 to 1"
-[ "$rc" = 0 ] || diag_fail "$err"
+batch_client_ok pbs 2
 
 run "$HPCTOP" stop pbs
 is "$rc" 0 "stop pbs"

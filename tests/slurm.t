@@ -48,12 +48,7 @@ like "$out" "hpctop-slurm-ctl +[^ ]+ +debug +1 +1 .* R +[0-9:]+ +$host" \
 like "$out" "hpctop-slurm-eng +[^ ]+ +debug +1 +4 .* R +[0-9:]+ +$host" \
 	"status: engines job R with 4 tasks"
 
-run batch_client slurm 4
-is "$rc" 0 "ipyparallel.Client(profile='slurm') works"
-is "$(grep -c "^host $host\$" <<<"$out")" 4 "hostname from each of the 4 engines"
-like "$out" "squares \[0, 1, 4, 9, 16, 25, .*, 900, 961\]" "map_sync(x**2, range(32))"
-like "$out" "mpi sent \| got 100 ints, sum 4950 \| " "MPI Send/Recv of 100 ints, rank 0 to 1"
-[ "$rc" = 0 ] || diag_fail "$err"
+batch_client_ok slurm 4
 
 run "$HPCTOP" stop slurm
 is "$rc" 0 "stop slurm"
