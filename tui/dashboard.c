@@ -264,7 +264,7 @@ main_action(struct dash *d, enum keymap_action a)
 		d->mode = KM_START;
 		break;
 	case ACT_STOP:
-		if (c->state == MODEL_STOPPED) {
+		if (c->state == CLUSTERSTATE_STOPPED) {
 			status(d, true, "no cluster started for %s",
 			    c->entry->name);
 			break;

@@ -14,6 +14,7 @@
 
 #include "core/backend.h"
 #include "core/cluster.h"
+#include "core/clusterstate.h"
 #include "core/conn.h"
 #include "core/err.h"
 #include "core/ipp.h"
@@ -35,17 +36,6 @@ enum model_sched {
 	MODEL_SCHED_NONE,
 	MODEL_SCHED_SLURM,
 	MODEL_SCHED_PBS,
-};
-
-/* The profiles list's state column. */
-enum model_cluster_state {
-	MODEL_STOPPED,
-	MODEL_QUEUED,		/* batch jobs waiting */
-	MODEL_STARTING,		/* controller up or coming, engines < N */
-	MODEL_RUNNING,		/* K/N engines registered */
-	MODEL_STOPPING,
-	MODEL_FAILED,		/* see error */
-	MODEL_UNKNOWN,		/* a record, but its scheduler did not say */
 };
 
 enum model_engine_state {
@@ -87,10 +77,13 @@ struct model_source {
 /* One profile and the cluster started from it (if any). */
 struct model_cluster {
 	const struct proflist_entry *entry;	/* in model->profiles */
-	enum model_cluster_state state;
+	enum clusterstate state;	/* as core/clusterstate decides */
+	bool stopping;		/* the dashboard's stop is running */
+	bool stale;		/* registered is the last snapshot */
 	int registered;		/* engines registered */
 	int requested;		/* engines asked for (0: not started) */
-	char *error;		/* owned; why MODEL_FAILED */
+	char *error;		/* owned; what the state means here, or why a
+				 * start failed */
 
 	struct job_table jobs;	/* its batch jobs / local processes */
 	struct model_source jobs_src;
@@ -170,9 +163,12 @@ void model_refresh(struct model *m, bool now);
 uint64_t model_stale_ms(const struct model *m, const struct model_source *s);
 /* "Slurm", "PBS", "none" or "?". */
 const char *model_sched_name(enum model_sched s);
-/* "stopped", "queued", "running 2/2", ...; into buf. */
+/* The state's words as clusterstate_format gives them ("running 2/2"),
+ * "stopping" while a stop runs, and the note after a colon; into buf. */
 const char *model_state_label(const struct model_cluster *c, char *buf,
     size_t len);
+/* Why px cannot run on c now, from its state (into e); 0 when it can. */
+int model_px_check(const struct model_cluster *c, struct err *e);
 /* The i-th px line of c, oldest first (i < c->px_n). */
 const struct model_px_line *model_px_line(const struct model_cluster *c,
     size_t i);
@@ -191,7 +187,7 @@ void model_running(const struct model *m, struct strv *out);
  * marks its source fresh and calls changed(). set_jobs takes the rows
  * (leaving *jobs empty); set_engines takes the array and its strings. */
 void model_cluster_set_state(struct model *m, struct model_cluster *c,
-    enum model_cluster_state state, int registered, int requested,
+    enum clusterstate state, int registered, int requested,
     const char *error);
 void model_cluster_set_jobs(struct model *m, struct model_cluster *c,
     struct job_table *jobs);
