@@ -4,7 +4,8 @@
 # a running local cluster, one with a killed engine (degraded), one whose
 # controller was killed (failed, or gone once its engines gave up: never
 # running, controller_up false, its count stale) and one whose controller
-# is SIGSTOPped (not answering).
+# is SIGSTOPped (not answering). The dashboard also rescans the profile
+# directories.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/tmux.sh"
 . "$(dirname "$0")/cluster.sh"
@@ -96,8 +97,21 @@ wait_for ' eng +local +2 +degraded 1/2' 30
 for p in run eng ctlkill ctlstop; do
 	like "$scr" "$nl $p +local +2 +(${want[$p]})" "dashboard: $p is ${want[$p]}"
 done
+# A profile added while the dashboard runs appears on r (it would too on
+# the slow rescan), with the clusters' states kept.
+cp "$HPCTOP_SRCDIR/profiles/local.yaml" "$profiles/added.yaml"
+keys r
+wait_for $'\n'' added +local +2 +stopped' 20
+ok $? "dashboard: a profile added while it runs appears on r"
+like "$scr" "$nl eng +local +2 +degraded 1/2" "dashboard: eng keeps its state"
+rm "$profiles/added.yaml"
+keys r
+wait_for ' eng +local +2 +degraded' 20
+sleep 1
+unlike "$(screen)" ' added +local' "dashboard: a removed profile goes on r"
 keys F10
 wait_for 'rc=0' 30
+ok $? "the dashboard quits with 0" || diag "$(cat "$tmp/dash.err")"
 
 # px on the cluster whose controller died: the refusal says its state (a
 # record is left, so S refuses too), not "no cluster running".
@@ -114,6 +128,7 @@ unlike "$(screen)" 'no cluster running for ctlkill' "and not that no cluster run
 keys Escape
 keys F10
 wait_for 'rc=0' 30
+ok $? "the dashboard quits with 0" || diag "$(cat "$tmp/dash.err")"
 
 for p in run eng ctlkill ctlstop; do
 	run "$HPCTOP" stop "$p"

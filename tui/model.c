@@ -38,6 +38,33 @@ message(struct model *m, bool error, const char *fmt, ...)
 	free(s);
 }
 
+static void
+slot_init(struct model *m, struct model_cluster *c,
+    const struct proflist_entry *entry)
+{
+	c->entry = entry;
+	c->model = m;
+	c->px = xcalloc(MODEL_PX_LINES, sizeof *c->px);
+}
+
+static void drop_client(struct model_cluster *c);
+static void free_engines(struct model_cluster *c);
+
+static void
+slot_free(struct model_cluster *c)
+{
+	drop_client(c);
+	cluster_free(c->rec);
+	free(c->preview);
+	free(c->preview_err);
+	free(c->error);
+	jobtab_clear(&c->jobs);
+	free_engines(c);
+	for (size_t j = 0; j < c->px_n; j++)
+		free(c->px[(c->px_first + j) % MODEL_PX_LINES].text);
+	free(c->px);
+}
+
 struct model *
 model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 {
@@ -51,12 +78,8 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	m->nclusters = profiles->n;
 	m->clusters = xcalloc(m->nclusters > 0 ? m->nclusters : 1,
 	    sizeof *m->clusters);
-	for (size_t i = 0; i < m->nclusters; i++) {
-		m->clusters[i].entry = &profiles->v[i];
-		m->clusters[i].model = m;
-		m->clusters[i].px = xcalloc(MODEL_PX_LINES,
-		    sizeof *m->clusters[i].px);
-	}
+	for (size_t i = 0; i < m->nclusters; i++)
+		slot_init(m, &m->clusters[i], &profiles->v[i]);
 	if (gethostname(m->host, sizeof m->host) == -1)
 		snprintf(m->host, sizeof m->host, "?");
 	m->host[sizeof m->host - 1] = '\0';
@@ -101,20 +124,8 @@ model_free(struct model *m)
 	while (m->polls > 0 || m->ops > 0)
 		if (loop_once(m->loop, 100) == -1)
 			break;
-	for (size_t i = 0; i < m->nclusters; i++) {
-		struct model_cluster *c = &m->clusters[i];
-
-		drop_client(c);
-		cluster_free(c->rec);
-		free(c->preview);
-		free(c->preview_err);
-		free(c->error);
-		jobtab_clear(&c->jobs);
-		free_engines(c);
-		for (size_t j = 0; j < c->px_n; j++)
-			free(c->px[(c->px_first + j) % MODEL_PX_LINES].text);
-		free(c->px);
-	}
+	for (size_t i = 0; i < m->nclusters; i++)
+		slot_free(&m->clusters[i]);
 	free(m->clusters);
 	free(m->sched_version);
 	proflist_free(m->profiles);
@@ -494,11 +505,96 @@ poll_backend(struct model *m, const struct backend *b)
 
 static void preview_start(struct model *m, struct model_cluster *c, int n);
 
+/* Whether something in flight points at a slot (a poll, start, stop or
+ * preview holds c, and so does a px request until it finished): slots
+ * move only when nothing does. */
+static bool
+slots_busy(const struct model *m)
+{
+	if (m->polls > 0 || m->ops > 0)
+		return true;
+	for (size_t i = 0; i < m->nclusters; i++) {
+		const struct model_cluster *c = &m->clusters[i];
+
+		if (c->polling || c->op_busy || c->preview_busy ||
+		    (c->px_exec != NULL && c->px_exec->pending > 0))
+			return true;
+	}
+	return false;
+}
+
+/* Takes the profiles found now: new ones appear, removed ones go, edited
+ * ones show what they say now, and each cluster keeps its slot's state, jobs, engines and px
+ * output. A profile whose file went while its cluster has a record stays
+ * listed (the whole rescan waits), so a running cluster never drops out
+ * of sight. */
+static void
+rescan(struct model *m)
+{
+	struct proflist *pl;
+	struct model_cluster *v;
+	const char *sel;
+	bool *moved;
+
+	if (m->rescan == NULL || slots_busy(m))
+		return;
+	pl = m->rescan(m->rescan_arg);
+	for (size_t i = 0; i < m->nclusters; i++) {
+		const struct model_cluster *c = &m->clusters[i];
+
+		if ((c->rec != NULL || c->unreadable) &&
+		    proflist_find(pl, c->entry->name) == NULL) {
+			proflist_free(pl);
+			return;
+		}
+	}
+	sel = m->nclusters > 0 ? m->clusters[m->sel].entry->name : NULL;
+	v = xcalloc(pl->n > 0 ? pl->n : 1, sizeof *v);
+	moved = xcalloc(m->nclusters + 1, sizeof *moved);
+	for (size_t i = 0; i < pl->n; i++) {
+		int k = model_find(m, pl->v[i].name);
+
+		if (k < 0) {
+			slot_init(m, &v[i], &pl->v[i]);
+			continue;
+		}
+		v[i] = m->clusters[k];
+		/* What start would run comes from another file now. */
+		if (strcmp(v[i].entry->path, pl->v[i].path) != 0 ||
+		    (v[i].entry->profile == NULL) !=
+		    (pl->v[i].profile == NULL)) {
+			free(v[i].preview);
+			free(v[i].preview_err);
+			v[i].preview = v[i].preview_err = NULL;
+		}
+		v[i].entry = &pl->v[i];
+		moved[k] = true;
+		if (v[i].ipp != NULL)
+			ipp_set_hooks(v[i].ipp, &(struct ipp_hooks){
+			    on_ipp_engines, NULL, &v[i] });
+	}
+	m->sel = 0;
+	for (size_t i = 0; sel != NULL && i < pl->n; i++)
+		if (strcmp(pl->v[i].name, sel) == 0)
+			m->sel = i;
+	for (size_t i = 0; i < m->nclusters; i++)
+		if (!moved[i])
+			slot_free(&m->clusters[i]);
+	free(moved);
+	free(m->clusters);
+	proflist_free(m->profiles);
+	m->clusters = v;
+	m->nclusters = pl->n;
+	m->profiles = pl;
+}
+
 void
 model_refresh(struct model *m, bool now)
 {
 	const struct backend *b;
 
+	if (now || ++m->refreshes % MODEL_RESCAN_EVERY == 0)
+		rescan(m);
 	if (now)
 		m->sched_retry_ms = 0;
 	if (m->sched_job == NULL && (m->sched == MODEL_SCHED_UNKNOWN ||

@@ -28,6 +28,9 @@
 #define MODEL_SCHED_TIMEOUT_MS 10000
 /* How long px code may run before its engines are shown as timed out. */
 #define MODEL_PX_TIMEOUT_MS 600000
+/* The profile directories are scanned again every this many refreshes
+ * (and on r). */
+#define MODEL_RESCAN_EVERY 10
 /* px console lines kept per cluster. */
 #define MODEL_PX_LINES 5000
 
@@ -129,6 +132,11 @@ struct model {
 	/* Called after anything visible changed, so the screen redraws. */
 	void (*changed)(void *arg);
 	void *changed_arg;
+	/* Scans the profile search path again (NULL: never); the model takes
+	 * what it returns. */
+	struct proflist *(*rescan)(void *arg);
+	void *rescan_arg;
+	int refreshes;		/* model_refresh calls, for the rescan */
 	/* One-line messages for the status bar (never stderr). */
 	void (*message)(bool error, const char *msg, void *arg);
 	void *message_arg;
@@ -155,8 +163,10 @@ void model_select(struct model *m, size_t idx);
 struct model_cluster *model_selected(struct model *m);
 
 /* One refresh tick: polls every source that is due and not still busy;
- * now (the r key) also asks sources backing off after failures. Answers
- * arrive later through the loop. */
+ * now (the r key) also asks sources backing off after failures and
+ * rescans the profiles (else every MODEL_RESCAN_EVERY ticks; a rescan
+ * waits while something in flight holds a cluster). Answers arrive later
+ * through the loop. */
 void model_refresh(struct model *m, bool now);
 
 /* Age in ms of a source's data when it must be shown as stale, else 0. */
