@@ -524,10 +524,10 @@ slots_busy(const struct model *m)
 }
 
 /* Takes the profiles found now: new ones appear, removed ones go, edited
- * ones show what they say now, and each cluster keeps its slot's state, jobs, engines and px
- * output. A profile whose file went while its cluster has a record stays
- * listed (the whole rescan waits), so a running cluster never drops out
- * of sight. */
+ * ones show what they say now, and each cluster keeps its slot's state,
+ * jobs, engines and px output. A profile whose file went while its
+ * cluster has a record stays listed (the whole rescan waits), so a
+ * running cluster never drops out of sight. */
 static void
 rescan(struct model *m)
 {
@@ -678,6 +678,7 @@ model_cluster_set_state(struct model *m, struct model_cluster *c,
 {
 	c->state = state;
 	c->stopping = false;
+	c->stale = false;
 	c->registered = registered;
 	c->requested = requested;
 	free(c->error);

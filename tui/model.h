@@ -82,7 +82,8 @@ struct model_cluster {
 	const struct proflist_entry *entry;	/* in model->profiles */
 	enum clusterstate state;	/* as core/clusterstate decides */
 	bool stopping;		/* the dashboard's stop is running */
-	bool stale;		/* registered is the last snapshot */
+	bool stale;		/* registered is the last snapshot (set after
+				 * model_cluster_set_state, which clears it) */
 	int registered;		/* engines registered */
 	int requested;		/* engines asked for (0: not started) */
 	char *error;		/* owned; what the state means here, or why a
