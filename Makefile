@@ -93,6 +93,9 @@ $(SAN)/hpctop: $(OBJ_LIB_SAN) $(OBJ_TUI_SAN)
 $(SAN)/tests/unit/%: $(SAN)/tests/unit/%.o $(OBJ_LIB_SAN) $(OBJ_HELP)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_CORE)
 
+# The dashboard's model links without curses, so a unit test can have it.
+$(SAN)/tests/unit/test_model: $(SAN)/tui/model.o
+
 $(REL)/bench/%: $(REL)/bench/%.o $(OBJ_LIB_REL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_CORE)
 

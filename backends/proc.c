@@ -210,13 +210,14 @@ poll_one(struct cluster *c)
 		bool group = main || procfs_proc_pids(c, pr, NULL) > 0;
 
 		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
+		pr->stopped = main && procfs_proc_stopped(c, pr);
 		r->id = xasprintf("%ld", (long)pr->pid);
 		r->name = xstrdup(pr->name);
 		r->user = xstrdup(user_name());
 		r->state = main ? JOB_RUNNING : group ? JOB_EXITING :
 		    JOB_COMPLETED;
-		r->raw_state = xstrdup(main ? "running" : group ? "exiting" :
-		    "gone");
+		r->raw_state = xstrdup(pr->stopped ? "stopped" : main ?
+		    "running" : group ? "exiting" : "gone");
 		r->elapsed = main && now > pr->started ?
 		    (long)(now - pr->started) : -1;
 		r->nodes = 1;

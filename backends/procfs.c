@@ -174,6 +174,15 @@ procfs_proc_alive(const struct cluster *c, const struct cluster_proc *pr)
 	return leader_of(c, pr, &ps) == LEADER_OURS && pstat_live(&ps);
 }
 
+bool
+procfs_proc_stopped(const struct cluster *c, const struct cluster_proc *pr)
+{
+	struct pstat ps;
+
+	return leader_of(c, pr, &ps) == LEADER_OURS && pstat_live(&ps) &&
+	    (ps.state == 'T' || ps.state == 't');
+}
+
 size_t
 procfs_proc_pids(const struct cluster *c, const struct cluster_proc *pr,
     pid_t **out)

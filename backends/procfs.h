@@ -20,6 +20,10 @@ unsigned long long procfs_pid_start_time(pid_t pid);
  * started with --profile=<its IPython profile>) and is not a zombie. */
 bool procfs_proc_alive(const struct cluster *c,
     const struct cluster_proc *pr);
+/* Whether pr is alive (procfs_proc_alive) but stopped by a signal or a
+ * tracer (state T or t), so it answers nothing until continued. */
+bool procfs_proc_stopped(const struct cluster *c,
+    const struct cluster_proc *pr);
 /* The live processes of pr's session, as procfs_session_pids, but none
  * when its pid now leads someone else's session (a reused pid). */
 size_t procfs_proc_pids(const struct cluster *c,

@@ -75,6 +75,7 @@ struct cluster_proc {
 	unsigned long long start_time;	/* /proc stat field 22; 0 unknown */
 	/* Runtime only (not saved): */
 	enum cluster_live live;
+	bool stopped;		/* alive but stopped (SIGSTOP): cannot answer */
 };
 
 struct cluster {

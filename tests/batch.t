@@ -90,7 +90,8 @@ is "$rc" 0 "start a second cluster"
 rm -f "$tmp/squeue.log"
 FAKE_SQUEUE=mixed run "$HPCTOP" status
 is "$rc" 1 "status of every cluster fails: fake's jobs may be in the malformed lines"
-like "$out" $'^fake  backend slurm  unknown .*\n\nfake2  backend slurm  running' "both clusters shown"
+like "$out" $'^fake  backend slurm  unknown .*\n\nfake2  backend slurm  starting  engines 0/' \
+	"both clusters shown (fake2 running, no engine registered: starting)"
 like "$out" "101 +hpctop-fake-ctl .* \? +-- +\(squeue output unreadable\)" \
 	"a job missing from output with malformed lines is unknown, not gone"
 is "$(wc -l <"$tmp/squeue.log")" 1 "one squeue for both clusters"

@@ -41,8 +41,8 @@ check_after_kill() {	# check_after_kill WHAT STATE-DIR
 	if [ -e "$dir/cluster.json" ]; then
 		run env XDG_STATE_HOME="$state" "$HPCTOP" status local --json
 		is "$rc" 0 "$what: status reads the record"
-		like "$(jq -r '.[0].state' <<<"$out")" '^(running|degraded|gone)$' \
-			"$what: the cluster is running, degraded or gone, not unreadable"
+		like "$(jq -r '.[0].state' <<<"$out")" '^(running|starting|degraded|failed|gone)$' \
+			"$what: the cluster's state is what it left, not unreadable"
 		shown=$(jq -r '.[0].procs[].pid' <<<"$out" | sort -un)
 		missing=$(comm -23 <(echo "$running" | sort) <(echo "$shown" | sort) | grep -c .)
 		is "$missing" 0 "$what: status shows every process running for it"

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "core/cluster.h"
 #include "core/clusterop.h"
+#include "core/clusterstate.h"
 #include "core/loop.h"
 #include "core/paths.h"
 #include "core/proflist.h"
@@ -26,8 +27,10 @@ static const char usage[] =
     "  -j, --json   print a JSON array instead of a table\n"
     "  -h, --help   show this help\n";
 
-/* The cluster state of one profile: "stopped" without a record, else what
- * a refresh of the record says ("running 3/4", "queued", "gone"). */
+/* The cluster state of one profile (core/clusterstate.h): stopped without
+ * a record, else what a refresh of the record says ("running 3/4",
+ * "queued", "gone"). A scheduler that did not answer leaves the record's
+ * jobs unknown, and so the state. */
 static char *
 profile_state(struct loop *l, const char *name)
 {
@@ -35,30 +38,24 @@ profile_state(struct loop *l, const char *name)
 	struct cluster *c;
 	struct err e;
 	bool missing;
-	char *out;
+	enum clusterstate st;
+	char buf[64];
 
 	c = cluster_load(name, &missing, &e);
 	if (c == NULL)
-		return xstrdup(missing ? "stopped" : "unreadable");
+		return xstrdup(clusterstate_label(missing ?
+		    CLUSTERSTATE_STOPPED : CLUSTERSTATE_UNREADABLE));
 	b = registry_find(c->backend);
-	if (b == NULL || clusterop_refresh_sync(l, b, c, &e) == -1) {
-		cluster_free(c);
-		return xstrdup("unknown");
-	}
-	if (cluster_controller_alive(c))
-		out = xasprintf("running %zu/%d", c->nids, c->engines);
-	else if (!cluster_any_alive(c))
-		out = xstrdup("gone");
+	if (b == NULL)
+		st = CLUSTERSTATE_UNKNOWN;
 	else {
-		bool pending = false;
-
-		for (size_t i = 0; i < c->nprocs; i++)
-			if (c->procs[i].live == CLUSTER_LIVE_PENDING)
-				pending = true;
-		out = xstrdup(pending ? "queued" : "starting");
+		clusterop_refresh_sync(l, b, c, &e);
+		st = clusterstate_of(c);
 	}
+	clusterstate_format(st, (int)c->nids, c->engines,
+	    clusterstate_engines_stale(c), buf, sizeof buf);
 	cluster_free(c);
-	return out;
+	return xstrdup(buf);
 }
 
 /* "~/..." for paths under $HOME: shorter, same meaning. */

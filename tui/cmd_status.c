@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
+#include "core/clusterstate.h"
 #include "core/jobfmt.h"
 #include "core/loop.h"
 #include "core/units.h"
@@ -34,17 +34,10 @@ static const char usage[] =
     "  -j, --json   print a JSON array of clusters instead\n"
     "  -h, --help   show this help\n";
 
-/* running: the controller is alive; degraded: something else is;
- * unknown: the scheduler did not say (never gone on its silence); gone:
- * nothing is. */
 static const char *
 state_word(const struct cluster *c)
 {
-	if (cluster_controller_alive(c))
-		return "running";
-	if (cluster_any_alive(c))
-		return "degraded";
-	return cluster_any_unknown(c) ? "unknown" : "gone";
+	return clusterstate_label(clusterstate_of(c));
 }
 
 static char *
@@ -75,7 +68,7 @@ print_jobs(const struct cluster *c)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
 		    c->jobs.skipped == 1 ? "" : "s");
-	if (strcmp(state_word(c), "gone") == 0)
+	if (clusterstate_of(c) == CLUSTERSTATE_GONE)
 		cli_printf(stdout, "  (its jobs have ended; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
 }
@@ -87,8 +80,9 @@ print_table(const struct cluster *c)
 	size_t nlost = cluster_lost_ids(c, &lost);
 	int wname = 4;
 
-	cli_printf(stdout, "%s  backend %s  %s  engines %zu/%d", c->name,
-	    c->backend, state_word(c), c->nids, c->engines);
+	cli_printf(stdout, "%s  backend %s  %s  engines %zu/%d%s", c->name,
+	    c->backend, state_word(c), c->nids, c->engines,
+	    clusterstate_engines_stale(c) ? " (stale)" : "");
 	if (nlost > 0) {
 		char *t = ids_text(lost, nlost);
 
@@ -122,7 +116,7 @@ print_table(const struct cluster *c)
 		cli_printf(stdout, "  (its start was interrupted: the hpctop "
 		    "starting it died; 'hpctop stop %s' ends what it started)\n",
 		    c->name);
-	else if (!cluster_any_alive(c))
+	else if (clusterstate_of(c) == CLUSTERSTATE_GONE)
 		cli_printf(stdout, "  (its processes are gone; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
 }
@@ -152,6 +146,8 @@ to_json(const struct cluster *c)
 	json_object_set_new(o, "engines_requested", json_integer(c->engines));
 	json_object_set_new(o, "engines_registered",
 	    json_integer((json_int_t)c->nids));
+	json_object_set_new(o, "engines_stale",
+	    json_boolean(clusterstate_engines_stale(c)));
 	json_object_set_new(o, "engine_ids", ids_json(c->ids, c->nids));
 	json_object_set_new(o, "lost_ids", ids_json(lost, nlost));
 	json_object_set_new(o, "ipython_profile",
@@ -159,7 +155,7 @@ to_json(const struct cluster *c)
 	json_object_set_new(o, "cluster_id", cli_json_text(c->cluster_id));
 	json_object_set_new(o, "connection_file", cli_json_text(c->client_file));
 	json_object_set_new(o, "controller_up",
-	    json_boolean(access(c->client_file, F_OK) == 0));
+	    json_boolean(clusterstate_controller_up(c)));
 	json_object_set_new(o, "started", json_real(c->started));
 	json_object_set_new(o, "dir", cli_json_text(c->dir));
 	free(lost);
@@ -327,8 +323,8 @@ cmd_status(int argc, char **argv)
 
 				json_object_set_new(o, "name",
 				    cli_json_text(names.v[i]));
-				json_object_set_new(o, "state",
-				    json_string("unreadable"));
+				json_object_set_new(o, "state", json_string(
+				    clusterstate_label(CLUSTERSTATE_UNREADABLE)));
 				json_object_set_new(o, "error",
 				    json_string(unreadable[i]));
 				json_array_append_new(arr, o);
@@ -344,7 +340,7 @@ cmd_status(int argc, char **argv)
 		}
 		if (c == NULL)
 			continue;
-		unknown |= strcmp(state_word(c), "unknown") == 0;
+		unknown |= clusterstate_of(c) == CLUSTERSTATE_UNKNOWN;
 		if (json)
 			json_array_append_new(arr, to_json(c));
 		else {

@@ -64,6 +64,13 @@ on_model_message(bool error, const char *msg, void *arg)
 	status(arg, error, "%s", msg);
 }
 
+static struct proflist *
+rescan_profiles(void *arg)
+{
+	(void)arg;
+	return cli_proflist();
+}
+
 struct dash *
 dashboard_new(struct loop *l, struct proflist *profiles, int delay)
 {
@@ -75,6 +82,7 @@ dashboard_new(struct loop *l, struct proflist *profiles, int delay)
 	d->model->changed_arg = d;
 	d->model->message = on_model_message;
 	d->model->message_arg = d;
+	d->model->rescan = rescan_profiles;
 	d->mode = d->pane = KM_PROFILES;
 	d->view = DASH_MAIN;
 	d->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
@@ -264,7 +272,7 @@ main_action(struct dash *d, enum keymap_action a)
 		d->mode = KM_START;
 		break;
 	case ACT_STOP:
-		if (c->state == MODEL_STOPPED) {
+		if (c->state == CLUSTERSTATE_STOPPED) {
 			status(d, true, "no cluster started for %s",
 			    c->entry->name);
 			break;

@@ -38,6 +38,33 @@ message(struct model *m, bool error, const char *fmt, ...)
 	free(s);
 }
 
+static void
+slot_init(struct model *m, struct model_cluster *c,
+    const struct proflist_entry *entry)
+{
+	c->entry = entry;
+	c->model = m;
+	c->px = xcalloc(MODEL_PX_LINES, sizeof *c->px);
+}
+
+static void drop_client(struct model_cluster *c);
+static void free_engines(struct model_cluster *c);
+
+static void
+slot_free(struct model_cluster *c)
+{
+	drop_client(c);
+	cluster_free(c->rec);
+	free(c->preview);
+	free(c->preview_err);
+	free(c->error);
+	jobtab_clear(&c->jobs);
+	free_engines(c);
+	for (size_t j = 0; j < c->px_n; j++)
+		free(c->px[(c->px_first + j) % MODEL_PX_LINES].text);
+	free(c->px);
+}
+
 struct model *
 model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 {
@@ -51,12 +78,8 @@ model_new(struct loop *l, struct proflist *profiles, uint64_t interval_ms)
 	m->nclusters = profiles->n;
 	m->clusters = xcalloc(m->nclusters > 0 ? m->nclusters : 1,
 	    sizeof *m->clusters);
-	for (size_t i = 0; i < m->nclusters; i++) {
-		m->clusters[i].entry = &profiles->v[i];
-		m->clusters[i].model = m;
-		m->clusters[i].px = xcalloc(MODEL_PX_LINES,
-		    sizeof *m->clusters[i].px);
-	}
+	for (size_t i = 0; i < m->nclusters; i++)
+		slot_init(m, &m->clusters[i], &profiles->v[i]);
 	if (gethostname(m->host, sizeof m->host) == -1)
 		snprintf(m->host, sizeof m->host, "?");
 	m->host[sizeof m->host - 1] = '\0';
@@ -101,20 +124,8 @@ model_free(struct model *m)
 	while (m->polls > 0 || m->ops > 0)
 		if (loop_once(m->loop, 100) == -1)
 			break;
-	for (size_t i = 0; i < m->nclusters; i++) {
-		struct model_cluster *c = &m->clusters[i];
-
-		drop_client(c);
-		cluster_free(c->rec);
-		free(c->preview);
-		free(c->preview_err);
-		free(c->error);
-		jobtab_clear(&c->jobs);
-		free_engines(c);
-		for (size_t j = 0; j < c->px_n; j++)
-			free(c->px[(c->px_first + j) % MODEL_PX_LINES].text);
-		free(c->px);
-	}
+	for (size_t i = 0; i < m->nclusters; i++)
+		slot_free(&m->clusters[i]);
 	free(m->clusters);
 	free(m->sched_version);
 	proflist_free(m->profiles);
@@ -320,45 +331,47 @@ on_ipp_engines(struct ipp *ipp, void *arg)
 	changed(c->model);
 }
 
+/* What a state means on the dashboard, after its word. */
+static const char *
+state_note(enum clusterstate st)
+{
+	switch (st) {
+	case CLUSTERSTATE_UNKNOWN:
+		/* A poll that failed says why itself (poll_done). */
+		return "scheduler output unreadable";
+	case CLUSTERSTATE_NOT_ANSWERING:
+		return "controller stopped (X stops the cluster)";
+	case CLUSTERSTATE_FAILED:
+		return "controller gone (X stops the rest)";
+	case CLUSTERSTATE_GONE:
+		return "nothing running (X cleans up)";
+	default:
+		return NULL;
+	}
+}
+
 /* State, jobs and engines of c from its record after a poll. */
 static void
 push_cluster(struct model *m, struct model_cluster *c)
 {
 	struct cluster *r = c->rec;
-	enum model_cluster_state st;
-	bool pending = false;
+	enum clusterstate st = clusterstate_of(r);
 
-	for (size_t i = 0; i < r->nprocs; i++)
-		if (r->procs[i].live == CLUSTER_LIVE_PENDING)
-			pending = true;
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
-	/* The scheduler answered, but not readably for our jobs: they may
-	 * still run, so the px client stays. */
-	if (!cluster_any_alive(r) && cluster_any_unknown(r)) {
-		model_cluster_set_state(m, c, MODEL_UNKNOWN, (int)r->nids,
-		    r->engines, "scheduler output unreadable");
-		return;
-	}
-	if (!cluster_any_alive(r)) {
+	/* Only a cluster with nothing left loses its client: jobs the
+	 * scheduler could not tell about may still run. */
+	if (st == CLUSTERSTATE_GONE)
 		drop_client(c);
-		model_cluster_set_state(m, c, MODEL_FAILED, (int)r->nids,
-		    r->engines, "nothing running (X cleans up)");
-		return;
-	}
-	if (!cluster_controller_alive(r))
-		st = pending ? MODEL_QUEUED : MODEL_FAILED;
-	else if ((int)r->nids >= r->engines)
-		st = MODEL_RUNNING;
-	else
-		st = pending && r->nids == 0 ? MODEL_QUEUED : MODEL_STARTING;
-	if (st == MODEL_RUNNING || st == MODEL_STARTING)
+	if (clusterstate_can_px(st))
 		ensure_client(m, c);
-	if (st == MODEL_RUNNING && c->state == MODEL_STARTING)
+	if (st == CLUSTERSTATE_RUNNING && c->state == CLUSTERSTATE_STARTING)
 		message(m, false, "%s: engines %d/%d registered",
 		    c->entry->name, (int)r->nids, r->engines);
 	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
-	    st == MODEL_FAILED ? "controller gone" : NULL);
+	    r->interrupted ? "its start was interrupted (X ends what it "
+	    "started)" : state_note(st));
+	c->stale = clusterstate_engines_stale(r);
 }
 
 struct poll_batch {
@@ -382,13 +395,14 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 
 		c->polling = false;
 		if (e != NULL) {
-			/* Never polled yet: not stopped, but unknown, with the
-			 * recorded jobs (the poll marked them unknown). */
-			if (c->state == MODEL_STOPPED) {
+			/* Unknown, never stopped: the last known jobs stay
+			 * (marked stale below), or the recorded ones (the
+			 * poll marked them unknown) when there are none. */
+			if (c->jobs.n == 0)
 				model_cluster_set_jobs(m, c, &c->rec->jobs);
-				model_cluster_set_state(m, c, MODEL_UNKNOWN,
-				    (int)c->rec->nids, c->rec->engines, e->msg);
-			}
+			model_cluster_set_state(m, c, CLUSTERSTATE_UNKNOWN,
+			    c->registered, c->rec->engines, e->msg);
+			c->stale = true;
 			c->jobs_src.busy_ms = 0;
 			c->jobs_src.failed = true;
 			c->jobs_src.err = *e;
@@ -421,7 +435,8 @@ load_record(struct model *m, struct model_cluster *c)
 		return;
 	r = cluster_load(c->entry->name, &missing, &e);
 	if (r == NULL) {
-		if (c->rec != NULL || (!missing && c->state != MODEL_FAILED)) {
+		if (c->rec != NULL || (!missing &&
+		    c->state != CLUSTERSTATE_UNREADABLE)) {
 			drop_client(c);
 			cluster_free(c->rec);
 			c->rec = NULL;
@@ -431,8 +446,9 @@ load_record(struct model *m, struct model_cluster *c)
 			if (!missing)
 				err_prefix(&e, "unreadable record (X stops "
 				    "what belongs to it and clears it)");
-			model_cluster_set_state(m, c, missing ? MODEL_STOPPED :
-			    MODEL_FAILED, 0, 0, missing ? NULL : e.msg);
+			model_cluster_set_state(m, c, missing ?
+			    CLUSTERSTATE_STOPPED : CLUSTERSTATE_UNREADABLE, 0,
+			    0, missing ? NULL : e.msg);
 		}
 		c->unreadable = !missing;
 		return;
@@ -448,8 +464,8 @@ load_record(struct model *m, struct model_cluster *c)
 	c->rec = r;
 	c->backend = registry_find(r->backend);
 	if (c->backend == NULL)
-		model_cluster_set_state(m, c, MODEL_FAILED, 0, r->engines,
-		    "unknown backend");
+		model_cluster_set_state(m, c, CLUSTERSTATE_UNKNOWN, 0,
+		    r->engines, "unknown backend");
 }
 
 /* One backend poll per backend for all its clusters. */
@@ -489,11 +505,96 @@ poll_backend(struct model *m, const struct backend *b)
 
 static void preview_start(struct model *m, struct model_cluster *c, int n);
 
+/* Whether something in flight points at a slot (a poll, start, stop or
+ * preview holds c, and so does a px request until it finished): slots
+ * move only when nothing does. */
+static bool
+slots_busy(const struct model *m)
+{
+	if (m->polls > 0 || m->ops > 0)
+		return true;
+	for (size_t i = 0; i < m->nclusters; i++) {
+		const struct model_cluster *c = &m->clusters[i];
+
+		if (c->polling || c->op_busy || c->preview_busy ||
+		    (c->px_exec != NULL && c->px_exec->pending > 0))
+			return true;
+	}
+	return false;
+}
+
+/* Takes the profiles found now: new ones appear, removed ones go, edited
+ * ones show what they say now, and each cluster keeps its slot's state,
+ * jobs, engines and px output. A profile whose file went while its
+ * cluster has a record stays listed (the whole rescan waits), so a
+ * running cluster never drops out of sight. */
+static void
+rescan(struct model *m)
+{
+	struct proflist *pl;
+	struct model_cluster *v;
+	const char *sel;
+	bool *moved;
+
+	if (m->rescan == NULL || slots_busy(m))
+		return;
+	pl = m->rescan(m->rescan_arg);
+	for (size_t i = 0; i < m->nclusters; i++) {
+		const struct model_cluster *c = &m->clusters[i];
+
+		if ((c->rec != NULL || c->unreadable) &&
+		    proflist_find(pl, c->entry->name) == NULL) {
+			proflist_free(pl);
+			return;
+		}
+	}
+	sel = m->nclusters > 0 ? m->clusters[m->sel].entry->name : NULL;
+	v = xcalloc(pl->n > 0 ? pl->n : 1, sizeof *v);
+	moved = xcalloc(m->nclusters + 1, sizeof *moved);
+	for (size_t i = 0; i < pl->n; i++) {
+		int k = model_find(m, pl->v[i].name);
+
+		if (k < 0) {
+			slot_init(m, &v[i], &pl->v[i]);
+			continue;
+		}
+		v[i] = m->clusters[k];
+		/* What start would run comes from another file now. */
+		if (strcmp(v[i].entry->path, pl->v[i].path) != 0 ||
+		    (v[i].entry->profile == NULL) !=
+		    (pl->v[i].profile == NULL)) {
+			free(v[i].preview);
+			free(v[i].preview_err);
+			v[i].preview = v[i].preview_err = NULL;
+		}
+		v[i].entry = &pl->v[i];
+		moved[k] = true;
+		if (v[i].ipp != NULL)
+			ipp_set_hooks(v[i].ipp, &(struct ipp_hooks){
+			    on_ipp_engines, NULL, &v[i] });
+	}
+	m->sel = 0;
+	for (size_t i = 0; sel != NULL && i < pl->n; i++)
+		if (strcmp(pl->v[i].name, sel) == 0)
+			m->sel = i;
+	for (size_t i = 0; i < m->nclusters; i++)
+		if (!moved[i])
+			slot_free(&m->clusters[i]);
+	free(moved);
+	free(m->clusters);
+	proflist_free(m->profiles);
+	m->clusters = v;
+	m->nclusters = pl->n;
+	m->profiles = pl;
+}
+
 void
 model_refresh(struct model *m, bool now)
 {
 	const struct backend *b;
 
+	if (now || ++m->refreshes % MODEL_RESCAN_EVERY == 0)
+		rescan(m);
 	if (now)
 		m->sched_retry_ms = 0;
 	if (m->sched_job == NULL && (m->sched == MODEL_SCHED_UNKNOWN ||
@@ -544,42 +645,40 @@ model_sched_name(enum model_sched s)
 const char *
 model_state_label(const struct model_cluster *c, char *buf, size_t len)
 {
-	switch (c->state) {
-	case MODEL_STOPPED:
-		snprintf(buf, len, "stopped");
-		break;
-	case MODEL_QUEUED:
-		snprintf(buf, len, "queued");
-		break;
-	case MODEL_STARTING:
-		snprintf(buf, len, "starting %d/%d", c->registered,
-		    c->requested);
-		break;
-	case MODEL_RUNNING:
-		snprintf(buf, len, "running %d/%d", c->registered,
-		    c->requested);
-		break;
-	case MODEL_STOPPING:
-		snprintf(buf, len, "stopping");
-		break;
-	case MODEL_FAILED:
-		snprintf(buf, len, "failed%s%s", c->error != NULL ? ": " : "",
-		    c->error != NULL ? c->error : "");
-		break;
-	case MODEL_UNKNOWN:
-		snprintf(buf, len, "unknown%s%s", c->error != NULL ? ": " : "",
-		    c->error != NULL ? c->error : "");
-		break;
-	}
+	char word[64];
+
+	if (c->stopping)
+		snprintf(word, sizeof word, "stopping");
+	else
+		clusterstate_format(c->state, c->registered, c->requested,
+		    c->stale, word, sizeof word);
+	snprintf(buf, len, "%s%s%s", word, c->error != NULL ? ": " : "",
+	    c->error != NULL ? c->error : "");
 	return buf;
+}
+
+int
+model_px_check(const struct model_cluster *c, struct err *e)
+{
+	char label[256];
+
+	if (clusterstate_can_px(c->state) && !c->stopping)
+		return 0;
+	if (c->state == CLUSTERSTATE_STOPPED)
+		return err_set(e, "no cluster running for %s (S starts one)",
+		    c->entry->name);
+	return err_set(e, "%s is %s", c->entry->name,
+	    model_state_label(c, label, sizeof label));
 }
 
 void
 model_cluster_set_state(struct model *m, struct model_cluster *c,
-    enum model_cluster_state state, int registered, int requested,
+    enum clusterstate state, int registered, int requested,
     const char *error)
 {
 	c->state = state;
+	c->stopping = false;
+	c->stale = false;
 	c->registered = registered;
 	c->requested = requested;
 	free(c->error);
@@ -697,7 +796,8 @@ model_running(const struct model *m, struct strv *out)
 	for (size_t i = 0; i < m->nclusters; i++) {
 		const struct model_cluster *c = &m->clusters[i];
 
-		if (c->state == MODEL_STOPPED || c->state == MODEL_FAILED)
+		if (c->state == CLUSTERSTATE_STOPPED ||
+		    c->state == CLUSTERSTATE_GONE || c->rec == NULL)
 			continue;
 		strv_pushf(out, "%s (%d/%d engines)", c->entry->name,
 		    c->registered, c->requested);
@@ -753,7 +853,8 @@ start_done(struct cluster *r, const struct err *e, void *arg)
 	if (e != NULL) {
 		cluster_free(r);
 		c->rec = NULL;
-		model_cluster_set_state(m, c, MODEL_FAILED, 0, 0, e->msg);
+		model_cluster_set_state(m, c, CLUSTERSTATE_FAILED, 0, 0,
+		    e->msg);
 		message(m, true, "start %s: %s", c->entry->name, e->msg);
 		return;
 	}
@@ -793,11 +894,10 @@ model_start(struct model *m, size_t idx, int engines, struct err *e)
 	if (engines < 1 || engines > 100000)
 		return err_set(e, "engines must be 1 to 100000, not %d",
 		    engines);
-	if (c->op_busy || (c->state != MODEL_STOPPED &&
-	    c->state != MODEL_FAILED) || c->polling)
+	if (c->op_busy || c->polling)
 		return err_set(e, "%s is already %s", c->entry->name,
-		    c->state == MODEL_STOPPING ? "stopping" : "started");
-	if (c->rec != NULL)
+		    c->stopping ? "stopping" : "started");
+	if (c->rec != NULL || c->unreadable)
 		return err_set(e, "%s has a cluster record left (X stops and "
 		    "removes it)", c->entry->name);
 	if ((r = new_record(c, engines, &b, e)) == NULL)
@@ -812,7 +912,7 @@ model_start(struct model *m, size_t idx, int engines, struct err *e)
 	}
 	m->ops++;
 	c->op_busy = true;
-	model_cluster_set_state(m, c, MODEL_STARTING, 0, engines, NULL);
+	model_cluster_set_state(m, c, CLUSTERSTATE_STARTING, 0, engines, NULL);
 	return 0;
 }
 
@@ -825,8 +925,8 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	m->ops--;
 	c->op_busy = false;
 	if (e != NULL) {
-		model_cluster_set_state(m, c, MODEL_FAILED, 0, r->engines,
-		    e->msg);
+		model_cluster_set_state(m, c, c->state, c->registered,
+		    r->engines, e->msg);
 		message(m, true, "stop %s: %s", c->entry->name, e->msg);
 		return;
 	}
@@ -835,7 +935,7 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	c->unreadable = false;
 	jobtab_clear(&c->jobs);
 	free_engines(c);
-	model_cluster_set_state(m, c, MODEL_STOPPED, 0, 0, NULL);
+	model_cluster_set_state(m, c, CLUSTERSTATE_STOPPED, 0, 0, NULL);
 	message(m, false, "%s stopped", c->entry->name);
 }
 
@@ -872,8 +972,8 @@ model_stop(struct model *m, size_t idx, struct err *e)
 		return -1;
 	m->ops++;
 	c->op_busy = true;
-	model_cluster_set_state(m, c, MODEL_STOPPING, c->registered,
-	    c->requested, NULL);
+	c->stopping = true;
+	changed(m);
 	return 0;
 }
 
@@ -905,11 +1005,8 @@ model_px(struct model *m, size_t idx, const char *code, struct err *e)
 	if (c == NULL)
 		return -1;
 	model_px_note(c, MODEL_PX_INPUT, code);
-	if (c->state != MODEL_RUNNING && c->state != MODEL_STARTING) {
-		err_set(e, "no cluster running for %s (S starts one)",
-		    c->entry->name);
+	if (model_px_check(c, e) == -1)
 		goto fail;
-	}
 	if (c->ipp == NULL || ipp_state(c->ipp) != IPP_UP) {
 		err_set(e, "%s: the controller is not answering yet",
 		    c->entry->name);

@@ -14,6 +14,7 @@
 
 #include "core/backend.h"
 #include "core/cluster.h"
+#include "core/clusterstate.h"
 #include "core/conn.h"
 #include "core/err.h"
 #include "core/ipp.h"
@@ -27,6 +28,9 @@
 #define MODEL_SCHED_TIMEOUT_MS 10000
 /* How long px code may run before its engines are shown as timed out. */
 #define MODEL_PX_TIMEOUT_MS 600000
+/* The profile directories are scanned again every this many refreshes
+ * (and on r). */
+#define MODEL_RESCAN_EVERY 10
 /* px console lines kept per cluster. */
 #define MODEL_PX_LINES 5000
 
@@ -35,17 +39,6 @@ enum model_sched {
 	MODEL_SCHED_NONE,
 	MODEL_SCHED_SLURM,
 	MODEL_SCHED_PBS,
-};
-
-/* The profiles list's state column. */
-enum model_cluster_state {
-	MODEL_STOPPED,
-	MODEL_QUEUED,		/* batch jobs waiting */
-	MODEL_STARTING,		/* controller up or coming, engines < N */
-	MODEL_RUNNING,		/* K/N engines registered */
-	MODEL_STOPPING,
-	MODEL_FAILED,		/* see error */
-	MODEL_UNKNOWN,		/* a record, but its scheduler did not say */
 };
 
 enum model_engine_state {
@@ -87,10 +80,14 @@ struct model_source {
 /* One profile and the cluster started from it (if any). */
 struct model_cluster {
 	const struct proflist_entry *entry;	/* in model->profiles */
-	enum model_cluster_state state;
+	enum clusterstate state;	/* as core/clusterstate decides */
+	bool stopping;		/* the dashboard's stop is running */
+	bool stale;		/* registered is the last snapshot (set after
+				 * model_cluster_set_state, which clears it) */
 	int registered;		/* engines registered */
 	int requested;		/* engines asked for (0: not started) */
-	char *error;		/* owned; why MODEL_FAILED */
+	char *error;		/* owned; what the state means here, or why a
+				 * start failed */
 
 	struct job_table jobs;	/* its batch jobs / local processes */
 	struct model_source jobs_src;
@@ -136,6 +133,11 @@ struct model {
 	/* Called after anything visible changed, so the screen redraws. */
 	void (*changed)(void *arg);
 	void *changed_arg;
+	/* Scans the profile search path again (NULL: never); the model takes
+	 * what it returns. */
+	struct proflist *(*rescan)(void *arg);
+	void *rescan_arg;
+	int refreshes;		/* model_refresh calls, for the rescan */
 	/* One-line messages for the status bar (never stderr). */
 	void (*message)(bool error, const char *msg, void *arg);
 	void *message_arg;
@@ -162,17 +164,22 @@ void model_select(struct model *m, size_t idx);
 struct model_cluster *model_selected(struct model *m);
 
 /* One refresh tick: polls every source that is due and not still busy;
- * now (the r key) also asks sources backing off after failures. Answers
- * arrive later through the loop. */
+ * now (the r key) also asks sources backing off after failures and
+ * rescans the profiles (else every MODEL_RESCAN_EVERY ticks; a rescan
+ * waits while something in flight holds a cluster). Answers arrive later
+ * through the loop. */
 void model_refresh(struct model *m, bool now);
 
 /* Age in ms of a source's data when it must be shown as stale, else 0. */
 uint64_t model_stale_ms(const struct model *m, const struct model_source *s);
 /* "Slurm", "PBS", "none" or "?". */
 const char *model_sched_name(enum model_sched s);
-/* "stopped", "queued", "running 2/2", ...; into buf. */
+/* The state's words as clusterstate_format gives them ("running 2/2"),
+ * "stopping" while a stop runs, and the note after a colon; into buf. */
 const char *model_state_label(const struct model_cluster *c, char *buf,
     size_t len);
+/* Why px cannot run on c now, from its state (into e); 0 when it can. */
+int model_px_check(const struct model_cluster *c, struct err *e);
 /* The i-th px line of c, oldest first (i < c->px_n). */
 const struct model_px_line *model_px_line(const struct model_cluster *c,
     size_t i);
@@ -191,7 +198,7 @@ void model_running(const struct model *m, struct strv *out);
  * marks its source fresh and calls changed(). set_jobs takes the rows
  * (leaving *jobs empty); set_engines takes the array and its strings. */
 void model_cluster_set_state(struct model *m, struct model_cluster *c,
-    enum model_cluster_state state, int registered, int requested,
+    enum clusterstate state, int registered, int requested,
     const char *error);
 void model_cluster_set_jobs(struct model *m, struct model_cluster *c,
     struct job_table *jobs);

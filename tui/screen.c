@@ -151,24 +151,24 @@ draw_header(struct dash *d, int w)
 }
 
 static int
-state_role(enum model_cluster_state s)
+state_role(const struct model_cluster *c)
 {
-	switch (s) {
-	case MODEL_STOPPED:
-		return COLOR_DONE;
-	case MODEL_QUEUED:
-	case MODEL_STARTING:
-		return COLOR_WAIT;
-	case MODEL_RUNNING:
-		return COLOR_OK;
-	case MODEL_STOPPING:
+	if (c->stopping)
 		return COLOR_EXITING;
-	case MODEL_UNKNOWN:
+	switch (c->state) {
+	case CLUSTERSTATE_STOPPED:
+		return COLOR_DONE;
+	case CLUSTERSTATE_QUEUED:
+	case CLUSTERSTATE_STARTING:
+		return COLOR_WAIT;
+	case CLUSTERSTATE_RUNNING:
+		return COLOR_OK;
+	case CLUSTERSTATE_UNKNOWN:
+	case CLUSTERSTATE_NOT_ANSWERING:
 		return COLOR_STALE;
-	case MODEL_FAILED:
-		break;
+	default:
+		return COLOR_FAILED;
 	}
-	return COLOR_FAILED;
 }
 
 static void
@@ -216,7 +216,7 @@ draw_profiles(struct dash *d, int y, int w, int h)
 		snprintf(eng, sizeof eng, "%d", c->requested > 0 ?
 		    c->requested : c->entry->profile->engines);
 		model_state_label(c, label, sizeof label);
-		sattr = i == m->sel ? attr : colors_attr(state_role(c->state));
+		sattr = i == m->sel ? attr : colors_attr(state_role(c));
 		putpad(y + 2 + r, 0, w, attr, "");
 		putf(y + 2 + r, 0, w, attr, " %-14.14s %-7.7s %4s  ",
 		    c->entry->name, c->entry->profile->backend, eng);
@@ -263,7 +263,7 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	static const char *const names[] = { "registered", "busy", "lost" };
 	static const int roles[] = { COLOR_OK, COLOR_WAIT, COLOR_FAILED };
 
-	if (c != NULL && c->state != MODEL_STOPPED)
+	if (c != NULL && c->state != CLUSTERSTATE_STOPPED)
 		stale_label(model_stale_ms(m, &c->engines_src), stale,
 		    sizeof stale);
 	rule(d, y, x, w, "Engines", stale, colors_attr(COLOR_STALE));
@@ -277,7 +277,7 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	    (int)strlen(count), c->registered, c->requested);
 	if (c->nengines == 0) {
 		put(y + 2, x + 1, w - 1, colors_attr(COLOR_DONE),
-		    c->state == MODEL_STOPPED ? "no cluster running" :
+		    c->state == CLUSTERSTATE_STOPPED ? "no cluster running" :
 		    "no engine registered");
 		return;
 	}
@@ -348,7 +348,7 @@ draw_jobs(struct dash *d, int y, int w, int h)
 		rule(d, y, 0, w, "Jobs", NULL, 0);
 		return;
 	}
-	if (c->state != MODEL_STOPPED)
+	if (c->state != CLUSTERSTATE_STOPPED)
 		stale_label(model_stale_ms(m, &c->jobs_src), stale,
 		    sizeof stale);
 	snprintf(title, sizeof title, "Jobs: %s (%zu)", c->entry->name,
@@ -371,7 +371,7 @@ draw_jobs(struct dash *d, int y, int w, int h)
 	d->job_rows = rows > 0 ? (size_t)rows : 0;
 	if (c->jobs.n == 0) {
 		put(y + 2, 1, w - 1, colors_attr(COLOR_DONE),
-		    c->state == MODEL_STOPPED ?
+		    c->state == CLUSTERSTATE_STOPPED ?
 		    "no cluster started for this profile (S starts one)" :
 		    "no jobs");
 		return;

@@ -1,0 +1,100 @@
+#include "clusterstate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const labels[] = {
+	[CLUSTERSTATE_STOPPED] = "stopped",
+	[CLUSTERSTATE_UNREADABLE] = "unreadable",
+	[CLUSTERSTATE_UNKNOWN] = "unknown",
+	[CLUSTERSTATE_NOT_ANSWERING] = "not answering",
+	[CLUSTERSTATE_QUEUED] = "queued",
+	[CLUSTERSTATE_RUNNING] = "running",
+	[CLUSTERSTATE_DEGRADED] = "degraded",
+	[CLUSTERSTATE_STARTING] = "starting",
+	[CLUSTERSTATE_FAILED] = "failed",
+	[CLUSTERSTATE_GONE] = "gone",
+};
+
+static const struct cluster_proc *
+controller(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_CONTROLLER)
+			return &c->procs[i];
+	return NULL;
+}
+
+enum clusterstate
+clusterstate_of(const struct cluster *c)
+{
+	const struct cluster_proc *ctl = controller(c);
+	int *lost;
+	size_t nlost;
+
+	if (ctl == NULL || ctl->live != CLUSTER_LIVE_RUNNING) {
+		if (ctl != NULL && ctl->live == CLUSTER_LIVE_UNKNOWN)
+			return CLUSTERSTATE_UNKNOWN;
+		if (ctl != NULL && ctl->live == CLUSTER_LIVE_PENDING)
+			return CLUSTERSTATE_QUEUED;
+		if (cluster_any_alive(c))
+			return CLUSTERSTATE_FAILED;
+		/* An unreadable answer about an engine job leaves it open. */
+		return cluster_any_unknown(c) ? CLUSTERSTATE_UNKNOWN :
+		    CLUSTERSTATE_GONE;
+	}
+	if (ctl->stopped)
+		return CLUSTERSTATE_NOT_ANSWERING;
+	if ((int)c->nids >= c->engines)
+		return CLUSTERSTATE_RUNNING;
+	nlost = cluster_lost_ids(c, &lost);
+	free(lost);
+	return nlost > 0 ? CLUSTERSTATE_DEGRADED : CLUSTERSTATE_STARTING;
+}
+
+const char *
+clusterstate_label(enum clusterstate s)
+{
+	return labels[s];
+}
+
+bool
+clusterstate_controller_up(const struct cluster *c)
+{
+	const struct cluster_proc *ctl = controller(c);
+
+	return ctl != NULL && ctl->live == CLUSTER_LIVE_RUNNING &&
+	    !ctl->stopped;
+}
+
+bool
+clusterstate_engines_stale(const struct cluster *c)
+{
+	return !clusterstate_controller_up(c) || !c->ids_known;
+}
+
+bool
+clusterstate_can_px(enum clusterstate s)
+{
+	return s == CLUSTERSTATE_RUNNING || s == CLUSTERSTATE_DEGRADED ||
+	    s == CLUSTERSTATE_STARTING;
+}
+
+const char *
+clusterstate_format(enum clusterstate s, int registered, int requested,
+    bool stale, char *buf, size_t len)
+{
+	switch (s) {
+	case CLUSTERSTATE_RUNNING:
+	case CLUSTERSTATE_DEGRADED:
+	case CLUSTERSTATE_STARTING:
+	case CLUSTERSTATE_NOT_ANSWERING:
+		snprintf(buf, len, "%s %d/%d%s", labels[s], registered,
+		    requested, stale ? " (stale)" : "");
+		break;
+	default:
+		snprintf(buf, len, "%s", labels[s]);
+		break;
+	}
+	return buf;
+}
