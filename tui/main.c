@@ -7,16 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cmd_doctor.h"
-#include "cmd_engines.h"
-#include "cmd_logs.h"
-#include "cmd_profiles.h"
-#include "cmd_px.h"
-#include "cmd_script.h"
-#include "cmd_start.h"
-#include "cmd_status.h"
-#include "cmd_stop.h"
+#include "cli/cli.h"
+#include "cli/cmd_doctor.h"
+#include "cli/cmd_engines.h"
+#include "cli/cmd_logs.h"
+#include "cli/cmd_profiles.h"
+#include "cli/cmd_px.h"
+#include "cli/cmd_script.h"
+#include "cli/cmd_start.h"
+#include "cli/cmd_status.h"
+#include "cli/cmd_stop.h"
 #include "dashboard.h"
 
 #define DELAY_DEFAULT 20	/* tenths of a second, as htop's -d */
