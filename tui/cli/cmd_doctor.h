@@ -1,8 +1,9 @@
-/* hpctop doctor PROFILE [-n N] [--json]: a preflight checklist run where
- * the profile's engines would run. */
+/* hpctop doctor: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_DOCTOR_H
 #define HPCTOP_CMD_DOCTOR_H
 
-int cmd_doctor(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_doctor_entry;
 
 #endif

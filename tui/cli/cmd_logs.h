@@ -1,7 +1,9 @@
-/* hpctop logs: see the usage text in cmd_logs.c. */
+/* hpctop logs: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_LOGS_H
 #define HPCTOP_CMD_LOGS_H
 
-int cmd_logs(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_logs_entry;
 
 #endif

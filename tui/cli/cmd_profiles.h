@@ -1,7 +1,9 @@
+/* hpctop profiles: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_PROFILES_H
 #define HPCTOP_CMD_PROFILES_H
 
-/* hpctop profiles [--json]: the profiles on the search path. */
-int cmd_profiles(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_profiles_entry;
 
 #endif

@@ -1,8 +1,9 @@
+/* hpctop px: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_PX_H
 #define HPCTOP_CMD_PX_H
 
-/* hpctop px PROFILE [--targets IDS] [--timeout S] [--repeat K]
- *     [--file PATH] (CODE | -f FILE | -) */
-int cmd_px(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_px_entry;
 
 #endif

@@ -1,6 +1,5 @@
 #include "cmd_script.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,8 +8,7 @@
 #include "core/clusterop.h"
 #include "core/loop.h"
 
-static const char usage[] =
-    "Usage: hpctop script PROFILE [-n N]\n"
+static const char help[] =
     "Print, as a sh script, exactly what 'hpctop start PROFILE' would run:\n"
     "the controller and the engines, with their environment, setup lines\n"
     "and log files. Nothing is started.\n"
@@ -18,39 +16,16 @@ static const char usage[] =
     "  -n, --engines N   number of engines (default: the profile's)\n"
     "  -h, --help        show this help\n";
 
-int
-cmd_script(int argc, char **argv)
+static int
+script_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "engines", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct backend *b;
 	struct cluster *c;
 	struct loop *l;
 	struct err e;
-	int ch, n = 0, rc = CLI_OK;
-	long v;
+	int rc = CLI_OK;
 
-	while ((ch = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (cli_parse_int("script", "-n", optarg, 1,
-			    PROFILE_MAX_ENGINES, &v) == -1)
-				return CLI_USAGE;
-			n = (int)v;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("script", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage("script", "expected one PROFILE");
-	c = clustercli_new(argv[optind], n, &b);
+	c = clustercli_new(a->argv[0], (int)cmd_num(a, 'n', 0), &b);
 	if (c == NULL)
 		return CLI_FAIL;
 	l = loop_new();
@@ -62,3 +37,22 @@ cmd_script(int argc, char **argv)
 	cluster_free(c);
 	return rc;
 }
+
+const struct cmd_entry cmd_script_entry = {
+	.name = "script",
+	.usage = "PROFILE [-n N]",
+	.summary = "print exactly what start would run",
+	.help = help,
+	.optstring = "n:",
+	.longopts = (const struct option[]){
+		{ "engines", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.ints = (const struct cmd_int[]){
+		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
+		{ 0, NULL, 0, 0, NULL }
+	},
+	.min = 1,
+	.max = 1,
+	.exec = script_exec,
+};

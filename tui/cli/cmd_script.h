@@ -1,7 +1,9 @@
-/* hpctop script PROFILE [-n N]: print exactly what start would run. */
+/* hpctop script: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_SCRIPT_H
 #define HPCTOP_CMD_SCRIPT_H
 
-int cmd_script(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_script_entry;
 
 #endif

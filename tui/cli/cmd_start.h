@@ -1,7 +1,9 @@
-/* hpctop start: see the usage text in cmd_start.c. */
+/* hpctop start: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_START_H
 #define HPCTOP_CMD_START_H
 
-int cmd_start(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_start_entry;
 
 #endif

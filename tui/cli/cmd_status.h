@@ -1,7 +1,9 @@
-/* hpctop status: see the usage text in cmd_status.c. */
+/* hpctop status: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_STATUS_H
 #define HPCTOP_CMD_STATUS_H
 
-int cmd_status(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_status_entry;
 
 #endif

@@ -1,7 +1,9 @@
-/* hpctop stop: see the usage text in cmd_stop.c. */
+/* hpctop stop: its usage, options and help are in the entry. */
 #ifndef HPCTOP_CMD_STOP_H
 #define HPCTOP_CMD_STOP_H
 
-int cmd_stop(int argc, char **argv);
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_stop_entry;
 
 #endif
