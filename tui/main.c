@@ -38,7 +38,7 @@ static const struct cmd_entry main_entry = {
 	    "COMMAND [ARGS]",
 	.summary = "Start, watch and use ipyparallel clusters on HPC machines.",
 	.help = help,
-	.optstring = "Vd:",
+	.args = { "Vd:", 0, 1 },
 	.longopts = (const struct option[]){
 		{ "version", no_argument, NULL, 'V' },
 		{ "delay", required_argument, NULL, 'd' },
@@ -48,8 +48,6 @@ static const struct cmd_entry main_entry = {
 		{ 'd', "-d", 1, DELAY_MAX, "tenths of a second" },
 		{ 0, NULL, 0, 0, NULL }
 	},
-	.min = 0,
-	.max = 1,
 	.exec = dashboard_exec,
 };
 

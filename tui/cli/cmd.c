@@ -17,6 +17,11 @@
 #include "core/err.h"
 #include "core/xmalloc.h"
 
+const struct option cmd_json_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_profiles_entry,
 	&cmd_start_entry,
@@ -175,7 +180,7 @@ parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args *a)
 		memcpy(longopts, e->longopts, nlong * sizeof *longopts);
 	longopts[nlong] = help;
 	/* ':' first: a missing value returns ':' rather than '?'. */
-	optstring = xasprintf(":%sh", e->optstring != NULL ? e->optstring : "");
+	optstring = xasprintf(":%sh", e->args.optstring != NULL ? e->args.optstring : "");
 	a->opts = xcalloc((size_t)argc + 1, sizeof *a->opts);
 	opterr = 0;
 	optind = 0;	/* GNU getopt: start afresh, also its internal state */
@@ -219,7 +224,7 @@ parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args *a)
 	a->argv = argv + optind;
 	a->argc = argc - optind;
 	if (rc == CLI_OK)
-		rc = cmd_check_count(e, a, e->min, e->max);
+		rc = cmd_check_count(e, a, e->args.min, e->args.max);
 	return rc;
 }
 

@@ -42,15 +42,22 @@ struct cmd_entry {
 	const char *usage;
 	const char *summary;	/* one line for 'hpctop --help' */
 	const char *help;	/* the rest of 'hpctop NAME --help' */
-	/* getopt's short options and long options, without -h/--help (the
-	 * parser adds them); longopts ends with a zeroed entry (or is
+	/* As tmux's: getopt's short options (without h: the parser adds
+	 * -h/--help) and how many positional arguments (max -1: any
+	 * number). */
+	struct cmd_argspec {
+		const char *optstring;
+		int min, max;
+	} args;
+	/* The long options, without --help; ends with a zeroed entry (or is
 	 * NULL). */
-	const char *optstring;
 	const struct option *longopts;
 	const struct cmd_int *ints;	/* ends with opt 0 (or is NULL) */
-	int min, max;		/* positional arguments; max -1: any number */
 	int (*exec)(const struct cmd_args *a);
 };
+
+/* The long options of a command whose one option is -j/--json. */
+extern const struct option cmd_json_longopts[];
 
 /* Every subcommand, in the order 'hpctop --help' lists them; ends with
  * NULL. */

@@ -1173,7 +1173,7 @@ const struct cmd_entry cmd_doctor_entry = {
 	.usage = "PROFILE [-n N] [--json] [--timeout S]",
 	.summary = "check, where the engines would run, what they need",
 	.help = help,
-	.optstring = "n:",
+	.args = { "n:", 1, 1 },
 	.longopts = (const struct option[]){
 		{ "engines", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
@@ -1185,7 +1185,5 @@ const struct cmd_entry cmd_doctor_entry = {
 		{ 't', "--timeout", 1, TIMEOUT_MAX_S, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},
-	.min = 1,
-	.max = 1,
 	.exec = doctor_exec,
 };

@@ -100,13 +100,11 @@ const struct cmd_entry cmd_engines_entry = {
 	.usage = "PROFILE [--json] [--file PATH]",
 	.summary = "list the engines registered with the controller",
 	.help = help,
-	.optstring = "j",
+	.args = { "j", 0, 1 },
 	.longopts = (const struct option[]){
 		{ "json", no_argument, NULL, 'j' },
 		{ "file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	},
-	.min = 0,
-	.max = 1,
 	.exec = engines_exec,
 };

@@ -168,7 +168,7 @@ const struct cmd_entry cmd_logs_entry = {
 	.usage = "PROFILE [--controller | --engine ID] [-f]",
 	.summary = "print a cluster's process logs",
 	.help = help,
-	.optstring = "ce:f",
+	.args = { "ce:f", 1, 1 },
 	.longopts = (const struct option[]){
 		{ "controller", no_argument, NULL, 'c' },
 		{ "engine", required_argument, NULL, 'e' },
@@ -179,7 +179,5 @@ const struct cmd_entry cmd_logs_entry = {
 		{ 'e', "--engine", 0, PROFILE_MAX_ENGINES - 1, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},
-	.min = 1,
-	.max = 1,
 	.exec = logs_exec,
 };

@@ -179,12 +179,7 @@ const struct cmd_entry cmd_profiles_entry = {
 	.usage = "[--json]",
 	.summary = "list cluster profiles and where they came from",
 	.help = help,
-	.optstring = "j",
-	.longopts = (const struct option[]){
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	},
-	.min = 0,
-	.max = 0,
+	.args = { "j", 0, 0 },
+	.longopts = cmd_json_longopts,
 	.exec = profiles_exec,
 };

@@ -280,7 +280,7 @@ const struct cmd_entry cmd_px_entry = {
 	    "PROFILE [OPTIONS] -        (code from stdin)",
 	.summary = "run Python code on the engines, like %px",
 	.help = help,
-	.optstring = "t:T:r:f:",
+	.args = { "t:T:r:f:", 0, -1 },	/* px_exec says what is too many */
 	.longopts = (const struct option[]){
 		{ "targets", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -292,7 +292,5 @@ const struct cmd_entry cmd_px_entry = {
 		{ 'r', "--repeat", 1, 1000000, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},
-	.min = 0,
-	.max = -1,	/* px_exec says what is too many */
 	.exec = px_exec,
 };

@@ -43,7 +43,7 @@ const struct cmd_entry cmd_script_entry = {
 	.usage = "PROFILE [-n N]",
 	.summary = "print exactly what start would run",
 	.help = help,
-	.optstring = "n:",
+	.args = { "n:", 1, 1 },
 	.longopts = (const struct option[]){
 		{ "engines", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
@@ -52,7 +52,5 @@ const struct cmd_entry cmd_script_entry = {
 		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},
-	.min = 1,
-	.max = 1,
 	.exec = script_exec,
 };

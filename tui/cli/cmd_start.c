@@ -332,7 +332,7 @@ const struct cmd_entry cmd_start_entry = {
 	.usage = "PROFILE [-n N] [--wait[=SECONDS]] [--force]",
 	.summary = "start a cluster's controller and engines",
 	.help = help,
-	.optstring = "n:wf",
+	.args = { "n:wf", 1, 1 },
 	.longopts = (const struct option[]){
 		{ "engines", required_argument, NULL, 'n' },
 		{ "wait", optional_argument, NULL, 'w' },
@@ -344,7 +344,5 @@ const struct cmd_entry cmd_start_entry = {
 		{ 'w', "--wait", 1, WAIT_MAX_S, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},
-	.min = 1,
-	.max = 1,
 	.exec = start_exec,
 };

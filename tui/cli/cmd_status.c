@@ -353,12 +353,7 @@ const struct cmd_entry cmd_status_entry = {
 	.usage = "[PROFILE] [--json]",
 	.summary = "show running clusters, their processes and engines",
 	.help = help,
-	.optstring = "j",
-	.longopts = (const struct option[]){
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	},
-	.min = 0,
-	.max = 1,
+	.args = { "j", 0, 1 },
+	.longopts = cmd_json_longopts,
 	.exec = status_exec,
 };

@@ -210,12 +210,10 @@ const struct cmd_entry cmd_stop_entry = {
 	.usage = "PROFILE [--force]",
 	.summary = "stop a cluster, leaving nothing behind",
 	.help = help,
-	.optstring = "f",
+	.args = { "f", 1, 1 },
 	.longopts = (const struct option[]){
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	},
-	.min = 1,
-	.max = 1,
 	.exec = stop_exec,
 };
