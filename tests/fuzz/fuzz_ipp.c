@@ -318,7 +318,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
 	struct ipp_exec *x;
-	struct pxfmt_chunk *chunks;
+	struct pxfmt_rec *recs;
 	struct rid rid;
 	json_t *hdr;
 	char *parent;
@@ -371,12 +371,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (x->pending > 0)
 		ipp_exec_expire(x);
 	fuzzcheck(x->pending == 0, "an expired request is still pending");
-	n = pxfmt_exec(x, PXFMT_COLOR, &chunks);
+	n = pxfmt_exec(x, PXFMT_COLOR, &recs);
 	for (size_t i = 0; i < n; i++)
-		fuzzcheck(chunks[i].text != NULL, "pxfmt chunk without text");
-	pxfmt_free(chunks, n);
-	n = pxfmt_exec(x, 0, &chunks);
-	pxfmt_free(chunks, n);
+		fuzzcheck(recs[i].text != NULL, "pxfmt record without text");
+	pxfmt_free(recs, n);
+	n = pxfmt_exec(x, 0, &recs);
+	pxfmt_free(recs, n);
 	ipp_exec_free(x);
 	return 0;
 }
