@@ -31,7 +31,7 @@ SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 
 SRC_LIB  := $(wildcard core/*.c) $(wildcard backends/*.c)
-SRC_TUI  := $(wildcard tui/*.c)
+SRC_TUI  := $(wildcard tui/*.c) $(wildcard tui/cli/*.c)
 SRC_UNIT := $(wildcard tests/unit/test_*.c)
 SRC_HELP := $(filter-out $(SRC_UNIT),$(wildcard tests/unit/*.c))
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "colors.h"
 #include "core/file.h"
 #include "core/xmalloc.h"

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,8 +33,7 @@
 /* Commands on this node (version probes, the compiler) get this long. */
 #define LOCAL_TIMEOUT_MS 30000
 
-static const char usage[] =
-    "Usage: hpctop doctor PROFILE [-n N] [--json] [--timeout S]\n"
+static const char help[] =
     "A preflight checklist, run where PROFILE's engines would run (here for\n"
     "local, through mpiexec for mpi, as a short batch job for slurm and\n"
     "pbs): the engine command and the Python it runs, ipyparallel (the same\n"
@@ -1126,50 +1124,16 @@ doctor_run(struct doctor *d)
 	return CLI_OK;
 }
 
-int
-cmd_doctor(int argc, char **argv)
+static int
+doctor_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "engines", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct doctor d = { 0 };
-	bool json = false;
-	int ch, n = 0, rc;
-	long v;
+	bool json = cmd_has(a, 'j');
+	int rc;
 	struct err e;
 
-	d.timeout_s = TIMEOUT_DEFAULT_S;
-	while ((ch = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (cli_parse_int("doctor", "-n", optarg, 1,
-			    PROFILE_MAX_ENGINES, &v) == -1)
-				return CLI_USAGE;
-			n = (int)v;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 't':
-			if (cli_parse_int("doctor", "--timeout", optarg, 1,
-			    TIMEOUT_MAX_S, &v) == -1)
-				return CLI_USAGE;
-			d.timeout_s = (int)v;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("doctor", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage("doctor", "expected one PROFILE");
-	d.c = clustercli_new(argv[optind], n, &d.b);
+	d.timeout_s = (int)cmd_num(a, 't', TIMEOUT_DEFAULT_S);
+	d.c = clustercli_new(a->argv[0], (int)cmd_num(a, 'n', 0), &d.b);
 	if (d.c == NULL)
 		return CLI_FAIL;
 	d.p = d.c->profile;
@@ -1204,3 +1168,23 @@ cmd_doctor(int argc, char **argv)
 	cluster_free(d.c);
 	return rc;
 }
+
+const struct cmd_entry cmd_doctor_entry = {
+	.name = "doctor",
+	.usage = "PROFILE [-n N] [--json] [--timeout S]",
+	.summary = "check, where the engines would run, what they need",
+	.help = help,
+	.args = { "n:", 1, 1 },
+	.longopts = (const struct option[]){
+		{ "engines", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.ints = (const struct cmd_int[]){
+		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
+		{ 't', "--timeout", 1, TIMEOUT_MAX_S, NULL },
+		{ 0, NULL, 0, 0, NULL }
+	},
+	.exec = doctor_exec,
+};

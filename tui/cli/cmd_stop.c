@@ -1,6 +1,5 @@
 #include "cmd_stop.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,7 @@
 #include "core/loop.h"
 #include "core/xmalloc.h"
 
-static const char usage[] =
-    "Usage: hpctop stop PROFILE [--force]\n"
+static const char help[] =
     "Stop the cluster started from PROFILE: the engines first, then the\n"
     "controller (SIGTERM, then SIGKILL after a bounded wait). Nothing of it\n"
     "is left running; its connection files and its record are removed. A\n"
@@ -168,39 +166,20 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 	return rc;
 }
 
-int
-cmd_stop(int argc, char **argv)
+static int
+stop_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct backend *b;
 	struct cluster *c;
 	struct loop *l;
 	struct err e;
-	bool force = false, missing;
+	bool force = cmd_has(a, 'f'), missing;
 	char *name;
-	int ch, rc = CLI_OK;
+	int rc = CLI_OK;
 
-	while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("stop", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage("stop", "expected one PROFILE");
-	name = clustercli_record_name(argv[optind]);
+	name = clustercli_record_name(a->argv[0]);
 	if (*name == '\0' || name[0] == '.') {
-		cli_error("'%s' cannot name a cluster", argv[optind]);
+		cli_error("'%s' cannot name a cluster", a->argv[0]);
 		free(name);
 		return CLI_FAIL;
 	}
@@ -225,3 +204,16 @@ cmd_stop(int argc, char **argv)
 	cluster_free(c);
 	return rc;
 }
+
+const struct cmd_entry cmd_stop_entry = {
+	.name = "stop",
+	.usage = "PROFILE [--force]",
+	.summary = "stop a cluster, leaving nothing behind",
+	.help = help,
+	.args = { "f", 1, 1 },
+	.longopts = (const struct option[]){
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.exec = stop_exec,
+};

@@ -4,6 +4,7 @@
 #define HPCTOP_CLI_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "core/profile.h"
@@ -19,15 +20,13 @@
  * output stays raw, as IPython prints it. */
 void cli_printf(FILE *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void cli_vprintf(FILE *f, const char *fmt, va_list ap);
 /* A JSON string for outside text: as it is when UTF-8, else escaped, so no
  * field is ever dropped (null for NULL). */
 json_t *cli_json_text(const char *s);
 
 /* "hpctop: <message>" on stderr, escaped; returns CLI_FAIL. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "hpctop: <message>" plus a hint to --help; returns CLI_USAGE. */
-int cli_usage(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* The profile list on the default search path (build tree included when the
  * binary runs from the checkout). Caller frees. */
@@ -36,14 +35,9 @@ struct proflist *cli_proflist(void);
  * missing or invalid. Caller frees. */
 struct profile *cli_profile(const char *name);
 
-/* The one parser of integer option values: decimal digits only (no sign,
- * no spaces), from min to max. On error prints "hpctop: OPT: 'V' is not a
- * whole number" (or out of range) with the --help hint for cmd, and returns
- * -1. */
-int cli_parse_int(const char *cmd, const char *opt, const char *s, long min,
-    long max, long *out);
-/* The same check without printing, for the dashboard's prompt; e says
- * why. */
+/* The one parser of integer values (options through struct cmd_int, the
+ * dashboard's prompt): decimal digits only (no sign, no spaces), from min
+ * to max; e says "OPT: 'V' is not a whole number" or out of range. */
 int cli_int(const char *opt, const char *s, long min, long max, long *out,
     struct err *e);
 

@@ -1,6 +1,5 @@
 #include "cmd_engines.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +9,7 @@
 #include "core/xmalloc.h"
 #include "ippcli.h"
 
-static const char usage[] =
-    "Usage: hpctop engines PROFILE [--json] [--file PATH]\n"
+static const char help[] =
     "Ask the cluster's controller for its registered engines and print\n"
     "them with their hostname and their count. Each engine is asked for its\n"
     "hostname silently (it enters no history); one busy for over 5 s\n"
@@ -74,47 +72,39 @@ print_table(const struct ippcli *c)
 	printf("%zu engine%s registered\n", count, count == 1 ? "" : "s");
 }
 
-int
-cmd_engines(int argc, char **argv)
+static int
+engines_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *file = NULL;
+	const char *file = cmd_value(a, 'F');
 	struct ippcli c;
 	struct err e;
-	int json = 0, ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'F':
-			file = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("engines", "bad option");
-		}
-	}
-	if (optind + 1 != argc && !(file != NULL && optind == argc))
-		return cli_usage("engines", "expected one PROFILE");
-	if (ippcli_open(&c, optind < argc ? argv[optind] : "", file,
-	    &e) == -1)
+	/* PROFILE may be left out when --file names the connection file. */
+	if (cmd_check_count(&cmd_engines_entry, a, file != NULL ? 0 : 1,
+	    1) != 0)
+		return CLI_USAGE;
+	if (ippcli_open(&c, a->argc > 0 ? a->argv[0] : "", file, &e) == -1)
 		return cli_error("%s", e.msg);
 	ipp_want_hosts(c.ipp);
 	ipp_wait_hosts(c.ipp, c.loop);
-	if (json)
+	if (cmd_has(a, 'j'))
 		print_json(&c);
 	else
 		print_table(&c);
 	ippcli_close(&c);
 	return CLI_OK;
 }
+
+const struct cmd_entry cmd_engines_entry = {
+	.name = "engines",
+	.usage = "PROFILE [--json] [--file PATH]",
+	.summary = "list the engines registered with the controller",
+	.help = help,
+	.args = { "j", 0, 1 },
+	.longopts = (const struct option[]){
+		{ "json", no_argument, NULL, 'j' },
+		{ "file", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.exec = engines_exec,
+};

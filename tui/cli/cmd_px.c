@@ -1,7 +1,6 @@
 #include "cmd_px.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -15,10 +14,7 @@
 #include "core/xmalloc.h"
 #include "ippcli.h"
 
-static const char usage[] =
-    "Usage: hpctop px PROFILE [OPTIONS] CODE\n"
-    "       hpctop px PROFILE [OPTIONS] -f FILE\n"
-    "       hpctop px PROFILE [OPTIONS] -        (code from stdin)\n"
+static const char help[] =
     "Run Python code on the cluster's engines like IPython's %px and print\n"
     "what each engine wrote: [stdout:0] ..., [stderr:0] ... (on stderr),\n"
     "[0:execute_result] ..., and [0:execute] ERROR: message with the\n"
@@ -227,84 +223,41 @@ run(struct ippcli *c, const char *code, const int *ids, size_t nids,
 	return rc;
 }
 
-int
-cmd_px(int argc, char **argv)
+/* Options may follow PROFILE; code starting with '-' goes after "--". */
+static int
+px_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "targets", required_argument, NULL, 't' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *connfile = NULL, *codefile = NULL, *profile;
+	const char *connfile = cmd_value(a, 'F'), *codefile = cmd_value(a, 'f');
+	const char *profile, *tv = cmd_value(a, 'T'), *targets = cmd_value(a,
+	    't');
 	int *ids = NULL;
 	size_t nids = 0;
 	double timeout = 0;
-	long repeat = 1;
+	long repeat = cmd_num(a, 'r', 1);
 	char *code = NULL, *end;
 	struct ippcli c;
 	struct err e;
-	int ch, rc, npos, need;
+	int rc, need = codefile == NULL ? 1 : 0, pos = 0;
 
-	optind = 1;
-	/* Options may follow PROFILE; code starting with '-' goes after
-	 * "--". */
-	while ((ch = getopt_long(argc, argv, "t:T:r:f:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 't':
-			free(ids);
-			ids = NULL;
-			if (cli_parse_ids(optarg, &ids, &nids, &e) == -1)
-				return cli_usage("px", "--targets: %s", e.msg);
-			break;
-		case 'T':
-			errno = 0;
-			timeout = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    !(timeout > 0) || timeout > 1e6) {
-				free(ids);
-				return cli_usage("px", "--timeout: expected "
-				    "seconds (> 0), got '%s'", optarg);
-			}
-			break;
-		case 'r':
-			if (cli_parse_int("px", "--repeat", optarg, 1, 1000000,
-			    &repeat) == -1) {
-				free(ids);
-				return CLI_USAGE;
-			}
-			break;
-		case 'f':
-			codefile = optarg;
-			break;
-		case 'F':
-			connfile = optarg;
-			break;
-		case 'h':
-			free(ids);
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			free(ids);
-			return cli_usage("px", "bad option");
-		}
+	if (tv != NULL) {
+		errno = 0;
+		timeout = strtod(tv, &end);
+		if (errno != 0 || end == tv || *end != '\0' ||
+		    !(timeout > 0) || timeout > 1e6)
+			return cmd_usage(&cmd_px_entry, "--timeout: expected "
+			    "seconds (> 0), got '%s'", tv);
 	}
 	/* PROFILE may be left out when --file names the connection file. */
-	npos = argc - optind;
-	need = codefile == NULL ? 1 : 0;
-	if (npos == need + 1) {
-		profile = argv[optind++];
-	} else if (npos == need && connfile != NULL) {
-		profile = "";
-	} else {
-		free(ids);
-		return cli_usage("px", npos < need + 1 ? "expected PROFILE and "
-		    "the code (an argument, -f FILE, or '-' for stdin)" :
-		    "too many arguments (quote the code as one argument)");
-	}
-	if (read_code(codefile, codefile ? NULL : argv[optind], &code) != 0) {
+	if (a->argc > need + 1)
+		return cmd_usage(&cmd_px_entry, "too many arguments (quote the "
+		    "code as one argument)");
+	if (a->argc < need + (connfile != NULL ? 0 : 1))
+		return cmd_usage(&cmd_px_entry, "expected PROFILE and the code "
+		    "(an argument, -f FILE, or '-' for stdin)");
+	profile = a->argc == need + 1 ? a->argv[pos++] : "";
+	if (targets != NULL && cli_parse_ids(targets, &ids, &nids, &e) == -1)
+		return cmd_usage(&cmd_px_entry, "--targets: %s", e.msg);
+	if (read_code(codefile, codefile ? NULL : a->argv[pos], &code) != 0) {
 		free(ids);
 		return CLI_FAIL;
 	}
@@ -319,3 +272,25 @@ cmd_px(int argc, char **argv)
 	free(code);
 	return rc;
 }
+
+const struct cmd_entry cmd_px_entry = {
+	.name = "px",
+	.usage = "PROFILE [OPTIONS] CODE\n"
+	    "PROFILE [OPTIONS] -f FILE\n"
+	    "PROFILE [OPTIONS] -        (code from stdin)",
+	.summary = "run Python code on the engines, like %px",
+	.help = help,
+	.args = { "t:T:r:f:", 0, -1 },	/* px_exec says what is too many */
+	.longopts = (const struct option[]){
+		{ "targets", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "file", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.ints = (const struct cmd_int[]){
+		{ 'r', "--repeat", 1, 1000000, NULL },
+		{ 0, NULL, 0, 0, NULL }
+	},
+	.exec = px_exec,
+};

@@ -1,6 +1,5 @@
 #include "cmd_start.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,7 @@
 #define LOG_TAIL_LINES 15
 #define LOG_TAIL_BYTES 16384
 
-static const char usage[] =
-    "Usage: hpctop start PROFILE [-n N] [--wait[=SECONDS]] [--force]\n"
+static const char help[] =
     "Start the controller and N engines of PROFILE through its backend. The\n"
     "cluster keeps running after hpctop exits; 'hpctop status' shows it and\n"
     "'hpctop stop' ends it.\n"
@@ -274,54 +272,19 @@ confirmed(const struct err *e)
 	return true;
 }
 
-int
-cmd_start(int argc, char **argv)
+static int
+start_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "engines", required_argument, NULL, 'n' },
-		{ "wait", optional_argument, NULL, 'w' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct backend *b;
 	struct cluster *c;
 	struct loop *l;
 	struct err e;
-	int ch, n = 0, wait_s = 0, rc;
-	bool force = false;
-	long v;
+	int wait_s = 0, rc;
+	bool force = cmd_has(a, 'f');
 
-	while ((ch = getopt_long(argc, argv, "n:wfh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (cli_parse_int("start", "-n", optarg, 1,
-			    PROFILE_MAX_ENGINES, &v) == -1)
-				return CLI_USAGE;
-			n = (int)v;
-			break;
-		case 'w':
-			wait_s = WAIT_DEFAULT_S;
-			if (optarg != NULL) {
-				if (cli_parse_int("start", "--wait", optarg, 1,
-				    WAIT_MAX_S, &v) == -1)
-					return CLI_USAGE;
-				wait_s = (int)v;
-			}
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("start", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage("start", "expected one PROFILE");
-	c = clustercli_new(argv[optind], n, &b);
+	if (cmd_has(a, 'w'))
+		wait_s = (int)cmd_num(a, 'w', WAIT_DEFAULT_S);
+	c = clustercli_new(a->argv[0], (int)cmd_num(a, 'n', 0), &b);
 	if (c == NULL)
 		return CLI_FAIL;
 	if (!force && clusterop_confirm(b, c, &e) == -1 && !confirmed(&e)) {
@@ -363,3 +326,23 @@ cmd_start(int argc, char **argv)
 	cluster_free(c);
 	return rc;
 }
+
+const struct cmd_entry cmd_start_entry = {
+	.name = "start",
+	.usage = "PROFILE [-n N] [--wait[=SECONDS]] [--force]",
+	.summary = "start a cluster's controller and engines",
+	.help = help,
+	.args = { "n:wf", 1, 1 },
+	.longopts = (const struct option[]){
+		{ "engines", required_argument, NULL, 'n' },
+		{ "wait", optional_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.ints = (const struct cmd_int[]){
+		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
+		{ 'w', "--wait", 1, WAIT_MAX_S, NULL },
+		{ 0, NULL, 0, 0, NULL }
+	},
+	.exec = start_exec,
+};

@@ -1,6 +1,5 @@
 #include "cmd_status.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +14,7 @@
 #include "core/units.h"
 #include "core/xmalloc.h"
 
-static const char usage[] =
-    "Usage: hpctop status [PROFILE] [--json]\n"
+static const char help[] =
     "Show the clusters hpctop started (or the one of PROFILE): a qstat-style\n"
     "row per process or job (ID, NAME, S = R running / E exiting /\n"
     "C gone, ELAPSED, HOST, PID) and the engines registered/requested.\n"
@@ -268,45 +266,19 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 	free(done);
 }
 
-int
-cmd_status(int argc, char **argv)
+static int
+status_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct strv names = STRV_INIT;
 	struct cluster **cs;
 	char **unreadable;
 	json_t *arr = json_array(), *errors = json_array();
 	struct loop *l;
-	bool json = false, unknown = false;
-	int ch, rc = CLI_OK;
+	bool json = cmd_has(a, 'j'), unknown = false;
+	int rc = CLI_OK;
 
-	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			json_decref(arr);
-			json_decref(errors);
-			return CLI_OK;
-		default:
-			json_decref(arr);
-			json_decref(errors);
-			return cli_usage("status", "bad option");
-		}
-	}
-	if (optind + 1 < argc) {
-		json_decref(arr);
-		json_decref(errors);
-		return cli_usage("status", "expected at most one PROFILE");
-	}
-	if (optind < argc)
-		strv_push_take(&names, clustercli_record_name(argv[optind]));
+	if (a->argc > 0)
+		strv_push_take(&names, clustercli_record_name(a->argv[0]));
 	else
 		cluster_list(&names);
 	l = loop_new();
@@ -363,7 +335,7 @@ cmd_status(int argc, char **argv)
 		puts("no clusters (start one with 'hpctop start PROFILE')");
 	/* A named cluster that cannot be shown, or any whose scheduler did
 	 * not answer, is a failure. */
-	if ((optind < argc && json_array_size(errors) > 0) || unknown)
+	if ((a->argc > 0 && json_array_size(errors) > 0) || unknown)
 		rc = CLI_FAIL;
 	loop_free(l);
 	strv_clear(&names);
@@ -371,3 +343,13 @@ cmd_status(int argc, char **argv)
 	json_decref(errors);
 	return rc;
 }
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "[PROFILE] [--json]",
+	.summary = "show running clusters, their processes and engines",
+	.help = help,
+	.args = { "j", 0, 1 },
+	.longopts = cmd_json_longopts,
+	.exec = status_exec,
+};

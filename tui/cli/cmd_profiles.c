@@ -1,6 +1,5 @@
 #include "cmd_profiles.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,7 @@
 #include "backends/registry.h"
 #include "core/xmalloc.h"
 
-static const char usage[] =
-    "Usage: hpctop profiles [--json]\n"
+static const char help[] =
     "List the cluster profiles found on the search path, with the backend,\n"
     "the default engine count, the state of its cluster (stopped, queued,\n"
     "starting, running K/N, gone) and where each came from. Invalid profiles are\n"
@@ -150,35 +148,15 @@ print_table(const struct proflist *pl, char **states)
 	return CLI_OK;
 }
 
-int
-cmd_profiles(int argc, char **argv)
+static int
+profiles_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct proflist *pl;
 	struct loop *l;
 	char **states;
-	int json = 0, c, rc;
+	bool json = cmd_has(a, 'j');
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("profiles", "bad option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage("profiles", "unexpected argument '%s'",
-		    argv[optind]);
 	pl = cli_proflist();
 	l = loop_new();
 	states = xcalloc(pl->n + 1, sizeof *states);
@@ -192,3 +170,13 @@ cmd_profiles(int argc, char **argv)
 	proflist_free(pl);
 	return rc;
 }
+
+const struct cmd_entry cmd_profiles_entry = {
+	.name = "profiles",
+	.usage = "[--json]",
+	.summary = "list cluster profiles and where they came from",
+	.help = help,
+	.args = { "j", 0, 0 },
+	.longopts = cmd_json_longopts,
+	.exec = profiles_exec,
+};

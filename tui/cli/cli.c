@@ -13,8 +13,8 @@
 #include "core/safetext.h"
 #include "core/xmalloc.h"
 
-static void
-vprint(FILE *f, const char *fmt, va_list ap)
+void
+cli_vprintf(FILE *f, const char *fmt, va_list ap)
 {
 	char *text, *line, *save = NULL;
 	bool nl_end;
@@ -46,7 +46,7 @@ cli_printf(FILE *f, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint(f, fmt, ap);
+	cli_vprintf(f, fmt, ap);
 	va_end(ap);
 }
 
@@ -73,24 +73,10 @@ cli_error(const char *fmt, ...)
 
 	fputs("hpctop: ", stderr);
 	va_start(ap, fmt);
-	vprint(stderr, fmt, ap);
+	cli_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_FAIL;
-}
-
-int
-cli_usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hpctop: ", stderr);
-	va_start(ap, fmt);
-	vprint(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'hpctop %s%s--help' for more information.\n",
-	    cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
-	return CLI_USAGE;
 }
 
 struct proflist *
@@ -156,19 +142,6 @@ cli_int(const char *opt, const char *s, long min, long max, long *out,
 		return err_set(e, "%s: %s is out of range (%ld to %ld)", opt, s,
 		    min, max);
 	*out = v;
-	return 0;
-}
-
-int
-cli_parse_int(const char *cmd, const char *opt, const char *s, long min,
-    long max, long *out)
-{
-	struct err e;
-
-	if (cli_int(opt, s, min, max, out, &e) == -1) {
-		cli_usage(cmd, "%s", e.msg);
-		return -1;
-	}
 	return 0;
 }
 

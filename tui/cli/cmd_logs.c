@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,7 @@
 #include "core/strv.h"
 #include "core/xmalloc.h"
 
-static const char usage[] =
-    "Usage: hpctop logs PROFILE [--controller | --engine ID] [-f]\n"
+static const char help[] =
     "Print the output of the cluster's processes (every log, with a header\n"
     "each, unless one is chosen). Logs live in the cluster's state dir.\n"
     "\n"
@@ -139,49 +137,18 @@ pick(const struct cluster *c, bool controller, int engine, struct strv *out)
 	return CLI_OK;
 }
 
-int
-cmd_logs(int argc, char **argv)
+static int
+logs_exec(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "controller", no_argument, NULL, 'c' },
-		{ "engine", required_argument, NULL, 'e' },
-		{ "follow", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct strv logs = STRV_INIT;
 	struct cluster *c;
-	bool controller = false, following = false;
-	int ch, engine = -1, rc;
-	long v;
+	bool controller = cmd_has(a, 'c'), following = cmd_has(a, 'f');
+	int engine = (int)cmd_num(a, 'e', -1), rc;
 
-	while ((ch = getopt_long(argc, argv, "ce:fh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			controller = true;
-			break;
-		case 'e':
-			if (cli_parse_int("logs", "--engine", optarg, 0,
-			    PROFILE_MAX_ENGINES - 1, &v) == -1)
-				return CLI_USAGE;
-			engine = (int)v;
-			break;
-		case 'f':
-			following = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage("logs", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage("logs", "expected one PROFILE");
 	if (controller && engine >= 0)
-		return cli_usage("logs", "--controller and --engine exclude "
-		    "each other");
-	c = clustercli_load(argv[optind]);
+		return cmd_usage(&cmd_logs_entry, "--controller and --engine "
+		    "exclude each other");
+	c = clustercli_load(a->argv[0]);
 	if (c == NULL)
 		return CLI_FAIL;
 	rc = pick(c, controller, engine, &logs);
@@ -195,3 +162,22 @@ cmd_logs(int argc, char **argv)
 	strv_clear(&logs);
 	return rc;
 }
+
+const struct cmd_entry cmd_logs_entry = {
+	.name = "logs",
+	.usage = "PROFILE [--controller | --engine ID] [-f]",
+	.summary = "print a cluster's process logs",
+	.help = help,
+	.args = { "ce:f", 1, 1 },
+	.longopts = (const struct option[]){
+		{ "controller", no_argument, NULL, 'c' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	},
+	.ints = (const struct cmd_int[]){
+		{ 'e', "--engine", 0, PROFILE_MAX_ENGINES - 1, NULL },
+		{ 0, NULL, 0, 0, NULL }
+	},
+	.exec = logs_exec,
+};
