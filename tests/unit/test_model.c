@@ -72,9 +72,14 @@ test_state_label(void **state)
 	/* A new state ends the stop's word. */
 	model_cluster_set_state(f->m, f->c, CLUSTERSTATE_DEGRADED, 2, 3, NULL);
 	assert_string_equal(label(f->c), "degraded 2/3");
+	/* A new state clears the stale mark; a refresh that fails sets it
+	 * after. */
 	f->c->stale = true;
 	model_cluster_set_state(f->m, f->c, CLUSTERSTATE_NOT_ANSWERING, 3, 3,
 	    "controller stopped");
+	assert_string_equal(label(f->c),
+	    "not answering 3/3: controller stopped");
+	f->c->stale = true;
 	assert_string_equal(label(f->c),
 	    "not answering 3/3 (stale): controller stopped");
 	model_cluster_set_state(f->m, f->c, CLUSTERSTATE_GONE, 3, 3,
