@@ -52,7 +52,10 @@ check_after_kill() {	# check_after_kill WHAT STATE-DIR
 	else
 		is "$running" "" "$what: no record, and no process runs for it"
 	fi
-	is "$(marked "$dir" all | wc -l)" 0 "$what: nothing of the cluster is left"
+	# A process SIGKILLed by stop may take a moment to leave /proc.
+	wait_until 3 test -z "$(marked "$dir" all)"
+	is "$(marked "$dir" all | wc -l)" 0 "$what: nothing of the cluster is left" ||
+		diag_fail "$(for s in $(marked "$dir" all); do ps -o pid,stat,etime,args -s "$s"; done)"
 	ok "$([ ! -e "$dir/cluster.json" ]; echo $?)" "$what: no record is left"
 }
 
