@@ -18,9 +18,9 @@
 
 static const char help[] =
     "List the cluster profiles found on the search path, with the backend,\n"
-    "the default engine count, the state of its cluster (stopped, queued,\n"
-    "starting, running K/N, gone) and where each came from. Invalid profiles are\n"
-    "listed with their error.\n"
+    "the default engine count, the state of its cluster (the words of STATES in\n"
+    "hpctop(1), as status and the dashboard print them) and where each came\n"
+    "from. Invalid profiles are listed with their error.\n"
     "\n"
     "  -j, --json   print a JSON array instead of a table\n"
     "  -h, --help   show this help\n";
