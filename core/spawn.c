@@ -143,7 +143,7 @@ pid_t
 spawn_start(const struct spawn *s, struct err *e)
 {
 	struct strv argv = STRV_INIT;
-	int logfd, pfd[2];
+	int logfd, pidp[2], errp[2];
 	pid_t mid, pid = -1;
 	int status, child_errno = 0;
 	ssize_t n;
@@ -154,33 +154,49 @@ spawn_start(const struct spawn *s, struct err *e)
 	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd == -1)
 		return err_errno(e, "cannot open %s", s->log);
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
+	/* Two pipes: the middle process's pid report and the grandchild's
+	 * exec errno would otherwise race for the same pipe. */
+	if (pipe2(pidp, O_CLOEXEC) == -1) {
 		close(logfd);
 		return err_errno(e, "pipe");
+	}
+	if (pipe2(errp, O_CLOEXEC) == -1) {
+		err_errno(e, "pipe");
+		close(pidp[0]);
+		close(pidp[1]);
+		close(logfd);
+		return -1;
 	}
 	spawn_exec_argv(s, &argv);
 	mid = fork();
 	if (mid == -1) {
 		err_errno(e, "fork");
+		close(pidp[1]);
+		close(errp[1]);
 		goto out;
 	}
 	if (mid == 0) {
 		/* The middle process exits at once, so the grandchild is
 		 * re-parented to init and is never hpctop's child. */
-		pid_t gc = fork();
+		pid_t gc;
 
+		close(pidp[0]);
+		close(errp[0]);
+		gc = fork();
 		if (gc == 0) {
-			close(pfd[0]);
-			grandchild(s, strv_argv(&argv), logfd, pfd[1]);
+			close(pidp[1]);
+			grandchild(s, strv_argv(&argv), logfd, errp[1]);
 		}
-		write_all(pfd[1], &gc, sizeof gc);
+		write_all(pidp[1], &gc, sizeof gc);
 		_exit(gc == -1 ? 1 : 0);
 	}
-	close(pfd[1]);
-	pfd[1] = -1;
+	close(pidp[1]);
+	close(errp[1]);
 	while (waitpid(mid, &status, 0) == -1 && errno == EINTR)
 		;
-	n = read(pfd[0], &pid, sizeof pid);
+	do
+		n = read(pidp[0], &pid, sizeof pid);
+	while (n == -1 && errno == EINTR);
 	if (n != sizeof pid || pid <= 0) {
 		pid = -1;
 		err_set(e, "%s: cannot fork", s->argv.v[0]);
@@ -188,20 +204,27 @@ spawn_start(const struct spawn *s, struct err *e)
 	}
 	/* EOF once the grandchild has exec'd (close-on-exec) or died. */
 	do
-		n = read(pfd[0], &child_errno, sizeof child_errno);
+		n = read(errp[0], &child_errno, sizeof child_errno);
 	while (n == -1 && errno == EINTR);
 	if (n == sizeof child_errno) {
-		if (child_errno == ENOENT)
+		char *found = NULL;
+
+		/* execvp reports EACCES when a PATH directory is unreadable
+		 * even though the command is simply not there. */
+		if (child_errno != ENOENT && strchr(argv.v[0], '/') == NULL)
+			found = spawn_which(argv.v[0], NULL);
+		if (child_errno == ENOENT ||
+		    (strchr(argv.v[0], '/') == NULL && found == NULL))
 			err_set(e, "%s: command not found", argv.v[0]);
 		else
 			err_set(e, "%s: cannot run: %s", argv.v[0],
 			    strerror(child_errno));
+		free(found);
 		pid = -1;
 	}
 out:
-	if (pfd[1] != -1)
-		close(pfd[1]);
-	close(pfd[0]);
+	close(pidp[0]);
+	close(errp[0]);
 	close(logfd);
 	strv_clear(&argv);
 	return pid;
