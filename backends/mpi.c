@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/paths.h"
 #include "core/subproc.h"
 #include "core/xmalloc.h"
 #include "proc.h"
@@ -104,15 +105,23 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 		if (n > slots && !has_arg(&p->mpiexec_args, "--oversubscribe"))
 			strv_push(argv, "--oversubscribe");
 		/* Hydra forwards the whole environment; Open MPI only to local
-		 * ranks unless told with -x. */
-		if (nhosts > 0)
+		 * ranks unless told with -x. Remote ranks must find the
+		 * IPython profile hpctop reads, whatever HOME and IPYTHONDIR
+		 * their ssh session has. */
+		if (nhosts > 0) {
+			char *ipdir = paths_ipython_dir();
+
 			for (size_t i = 0; i < p->nenv; i++) {
 				strv_push(argv, "-x");
 				strv_push(argv, p->env[i].key);
 			}
+			strv_push(argv, "-x");
+			strv_pushf(argv, "IPYTHONDIR=%s", ipdir);
+			free(ipdir);
+		}
 	}
 	strv_extend(argv, &p->mpiexec_args);
-	proc_engine_argv(c, true, argv);
+	proc_engine_argv(c, p->mpi, argv);
 }
 
 static int

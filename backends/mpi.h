@@ -1,5 +1,6 @@
 /* The mpi backend: ipcontroller as a local process, and the engines as one
- * `mpiexec -n N ipengine --mpi`, so they share one MPI world (mpi4py).
+ * `mpiexec -n N ipengine --mpi`, so they share one MPI world (mpi4py;
+ * without --mpi for `mpi: false`).
  * Knows both launcher families and tells them apart from `mpiexec
  * --version`: MPICH's Hydra (-n, -hosts, -ppn) and Open MPI's (-n, --host
  * a:K, --map-by, --oversubscribe, -x NAME). */
@@ -26,8 +27,9 @@ enum mpi_family mpi_family_from_name(const char *name);
  * for launcher family f on a machine with `cores` cores: profile hosts and
  * tasks_per_node map to -hosts/-ppn (Hydra) or --host a:K/--map-by
  * (Open MPI); Open MPI also gets --oversubscribe when more ranks than
- * slots, and -x NAME for each profile env entry when ranks may run on
- * other hosts. */
+ * slots, and, when ranks may run on other hosts, -x NAME for each profile
+ * env entry and -x IPYTHONDIR=<hpctop's IPython dir>. The engines get
+ * --mpi when the profile's mpi is true (the mpi backend's default). */
 void mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
     struct strv *argv);
 

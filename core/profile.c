@@ -733,7 +733,7 @@ static int
 walk(struct ctx *c, struct profile *p)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
-	bool have_backend = false, have_ppn = false;
+	bool have_backend = false, have_ppn = false, have_mpi = false;
 
 	if (root == NULL || (root->type == YAML_SCALAR_NODE &&
 	    scalar(root)[0] == '\0'))
@@ -756,6 +756,8 @@ walk(struct ctx *c, struct profile *p)
 			return -1;
 		if (key == K_BACKEND)
 			have_backend = true;
+		if (key == K_MPI)
+			have_mpi = true;
 	}
 	if (!have_backend) {
 		char names[128];
@@ -763,6 +765,11 @@ walk(struct ctx *c, struct profile *p)
 		return at(c, root, "missing required key 'backend' (%s)",
 		    backend_names(names, sizeof names));
 	}
+	/* The mpi backend's engines share one MPI world unless the profile
+	 * says otherwise (mpi: false, for an mpiexec of another MPI than
+	 * mpi4py's). */
+	if (!have_mpi && strcmp(p->backend, "mpi") == 0)
+		p->mpi = true;
 	return 0;
 }
 

@@ -54,7 +54,8 @@ struct profile {
 		struct strv args;
 	} engine;
 
-	bool mpi;		/* engines in one MPI world (ipengine --mpi) */
+	bool mpi;		/* engines in one MPI world (ipengine --mpi);
+				 * default true for backend mpi */
 	struct strv mpiexec;	/* default {"mpiexec"} */
 	struct strv mpiexec_args;
 	struct strv hosts;	/* hosts for mpiexec / batch node lists */

@@ -81,14 +81,15 @@ test_openmpi(void **state)
 	/* Hosts with a per-node count; env forwarded with -x. */
 	expect("backend: mpi\nhosts: [a, b]\ntasks_per_node: 3\n"
 	    "env: {X: '1'}\n", 6, MPI_OPENMPI, 2,
-	    "mpiexec -n 6 --host a:3,b:3 --map-by ppr:3:node -x X " TAIL);
+	    "mpiexec -n 6 --host a:3,b:3 --map-by ppr:3:node -x X "
+	    "-x IPYTHONDIR=/ipy " TAIL);
 	/* Hosts alone: slots spread over them. */
 	expect("backend: mpi\nhosts: [a, b]\n", 5, MPI_OPENMPI, 2,
-	    "mpiexec -n 5 --host a:3,b:3 " TAIL);
+	    "mpiexec -n 5 --host a:3,b:3 -x IPYTHONDIR=/ipy " TAIL);
 	/* More ranks than the hosts' slots. */
 	expect("backend: mpi\nhosts: [a]\ntasks_per_node: 2\n", 4, MPI_OPENMPI,
 	    8, "mpiexec -n 4 --host a:2 --map-by ppr:2:node --oversubscribe "
-	    TAIL);
+	    "-x IPYTHONDIR=/ipy " TAIL);
 }
 
 static void
@@ -103,11 +104,17 @@ test_hydra(void **state)
 	expect("backend: mpi\ncluster_id: c1\nengine:\n  args: ['--a=b c']\n",
 	    2, MPI_HYDRA, 2, "mpiexec -n 2 ipengine --profile=t "
 	    "--cluster-id=c1 --IPEngine.wait_for_url_file=120 --mpi --a=b c");
+	/* mpi: false (MPICH's launcher, mpi4py on Open MPI): no --mpi. */
+	expect("backend: mpi\nmpi: false\nhosts: [a, b]\n", 2, MPI_HYDRA, 2,
+	    "mpiexec -n 2 -hosts a,b ipengine --profile=t "
+	    "--IPEngine.wait_for_url_file=120");
 }
 
 int
 main(void)
 {
+	/* Remote Open MPI ranks get hpctop's IPython directory. */
+	setenv("IPYTHONDIR", "/ipy", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_openmpi),
