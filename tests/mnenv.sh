@@ -1,7 +1,8 @@
 # Shared by the tests on the two-node test Slurm (multinode.t, doctor_mn.t):
 # skips where namespaces cannot be made, then one cluster of its own beside
 # the single-node one (ports and directory, the same for both tests, so
-# either reuses the other's) through tests/batchenv.sh. Source after tap.sh.
+# either reuses the other's) through tests/batchenv.sh, and what they ask of
+# the nodes' processes. Source after tap.sh.
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, a bridge, /etc/hosts)"
 command -v ip >/dev/null && command -v nsenter >/dev/null && [ -x /usr/sbin/sshd ] ||
 	skip_all "needs iproute2, util-linux's nsenter and openssh-server"
@@ -13,3 +14,26 @@ export HPCTOP_SLURM_DIR=${HPCTOP_MN_SLURM_DIR:-/tmp/hpctop-slurm-mn}
 export HPCTOP_SLURMCTLD_PORT=${HPCTOP_MN_SLURMCTLD_PORT:-16827}
 export HPCTOP_SLURMD_PORT=${HPCTOP_MN_SLURMD_PORT:-16828}
 . "$HPCTOP_SRCDIR/tests/batchenv.sh"
+
+# The processes of a cluster: anything whose command line names its
+# IPython profile (ipcontroller, ipengine, mpiexec's ranks), on any node
+# (the nodes share this machine's process table).
+procs_of() {
+	local f
+	for f in /proc/[0-9]*/cmdline; do
+		{ tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "--profile=$1 " &&
+			grep -qv '^Z' <(awk '{print $3}' "${f%cmdline}stat" 2>/dev/null) &&
+			echo "${f//[^0-9]/}"
+	done
+}
+
+# proc_node PID: the compute node whose network namespace PID runs in,
+# "login" for this machine's.
+proc_node() {
+	local ns n
+	ns=$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null) || return 1
+	for n in /run/netns/cn*; do
+		[ "$(stat -L -c %i "$n")" = "$ns" ] && { echo "${n##*/}"; return; }
+	done
+	echo login
+}

@@ -22,17 +22,6 @@ run timeout 60 mpiexec.mpich -launcher ssh -launcher-exec "$HPCTOP_SLURM_DIR/ssh
 is "$(sort <<<"$out" | tr '\n' ' ')" "cn1 cn2 " "MPICH's Hydra over the nodes' sshd: one rank on each node"
 [ "$rc" = 0 ] || diag_fail "$err"
 
-# The processes of a cluster: anything whose command line names its
-# IPython profile (ipcontroller, ipengine, mpiexec's ranks).
-procs_of() {
-	local f
-	for f in /proc/[0-9]*/cmdline; do
-		{ tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "--profile=$1 " &&
-			grep -qv '^Z' <(awk '{print $3}' "${f%cmdline}stat" 2>/dev/null) &&
-			echo "${f//[^0-9]/}"
-	done
-}
-
 # Each engine sums its rank's quarter of arange(32) and Allreduces: 496.0
 # on every engine (the seed psum of tests/mpi.t, with the scatter done by
 # rank since px has no scatter).
