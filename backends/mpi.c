@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/mpiworld.h"
 #include "core/paths.h"
 #include "core/subproc.h"
 #include "core/xmalloc.h"
@@ -37,6 +38,13 @@ mpi_family_name(enum mpi_family f)
 		break;
 	}
 	return "unknown";
+}
+
+const char *
+mpi_family_words(enum mpi_family f)
+{
+	return f == MPI_HYDRA ? "MPICH (Hydra)" : f == MPI_OPENMPI ?
+	    "Open MPI" : "an unknown MPI";
 }
 
 enum mpi_family
@@ -122,6 +130,28 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 	}
 	strv_extend(argv, &p->mpiexec_args);
 	proc_engine_argv(c, p->mpi, argv);
+}
+
+bool
+mpi_world_conclude(const struct cluster *c, const struct ipp_exec *x,
+    char **verdict)
+{
+	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
+	    "mpi_family"));
+	struct mpiworld_answer *a;
+	bool all = mpiworld_answers(x, &a);
+	struct err e;
+
+	*verdict = NULL;
+	if (all) {
+		*verdict = mpiworld_verdict(c->engines, a, x->n,
+		    c->profile->mpiexec.v[0], f != MPI_UNKNOWN ?
+		    mpi_family_words(f) : NULL);
+		/* Not kept, it is asked again: still the right answer. */
+		mpiworld_save(c, *verdict, &e);
+	}
+	mpiworld_answers_free(a, x->n);
+	return all;
 }
 
 static int

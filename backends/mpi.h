@@ -8,6 +8,7 @@
 #define HPCTOP_MPI_H
 
 #include "core/backend.h"
+#include "core/ipp.h"
 
 extern const struct backend mpi_backend;
 
@@ -22,6 +23,16 @@ enum mpi_family {
 enum mpi_family mpi_family_parse(const char *version_output);
 const char *mpi_family_name(enum mpi_family f);
 enum mpi_family mpi_family_from_name(const char *name);
+/* "MPICH (Hydra)", "Open MPI", "an unknown MPI": f in a sentence. */
+const char *mpi_family_words(enum mpi_family f);
+
+/* Concludes the MPI world check of c from a finished mpiworld_ask
+ * (core/mpiworld.h), naming c's mpiexec and, when its record knows it
+ * (the mpi backend's --version probe), that launcher's MPI: true with
+ * *verdict (owned; NULL when fine) also kept beside the record; false
+ * when some engine did not answer (nothing concluded). */
+bool mpi_world_conclude(const struct cluster *c, const struct ipp_exec *x,
+    char **verdict);
 
 /* The full engines argv for c (mpiexec, its flags, then ipengine ... --mpi)
  * for launcher family f on a machine with `cores` cores: profile hosts and

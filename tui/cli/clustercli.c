@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/mpi.h"
 #include "backends/registry.h"
 #include "cli.h"
+#include "core/mpiworld.h"
 #include "core/xmalloc.h"
+#include "ippcli.h"
 
 struct cluster *
 clustercli_new(const char *name, int n, const struct backend **bp)
@@ -72,4 +75,25 @@ clustercli_load(const char *arg)
 		cli_error("%s", e.msg);
 	free(name);
 	return c;
+}
+
+char *
+clustercli_mpi_world(const struct cluster *c)
+{
+	struct ippcli ic;
+	struct ipp_exec *x;
+	char *verdict = NULL;
+	struct err e;
+
+	if (mpiworld_load(c, &verdict) || !mpiworld_wanted(c))
+		return verdict;
+	/* Not answering now: nothing to conclude, asked again next time. */
+	if (ippcli_open(&ic, c->name, c->client_file, &e) == -1)
+		return NULL;
+	x = mpiworld_ask(ic.ipp, NULL, NULL, &e);
+	if (x != NULL && ipp_wait_exec(ic.ipp, ic.loop, x, &e) == 0)
+		mpi_world_conclude(c, x, &verdict);
+	ipp_exec_free(x);
+	ippcli_close(&ic);
+	return verdict;
 }

@@ -21,5 +21,10 @@ char *clustercli_record_name(const char *arg);
 /* Loads the record for a PROFILE argument; prints the error and returns
  * NULL when there is none ("no cluster 'x' (not started, or stopped)"). */
 struct cluster *clustercli_load(const char *arg);
+/* The MPI world verdict on c (core/mpiworld.h): the one kept beside its
+ * record, else, when c wants the check, its engines are asked now
+ * (blocking, bounded by MPIWORLD_TIMEOUT_MS) and their answer kept. NULL
+ * when they share one world or it is not known (yet). Caller frees. */
+char *clustercli_mpi_world(const struct cluster *c);
 
 #endif

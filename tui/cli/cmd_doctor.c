@@ -22,6 +22,7 @@
 #include "core/file.h"
 #include "core/subproc.h"
 #include "core/loop.h"
+#include "core/mpiworld.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/units.h"
@@ -837,13 +838,6 @@ check_ipyparallel(struct doctor *d)
 	free(hosts);
 }
 
-static const char *
-family_words(enum mpi_family f)
-{
-	return f == MPI_HYDRA ? "MPICH (Hydra)" : f == MPI_OPENMPI ?
-	    "Open MPI" : "an unknown MPI";
-}
-
 static void
 check_mpi4py(struct doctor *d)
 {
@@ -879,14 +873,15 @@ check_mpi4py(struct doctor *d)
 	}
 	if (lib != MPI_UNKNOWN && lib != d->fam) {
 		char *fix = xasprintf("set mpiexec to the launcher of %s "
-		    "(%s), or use an mpi4py built on %s", family_words(lib),
-		    lib == MPI_OPENMPI ? "mpiexec.openmpi on Debian" :
-		    "mpiexec.mpich on Debian", family_words(d->fam));
+		    "(%s), or use an mpi4py built on %s",
+		    mpi_family_words(lib), lib == MPI_OPENMPI ?
+		    "mpiexec.openmpi on Debian" : "mpiexec.mpich on Debian",
+		    mpi_family_words(d->fam));
 
-		doctor_add(&d->checks, check, DOCTOR_FAILED, fix, "mpiexec and "
-		    "mpi4py use different MPI libraries: mpi4py is built on %s "
-		    "(%s), %s is %s's launcher", family_words(lib), good->mpi,
-		    d->p->mpiexec.v[0], family_words(d->fam));
+		doctor_add(&d->checks, check, DOCTOR_FAILED, fix,
+		    MPIWORLD_MISMATCH ": mpi4py is built on %s (%s), %s is "
+		    "%s's launcher", mpi_family_words(lib), good->mpi,
+		    d->p->mpiexec.v[0], mpi_family_words(d->fam));
 		free(fix);
 		return;
 	}

@@ -28,6 +28,9 @@ static const char help[] =
     "A start that was killed before it finished is shown as interrupted,\n"
     "with what it had started; a record that cannot be read is listed as\n"
     "unreadable ('hpctop stop --force' ends what belongs to it).\n"
+    "With mpi: true, once all N > 1 engines registered, each is asked its\n"
+    "MPI world size once: engines that each see a world of 1 mean mpiexec\n"
+    "and mpi4py use different MPI libraries, and status says so.\n"
     "\n"
     "  -j, --json   print a JSON array of clusters instead\n"
     "  -h, --help   show this help\n";
@@ -72,7 +75,7 @@ print_jobs(const struct cluster *c)
 }
 
 static void
-print_table(const struct cluster *c)
+print_table(const struct cluster *c, const char *mpi)
 {
 	int *lost;
 	size_t nlost = cluster_lost_ids(c, &lost);
@@ -89,6 +92,8 @@ print_table(const struct cluster *c)
 	}
 	putchar('\n');
 	free(lost);
+	if (mpi != NULL)
+		cli_printf(stdout, "  %s\n", mpi);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
 		print_jobs(c);
 		return;
@@ -130,7 +135,7 @@ ids_json(const int *ids, size_t n)
 }
 
 static json_t *
-to_json(const struct cluster *c)
+to_json(const struct cluster *c, const char *mpi)
 {
 	json_t *o = json_object(), *procs = json_array();
 	int *lost;
@@ -156,6 +161,8 @@ to_json(const struct cluster *c)
 	    json_boolean(clusterstate_controller_up(c)));
 	json_object_set_new(o, "started", json_real(c->started));
 	json_object_set_new(o, "dir", cli_json_text(c->dir));
+	json_object_set_new(o, "mpi_mismatch", mpi != NULL ?
+	    cli_json_text(mpi) : json_null());
 	free(lost);
 	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
@@ -287,6 +294,7 @@ status_exec(const struct cmd_args *a)
 	refresh_all(l, &names, cs, unreadable, errors);
 	for (size_t i = 0, shown = 0; i < names.n; i++) {
 		struct cluster *c = cs[i];
+		char *mpi;
 
 		if (c == NULL && unreadable[i] != NULL) {
 			/* Shown, not dropped: what it runs is still there. */
@@ -313,13 +321,16 @@ status_exec(const struct cmd_args *a)
 		if (c == NULL)
 			continue;
 		unknown |= clusterstate_of(c) == CLUSTERSTATE_UNKNOWN;
+		mpi = clusterstate_of(c) == CLUSTERSTATE_RUNNING ?
+		    clustercli_mpi_world(c) : NULL;
 		if (json)
-			json_array_append_new(arr, to_json(c));
+			json_array_append_new(arr, to_json(c, mpi));
 		else {
 			if (shown++ > 0)
 				putchar('\n');
-			print_table(c);
+			print_table(c, mpi);
 		}
+		free(mpi);
 		cluster_free(c);
 	}
 	free(cs);
