@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/mpi.h"
 #include "backends/registry.h"
 #include "core/clusterop.h"
+#include "core/mpiworld.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/pxfmt.h"
@@ -94,6 +96,8 @@ drop_client(struct model_cluster *c)
 {
 	ipp_exec_free(c->px_exec);
 	c->px_exec = NULL;
+	ipp_exec_free(c->mpi_exec);
+	c->mpi_exec = NULL;
 	ipp_free(c->ipp);
 	c->ipp = NULL;
 	conn_free(c->conn);
@@ -350,12 +354,55 @@ state_note(enum clusterstate st)
 	}
 }
 
+static void
+mpi_done(struct ipp_exec *x, void *arg)
+{
+	struct model_cluster *c = arg;
+	char *verdict;
+
+	if (c->rec == NULL || !mpi_world_conclude(c->rec, x, &verdict))
+		return;
+	/* Shown at once, beside the state, as every later refresh will. */
+	if (verdict != NULL && c->state == CLUSTERSTATE_RUNNING) {
+		free(c->error);
+		c->error = verdict;
+		changed(c->model);
+	} else
+		free(verdict);
+}
+
+/* SOURCE: the MPI world verdict of a running cluster (core/mpiworld.h):
+ * the one kept beside its record, else its engines are asked once the
+ * client is up (mpi_done keeps and shows the answer). NULL meanwhile, or
+ * when they share one world. Caller frees. */
+static char *
+mpi_note(struct model_cluster *c)
+{
+	char *verdict;
+	struct err e;
+
+	if (!mpiworld_wanted(c->rec))
+		return NULL;
+	if (mpiworld_load(c->rec, &verdict))
+		return verdict;
+	/* A question that found no answer (timeout): ask again. */
+	if (c->mpi_exec != NULL && c->mpi_exec->pending == 0) {
+		ipp_exec_free(c->mpi_exec);
+		c->mpi_exec = NULL;
+	}
+	if (c->mpi_exec == NULL && c->ipp != NULL &&
+	    ipp_state(c->ipp) == IPP_UP)
+		c->mpi_exec = mpiworld_ask(c->ipp, mpi_done, c, &e);
+	return NULL;
+}
+
 /* State, jobs and engines of c from its record after a poll. */
 static void
 push_cluster(struct model *m, struct model_cluster *c)
 {
 	struct cluster *r = c->rec;
 	enum clusterstate st = clusterstate_of(r);
+	char *mpi;
 
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
@@ -368,9 +415,11 @@ push_cluster(struct model *m, struct model_cluster *c)
 	if (st == CLUSTERSTATE_RUNNING && c->state == CLUSTERSTATE_STARTING)
 		message(m, false, "%s: engines %d/%d registered",
 		    c->entry->name, (int)r->nids, r->engines);
+	mpi = st == CLUSTERSTATE_RUNNING ? mpi_note(c) : NULL;
 	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
 	    r->interrupted ? "its start was interrupted (X ends what it "
-	    "started)" : state_note(st));
+	    "started)" : mpi != NULL ? mpi : state_note(st));
+	free(mpi);
 	c->stale = clusterstate_engines_stale(r);
 }
 

@@ -108,6 +108,7 @@ struct model_cluster {
 	struct conn *conn;	/* the ipyparallel client, once its */
 	struct ipp *ipp;	/* connection file exists; owned */
 	struct ipp_exec *px_exec;	/* the px request running; owned */
+	struct ipp_exec *mpi_exec;	/* the MPI world question; owned */
 	bool px_interrupted;		/* interrupted once: next time expire */
 	char *preview;		/* what start would run (backend script op) */
 	char *preview_err;	/* why there is none */

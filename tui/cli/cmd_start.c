@@ -25,7 +25,9 @@ static const char help[] =
     "\n"
     "  -n, --engines N        number of engines (default: the profile's)\n"
     "  -w, --wait[=SECONDS]   wait until N engines registered (default 120 s);\n"
-    "                         exit 1 on timeout, saying why\n"
+    "                         exit 1 on timeout, saying why, and when the\n"
+    "                         engines of an mpi: true cluster do not share\n"
+    "                         one MPI world\n"
     "  -f, --force            start even far more local engines than cores\n"
     "                         (more than 4 per core; asked on a terminal)\n"
     "  -h, --help             show this help\n";
@@ -140,10 +142,19 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 			last = n;
 		}
 		if (n >= c->engines) {
+			char *mpi;
+
 			printf("engines %d/%d registered in %.1f s\n", n,
 			    c->engines, secs_since(t0));
 			free(lastq);
-			return CLI_OK;
+			/* Registered, but not in one MPI world: say so now
+			 * rather than at the first collective. */
+			if ((mpi = clustercli_mpi_world(c)) == NULL)
+				return CLI_OK;
+			cli_error("%s: %s; the cluster keeps running ('hpctop "
+			    "stop %s' ends it)", c->name, mpi, c->name);
+			free(mpi);
+			return CLI_FAIL;
 		}
 		if (controller_gone(c)) {
 			free(lastq);
