@@ -7,6 +7,7 @@
  *                     fsync, rename, fsync of the directory)
  *   script.sh         what start ran (hpctop script's output)
  *   logs/<proc>.log   stdout+stderr of each process (or batch job)
+ *   mpi_world         the MPI world verdict of this run (core/mpiworld.h)
  * <name> is the profile name: one cluster per profile at a time.
  *
  * cluster.json (format version 1; unknown keys are ignored on load):
