@@ -19,8 +19,10 @@
 
 /* The start of every mismatch message (also doctor's mpi4py check). */
 #define MPIWORLD_MISMATCH "mpiexec and mpi4py use different MPI libraries"
-/* How long the engines get to answer. */
-#define MPIWORLD_TIMEOUT_MS 10000
+/* How long the engines get to answer (status waits this long at most,
+ * once; engines busy with px code answer after it, and are asked again
+ * later). */
+#define MPIWORLD_TIMEOUT_MS 5000
 
 /* What one engine said: its MPI world size (-1: no answer, or mpi4py
  * failed) and mpi4py's library (the first line of

@@ -7,7 +7,8 @@
 # is built on Open MPI) and through Open MPI (--host, its rsh agent pointed
 # at the test ssh config). Each: start -n 4 --wait registers engines from
 # cn1 and cn2, px runs on all of them inside the nodes' namespaces, `stop`
-# leaves no process on any node.
+# leaves no process on any node. Hydra with mpi: true: the MPI mismatch
+# (core/mpiworld.h) across the nodes.
 . "$(dirname "$0")/tap.sh"
 
 . "$(dirname "$0")/mnenv.sh"
@@ -92,6 +93,23 @@ like "$out" "mpiexec.mpich -n 4 -hosts cn1,cn2 -launcher ssh -launcher-exec [^ ]
 	"hydra: script: -hosts cn1,cn2, the profile's launcher flags, ipengine without --mpi"
 across mnhydra hydra 'import socket, os; print(socket.gethostname(), "PMI_RANK" in os.environ)' \
 	'cn[12] True'
+
+# Hydra with mpi: true: the Open MPI mpi4py on each node initialises a
+# world of its own; start --wait says so, naming both MPIs.
+mn_mpi_profile mnhydrampi "mpi: true" "mpiexec: mpiexec.mpich" \
+	"mpiexec_args: [-launcher, ssh, -launcher-exec, '$ssh_wrapper', -iface, hpctopbr0]"
+run "$HPCTOP" start mnhydrampi -n 4 --wait=120
+is "$rc" 1 "hydra, mpi: true: start --wait exits 1"
+record_pids mnhydrampi
+mismatch="mpiexec and mpi4py use different MPI libraries: 4 of 4 engines see an MPI world of 1 \(mpi4py is built on Open MPI v[0-9.]+; mpiexec.mpich is MPICH \(Hydra\)'s launcher\)"
+like "$err" "$mismatch" "hydra, mpi: true: the MPI mismatch, across the nodes"
+run "$HPCTOP" status mnhydrampi --json
+like "$out" "\"mpi_mismatch\": \"$mismatch\"" "hydra, mpi: true: status --json mpi_mismatch"
+is "$(engine_nodes mnhydrampi)" "cn1x2 cn2x2 " "hydra, mpi: true: the engines do run on both nodes"
+run "$HPCTOP" stop mnhydrampi
+is "$rc" 0 "hydra, mpi: true: stop"
+wait_until 10 says_nothing procs_of mnhydrampi
+is "$(procs_of mnhydrampi)" "" "hydra, mpi: true: nothing left on any node"
 
 # Open MPI: --host cn1:2,cn2:2, its daemons started over ssh
 # (OMPI_MCA_plm_rsh_agent), the profile env and IPYTHONDIR passed to the
