@@ -165,6 +165,30 @@ load_str(const char *y, const char *name, struct err *e)
 	return profile_load_buffer(y, strlen(y), "t.yaml", name, e);
 }
 
+/* The mpi backend's engines share one world unless mpi: false says not. */
+static void
+test_mpi_default(void **state)
+{
+	static const struct { const char *yaml; bool mpi; } cases[] = {
+		{ "backend: mpi\n", true },
+		{ "backend: mpi\nmpi: false\n", false },
+		{ "mpi: false\nbackend: mpi\n", false },
+		{ "backend: local\n", false },
+		{ "backend: slurm\nmpi: true\n", true },
+	};
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct profile *p = load_str(cases[i].yaml, "t", &e);
+
+		if (p == NULL)
+			fail_msg("%s", e.msg);
+		assert_int_equal(p->mpi, cases[i].mpi);
+		profile_free(p);
+	}
+}
+
 /* A leading BOM is allowed; names that cannot be shown or stored are not;
  * nesting, anchors and aliases are bounded; big inputs stay linear. */
 static void
@@ -394,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_buffer_and_walltimes),
 		cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_mpi_default),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_search_path),
 		cmocka_unit_test(test_shipped_profiles),
