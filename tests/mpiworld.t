@@ -46,6 +46,10 @@ pane_open 220 30
 dash_start hydra
 wait_for " hydra +mpi +3 +running 3/3: $short" 20
 ok $? "dashboard: the mismatch beside the state" || diag "$(screen)"
+keys Down	# hydra unselected: its row in its state's colour
+sleep 0.5
+like "$(T capture-pane -p -e -t hp | grep ' hydra ')" $'\e\\[[0-9;]*31m[^\e]*running 3/3: mpiexec and mpi4py' \
+	"dashboard: a running cluster with the mismatch is shown in the failure colour (red)"
 keys F10
 wait_for 'rc=0' 20
 ok $? "the dashboard quits with 0"

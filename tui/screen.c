@@ -162,7 +162,9 @@ state_role(const struct model_cluster *c)
 	case CLUSTERSTATE_STARTING:
 		return COLOR_WAIT;
 	case CLUSTERSTATE_RUNNING:
-		return COLOR_OK;
+		/* With a note (engines not in one MPI world, an interrupted
+		 * start), running is not all well. */
+		return c->error != NULL ? COLOR_FAILED : COLOR_OK;
 	case CLUSTERSTATE_UNKNOWN:
 	case CLUSTERSTATE_NOT_ANSWERING:
 		return COLOR_STALE;
