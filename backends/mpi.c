@@ -147,7 +147,8 @@ mpi_world_conclude(const struct cluster *c, const struct ipp_exec *x,
 		*verdict = mpiworld_verdict(c->engines, a, x->n,
 		    c->profile->mpiexec.v[0], f != MPI_UNKNOWN ?
 		    mpi_family_words(f) : NULL);
-		/* Not kept, it is asked again: still the right answer. */
+		/* If it cannot be kept, the engines are asked again next
+		 * time; this answer stands. */
 		mpiworld_save(c, *verdict, &e);
 	}
 	mpiworld_answers_free(a, x->n);
