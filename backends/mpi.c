@@ -178,8 +178,9 @@ render(struct cluster *c, enum mpi_family f)
 	struct spawn s = { 0 };
 
 	proc_script_begin(c, &lines);
-	strv_pushf(&lines, "# %d engines in one MPI world (%s launcher; they "
-	    "wait for the controller's connection file)", c->engines,
+	strv_pushf(&lines, "# %d engines %s (%s launcher; they wait for the "
+	    "controller's connection file)", c->engines, c->profile->mpi ?
+	    "in one MPI world" : "under mpiexec, without MPI (mpi: false)",
 	    f == MPI_HYDRA ? "MPICH Hydra" : "Open MPI");
 	engines_spawn(c, f, &s);
 	strv_push_take(&lines, spawn_render(&s));

@@ -91,6 +91,8 @@ mn_mpi_profile mnhydra "mpi: false" "mpiexec: mpiexec.mpich" \
 run "$HPCTOP" script mnhydra
 like "$out" "mpiexec.mpich -n 4 -hosts cn1,cn2 -launcher ssh -launcher-exec [^ ]*/ssh/ssh -iface hpctopbr0 /usr/bin/ipengine --profile=mnhydra --IPEngine.wait_for_url_file=[0-9]+( |\$)" \
 	"hydra: script: -hosts cn1,cn2, the profile's launcher flags, ipengine without --mpi"
+like "$out" "# 4 engines under mpiexec, without MPI \(mpi: false\) \(MPICH Hydra launcher" \
+	"hydra: script: says the engines are not in one MPI world"
 across mnhydra hydra 'import socket, os; print(socket.gethostname(), "PMI_RANK" in os.environ)' \
 	'cn[12] True'
 
