@@ -1,8 +1,8 @@
-# Shared by the tests on the two-node test Slurm (multinode.t, doctor_mn.t):
-# skips where namespaces cannot be made, then one cluster of its own beside
-# the single-node one (ports and directory, the same for both tests, so
-# either reuses the other's) through tests/batchenv.sh, and what they ask of
-# the nodes' processes. Source after tap.sh.
+# Shared by the tests on the two-node test Slurm (multinode.t, doctor_mn.t,
+# mpi_mn.t): skips where namespaces cannot be made, then one cluster of its
+# own beside the single-node one (ports and directory, the same for all of
+# them, so each reuses another's) through tests/batchenv.sh, and what they
+# ask of the nodes' processes. Source after tap.sh.
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, a bridge, /etc/hosts)"
 command -v ip >/dev/null && command -v nsenter >/dev/null && [ -x /usr/sbin/sshd ] ||
 	skip_all "needs iproute2, util-linux's nsenter and openssh-server"
