@@ -325,6 +325,13 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 }
 
 char *
+batch_remote_engines(const struct backend *b, const struct cluster *c)
+{
+	(void)c;
+	return xasprintf("engines on the compute nodes %s gives", b->name);
+}
+
+char *
 batch_parse_submit(const char *out)
 {
 	const char *p = out, *last = NULL;

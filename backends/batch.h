@@ -104,6 +104,8 @@ int batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e);
 int batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
+/* Engines run on whatever compute nodes the scheduler gives. */
+char *batch_remote_engines(const struct backend *b, const struct cluster *c);
 /* For a cluster whose record is lost (c->backend naming a batch backend):
  * lists the user's jobs with ONE query and adds to c a proc for each live
  * job named as c's jobs are (batch_job_name), then calls cb. */

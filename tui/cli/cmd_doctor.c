@@ -22,6 +22,7 @@
 #include "core/file.h"
 #include "core/subproc.h"
 #include "core/loop.h"
+#include "core/netif.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/units.h"
@@ -961,13 +962,6 @@ check_mpi_program(struct doctor *d)
 	free(where);
 }
 
-static bool
-loopback(const char *addr)
-{
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-	    strcmp(addr, "localhost") == 0;
-}
-
 static void
 check_address(struct doctor *d)
 {
@@ -988,7 +982,7 @@ check_address(struct doctor *d)
 		hosts = hosts_with(&d->eng, FIELD(tcp_error));
 		addr = xstrndup(bad->tcp_error, strcspn(bad->tcp_error, " "));
 		addr[strcspn(addr, ":")] = '\0';
-		if (loopback(addr))
+		if (netif_loopback(addr))
 			fix = xstrdup("the controller would listen on a "
 			    "loopback address, which only its own node "
 			    "reaches: set controller.ip to an address the "
