@@ -256,6 +256,7 @@ clusterop_read_registry(struct cluster *c, struct err *e)
 
 	if (cluster_read_engine_state(c, e) == -1)
 		return -1;
+	cluster_read_tasks(c);
 	/* Remember first sightings, so a lost engine stays known. */
 	save = c->nseen != nseen;
 	/* An incomplete record nobody is starting: the start died. Keep what

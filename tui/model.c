@@ -7,6 +7,7 @@
 
 #include "backends/registry.h"
 #include "core/clusterop.h"
+#include "core/diag.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/pxfmt.h"
@@ -356,6 +357,8 @@ push_cluster(struct model *m, struct model_cluster *c)
 {
 	struct cluster *r = c->rec;
 	enum clusterstate st = clusterstate_of(r);
+	struct diag d;
+	char *note = NULL;
 
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
@@ -368,10 +371,19 @@ push_cluster(struct model *m, struct model_cluster *c)
 	if (st == CLUSTERSTATE_RUNNING && c->state == CLUSTERSTATE_STARTING)
 		message(m, false, "%s: engines %d/%d registered",
 		    c->entry->name, (int)r->nids, r->engines);
+	diag_cluster(registry_find(r->backend), r, &d);
+	if (d.reason != NULL) {
+		note = xasprintf("%s; hint: %s", d.reason, d.hint);
+		if (st == CLUSTERSTATE_STALLED && c->state != st)
+			message(m, true, "%s: stalled: %s", c->entry->name,
+			    note);
+	}
 	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
 	    r->interrupted ? "its start was interrupted (X ends what it "
-	    "started)" : state_note(st));
+	    "started)" : note != NULL ? note : state_note(st));
 	c->stale = clusterstate_engines_stale(r);
+	free(note);
+	diag_clear(&d);
 }
 
 struct poll_batch {

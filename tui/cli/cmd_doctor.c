@@ -488,7 +488,7 @@ render_job(struct doctor *d, char **out, struct err *e)
 
 	if (batch_render_job(d->k, d->c, BATCH_ENGINES, &body, e) == -1)
 		return -1;
-	proc_engine_argv(d->c, p->mpi, &eng);
+	batch_task_argv(d->c, &eng);
 	tail = shquote_argv(strv_argv(&eng));
 	strv_clear(&eng);
 	last = strstr(body, "\nexec ");
