@@ -52,8 +52,15 @@ clusterstate_engines_running_for(const struct cluster *c)
 	return longest;
 }
 
-/* No engines process or job left, or one that has run for stall_after
- * without bringing its engines. */
+bool
+clusterstate_tasks_exited(const struct cluster *c)
+{
+	return c->ntasks > 0 && c->ntasks >= (size_t)(c->engines > 0 ?
+	    c->engines : 1);
+}
+
+/* No engines process or job left, every task exited, or one that has
+ * run for stall_after without bringing its engines. */
 static bool
 stalled(const struct cluster *c)
 {
@@ -66,7 +73,7 @@ stalled(const struct cluster *c)
 			neng++;
 			ngone += c->procs[i].live == CLUSTER_LIVE_GONE;
 		}
-	if (neng > 0 && ngone == neng)
+	if ((neng > 0 && ngone == neng) || clusterstate_tasks_exited(c))
 		return true;
 	return clusterstate_engines_running_for(c) >= (double)after;
 }

@@ -22,8 +22,8 @@
  *   stalled        controller alive, K < N, none lost, and an engines
  *                  process or job has been running (R) for stall_after
  *                  (profile key, default 60 s) or longer, or none is
- *                  left: the engines are not coming (core/diag.h says
- *                  why)
+ *                  left, or every engine task recorded its exit: the
+ *                  engines are not coming (core/diag.h says why)
  *   starting       controller alive, K < N and none lost (yet)
  *   failed         the controller is gone, but engines or jobs of the
  *                  cluster still live
@@ -69,6 +69,9 @@ bool clusterstate_engines_stale(const struct cluster *c);
 /* Whether a px request can go to c's controller (running, degraded,
  * stalled, starting). */
 bool clusterstate_can_px(enum clusterstate s);
+/* Whether every engine task of c recorded its exit (c->tasks): start
+ * --wait stops waiting then. */
+bool clusterstate_tasks_exited(const struct cluster *c);
 /* Seconds the longest-running live engines process or job of c has run
  * (a batch job: since it became R, as the scheduler says); -1 when none
  * runs or it is not known. */

@@ -98,18 +98,6 @@ diag_telling_line(const char *log)
 	return telling_line(log, &cause);
 }
 
-static size_t
-expected_tasks(const struct cluster *c)
-{
-	return c->engines > 0 ? (size_t)c->engines : 1;
-}
-
-bool
-diag_all_tasks_exited(const struct cluster *c)
-{
-	return c->ntasks > 0 && c->ntasks >= expected_tasks(c);
-}
-
 /* host:port of where the engines register (the engine connection file,
  * else the client's); NULL when neither can be read yet. */
 static char *

@@ -30,8 +30,4 @@ void diag_clear(struct diag *d);
  * is empty or unreadable. Caller frees. */
 char *diag_telling_line(const char *log);
 
-/* Whether every engine task of c recorded its exit: start --wait stops
- * waiting then. */
-bool diag_all_tasks_exited(const struct cluster *c);
-
 #endif

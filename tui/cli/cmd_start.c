@@ -193,7 +193,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 		}
 		/* Not coming: say why now rather than at the timeout. */
 		stalled = clusterstate_of(c) == CLUSTERSTATE_STALLED;
-		exited = diag_all_tasks_exited(c);
+		exited = clusterstate_tasks_exited(c);
 		if (stalled || exited) {
 			cli_error("%s: %s after %.1f s: %d/%d engines registered%s; "
 			    "the cluster keeps running ('hpctop stop %s' ends "
