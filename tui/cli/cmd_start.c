@@ -27,7 +27,9 @@ static const char help[] =
     "\n"
     "  -n, --engines N        number of engines (default: the profile's)\n"
     "  -w, --wait[=SECONDS]   wait until N engines registered (default 120 s);\n"
-    "                         exit 1 on timeout, saying why\n"
+    "                         exit 1 on timeout, saying why, or at once\n"
+    "                         when the cluster is stalled or every engine\n"
+    "                         task exited, with the diagnosis\n"
     "  -f, --force            start even far more local engines than cores\n"
     "                         (more than 4 per core; asked on a terminal)\n"
     "  -h, --help             show this help\n";
