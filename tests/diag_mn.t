@@ -69,6 +69,8 @@ is "$(jobs_named lo)" "" "nothing is submitted"
 # one on the other node tries its own loopback and times out.
 set_line lo 'ip: 127.0.0.1}$' 'ip: 127.0.0.1, allow_loopback: true}'
 start_stalls lo
+engid=$(batch_jobids lo | sed -n 2p)
+diag "lo: the engines job had been R for $(squeue --noheader --jobs="$engid" --format=%M) (squeue, 1 s resolution) when start --wait said stalled (stall_after 5 s)"
 like "$err" "hpctop: lo: stalled after [0-9.]+ s: [01]/2 engines registered" "lo: start --wait says stalled"
 like "$err" $'\n'"hpctop: why: the controller advertises 127\.0\.0\.1:[0-9]+, a loopback address, but backend slurm runs engines on the compute nodes slurm gives \((cn[12]|cn\[1-2\])\), which cannot reach it" \
 	"lo: the reason: a loopback address, engines on another node"
@@ -129,21 +131,36 @@ stop_clean nocmd
 # --- A Python without ipyparallel for the engines (-S: no site-packages).
 batch_profile nomod slurm "queue: debug" "stall_after: 5s"
 set_line nomod '^engine: {command: /usr/bin/ipengine}$' 'engine: {command: [/usr/bin/python3, -S, -m, ipyparallel.engine]}'
-start_stalls nomod
-like "$err" $'\n'"hpctop: why: engine task [01] on cn[12] exited with code 1: .*ModuleNotFoundError: No module named 'ipyparallel'" \
-	"nomod: start --wait: the module error"
-like "$err" $'\n'"hpctop: hint: the engines' Python on cn[12] \(/usr/bin/python3\) cannot import ipyparallel" "nomod: and the hint"
-[ "$rc" = 1 ] || diag_fail "$out" "$err"
-run "$HPCTOP" status nomod --json
-is "$(jq -r '.[0].state' <<<"$out")" stalled "nomod: --json state"
-like "$(jq -r '.[0].diagnosis.reason' <<<"$out")" "No module named 'ipyparallel'" "nomod: --json reason"
+# The dashboard open before the start: how long from the first task's exit
+# record to the dashboard saying why.
 pane_open 250 30
 dash_start
-wait_for "stalled 0/2: engine task [01] on cn[12] exited with code 1: .*No module named 'ipyparallel'" 30
+wait_for 'F10 Quit' 20
+t0=$SECONDS
+"$HPCTOP" start nomod --wait=$WAIT >"$tmp/nomod.out" 2>"$tmp/nomod.err" &
+spid=$!
+wait_for "stalled 0/2: engine task [01] on cn[12] exited with code 1: .*No module named 'ipyparallel'" 60
 ok $? "nomod: the dashboard shows stalled and the module error"
+seen=$(date +%s.%N)
+first=$(stat -c %.9Y "$XDG_STATE_HOME"/hpctop/clusters/nomod/tasks/*.exit 2>/dev/null | sort -n | head -1)
+diag "nomod: the dashboard said why within $(awk -v a="$seen" -v b="$first" 'BEGIN { printf "%.1f", a - b }') s of the first task's exit record (the dashboard refreshes every 2 s)"
 keys F10
 wait_for 'rc=0' 10
 T kill-server 2>/dev/null
+wait $spid
+rc=$? took=$((SECONDS - t0)) err=$(cat "$tmp/nomod.err")
+batch_jobids nomod >/dev/null
+is "$rc" 1 "nomod: start --wait exits 1"
+ok "$([ "$took" -lt $((WAIT / 3)) ]; echo $?)" "nomod: after $took s, well under its timeout of $WAIT s"
+like "$err" $'\n'"hpctop: why: engine task [01] on cn[12] exited with code 1: .*ModuleNotFoundError: No module named 'ipyparallel'" \
+	"nomod: start --wait: the module error"
+like "$err" $'\n'"hpctop: hint: the engines' Python on cn[12] \(/usr/bin/python3\) cannot import ipyparallel" "nomod: and the hint"
+[ "$rc" = 1 ] || diag_fail "$err"
+run "$HPCTOP" status nomod --json
+is "$(jq -r '.[0].state' <<<"$out")" stalled "nomod: --json state"
+like "$(jq -r '.[0].diagnosis.reason' <<<"$out")" "No module named 'ipyparallel'" "nomod: --json reason"
+run "$HPCTOP" status nomod
+like "$out" $'\n'"  why: engine task [01] on cn[12] exited with code 1: .*No module named 'ipyparallel'" "nomod: status says why"
 stop_clean nomod
 
 done_testing
