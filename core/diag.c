@@ -159,7 +159,8 @@ where(const struct cluster *c, enum cluster_role role)
 }
 
 /* A node of the engines that is not the controller's: a task that
- * failed, else the engines' node list. */
+ * failed there, else (batch) the engines job's node list when it is not
+ * the controller's node. NULL when none is known. */
 static char *
 engine_node_elsewhere(const struct cluster *c)
 {
@@ -170,10 +171,8 @@ engine_node_elsewhere(const struct cluster *c)
 		    strcmp(c->tasks[i].host, ctl) != 0))
 			return xstrdup(c->tasks[i].host);
 	eng = where(c, CLUSTER_ENGINES);
-	if (eng != NULL && (ctl == NULL || strcmp(eng, ctl) != 0))
+	if (eng != NULL && ctl != NULL && strcmp(eng, ctl) != 0)
 		return xstrdup(eng);
-	if (c->profile != NULL && c->profile->hosts.n > 0)
-		return strv_join(&c->profile->hosts, ",");
 	return NULL;
 }
 
@@ -211,31 +210,39 @@ hint_for(const struct cluster *c, enum cause cause, const char *node,
 	return xasprintf("its log: %s", log);
 }
 
+/* A loopback address is only wrong where an engine runs elsewhere: on
+ * a node of its own (batch: a task or the job's nodes not the
+ * controller's), or on the other hosts the backend names. */
 static bool
 loopback_reason(const struct backend *b, const struct cluster *c,
     struct diag *d)
 {
-	char *addr = registration_address(c), *host, *remote;
+	const struct cluster_proc *eng = proc_of(c, CLUSTER_ENGINES, NULL);
+	char *addr, *host, *remote, *node;
 	bool found = false;
 
-	if (addr == NULL)
+	if (b == NULL || b->remote_engines == NULL || eng == NULL ||
+	    (addr = registration_address(c)) == NULL)
 		return false;
 	host = host_of(addr);
-	if (netif_loopback(host) && b != NULL && b->remote_engines != NULL &&
+	node = engine_node_elsewhere(c);
+	if (netif_loopback(host) && (node != NULL || eng->job_id == NULL) &&
 	    (remote = b->remote_engines(b, c)) != NULL) {
-		d->node = engine_node_elsewhere(c);
 		d->reason = xasprintf("the controller advertises %s, a "
 		    "loopback address, but backend %s runs %s%s%s%s, which "
 		    "cannot reach it", addr, b->name, remote,
-		    d->node != NULL ? " (" : "", d->node != NULL ? d->node : "",
-		    d->node != NULL ? ")" : "");
+		    node != NULL ? " (" : "", node != NULL ? node : "",
+		    node != NULL ? ")" : "");
 		d->hint = xstrdup("set controller.ip to an address the "
 		    "engines' nodes reach, or controller.interface to the "
 		    "interface of the network they share, and drop "
 		    "controller.allow_loopback");
+		d->node = node;
+		node = NULL;
 		free(remote);
 		found = true;
 	}
+	free(node);
 	free(host);
 	free(addr);
 	return found;
