@@ -24,10 +24,12 @@ like "$err" $'\n'"hpctop: why: engine task 0 on $host exited with code 127: hpct
 like "$err" $'\n'"hpctop: hint: the engine command /nonexistent/ipengine is missing on $host" "hint: the command is missing"
 unlike "$err" "loopback" "one node: no loopback diagnosis"
 run "$HPCTOP" status nocmd
+is "$rc" 0 "status exits 0 (no leak, no error)"
 like "$out" "^nocmd  backend slurm  stalled  engines 0/2" "status: stalled"
 is "$(grep -c "^  exited: task [01] on $host, code 127: hpctop-engine: 1: /nonexistent/ipengine: not found$" <<<"$out")" 2 \
 	"status lists both tasks"
 run "$HPCTOP" status nocmd --json
+is "$rc" 0 "status --json exits 0"
 is "$(jq -r '.[0].diagnosis.node' <<<"$out")" "$host" "--json diagnosis.node"
 is "$(jq -r '[.[0].exited_tasks[].exit_code] | join(",")' <<<"$out")" "127,127" "--json exited_tasks' codes"
 ids=$(batch_jobids nocmd | tr '\n' ' ')

@@ -90,6 +90,7 @@ run "$HPCTOP" status lo
 like "$out" $'\n'"  exited: task [0-9]+ on $other, code [1-9][0-9]*: .*Registration timed out" "lo: status text lists the exited task"
 # Once that task exited, the diagnosis names its node.
 run "$HPCTOP" status lo
+is "$rc" 0 "lo: status exits 0"
 like "$out" "^lo  backend slurm  stalled  engines [01]/2" "lo: status says stalled"
 like "$out" $'\n'"  why: the controller advertises 127\.0\.0\.1:[0-9]+, a loopback address, .*\($other\)" \
 	"lo: status names the node that cannot reach it ($other, the controller on $ctl)"
@@ -106,6 +107,7 @@ wait_for 'stalled [01]/2: the controller advertises 127\.0\.0\.1' 30
 ok $? "lo: the dashboard shows stalled with the reason"
 keys F10
 wait_for 'rc=0' 10
+ok $? "the dashboard quits with status 0 (ASan: no leak)"
 T kill-server 2>/dev/null
 stop_clean lo
 
@@ -119,6 +121,7 @@ like "$err" $'\n'"hpctop: hint: the engine command /nonexistent/ipengine is miss
 	"nocmd: and the hint"
 [ "$rc" = 1 ] || diag_fail "$out" "$err"
 run "$HPCTOP" status nocmd
+is "$rc" 0 "nocmd: status exits 0"
 like "$out" "^nocmd  backend slurm  stalled  engines 0/2" "nocmd: status says stalled"
 like "$out" $'\n'"  why: engine task [01] on cn[12] exited with code 127: .*/nonexistent/ipengine: not found" "nocmd: status says why"
 is "$(grep -c '^  exited: task [01] on cn[12], code 127: .*not found' <<<"$out")" 2 "nocmd: both tasks listed with code 127"
@@ -146,6 +149,7 @@ first=$(stat -c %.9Y "$XDG_STATE_HOME"/hpctop/clusters/nomod/tasks/*.exit 2>/dev
 diag "nomod: the dashboard said why within $(awk -v a="$seen" -v b="$first" 'BEGIN { printf "%.1f", a - b }') s of the first task's exit record (the dashboard refreshes every 2 s)"
 keys F10
 wait_for 'rc=0' 10
+ok $? "the dashboard quits with status 0 (ASan: no leak)"
 T kill-server 2>/dev/null
 wait $spid
 rc=$? took=$((SECONDS - t0)) err=$(cat "$tmp/nomod.err")
