@@ -7,6 +7,7 @@
 #     with controller.allow_loopback the engine on the other node cannot
 #     register (stalled: the controller advertises a loopback address);
 #   - an engine command missing on the nodes (every task exits 127);
+#   - a node that cannot reach the address the controller advertises;
 #   - a Python without ipyparallel for the engines.
 . "$(dirname "$0")/tap.sh"
 
@@ -130,6 +131,30 @@ is "$(jq -r '.[0].state' <<<"$out")" stalled "nocmd: --json state"
 like "$(jq -r '.[0].diagnosis.hint' <<<"$out")" "^the engine command /nonexistent/ipengine is missing on cn[12]" "nocmd: --json hint"
 like "$(jq -r '.[0].diagnosis.node' <<<"$out")" "^cn[12]$" "nocmd: --json node"
 stop_clean nocmd
+
+# --- A node that cannot reach the controller's address: the controller
+# advertises an address of the test subnet that no node has, so the
+# engine's registration times out (nothing leaves the bridge). stall_after
+# is longer than the engine takes to give up, so the task's exit says why.
+nowhere=${HPCTOP_SLURM_SUBNET:-10.213.7}.250
+batch_profile unreach slurm "queue: debug" "stall_after: 40s"
+set_line unreach '^controller: {command: /usr/bin/ipcontroller}$' "controller: {command: /usr/bin/ipcontroller, args: [--location=$nowhere]}"
+t0=$SECONDS
+run "$HPCTOP" start unreach -n 1 --wait=$WAIT
+took=$((SECONDS - t0))
+batch_jobids unreach >/dev/null
+is "$rc" 1 "unreach: start --wait exits 1"
+ok "$([ "$took" -lt $((WAIT / 2)) ]; echo $?)" "unreach: after $took s, well under its timeout of $WAIT s"
+diag "unreach: start --wait gave up after $took s (timeout $WAIT s)"
+like "$err" $'\n'"hpctop: why: engine task 0 on cn[12] exited with code [1-9][0-9]*: .*Registration timed out after [0-9.]+ seconds" \
+	"unreach: why: the task's registration timed out"
+like "$err" $'\n'"hpctop: hint: cn[12] cannot reach the controller at ${nowhere//./\\.}:[0-9]+: " \
+	"unreach: hint: the node cannot reach the controller's address:port, named"
+[ "$rc" = 1 ] || diag_fail "$out" "$err"
+run "$HPCTOP" status unreach --json
+is "$(jq -r '.[0].state' <<<"$out")" stalled "unreach: --json state"
+like "$(jq -r '.[0].diagnosis.hint' <<<"$out")" "^cn[12] cannot reach the controller at ${nowhere//./\\.}:[0-9]+" "unreach: --json hint"
+stop_clean unreach
 
 # --- A Python without ipyparallel for the engines (-S: no site-packages).
 batch_profile nomod slurm "queue: debug" "stall_after: 5s"
