@@ -111,6 +111,32 @@ exec_line(const struct strv *words, bool iface)
 	return line;
 }
 
+/* Each engine task runs under this wrapper ($1 the tasks directory, the
+ * engine's argv after it): its output goes to the job's log as before and
+ * to a log of its own, and when it exits "HOST RANK CODE" is written (by
+ * rename, so a reader never sees half of it) for hpctop's next refresh.
+ * The rank is the MPI launcher's when there is one: under mpiexec every
+ * rank of a node inherits the batch step's SLURM_PROCID. */
+static const char task_wrapper[] =
+    "d=$1; shift; h=$(hostname); "
+    "r=${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}}; "
+    "f=$d/$h.$r; mkdir -p \"$d\"; "
+    "{ \"$@\" 2>&1; echo $? >\"$f.rc\"; } | tee \"$f.log\"; "
+    "rc=$(cat \"$f.rc\" 2>/dev/null); rc=${rc:-255}; "
+    "echo \"$h $r $rc\" >\"$f.tmp\" && mv \"$f.tmp\" \"$f.exit\"; "
+    "exit \"$rc\"";
+
+void
+batch_task_argv(const struct cluster *c, struct strv *argv)
+{
+	strv_push(argv, "sh");
+	strv_push(argv, "-c");
+	strv_push(argv, task_wrapper);
+	strv_push(argv, "hpctop-engine");
+	strv_push_take(argv, cluster_tasks_dir(c));
+	proc_engine_argv(c, c->profile->mpi, argv);
+}
+
 static void
 engines_argv(const struct batch_kind *k, const struct cluster *c,
     struct strv *argv)
@@ -124,7 +150,7 @@ engines_argv(const struct batch_kind *k, const struct cluster *c,
 		strv_extend(argv, &p->mpiexec_args);
 	} else
 		k->launcher(c, argv);
-	proc_engine_argv(c, p->mpi, argv);
+	batch_task_argv(c, argv);
 }
 
 int
@@ -322,6 +348,13 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 	*out = strv_join(&lines, "\n");
 	strv_clear(&lines);
 	return 0;
+}
+
+char *
+batch_remote_engines(const struct backend *b, const struct cluster *c)
+{
+	(void)c;
+	return xasprintf("engines on the compute nodes %s gives", b->name);
 }
 
 char *

@@ -75,6 +75,10 @@ char *batch_script_path(const struct batch_kind *k, const struct cluster *c,
  * e when a profile value cannot be used. Caller frees *out. */
 int batch_render_job(const struct batch_kind *k, const struct cluster *c,
     enum batch_job which, char **out, struct err *e);
+/* The argv each engine task of the engines job runs after its launcher:
+ * the engine (proc_engine_argv) under a wrapper that records its exit
+ * in cluster_tasks_dir (core/cluster.h). */
+void batch_task_argv(const struct cluster *c, struct strv *argv);
 /* The whole `hpctop script` text: both job scripts as here-documents and
  * the two submit commands, the second depending on the first. */
 int batch_render(const struct batch_kind *k, const struct cluster *c,
@@ -104,6 +108,8 @@ int batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e);
 int batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
+/* Engines run on whatever compute nodes the scheduler gives. */
+char *batch_remote_engines(const struct backend *b, const struct cluster *c);
 /* For a cluster whose record is lost (c->backend naming a batch backend):
  * lists the user's jobs with ONE query and adds to c a proc for each live
  * job named as c's jobs are (batch_job_name), then calls cb. */

@@ -7,6 +7,7 @@
 
 #include "core/mpiworld.h"
 #include "core/paths.h"
+#include "core/netif.h"
 #include "core/subproc.h"
 #include "core/xmalloc.h"
 #include "proc.h"
@@ -290,6 +291,38 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 	return rc;
 }
 
+/* Hosts other than this one: the engines there cannot reach a loopback
+ * controller. */
+static char *
+mpi_remote_engines(const struct backend *b, const struct cluster *c)
+{
+	const struct strv *hosts = &c->profile->hosts;
+	struct strv other = STRV_INIT;
+	char self[256] = "";
+	char *list, *out;
+
+	(void)b;
+	if (gethostname(self, sizeof self - 1) == -1)
+		self[0] = '\0';
+	for (size_t i = 0; i < hosts->n; i++) {
+		const char *h = hosts->v[i];
+		size_t n = strcspn(self, ".");
+
+		if (netif_loopback(h) || strcmp(h, self) == 0 ||
+		    (strncmp(h, self, n) == 0 && h[n] == '\0'))
+			continue;
+		strv_push(&other, h);
+	}
+	if (other.n == 0)
+		return NULL;
+	list = strv_join(&other, ", ");
+	out = xasprintf("engines on host%s %s (hosts)", other.n == 1 ? "" :
+	    "s", list);
+	free(list);
+	strv_clear(&other);
+	return out;
+}
+
 const struct backend mpi_backend = {
 	.name = "mpi",
 	.script = mpi_script,
@@ -298,4 +331,5 @@ const struct backend mpi_backend = {
 	.poll = proc_poll,
 	.stop = proc_stop,
 	.confirm = proc_confirm,
+	.remote_engines = mpi_remote_engines,
 };

@@ -127,5 +127,6 @@ const struct backend pbs_backend = {
 	.start_engines = batch_start_engines,
 	.poll = batch_poll,
 	.stop = batch_stop,
+	.remote_engines = batch_remote_engines,
 	.batch = &pbs_kind,
 };

@@ -125,5 +125,6 @@ const struct backend slurm_backend = {
 	.start_engines = batch_start_engines,
 	.poll = batch_poll,
 	.stop = batch_stop,
+	.remote_engines = batch_remote_engines,
 	.batch = &slurm_kind,
 };

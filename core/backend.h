@@ -100,6 +100,12 @@ struct backend {
 	 * asks before starting. NULL when nothing needs asking. */
 	int (*confirm)(const struct backend *b, const struct cluster *c,
 	    struct err *e);
+	/* Optional: where c's engines run when that may be another node than
+	 * the controller's ("engines on compute nodes", "engines on hosts
+	 * cn1, cn2"), so a loopback controller address is refused at start;
+	 * NULL when they run beside it. Caller frees. */
+	char *(*remote_engines)(const struct backend *b,
+	    const struct cluster *c);
 };
 
 /* The registry. backends/registry.c defines these; they are declared here

@@ -200,6 +200,18 @@ proc_clear(struct cluster_proc *pr)
 	free(pr->log);
 }
 
+static void
+clear_tasks(struct cluster *c)
+{
+	for (size_t i = 0; i < c->ntasks; i++) {
+		free(c->tasks[i].host);
+		free(c->tasks[i].log);
+	}
+	free(c->tasks);
+	c->tasks = NULL;
+	c->ntasks = 0;
+}
+
 void
 cluster_free(struct cluster *c)
 {
@@ -225,6 +237,7 @@ cluster_free(struct cluster *c)
 	jobtab_clear(&c->jobs);
 	free(c->ids);
 	free(c->script);
+	clear_tasks(c);
 	free(c);
 }
 
@@ -247,6 +260,68 @@ char *
 cluster_log_path(const struct cluster *c, const char *name)
 {
 	return xasprintf("%s/logs/%s.log", c->dir, name);
+}
+
+char *
+cluster_tasks_dir(const struct cluster *c)
+{
+	return xasprintf("%s/tasks", c->dir);
+}
+
+static int
+task_cmp(const void *a, const void *b)
+{
+	const struct cluster_task *x = a, *y = b;
+	int d = strcmp(x->host, y->host);
+
+	return d != 0 ? d : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+void
+cluster_read_tasks(struct cluster *c)
+{
+	char *dir = cluster_tasks_dir(c);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t cap = 0;
+
+	clear_tasks(c);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+		char *path, *buf, host[256];
+		size_t len;
+		int rank, code;
+
+		if (nl < 6 || strcmp(de->d_name + nl - 5, ".exit") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (file_read(path, 1024, 0, &buf, &len, NULL) == -1) {
+			free(path);
+			continue;
+		}
+		free(path);
+		if (sscanf(buf, "%255s %d %d", host, &rank, &code) == 3) {
+			struct cluster_task *t;
+
+			if (c->ntasks == cap) {
+				cap = cap ? cap * 2 : 8;
+				c->tasks = xreallocarray(c->tasks, cap,
+				    sizeof *c->tasks);
+			}
+			t = &c->tasks[c->ntasks++];
+			t->host = xstrdup(host);
+			t->rank = rank;
+			t->code = code;
+			t->log = xasprintf("%s/%.*s.log", dir, (int)(nl - 5),
+			    de->d_name);
+		}
+		free(buf);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	if (c->ntasks > 1)
+		qsort(c->tasks, c->ntasks, sizeof *c->tasks, task_cmp);
 }
 
 static char *

@@ -8,6 +8,10 @@
  *   script.sh         what start ran (hpctop script's output)
  *   logs/<proc>.log   stdout+stderr of each process (or batch job)
  *   mpi_world         the MPI world verdict of this run (core/mpiworld.h)
+ *   tasks/HOST.RANK.exit, .log   batch engine tasks: each task's output,
+ *                     and "HOST RANK CODE" once it exited (written by
+ *                     the wrapper the engines job runs each task under;
+ *                     home is shared with the compute nodes)
  * <name> is the profile name: one cluster per profile at a time.
  *
  * cluster.json (format version 1; unknown keys are ignored on load):
@@ -79,6 +83,14 @@ struct cluster_proc {
 	bool stopped;		/* alive but stopped (SIGSTOP): cannot answer */
 };
 
+/* An engine task that exited (tasks/HOST.RANK.exit). Strings owned. */
+struct cluster_task {
+	char *host;		/* the node's host name */
+	int rank;		/* task (rank) number in its job */
+	int code;		/* exit status (128 + N: killed by signal N) */
+	char *log;		/* its output: tasks/HOST.RANK.log */
+};
+
 struct cluster {
 	/* Saved. */
 	char *name;		/* profile name; the record's directory */
@@ -110,6 +122,9 @@ struct cluster {
 	int lock_fd;		/* valid while locked */
 	bool locked;
 	bool interrupted;	/* incomplete, and no start holds the lock */
+	struct cluster_task *tasks;	/* engine tasks that exited, by host
+					 * and rank (cluster_read_tasks) */
+	size_t ntasks;
 };
 
 /* A new, unsaved record for profile p (snapshot of yaml, which must be the
@@ -141,6 +156,14 @@ char *cluster_dir_for(const char *name);
 int cluster_mkdirs(struct cluster *c, struct err *e);
 /* Path of a log file for a process called name: <dir>/logs/<name>.log. */
 char *cluster_log_path(const struct cluster *c, const char *name);
+
+/* The directory batch engine tasks record their exits in. Caller
+ * frees. */
+char *cluster_tasks_dir(const struct cluster *c);
+/* Reads the exit records there into c->tasks (replacing them; none when
+ * the directory is missing). Malformed records are skipped: they are
+ * being written, or not ours. */
+void cluster_read_tasks(struct cluster *c);
 
 /* Appends a process record and returns it (valid until the next append).
  * The strings are copied; log may be NULL. */

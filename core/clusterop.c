@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netif.h"
 #include "xmalloc.h"
 
 struct op {
@@ -178,6 +179,30 @@ fail:
 	start_fail(op, &se);
 }
 
+/* A loopback controller.ip where engines run on other nodes would
+ * stall: they would try their own node's loopback. */
+static int
+check_address(const struct backend *b, const struct cluster *c,
+    struct err *e)
+{
+	const struct profile *p = c->profile;
+	char *where;
+
+	if (p->controller.ip == NULL || !netif_loopback(p->controller.ip) ||
+	    p->controller.allow_loopback || b->remote_engines == NULL ||
+	    (where = b->remote_engines(b, c)) == NULL)
+		return 0;
+	err_set(e, "%s:%zu:%zu: controller.ip: %s is a loopback address, "
+	    "which only the controller's own node reaches, but backend %s "
+	    "runs %s; set controller.ip to an address those nodes reach, or "
+	    "controller.interface to the interface of the network they "
+	    "share (or controller.allow_loopback: true if they do reach it)",
+	    p->path, p->controller.ip_line, p->controller.ip_col,
+	    p->controller.ip, b->name, where);
+	free(where);
+	return -1;
+}
+
 int
 clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
     clusterop_cb cb, void *arg, struct err *e)
@@ -186,6 +211,8 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 	char *record;
 	bool exists;
 
+	if (check_address(b, c, e) == -1)
+		return -1;
 	if (access(c->client_file, F_OK) == 0)
 		return err_set(e, "%s exists: a controller hpctop did not start "
 		    "may be running for IPython profile '%s' (remove the file "
@@ -229,6 +256,7 @@ clusterop_read_registry(struct cluster *c, struct err *e)
 
 	if (cluster_read_engine_state(c, e) == -1)
 		return -1;
+	cluster_read_tasks(c);
 	/* Remember first sightings, so a lost engine stays known. */
 	save = c->nseen != nseen;
 	/* An incomplete record nobody is starting: the start died. Keep what

@@ -19,6 +19,11 @@
  *   queued         the controller's batch job waits (pending or held)
  *   running        controller alive, K >= N
  *   degraded       controller alive, K < N and some engine was lost
+ *   stalled        controller alive, K < N, none lost, and an engines
+ *                  process or job has been running (R) for stall_after
+ *                  (profile key, default 60 s) or longer, or none is
+ *                  left, or every engine task recorded its exit: the
+ *                  engines are not coming (core/diag.h says why)
  *   starting       controller alive, K < N and none lost (yet)
  *   failed         the controller is gone, but engines or jobs of the
  *                  cluster still live
@@ -46,6 +51,7 @@ enum clusterstate {
 	CLUSTERSTATE_QUEUED,
 	CLUSTERSTATE_RUNNING,
 	CLUSTERSTATE_DEGRADED,
+	CLUSTERSTATE_STALLED,
 	CLUSTERSTATE_STARTING,
 	CLUSTERSTATE_FAILED,
 	CLUSTERSTATE_GONE,
@@ -61,8 +67,15 @@ bool clusterstate_controller_up(const struct cluster *c);
 /* Whether K (c->nids) is the last snapshot rather than the registry now. */
 bool clusterstate_engines_stale(const struct cluster *c);
 /* Whether a px request can go to c's controller (running, degraded,
- * starting). */
+ * stalled, starting). */
 bool clusterstate_can_px(enum clusterstate s);
+/* Whether every engine task of c recorded its exit (c->tasks): start
+ * --wait stops waiting then. */
+bool clusterstate_tasks_exited(const struct cluster *c);
+/* Seconds the longest-running live engines process or job of c has run
+ * (a batch job: since it became R, as the scheduler says); -1 when none
+ * runs or it is not known. */
+double clusterstate_engines_running_for(const struct cluster *c);
 /* The label with K/N where it matters ("running 3/4", "degraded 2/3",
  * "not answering 3/3 (stale)"), into buf. */
 const char *clusterstate_format(enum clusterstate s, int registered,

@@ -56,3 +56,10 @@ netif_ipv4(const char *name, struct err *e)
 	strv_clear(&names);
 	return addr;
 }
+
+bool
+netif_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	    strcmp(addr, "localhost") == 0 || strcmp(addr, "[::1]") == 0;
+}

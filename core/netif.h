@@ -3,11 +3,17 @@
 #ifndef HPCTOP_NETIF_H
 #define HPCTOP_NETIF_H
 
+#include <stdbool.h>
+
 #include "err.h"
 
 /* The first IPv4 address of interface `name` as dotted quad. NULL with e
  * filled ("no network interface 'ib0' on HOST (it has lo, eth0)", or that
  * it has no IPv4 address). Caller frees. */
 char *netif_ipv4(const char *name, struct err *e);
+/* Whether addr (an address or host name as a profile gives it) is this
+ * node's loopback: 127.x.x.x, ::1 or localhost, which no other node
+ * reaches. */
+bool netif_loopback(const char *addr);
 
 #endif

@@ -283,8 +283,8 @@ enum key {
 	K_VERSION, K_BACKEND, K_ENGINES, K_DESCRIPTION, K_IPYTHON_PROFILE,
 	K_CLUSTER_ID, K_SETUP, K_ENV, K_CONTROLLER, K_ENGINE, K_MPI, K_MPIEXEC,
 	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
-	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES,
-	K_IP, K_INTERFACE, K_COMMAND, K_ARGS,
+	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER,
+	K_IP, K_INTERFACE, K_ALLOW_LOOPBACK, K_COMMAND, K_ARGS,
 	K_NONE
 };
 
@@ -304,10 +304,12 @@ static const struct keydef top_keys[] = {
 	{ "queue", K_QUEUE }, { "walltime", K_WALLTIME },
 	{ "account", K_ACCOUNT }, { "nodes", K_NODES }, { "ppn", K_PPN },
 	{ "tasks_per_node", K_TASKS_PER_NODE }, { "mem", K_MEM },
-	{ "directives", K_DIRECTIVES }, { NULL, K_NONE }
+	{ "directives", K_DIRECTIVES }, { "stall_after", K_STALL_AFTER },
+	{ NULL, K_NONE }
 };
 static const struct keydef controller_keys[] = {
 	{ "ip", K_IP }, { "interface", K_INTERFACE },
+	{ "allow_loopback", K_ALLOW_LOOPBACK },
 	{ "command", K_COMMAND }, { "args", K_ARGS },
 	{ NULL, K_NONE }
 };
@@ -428,6 +430,10 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 
 			if (get_string(c, full, v, dst) == -1)
 				return -1;
+			if (key == K_IP) {
+				p->controller.ip_line = v->start_mark.line + 1;
+				p->controller.ip_col = v->start_mark.column + 1;
+			}
 			if (p->controller.ip != NULL &&
 			    p->controller.interface != NULL)
 				return at(c, k, "controller: give ip or "
@@ -441,6 +447,11 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 				    shown(v, buf, sizeof buf));
 			break;
 		}
+		case K_ALLOW_LOOPBACK:
+			if (get_bool(c, full, v, &p->controller.allow_loopback)
+			    == -1)
+				return -1;
+			break;
 		case K_COMMAND:
 			if (get_list(c, full, v, true, command) == -1)
 				return -1;
@@ -546,6 +557,19 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			return at(c, v, "%s: '%s' is not %s name (letters, "
 			    "digits and _.@+-)", name, shown(v, buf, sizeof buf),
 			    key == K_QUEUE ? "a queue" : "an account");
+		return 0;
+	}
+	case K_STALL_AFTER: {
+		const char *text = v->type == YAML_SCALAR_NODE ? scalar(v) : "";
+		char buf[64];
+		struct err ue;
+
+		if (units_parse_duration(text, UNITS_SECOND, &p->stall_after,
+		    &ue) == -1)
+			return at(c, v, "%s: %s, got '%s'", name, ue.msg,
+			    shown(v, buf, sizeof buf));
+		if (p->stall_after < 1)
+			return at(c, v, "%s: must be at least 1 s", name);
 		return 0;
 	}
 	case K_WALLTIME:
@@ -825,6 +849,7 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	p->engines = 1;
 	p->walltime = -1;
 	p->mem = -1;
+	p->stall_after = PROFILE_STALL_AFTER_DEFAULT;
 	p->path = xstrdup(path);
 	p->name = name != NULL ? xstrdup(name) : profile_name_from_path(path);
 	if (check_name(&c, p->name) == -1 || check_shape(&c) == -1) {

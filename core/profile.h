@@ -46,6 +46,12 @@ struct profile {
 		 * address, found where the controller runs. Never set
 		 * together with ip. */
 		char *interface;
+		/* Where ip was given (line, column; 0 when not given), for
+		 * messages about its value. */
+		size_t ip_line, ip_col;
+		/* A loopback ip is allowed even where engines run on other
+		 * nodes (controller.allow_loopback). */
+		bool allow_loopback;
 		struct strv command;	/* argv prefix; default {"ipcontroller"} */
 		struct strv args;
 	} controller;
@@ -54,6 +60,9 @@ struct profile {
 		struct strv args;
 	} engine;
 
+	/* Seconds an engines job or process may run with fewer engines
+	 * registered than expected before the cluster is stalled. */
+	long stall_after;
 	bool mpi;		/* engines in one MPI world (ipengine --mpi);
 				 * default true for backend mpi */
 	struct strv mpiexec;	/* default {"mpiexec"} */
@@ -93,6 +102,8 @@ char *profile_name_from_path(const char *path);
 /* Queue and account names reach sbatch's and qsub's own parsers (and shells,
  * in some qsub wrappers): letters, digits and _.@+- only. */
 bool profile_valid_plain_name(const char *s);
+
+#define PROFILE_STALL_AFTER_DEFAULT 60
 
 /* Looks up an env entry; NULL when absent. */
 const char *profile_getenv(const struct profile *p, const char *key);

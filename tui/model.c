@@ -8,6 +8,7 @@
 #include "backends/mpi.h"
 #include "backends/registry.h"
 #include "core/clusterop.h"
+#include "core/diag.h"
 #include "core/mpiworld.h"
 #include "core/subproc.h"
 #include "core/paths.h"
@@ -402,7 +403,8 @@ push_cluster(struct model *m, struct model_cluster *c)
 {
 	struct cluster *r = c->rec;
 	enum clusterstate st = clusterstate_of(r);
-	char *mpi;
+	struct diag d;
+	char *note = NULL, *mpi;
 
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
@@ -415,12 +417,22 @@ push_cluster(struct model *m, struct model_cluster *c)
 	if (st == CLUSTERSTATE_RUNNING && c->state == CLUSTERSTATE_STARTING)
 		message(m, false, "%s: engines %d/%d registered",
 		    c->entry->name, (int)r->nids, r->engines);
+	diag_cluster(registry_find(r->backend), r, &d);
+	if (d.reason != NULL) {
+		note = xasprintf("%s; hint: %s", d.reason, d.hint);
+		if (st == CLUSTERSTATE_STALLED && c->state != st)
+			message(m, true, "%s: stalled: %s", c->entry->name,
+			    note);
+	}
 	mpi = st == CLUSTERSTATE_RUNNING ? mpi_note(c) : NULL;
 	model_cluster_set_state(m, c, st, (int)r->nids, r->engines,
 	    r->interrupted ? "its start was interrupted (X ends what it "
-	    "started)" : mpi != NULL ? mpi : state_note(st));
+	    "started)" : note != NULL ? note : mpi != NULL ? mpi :
+	    state_note(st));
 	free(mpi);
 	c->stale = clusterstate_engines_stale(r);
+	free(note);
+	diag_clear(&d);
 }
 
 struct poll_batch {

@@ -18,6 +18,8 @@
 #include "backends/registry.h"
 #include "backends/slurm.h"
 #include "core/cluster.h"
+#include "core/diag.h"
+#include "core/shquote.h"
 #include "core/xmalloc.h"
 
 static char tmpdir[] = "/tmp/hpctop-test-batch-XXXXXX";
@@ -107,10 +109,58 @@ test_nasty_values(void **state)
 	code = xasprintf("set -- %s\nprintf '<%%s>' \"$@\"\n", exec + 6);
 	out = sh(code);
 	assert_non_null(strstr(out, "<--name=it's $HOME>"));
-	assert_non_null(strstr(out, "<srun><--ntasks=2><ipengine>"));
+	assert_non_null(strstr(out, "<srun><--ntasks=2><sh><-c><"));
+	{
+		char *want = xasprintf("><hpctop-engine><%s/tasks><ipengine>"
+		    "<--profile=nasty>", c->dir);
+
+		assert_non_null(strstr(out, want));
+		free(want);
+	}
 	free(out);
 	free(code);
 	free(job);
+	cluster_free(c);
+}
+
+/* The wrapper each engine task runs under, run for real by sh: the
+ * task's output reaches the job log and a log of its own, and its exit
+ * is recorded for cluster_read_tasks. */
+static void
+test_task_wrapper(void **state)
+{
+	static const char yaml[] = "backend: slurm\n"
+	    "engine: {command: [sh, -c, 'echo started; echo \"x CRITICAL | "
+	    "Registration timed out after 5.0 seconds\" >&2; exit 3', e]}\n";
+	struct cluster *c = mk("wrap", yaml, 2);
+	struct strv argv = STRV_INIT;
+	char *cmd, *code, *out, host[256] = "";
+
+	(void)state;
+	assert_int_equal(cluster_mkdirs(c, NULL), 0);
+	batch_task_argv(c, &argv);
+	cmd = shquote_argv(strv_argv(&argv));
+	code = xasprintf("SLURM_PROCID=1; export SLURM_PROCID; unset "
+	    "OMPI_COMM_WORLD_RANK PMIX_RANK PMI_RANK; %s; echo \"rc=$?\"\n",
+	    cmd);
+	out = sh(code);
+	assert_non_null(strstr(out, "started\n"));
+	assert_non_null(strstr(out, "Registration timed out"));
+	assert_non_null(strstr(out, "rc=3\n"));
+	cluster_read_tasks(c);
+	assert_int_equal(c->ntasks, 1);
+	gethostname(host, sizeof host - 1);
+	assert_string_equal(c->tasks[0].host, host);
+	assert_int_equal(c->tasks[0].rank, 1);
+	assert_int_equal(c->tasks[0].code, 3);
+	free(out);
+	out = diag_telling_line(c->tasks[0].log);
+	assert_string_equal(out, "x CRITICAL | Registration timed out after "
+	    "5.0 seconds");
+	free(out);
+	free(code);
+	free(cmd);
+	strv_clear(&argv);
 	cluster_free(c);
 }
 
@@ -140,7 +190,8 @@ test_slurm_directives(void **state)
 	    "#SBATCH --job-name=hpctop-full-eng\n#SBATCH --ntasks=8\n"
 	    "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n"));
 	assert_non_null(strstr(eng, "\nexec mpiexec -v -n 8 -bind-to core "
-	    "ipengine --profile=full "));
+	    "sh -c '"));
+	assert_non_null(strstr(eng, "/tasks ipengine --profile=full "));
 	assert_non_null(strstr(eng, " --mpi\n"));
 	free(ctl);
 	free(eng);
@@ -164,7 +215,9 @@ test_pbs_directives(void **state)
 	assert_non_null(strstr(ctl, " --ip=10.0.0.1 "));
 	/* 5 engines, 2 per node: 3 nodes. */
 	assert_non_null(strstr(eng, "\n#PBS -l nodes=3:ppn=2\n"));
-	assert_non_null(strstr(eng, "\nexec mpiexec -n 5 ipengine "));
+	assert_non_null(strstr(eng, "\nexec mpiexec -n 5 sh -c '"));
+	assert_non_null(strstr(eng, "' hpctop-engine "));
+	assert_non_null(strstr(eng, "/tasks ipengine --profile=p "));
 	assert_null(strstr(eng, "--mpi"));
 	free(ctl);
 	free(eng);
@@ -382,6 +435,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nasty_values),
+		cmocka_unit_test(test_task_wrapper),
 		cmocka_unit_test(test_slurm_directives),
 		cmocka_unit_test(test_pbs_directives),
 		cmocka_unit_test(test_controller_interface),

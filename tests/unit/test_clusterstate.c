@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "core/clusterstate.h"
 
@@ -71,6 +72,8 @@ test_controller_alive(void **state)
 	/* An engine that registered and went. */
 	assert_state(rec(&r, 3, R, R, 2, 3), CLUSTERSTATE_DEGRADED);
 	assert_state(rec(&r, 3, R, G, 0, 3), CLUSTERSTATE_DEGRADED);
+	/* The engines process or job ended before all registered. */
+	assert_state(rec(&r, 3, R, G, 1, 1), CLUSTERSTATE_STALLED);
 	assert_false(clusterstate_engines_stale(rec(&r, 3, R, R, 3, 3)));
 	assert_true(clusterstate_controller_up(&r.c));
 }
@@ -132,6 +135,60 @@ test_unknown(void **state)
 	assert_state(rec(&r, 2, R, U, 2, 2), CLUSTERSTATE_RUNNING);
 }
 
+/* Engines that have run for stall_after (the scheduler's elapsed time
+ * for a job, the start time for a process) without all registering. */
+static void
+test_stalled(void **state)
+{
+	struct rec r;
+	struct job_row rows[2];
+	struct profile prof;
+
+	(void)state;
+	memset(rows, 0, sizeof rows);
+	memset(&prof, 0, sizeof prof);
+	rec(&r, 2, R, R, 1, 1);
+	r.procs[1].job_id = "12";
+	r.c.jobs.v = rows;
+	r.c.jobs.n = 2;
+	rows[0].elapsed = 90;
+	rows[1].elapsed = 59;
+	assert_state(&r.c, CLUSTERSTATE_STARTING);
+	rows[1].elapsed = 60;	/* the default stall_after */
+	assert_state(&r.c, CLUSTERSTATE_STALLED);
+	assert_true(clusterstate_engines_running_for(&r.c) == 60);
+	prof.stall_after = 5;
+	r.c.profile = &prof;
+	rows[1].elapsed = 5;
+	assert_state(&r.c, CLUSTERSTATE_STALLED);
+	rows[1].elapsed = 4;
+	assert_state(&r.c, CLUSTERSTATE_STARTING);
+	/* All registered: running, however long it took. */
+	rows[1].elapsed = 500;
+	r.c.nids = 2;
+	assert_state(&r.c, CLUSTERSTATE_RUNNING);
+	/* One registered and was lost: degraded says more. */
+	r.c.nids = 1;
+	r.c.nseen = 2;
+	assert_state(&r.c, CLUSTERSTATE_DEGRADED);
+	/* An engines job still pending is queued time, not a stall. */
+	rec(&r, 2, R, P, 0, 0);
+	r.procs[1].job_id = "12";
+	r.procs[1].started = 1;
+	r.c.profile = &prof;
+	assert_state(&r.c, CLUSTERSTATE_STARTING);
+	/* A batch job not in the table yet: its submission time is no
+	 * running time. */
+	r.procs[1].live = R;
+	assert_state(&r.c, CLUSTERSTATE_STARTING);
+	assert_true(clusterstate_engines_running_for(&r.c) < 0);
+	/* A process started 100 s ago. */
+	r.procs[1].job_id = NULL;
+	r.procs[1].started = (double)time(NULL) - 100;
+	assert_state(&r.c, CLUSTERSTATE_STALLED);
+	assert_true(clusterstate_can_px(CLUSTERSTATE_STALLED));
+}
+
 static void
 test_registry_unread(void **state)
 {
@@ -155,6 +212,8 @@ test_labels(void **state)
 	    "unreadable");
 	assert_string_equal(clusterstate_label(CLUSTERSTATE_NOT_ANSWERING),
 	    "not answering");
+	assert_string_equal(clusterstate_format(CLUSTERSTATE_STALLED, 1, 2,
+	    false, buf, sizeof buf), "stalled 1/2");
 	assert_string_equal(clusterstate_format(CLUSTERSTATE_RUNNING, 3, 4,
 	    false, buf, sizeof buf), "running 3/4");
 	assert_string_equal(clusterstate_format(CLUSTERSTATE_DEGRADED, 2, 3,
@@ -180,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_not_answering),
 		cmocka_unit_test(test_controller_not_alive),
 		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_stalled),
 		cmocka_unit_test(test_registry_unread),
 		cmocka_unit_test(test_labels),
 	};

@@ -25,6 +25,8 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "bool.yaml", "bool.yaml:2:6: mpi: expected true or false, got 'maybe'" },
+	{ "allow-loopback.yaml", "allow-loopback.yaml:3:19: controller.allow_loopback: expected true or false, got 'sure'" },
+	{ "stall-after.yaml", "stall-after.yaml:2:14: stall_after: expected [D-]HH:MM:SS, MM:SS, a number with s, m, h or d (90s, 2h, 1d) or a number of seconds, got 'soon'" },
 	{ "account-quote.yaml", "account-quote.yaml:2:10: account: 'x'y' is not an account name (letters, digits and _.@+-)" },
 	{ "comment-only.yaml", "comment-only.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
 	{ "deep.yaml", "deep.yaml:2:23: nesting deeper than 16 levels" },
@@ -155,6 +157,8 @@ test_defaults(void **state)
 	assert_null(p->queue);
 	assert_int_equal(p->walltime, -1);
 	assert_int_equal(p->mem, -1);
+	assert_int_equal(p->stall_after, PROFILE_STALL_AFTER_DEFAULT);
+	assert_false(p->controller.allow_loopback);
 	profile_free(p);
 	profile_free(NULL);
 }
@@ -292,6 +296,44 @@ test_buffer_and_walltimes(void **state)
 	}
 }
 
+/* stall_after: a bare number is seconds; at least 1 s. controller.ip
+ * keeps where it was given, for start's loopback message. */
+static void
+test_stall_after_and_ip(void **state)
+{
+	static const struct {
+		const char *text;
+		long secs;
+	} ok[] = { { "5", 5 }, { "5s", 5 }, { "2m", 120 }, { "01:30", 90 } };
+	static const char y0[] = "backend: slurm\nstall_after: 0\n";
+	static const char y1[] = "backend: slurm\ncontroller:\n  ip: 127.0.0.1\n"
+	    "  allow_loopback: true\n";
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char *y = xasprintf("backend: slurm\nstall_after: '%s'\n",
+		    ok[i].text);
+
+		p = load_str(y, "s", &e);
+		if (p == NULL)
+			fail_msg("stall_after %s: %s", ok[i].text, e.msg);
+		assert_int_equal(p->stall_after, ok[i].secs);
+		profile_free(p);
+		free(y);
+	}
+	assert_null(load_str(y0, "s", &e));
+	assert_string_equal(e.msg, "t.yaml:2:14: stall_after: must be at "
+	    "least 1 s");
+	p = load_str(y1, "s", &e);
+	assert_non_null(p);
+	assert_true(p->controller.allow_loopback);
+	assert_int_equal(p->controller.ip_line, 3);
+	assert_int_equal(p->controller.ip_col, 7);
+	profile_free(p);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -419,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_buffer_and_walltimes),
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_mpi_default),
+		cmocka_unit_test(test_stall_after_and_ip),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_search_path),
 		cmocka_unit_test(test_shipped_profiles),

@@ -23,6 +23,7 @@
 #include "core/subproc.h"
 #include "core/loop.h"
 #include "core/mpiworld.h"
+#include "core/netif.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/units.h"
@@ -488,7 +489,7 @@ render_job(struct doctor *d, char **out, struct err *e)
 
 	if (batch_render_job(d->k, d->c, BATCH_ENGINES, &body, e) == -1)
 		return -1;
-	proc_engine_argv(d->c, p->mpi, &eng);
+	batch_task_argv(d->c, &eng);
 	tail = shquote_argv(strv_argv(&eng));
 	strv_clear(&eng);
 	last = strstr(body, "\nexec ");
@@ -956,13 +957,6 @@ check_mpi_program(struct doctor *d)
 	free(where);
 }
 
-static bool
-loopback(const char *addr)
-{
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-	    strcmp(addr, "localhost") == 0;
-}
-
 static void
 check_address(struct doctor *d)
 {
@@ -983,7 +977,7 @@ check_address(struct doctor *d)
 		hosts = hosts_with(&d->eng, FIELD(tcp_error));
 		addr = xstrndup(bad->tcp_error, strcspn(bad->tcp_error, " "));
 		addr[strcspn(addr, ":")] = '\0';
-		if (loopback(addr))
+		if (netif_loopback(addr))
 			fix = xstrdup("the controller would listen on a "
 			    "loopback address, which only its own node "
 			    "reaches: set controller.ip to an address the "

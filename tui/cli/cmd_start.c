@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
+#include "core/clusterstate.h"
+#include "core/diag.h"
 #include "core/loop.h"
 #include "core/file.h"
 #include "core/xmalloc.h"
@@ -25,9 +27,10 @@ static const char help[] =
     "\n"
     "  -n, --engines N        number of engines (default: the profile's)\n"
     "  -w, --wait[=SECONDS]   wait until N engines registered (default 120 s);\n"
-    "                         exit 1 on timeout, saying why, and when the\n"
-    "                         engines of an mpi: true cluster do not share\n"
-    "                         one MPI world\n"
+    "                         exit 1 on timeout, saying why, or at once\n"
+    "                         when the cluster is stalled, every engine task\n"
+    "                         exited, or the engines of an mpi: true cluster\n"
+    "                         do not share one MPI world\n"
     "  -f, --force            start even far more local engines than cores\n"
     "                         (more than 4 per core; asked on a terminal)\n"
     "  -h, --help             show this help\n";
@@ -90,6 +93,19 @@ queued_text(const struct cluster *c, bool still)
 	return NULL;
 }
 
+/* Why the engines are not coming (core/diag.h), on stderr. */
+static void
+print_diag(const struct cluster *c)
+{
+	struct diag d;
+
+	diag_cluster(registry_find(c->backend), c, &d);
+	if (d.reason != NULL)
+		fprintf(stderr, "hpctop: why: %s\nhpctop: hint: %s\n",
+		    d.reason, d.hint);
+	diag_clear(&d);
+}
+
 /* Gone for sure: a pending or not yet polled batch job is not. */
 static bool
 controller_gone(const struct cluster *c)
@@ -111,7 +127,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 	struct err e;
 
 	for (;;) {
-		bool up = access(c->client_file, F_OK) == 0;
+		bool up = access(c->client_file, F_OK) == 0, stalled, exited;
 		char *q;
 		int n;
 
@@ -182,7 +198,22 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 				    "('hpctop stop %s' ends it)", c->name,
 				    pr->name, (long)pr->pid, n, c->engines,
 				    c->name);
+			print_diag(c);
 			print_tail(pr->name, pr->log);
+			free(lastq);
+			return CLI_FAIL;
+		}
+		/* Not coming: say why now rather than at the timeout. */
+		stalled = clusterstate_of(c) == CLUSTERSTATE_STALLED;
+		exited = clusterstate_tasks_exited(c);
+		if (stalled || exited) {
+			cli_error("%s: %s after %.1f s: %d/%d engines registered%s; "
+			    "the cluster keeps running ('hpctop stop %s' ends "
+			    "it)", c->name, stalled ? "stalled" : "every engine "
+			    "task exited", secs_since(t0), n, c->engines,
+			    stalled && exited ? ", every engine task exited" :
+			    "", c->name);
+			print_diag(c);
 			free(lastq);
 			return CLI_FAIL;
 		}

@@ -9,6 +9,7 @@
 #include "clustercli.h"
 #include "core/clusterop.h"
 #include "core/clusterstate.h"
+#include "core/diag.h"
 #include "core/jobfmt.h"
 #include "core/loop.h"
 #include "core/units.h"
@@ -74,6 +75,78 @@ print_jobs(const struct cluster *c)
 		    "clears the record)\n", c->name);
 }
 
+/* Why engines are missing, under the cluster's line. */
+static void
+print_diag(const struct cluster *c)
+{
+	struct diag d;
+
+	diag_cluster(registry_find(c->backend), c, &d);
+	if (d.reason != NULL)
+		cli_printf(stdout, "  why: %s\n  hint: %s\n", d.reason, d.hint);
+	diag_clear(&d);
+}
+
+#define TASKS_SHOWN 8
+
+/* Engine tasks that exited: node, rank, code and the telling line. */
+static void
+print_tasks(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->ntasks && i < TASKS_SHOWN; i++) {
+		const struct cluster_task *t = &c->tasks[i];
+		char *line = diag_telling_line(t->log);
+
+		cli_printf(stdout, "  exited: task %d on %s, code %d%s%s\n",
+		    t->rank, t->host, t->code, line != NULL ? ": " : "",
+		    line != NULL ? line : "");
+		free(line);
+	}
+	if (c->ntasks > TASKS_SHOWN)
+		cli_printf(stdout, "  (%zu more exited tasks: 'hpctop status "
+		    "--json' lists them)\n", c->ntasks - TASKS_SHOWN);
+}
+
+static json_t *
+diag_json(const struct cluster *c)
+{
+	struct diag d;
+	json_t *o;
+
+	diag_cluster(registry_find(c->backend), c, &d);
+	if (d.reason == NULL)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "reason", cli_json_text(d.reason));
+	json_object_set_new(o, "hint", cli_json_text(d.hint));
+	json_object_set_new(o, "node", d.node != NULL ? cli_json_text(d.node) :
+	    json_null());
+	diag_clear(&d);
+	return o;
+}
+
+static json_t *
+tasks_json(const struct cluster *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < c->ntasks; i++) {
+		const struct cluster_task *t = &c->tasks[i];
+		json_t *o = json_object();
+		char *line = diag_telling_line(t->log);
+
+		json_object_set_new(o, "node", cli_json_text(t->host));
+		json_object_set_new(o, "rank", json_integer(t->rank));
+		json_object_set_new(o, "exit_code", json_integer(t->code));
+		json_object_set_new(o, "line", line != NULL ?
+		    cli_json_text(line) : json_null());
+		json_object_set_new(o, "log", cli_json_text(t->log));
+		free(line);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static void
 print_table(const struct cluster *c, const char *mpi)
 {
@@ -94,6 +167,8 @@ print_table(const struct cluster *c, const char *mpi)
 	free(lost);
 	if (mpi != NULL)
 		cli_printf(stdout, "  %s\n", mpi);
+	print_diag(c);
+	print_tasks(c);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
 		print_jobs(c);
 		return;
@@ -144,6 +219,8 @@ to_json(const struct cluster *c, const char *mpi)
 	json_object_set_new(o, "name", cli_json_text(c->name));
 	json_object_set_new(o, "backend", cli_json_text(c->backend));
 	json_object_set_new(o, "state", cli_json_text(state_word(c)));
+	json_object_set_new(o, "diagnosis", diag_json(c));
+	json_object_set_new(o, "exited_tasks", tasks_json(c));
 	json_object_set_new(o, "start_interrupted",
 	    json_boolean(c->interrupted));
 	json_object_set_new(o, "engines_requested", json_integer(c->engines));
