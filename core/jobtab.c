@@ -1,5 +1,6 @@
 #include "jobtab.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ jobtab_append(struct job_table *t)
 	r = &t->v[t->n++];
 	memset(r, 0, sizeof *r);
 	r->nodes = r->tasks = -1;
-	r->elapsed = -1;
+	r->elapsed = r->time_limit = r->time_left = r->start_at = -1;
 	r->state = JOB_UNKNOWN;
 	return r;
 }
@@ -63,4 +64,32 @@ jobtab_find(const struct job_table *t, const char *id)
 		if (t->v[i].id != NULL && strcmp(t->v[i].id, id) == 0)
 			return &t->v[i];
 	return NULL;
+}
+
+void
+jobtab_settle_times(struct job_row *r)
+{
+	if (r->state != JOB_RUNNING)
+		r->time_left = -1;
+	else if (r->time_left < 0 && r->time_limit >= 0 && r->elapsed >= 0)
+		/* A job may run a little past its limit before it is killed. */
+		r->time_left = r->elapsed < r->time_limit ?
+		    r->time_limit - r->elapsed : 0;
+	if (r->time_limit < 0 && r->time_left >= 0 && r->elapsed >= 0 &&
+	    r->time_left <= LONG_MAX - r->elapsed)
+		r->time_limit = r->time_left + r->elapsed;
+	if (r->state != JOB_QUEUED && r->state != JOB_HELD)
+		r->start_at = -1;
+}
+
+bool
+jobtab_near_limit(const struct job_row *r)
+{
+	if (r->state != JOB_RUNNING || r->time_left < 0)
+		return false;
+	if (r->time_left < JOBTAB_NEAR_LIMIT_S)
+		return true;
+	/* time_left < limit * PCT / 100, without overflow. */
+	return r->time_limit > 0 &&
+	    r->time_left / JOBTAB_NEAR_LIMIT_PCT < r->time_limit / 100;
 }

@@ -146,14 +146,16 @@ set_str(char **dst, struct span v)
 	*dst = is_none(v) ? NULL : textscan_dup(v);
 }
 
+/* The requested walltime as text and in seconds. */
 static void
-set_walltime(char **dst, struct span v)
+set_walltime(struct job_row *r, struct span v)
 {
 	long s;
 
 	v = textscan_trim(v);
-	free(*dst);
-	*dst = NULL;
+	free(r->time_req);
+	r->time_req = NULL;
+	r->time_limit = -1;
 	if (is_none(v))
 		return;
 	s = pbs_duration(v);
@@ -161,9 +163,10 @@ set_walltime(char **dst, struct span v)
 		char out[32];
 
 		units_format_duration(s, UNITS_CLOCK_SHORT, out, sizeof out);
-		*dst = xstrdup(out);
+		r->time_req = xstrdup(out);
+		r->time_limit = s;
 	} else {
-		*dst = textscan_dup(v);
+		r->time_req = textscan_dup(v);
 	}
 }
 
@@ -284,12 +287,14 @@ alt_line(struct span line, struct job_row *r)
 	r->nodes = textscan_int(w[k + 1]);
 	r->tasks = textscan_int(w[k + 2]);
 	set_str(&r->mem, w[k + 3]);
-	set_walltime(&r->time_req, w[k + 4]);
+	set_walltime(r, w[k + 4]);
 	r->raw_state = textscan_dup(w[k + 5]);
 	r->state = qstat_state(w[k + 5].p, w[k + 5].n);
 	r->elapsed = is_none(w[k + 6]) ? -1 : pbs_duration(w[k + 6]);
 	if (k + 7 < nw && !is_none(w[k + 7]))
 		r->nodelist = hosts_of_exec_host(w[k + 7]);
+	/* Time left: Req'd Time minus Elap Time. */
+	jobtab_settle_times(r);
 	return true;
 }
 
@@ -452,7 +457,7 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 	} else if (textscan_eq(key, "queue")) {
 		set_str(&r->queue, val);
 	} else if (textscan_eq(key, "Resource_List.walltime")) {
-		set_walltime(&r->time_req, val);
+		set_walltime(r, val);
 	} else if (textscan_eq(key, "Resource_List.mem")) {
 		set_str(&r->mem, val);
 	} else if (textscan_eq(key, "Resource_List.pmem") ||
@@ -562,6 +567,8 @@ pbs_finish(struct pbs_job *j)
 		r->reason = exit_reason(j);
 	}
 	free(j->comment);
+	/* Time left: Resource_List.walltime minus resources_used.walltime. */
+	jobtab_settle_times(r);
 	return true;
 }
 

@@ -96,6 +96,18 @@ test_recorded_alt(void **state)
 	assert_string_equal(r->raw_state, "R");
 	assert_int_equal(r->elapsed, 0);
 	assert_string_equal(r->nodelist, "vm");
+	/* Time left: Req'd Time less Elap Time, for running jobs only. */
+	assert_int_equal(r->time_limit, 600);
+	assert_int_equal(r->time_left, 600);
+	/* Exactly 10 minutes is not under 10 minutes; 1 minute is. */
+	assert_false(jobtab_near_limit(r));
+	assert_int_equal(row(&t, "10")->time_left, 60);
+	assert_true(jobtab_near_limit(row(&t, "10")));
+	assert_int_equal(row(&t, "5")->time_left, 3600);
+	assert_false(jobtab_near_limit(row(&t, "5")));
+	assert_int_equal(row(&t, "3")->time_limit, 3600);
+	assert_int_equal(row(&t, "3")->time_left, -1);
+	assert_int_equal(row(&t, "7")->time_left, -1);
 	r = row(&t, "2");
 	assert_string_equal(r->raw_state, "S");
 	assert_int_equal(r->state, JOB_HELD);
@@ -206,6 +218,11 @@ test_pbspro_full(void **state)
 	assert_int_equal(r->elapsed, 64 * 3600 + 26 * 60 + 16);
 	assert_string_equal(r->nodelist, "b141,b142,b143,b144");
 	assert_string_equal(r->time_req, "3-00:00:00");
+	/* Resource_List.walltime 72:00:00 less resources_used.walltime. */
+	assert_int_equal(r->time_limit, 72 * 3600);
+	assert_int_equal(r->time_left, 72 * 3600 - r->elapsed);
+	/* 7:33:44 left of 72 hours: more than 10%. */
+	assert_false(jobtab_near_limit(r));
 	assert_null(r->reason);
 	r = row(&t, "69302.mycluster");
 	assert_int_equal(r->state, JOB_HELD);
@@ -277,6 +294,9 @@ test_torque_alt_nodes(void **state)
 	assert_string_equal(r->name, "echo_152617-2016");
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, 93);
+	assert_int_equal(r->time_limit, 99 * 3600 + 23 * 60 + 59);
+	assert_int_equal(r->time_left, r->time_limit - 93);
+	assert_false(jobtab_near_limit(r));
 	assert_string_equal(r->nodelist, "n2");
 	assert_string_equal(row(&t, "523814.cclc01.som.ucsf")->nodelist, "n5");
 	assert_string_equal(row(&t, "523815.cclc01.som.ucsf")->nodelist, "n2");
