@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
 #include "xmalloc.h"
 
 struct job_row *
@@ -64,6 +65,21 @@ jobtab_find(const struct job_table *t, const char *id)
 		if (t->v[i].id != NULL && strcmp(t->v[i].id, id) == 0)
 			return &t->v[i];
 	return NULL;
+}
+
+void
+jobtab_set_limit(struct job_row *r, long seconds, const char *word,
+    size_t wordlen)
+{
+	char out[32];
+
+	if (seconds < 0) {
+		r->time_req = xstrndup(word, wordlen);
+		return;
+	}
+	units_format_duration(seconds, UNITS_CLOCK_SHORT, out, sizeof out);
+	r->time_req = xstrdup(out);
+	r->time_limit = seconds;
 }
 
 void

@@ -67,6 +67,10 @@ struct job_row *jobtab_append(struct job_table *t);
 void jobtab_drop_last(struct job_table *t);
 /* Frees every row; leaves t empty and reusable. */
 void jobtab_clear(struct job_table *t);
+/* Sets r's time limit (time_req must be NULL): seconds >= 0 as squeue
+ * prints a duration, else the scheduler's own word (UNLIMITED) as given. */
+void jobtab_set_limit(struct job_row *r, long seconds, const char *word,
+    size_t wordlen);
 /* After a parser filled r: a running job's time_left from time_limit and
  * elapsed when the scheduler did not say it (PBS), time_limit from the
  * other two when only they are known; time_left kept for running jobs

@@ -150,24 +150,12 @@ set_str(char **dst, struct span v)
 static void
 set_walltime(struct job_row *r, struct span v)
 {
-	long s;
-
 	v = textscan_trim(v);
 	free(r->time_req);
 	r->time_req = NULL;
 	r->time_limit = -1;
-	if (is_none(v))
-		return;
-	s = pbs_duration(v);
-	if (s >= 0) {
-		char out[32];
-
-		units_format_duration(s, UNITS_CLOCK_SHORT, out, sizeof out);
-		r->time_req = xstrdup(out);
-		r->time_limit = s;
-	} else {
-		r->time_req = textscan_dup(v);
-	}
+	if (!is_none(v))
+		jobtab_set_limit(r, pbs_duration(v), v.p, v.n);
 }
 
 /* "b141/0*16+b142/0*16" or "n2/34": host names, each once, comma-joined. */

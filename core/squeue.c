@@ -102,8 +102,8 @@ squeue_state(const char *word, size_t len, const char *reason)
 /* What a field of a squeue format means to us. */
 enum field {
 	F_IGNORE, F_ID, F_NAME, F_USER, F_QUEUE, F_NODES, F_TASKS, F_MEM,
-	F_TIMELIMIT, F_STATE, F_ELAPSED, F_TIMELEFT, F_START, F_REASON, F_NODELIST_REASON,
-	F_NODELIST,
+	F_TIMELIMIT, F_STATE, F_ELAPSED, F_TIMELEFT, F_START, F_REASON,
+	F_NODELIST_REASON, F_NODELIST,
 };
 
 static enum field
@@ -145,30 +145,15 @@ set_str(char **dst, struct span v)
 	*dst = textscan_dup(v);
 }
 
-/* The time limit as text and in seconds. */
-static void
-set_limit(struct job_row *r, struct span v)
+/* v as a C string in buf; false when empty or too long for it. */
+static bool
+span_cstr(struct span v, char *buf, size_t len)
 {
-	char buf[64];
-	long s;
-
-	if (r->time_req != NULL || is_none(v))
-		return;
-	if (v.n < sizeof buf) {
-		memcpy(buf, v.p, v.n);
-		buf[v.n] = '\0';
-		if (units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0) {
-			char out[32];
-
-			units_format_duration(s, UNITS_CLOCK_SHORT, out,
-			    sizeof out);
-			r->time_req = xstrdup(out);
-			r->time_limit = s;
-			return;
-		}
-	}
-	/* UNLIMITED, INVALID, NOT_SET: keep Slurm's word. */
-	r->time_req = textscan_dup(v);
+	if (v.n == 0 || v.n >= len)
+		return false;
+	memcpy(buf, v.p, v.n);
+	buf[v.n] = '\0';
+	return true;
 }
 
 static long
@@ -177,11 +162,8 @@ span_duration(struct span v)
 	char buf[64];
 	long s;
 
-	if (v.n == 0 || v.n >= sizeof buf)
-		return -1;
-	memcpy(buf, v.p, v.n);
-	buf[v.n] = '\0';
-	return units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0 ? s : -1;
+	return span_cstr(v, buf, sizeof buf) &&
+	    units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0 ? s : -1;
 }
 
 /* squeue's %S: a date and time, or N/A / Unknown when none. */
@@ -191,11 +173,18 @@ span_datetime(struct span v)
 	char buf[32];
 	long t;
 
-	if (v.n == 0 || v.n >= sizeof buf)
-		return -1;
-	memcpy(buf, v.p, v.n);
-	buf[v.n] = '\0';
-	return units_parse_datetime(buf, &t, NULL) == 0 ? t : -1;
+	return span_cstr(v, buf, sizeof buf) &&
+	    units_parse_datetime(buf, &t, NULL) == 0 ? t : -1;
+}
+
+/* The time limit as text and in seconds. */
+static void
+set_limit(struct job_row *r, struct span v)
+{
+	if (r->time_req != NULL || is_none(v))
+		return;
+	/* UNLIMITED, INVALID, NOT_SET: Slurm's word is kept. */
+	jobtab_set_limit(r, span_duration(v), v.p, v.n);
 }
 
 /* Stores one field; false if the value makes the line unusable. */

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends/registry.h"
 #include "core/clusterop.h"
+#include "core/jobfmt.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/pxfmt.h"
@@ -788,6 +790,49 @@ model_px_records(struct model_cluster *c, const struct pxfmt_rec *v,
 		    v[i].label_len, t);
 		free(t);
 	}
+}
+
+/* The role of c's job row i: rows follow the record's procs
+ * (backends/batch.c). */
+static enum cluster_role
+job_role(const struct model_cluster *c, size_t i)
+{
+	return c->rec != NULL && i < c->rec->nprocs ? c->rec->procs[i].role :
+	    CLUSTER_ENGINES;
+}
+
+bool
+model_time_note(const struct model_cluster *c, bool *near, char *buf,
+    size_t len)
+{
+	long now = (long)time(NULL);
+	size_t best = c->jobs.n;
+
+	*near = false;
+	if (len > 0)
+		buf[0] = '\0';
+	/* The job that ends first; of two that end together, the engines. */
+	for (size_t i = 0; i < c->jobs.n; i++) {
+		const struct job_row *r = &c->jobs.v[i], *b;
+
+		if (!jobtab_near_limit(r))
+			continue;
+		b = best < c->jobs.n ? &c->jobs.v[best] : NULL;
+		if (b == NULL || r->time_left < b->time_left ||
+		    (r->time_left == b->time_left &&
+		    job_role(c, i) == CLUSTER_ENGINES))
+			best = i;
+	}
+	if (best < c->jobs.n) {
+		*near = true;
+		return jobfmt_time_note(&c->jobs.v[best], cluster_role_name(
+		    job_role(c, best)), now, buf, len);
+	}
+	for (size_t i = 0; i < c->jobs.n; i++)
+		if (jobfmt_time_note(&c->jobs.v[i], cluster_role_name(
+		    job_role(c, i)), now, buf, len))
+			return true;
+	return false;
 }
 
 void
