@@ -63,8 +63,7 @@ str_cell(const char *s)
 static const char *
 where_cell(const struct job_row *r, char *s, size_t len)
 {
-	bool start = (r->state == JOB_QUEUED || r->state == JOB_HELD) &&
-	    r->start_at >= 0;
+	bool start = r->state == JOB_QUEUED && r->start_at >= 0;
 	/* Room for " start MM-DD HH:MM:SS" after the reason. */
 	size_t n = 0, room = start ? 24 : 0;
 	char at[32];
@@ -391,8 +390,7 @@ jobfmt_time_note(const struct job_row *r, const char *role, long now,
 		    "(at %s)", role, id, in, at);
 		return true;
 	}
-	if ((r->state == JOB_QUEUED || r->state == JOB_HELD) &&
-	    r->start_at >= 0) {
+	if (r->state == JOB_QUEUED && r->start_at >= 0) {
 		jobfmt_at(r->start_at, now, at, sizeof at);
 		if (r->start_at > now)
 			units_format_duration(r->start_at - now,

@@ -3,7 +3,7 @@
  * where LEFT is a running job's time left before its limit and NODES
  * shows "(Reason)" for a job that waits, did not end well ("(TimeLimit)",
  * "(CANCELLED)") or whose state is unknown ("(squeue did not answer)"),
- * followed for a waiting job by the scheduler's estimated start
+ * followed for a queued job by the scheduler's estimated start
  * ("(Resources) start 02:13"). Cells are made safe for a
  * terminal (control bytes and bad UTF-8 become '?'); widths count code
  * points; a cut cell ends in '~'. */
@@ -57,7 +57,7 @@ void jobfmt_at(long epoch, long now, char *out, size_t outlen);
 /* The sentence for a job of role ("engines", "controller") near its time
  * limit (jobtab_near_limit):
  *   engines job 12 reaches its time limit in 1:45 (at 02:13:04)
- * or for a waiting job with an estimated start:
+ * or for a queued job with an estimated start:
  *   engines job 13 waits (Resources); estimated start 02:15:00 (in 3:10)
  * into buf; false (buf "") when r is neither. now: time(NULL). */
 bool jobfmt_time_note(const struct job_row *r, const char *role, long now,

@@ -94,7 +94,8 @@ jobtab_settle_times(struct job_row *r)
 	if (r->time_limit < 0 && r->time_left >= 0 && r->elapsed >= 0 &&
 	    r->time_left <= LONG_MAX - r->elapsed)
 		r->time_limit = r->time_left + r->elapsed;
-	if (r->state != JOB_QUEUED && r->state != JOB_HELD)
+	/* A held job starts when released, whatever Slurm still says. */
+	if (r->state != JOB_QUEUED)
 		r->start_at = -1;
 }
 

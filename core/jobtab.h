@@ -36,9 +36,9 @@ struct job_row {
 	long time_left;		/* a running job's seconds until its time
 				 * limit (squeue %L, or limit - elapsed);
 				 * -1 unknown, unlimited or not running */
-	long start_at;		/* a waiting job's start as the scheduler
+	long start_at;		/* a queued job's start as the scheduler
 				 * estimates it (Unix time); -1 when it
-				 * gives none */
+				 * gives none, and for held jobs */
 	char *nodelist;		/* where it runs (host names) */
 	char *reason;		/* why it waits (Priority, Resources, ...), why
 				 * it ended if not well (TimeLimit), or why its
@@ -75,7 +75,7 @@ void jobtab_set_limit(struct job_row *r, long seconds, const char *word,
  * elapsed when the scheduler did not say it (PBS), time_limit from the
  * other two when only they are known; time_left kept for running jobs
  * only (squeue's %L of a pending job is its whole limit), start_at for
- * waiting ones. */
+ * queued ones (Slurm keeps a held job's last estimate for a while). */
 void jobtab_settle_times(struct job_row *r);
 /* r runs with little time left: under JOBTAB_NEAR_LIMIT_S, or under
  * JOBTAB_NEAR_LIMIT_PCT percent of its limit. */

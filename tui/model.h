@@ -18,6 +18,7 @@
 #include "core/conn.h"
 #include "core/err.h"
 #include "core/ipp.h"
+#include "core/jobfmt.h"
 #include "core/jobtab.h"
 #include "core/loop.h"
 #include "core/proflist.h"
@@ -90,6 +91,10 @@ struct model_cluster {
 				 * start failed */
 
 	struct job_table jobs;	/* its batch jobs / local processes */
+	struct jobfmt jobs_fmt;	/* jobfmt_widths of jobs while it has rows,
+				 * measured when they arrive, not per frame */
+	size_t time_note;	/* the job model_time_note speaks of; >=
+				 * jobs.n: none */
 	struct model_source jobs_src;
 	struct model_engine *engines;	/* owned, sorted by id */
 	size_t nengines;

@@ -352,7 +352,10 @@ draw_jobs(struct dash *d, int y, int w, int h)
 		    COLOR_WAIT));
 	/* The table as `hpctop status` prints it (core/jobfmt), narrowed to
 	 * the pane. */
-	jobfmt_widths(&f, &c->jobs);
+	if (c->jobs.n > 0)
+		f = c->jobs_fmt;
+	else
+		jobfmt_widths(&f, &c->jobs);
 	jobfmt_fit(&f, w - 1);
 	jobfmt_header(&f, line, sizeof line);
 	putpad(y + 1, 0, w, colors_attr(COLOR_COLUMNS), "");

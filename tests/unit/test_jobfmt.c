@@ -228,6 +228,11 @@ test_near_limit(void **state)
 	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
 	assert_string_equal(note, "engines job 7 waits; estimated start "
 	    "00:57:24 (overdue)");
+	/* Held: it starts when released, whatever Slurm last estimated. */
+	r->state = JOB_HELD;
+	jobtab_settle_times(r);
+	assert_int_equal(r->start_at, -1);
+	assert_false(jobfmt_time_note(r, "engines", now, note, sizeof note));
 	jobtab_clear(&t);
 }
 
