@@ -463,6 +463,17 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 		parse_node_spec(val, &j->spec_nodes, &j->spec_tasks);
 	} else if (textscan_eq(key, "resources_used.walltime")) {
 		r->elapsed = pbs_duration(val);
+	} else if (textscan_eq(key, "estimated.start_time")) {
+		/* PBS Pro's scheduler estimate for a queued job. */
+		char t[64];
+		long at;
+
+		if (val.n > 0 && val.n < sizeof t) {
+			memcpy(t, val.p, val.n);
+			t[val.n] = '\0';
+			if (units_parse_datetime(t, &at, NULL) == 0)
+				r->start_at = at;
+		}
 	} else if (textscan_eq(key, "exec_host")) {
 		free(r->nodelist);
 		r->nodelist = hosts_of_exec_host(val);

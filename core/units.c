@@ -41,8 +41,16 @@ units_parse_datetime(const char *text, long *epoch, struct err *e)
 	time_t t;
 	int v[6] = { 0 }, k = 0;
 
-	if (strlen(text) != sizeof shape - 1)
-		goto bad;
+	if (strlen(text) != sizeof shape - 1) {
+		const char *end;
+
+		memset(&tm, 0, sizeof tm);
+		end = strptime(text, "%a %b %d %H:%M:%S %Y", &tm);
+		if (end == NULL || *end != '\0' || !isalpha((unsigned char)*text))
+			goto bad;
+		tm.tm_isdst = -1;
+		goto convert;
+	}
 	for (size_t i = 0; i < sizeof shape - 1; i++) {
 		if (shape[i] != 'd') {
 			if (text[i] != shape[i])
@@ -65,13 +73,15 @@ units_parse_datetime(const char *text, long *epoch, struct err *e)
 	tm.tm_min = v[4];
 	tm.tm_sec = v[5];
 	tm.tm_isdst = -1;
+convert:
 	t = mktime(&tm);
 	if (t == (time_t)-1)
 		goto bad;
 	*epoch = (long)t;
 	return 0;
 bad:
-	return err_set(e, "expected a date and time YYYY-MM-DDTHH:MM:SS");
+	return err_set(e, "expected a date and time YYYY-MM-DDTHH:MM:SS or "
+	    "\"Thu Dec  4 03:00:00 2026\"");
 }
 
 static long

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/qstat.h"
 #include "core/xmalloc.h"
@@ -464,6 +465,38 @@ static const char alt_head[] =
 
 /* How an ended job ended, from exit_status (Torque, -f and -x) or
  * Exit_status (PBS Pro, -f and -F json), whose negative codes differ. */
+/* PBS Pro's estimated.start_time (written here as its qstat -f and -F json
+ * print it; no capture has one): kept for a queued job only. */
+static void
+test_estimated_start(void **state)
+{
+	static const char full[] =
+	    "Job Id: 1.pbs\n    job_state = Q\n"
+	    "    estimated.start_time = Fri Dec  4 03:00:00 2026\n"
+	    "    estimated.exec_vnode = (n1:ncpus=4)\n\n"
+	    "Job Id: 2.pbs\n    job_state = R\n"
+	    "    estimated.start_time = Fri Dec  4 01:00:00 2026\n\n"
+	    "Job Id: 3.pbs\n    job_state = Q\n"
+	    "    estimated.start_time = soon\n\n";
+	static const char json[] = "{\"Jobs\":{\"4.pbs\":{\"job_state\":"
+	    "\"Q\",\"estimated\":{\"start_time\":\"Fri Dec  4 03:00:00 "
+	    "2026\"}}}}";
+	struct job_table t = { 0 };
+	struct err e;
+
+	(void)state;
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 3);
+	assert_int_equal(row(&t, "1.pbs")->start_at, 1796353200);
+	assert_int_equal(row(&t, "2.pbs")->start_at, -1);
+	assert_int_equal(row(&t, "3.pbs")->start_at, -1);
+	jobtab_clear(&t);
+	assert_int_equal(qstat_parse(json, sizeof json - 1, &t, &e), 1);
+	assert_int_equal(row(&t, "4.pbs")->start_at, 1796353200);
+	jobtab_clear(&t);
+}
+
 static void
 test_exit_status(void **state)
 {
@@ -649,6 +682,7 @@ main(void)
 		cmocka_unit_test(test_recorded_full_and_brief),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_estimated_start),
 		cmocka_unit_test(test_odd_inputs),
 		cmocka_unit_test(test_junk),
 	};

@@ -242,6 +242,8 @@ test_datetime(void **state)
 		"2026-12-04T01:02", "2026-13-04T01:02:03", "2026-12-00T01:02:03",
 		"2026-12-04T24:00:00", "2026-12-04T01:60:00", "2026-12-04T01:02:03Z",
 		"2026-1a-04T01:02:03", "+026-12-04T01:02:03",
+		"Fri Dec  4 03:00:00", "Fri Dec  4 03:00:00 2026 x",
+		" Fri Dec  4 03:00:00 2026", "Fri Dec 32 03:00:00 2026",
 	};
 	long t;
 	struct err e;
@@ -253,6 +255,10 @@ test_datetime(void **state)
 	assert_int_equal(t, 1796345957);
 	assert_int_equal(units_parse_datetime("1970-01-01T00:00:00", &t, &e), 0);
 	assert_int_equal(t, 0);
+	/* ctime's form, as PBS prints it. */
+	assert_int_equal(units_parse_datetime("Fri Dec  4 03:00:00 2026", &t,
+	    &e), 0);
+	assert_int_equal(t, 1796353200);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		t = 42;
 		assert_int_equal(units_parse_datetime(bad[i], &t, &e), -1);
