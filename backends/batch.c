@@ -709,6 +709,9 @@ copy_row(struct job_row *d, const struct job_row *s)
 	d->tasks = s->tasks;
 	d->mem = dup_or_null(s->mem);
 	d->time_req = dup_or_null(s->time_req);
+	d->time_limit = s->time_limit;
+	d->time_left = s->time_left;
+	d->start_at = s->start_at;
 	d->state = s->state;
 	d->raw_state = dup_or_null(s->raw_state);
 	d->elapsed = s->elapsed;

@@ -27,12 +27,12 @@ data = open(path, 'rb').read()
 Q = {'PENDING', 'REQUEUED'}; R = {'RUNNING', 'CONFIGURING'}
 E = {'COMPLETING'}; H = {'SUSPENDED', 'STOPPED'}
 keys = ('id', 'user', 'queue', 'nodes', 'tasks', 'mem', 'time', 'state',
-        'elapsed', 'reason', 'nodelist', 'name')
+        'elapsed', 'left', 'start', 'reason', 'nodelist', 'name')
 def refresh():
     rows = []
     for line in data.decode('utf-8', 'replace').splitlines():
-        f = line.split('\x1f', 11)
-        if len(f) != 12:
+        f = line.split('\x1f', 13)
+        if len(f) != 14:
             continue
         r = dict(zip(keys, f))
         st = r['state']
@@ -40,10 +40,13 @@ def refresh():
              'Q' if st in Q else 'R' if st in R else 'E' if st in E else
              'H' if st in H else 'C')
         where = '(%s)' % r['reason'] if s in 'QH' else r['nodelist'] or '--'
+        if s == 'Q' and r['start'] != 'N/A':
+            where += ' start ' + r['start'][11:]
+        left = r['left'] if s == 'R' else '--'
         rows.append((r['id'], r['name'][:16], r['user'], r['queue'],
-                     r['nodes'], r['tasks'], r['mem'], r['time'], s,
+                     r['nodes'], r['tasks'], r['mem'], r['time'], left, s,
                      r['elapsed'], where[:40]))
-    w = [max(len(x[i]) for x in rows) for i in range(11)]
+    w = [max(len(x[i]) for x in rows) for i in range(12)]
     return '\n'.join(' '.join(c.ljust(w[i]) for i, c in enumerate(x))
                      for x in rows)
 ts = []
@@ -58,7 +61,7 @@ awk -v a="$ours" -v b="$ref" 'BEGIN { printf "ratio python3 / hpctop (squeue ref
 
 if [[ -n ${SLURM_CONF:-} ]] && timeout 10 squeue --noheader >/dev/null 2>&1; then
     n=$(timeout 10 squeue --noheader --states=all | wc -l)
-    fmt=$(printf '%%i\037%%u\037%%P\037%%D\037%%C\037%%m\037%%l\037%%T\037%%M\037%%r\037%%N\037%%j')
+    fmt=$(printf '%%i\037%%u\037%%P\037%%D\037%%C\037%%m\037%%l\037%%T\037%%M\037%%L\037%%S\037%%r\037%%N\037%%j')
     ms=$(for _ in 1 2 3 4 5; do
         s=$(date +%s%N)
         timeout 10 squeue --noheader --states=all --user="$(id -un)" --format="$fmt" >/dev/null

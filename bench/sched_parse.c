@@ -64,11 +64,15 @@ gen_squeue(struct buf *b, int n)
 
 		bprintf(b, "%d%s" SQUEUE_SEP "alice" SQUEUE_SEP "compute" SQUEUE_SEP
 		    "%d" SQUEUE_SEP "%d" SQUEUE_SEP "%s" SQUEUE_SEP "1-00:00:00"
-		    SQUEUE_SEP "%s" SQUEUE_SEP "%d:%02d:%02d" SQUEUE_SEP "%s"
-		    SQUEUE_SEP "%s" SQUEUE_SEP "ipengine-%s-%d\n",
+		    SQUEUE_SEP "%s" SQUEUE_SEP "%d:%02d:%02d" SQUEUE_SEP
+		    "%d:%02d:%02d" SQUEUE_SEP "%s" SQUEUE_SEP "%s" SQUEUE_SEP
+		    "%s" SQUEUE_SEP "ipengine-%s-%d\n",
 		    4000000 + i / 4, i % 4 ? "_1" : "", 1 + i % 8, 4 * (1 + i % 8),
 		    i % 3 ? "4000M" : "0", st, pend ? 0 : i % 24, i % 60,
-		    (i * 7) % 60, pend ? reasons[i % 5] : "None",
+		    (i * 7) % 60, pend ? 24 : 23 - i % 24, 59 - i % 60,
+		    59 - (i * 7) % 60, !pend ? "2026-12-04T01:00:00" : i % 2 ?
+		    "2026-12-04T03:00:00" : "N/A",
+		    pend ? reasons[i % 5] : "None",
 		    pend ? "" : (i % 2 ? "nid00[100-107]" : "node042"),
 		    "cluster", i);
 	}

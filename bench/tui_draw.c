@@ -62,7 +62,7 @@ fill(struct dash *d)
 		e[i].state = i % 7 == 0 ? MODEL_ENGINE_BUSY :
 		    MODEL_ENGINE_REGISTERED;
 	}
-	model_cluster_set_state(m, c, MODEL_RUNNING, NENGINES, NENGINES, NULL);
+	model_cluster_set_state(m, c, CLUSTERSTATE_RUNNING, NENGINES, NENGINES, NULL);
 	model_cluster_set_jobs(m, c, &t);
 	model_cluster_set_engines(m, c, e, NENGINES);
 	for (int i = 0; i < MODEL_PX_LINES; i++) {

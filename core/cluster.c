@@ -330,6 +330,12 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+const char *
+cluster_role_name(enum cluster_role role)
+{
+	return role == CLUSTER_CONTROLLER ? "controller" : "engines";
+}
+
 struct cluster_proc *
 cluster_add_proc(struct cluster *c, enum cluster_role role, const char *name,
     pid_t pid, const char *job_id, int engines, const char *host,
@@ -393,8 +399,8 @@ to_json(const struct cluster *c)
 		const struct cluster_proc *pr = &c->procs[i];
 		json_t *p = json_object();
 
-		json_object_set_new(p, "role", json_string(
-		    pr->role == CLUSTER_CONTROLLER ? "controller" : "engines"));
+		json_object_set_new(p, "role",
+		    json_string(cluster_role_name(pr->role)));
 		json_object_set_new(p, "name", json_string(pr->name));
 		json_object_set_new(p, "pid", json_integer(pr->pid));
 		json_object_set_new(p, "job_id", jstr(pr->job_id));

@@ -167,6 +167,8 @@ void cluster_read_tasks(struct cluster *c);
 
 /* Appends a process record and returns it (valid until the next append).
  * The strings are copied; log may be NULL. */
+/* "controller" or "engines", as the record and status say it. */
+const char *cluster_role_name(enum cluster_role role);
 struct cluster_proc *cluster_add_proc(struct cluster *c,
     enum cluster_role role, const char *name, pid_t pid, const char *job_id,
     int engines, const char *host, const char *log);

@@ -1,8 +1,10 @@
 #include "jobfmt.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "units.h"
 #include "xmalloc.h"
@@ -20,6 +22,7 @@ static const struct {
 	[JOBFMT_TSK] = { "TSK", 6, 3, true },
 	[JOBFMT_MEM] = { "MEM", 8, 3, true },
 	[JOBFMT_TIME] = { "TIME", 11, 4, true },
+	[JOBFMT_LEFT] = { "LEFT", 11, 4, true },
 	[JOBFMT_STATE] = { "S", 1, 1, false },
 	[JOBFMT_ELAP] = { "ELAP", 11, 4, true },
 	[JOBFMT_WHERE] = { "NODES", 40, 5, false },
@@ -54,6 +57,39 @@ str_cell(const char *s)
 	return s != NULL && *s != '\0' ? s : "--";
 }
 
+/* Why it waits, why it ended (squeue's NODELIST(REASON)), or why its
+ * state is not known, then a waiting job's estimated start; else where it
+ * runs. */
+static const char *
+where_cell(const struct job_row *r, char *s, size_t len)
+{
+	bool start = r->state == JOB_QUEUED && r->start_at >= 0;
+	/* Room for " start MM-DD HH:MM:SS" after the reason. */
+	size_t n = 0, room = start ? 24 : 0;
+	char at[32];
+
+	if (len < room + 8)
+		return "--";
+	if (r->state != JOB_RUNNING && r->state != JOB_EXITING &&
+	    r->reason != NULL && *r->reason != '\0') {
+		/* Bounded: the column is cut at 40 cells anyway. */
+		n = strlen(r->reason);
+		if (n > len - 3 - room)
+			n = len - 3 - room;
+		s[0] = '(';
+		memcpy(s + 1, r->reason, n);
+		s[n + 1] = ')';
+		n += 2;
+		s[n] = '\0';
+	}
+	if (start) {
+		jobfmt_at(r->start_at, (long)time(NULL), at, sizeof at);
+		snprintf(s + n, len - n, "%sstart %s", n > 0 ? " " : "", at);
+		return s;
+	}
+	return n > 0 ? s : str_cell(r->nodelist);
+}
+
 const char *
 jobfmt_cell(const struct job_row *r, enum jobfmt_col c, char *s, size_t len)
 {
@@ -77,25 +113,13 @@ jobfmt_cell(const struct job_row *r, enum jobfmt_col c, char *s, size_t len)
 			return "--";
 		units_format_duration(r->elapsed, UNITS_CLOCK_SHORT, s, len);
 		return s;
+	case JOBFMT_LEFT:
+		if (r->state != JOB_RUNNING || r->time_left < 0 || len < 32)
+			return "--";
+		units_format_duration(r->time_left, UNITS_CLOCK_SHORT, s, len);
+		return s;
 	case JOBFMT_WHERE:
-		/* Why it waits, why it ended (squeue's NODELIST(REASON)), or
-		 * why its state is not known. */
-		if (r->state != JOB_RUNNING && r->state != JOB_EXITING &&
-		    r->reason != NULL && *r->reason != '\0') {
-			/* Bounded: the column is cut at 40 cells anyway. */
-			size_t n = strlen(r->reason);
-
-			if (len < 8)
-				return "--";
-			if (n > len - 3)
-				n = len - 3;
-			s[0] = '(';
-			memcpy(s + 1, r->reason, n);
-			s[n + 1] = ')';
-			s[n + 2] = '\0';
-			return s;
-		}
-		return str_cell(r->nodelist);
+		return where_cell(r, s, len);
 	case JOBFMT_NCOLS:
 		break;
 	}
@@ -330,4 +354,54 @@ jobfmt_table(const struct job_table *t)
 	}
 	out[n] = '\0';
 	return out;
+}
+
+void
+jobfmt_at(long epoch, long now_s, char *out, size_t outlen)
+{
+	time_t t = (time_t)epoch, now = (time_t)now_s;
+	struct tm tm, today;
+
+	if (epoch < 0 || localtime_r(&t, &tm) == NULL ||
+	    localtime_r(&now, &today) == NULL) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		strftime(out, outlen, "%H:%M:%S", &tm);
+	else
+		strftime(out, outlen, "%m-%d %H:%M", &tm);
+}
+
+bool
+jobfmt_time_note(const struct job_row *r, const char *role, long now,
+    char *buf, size_t len)
+{
+	char in[32], at[32];
+	const char *id = str_cell(r->id);
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (jobtab_near_limit(r)) {
+		units_format_duration(r->time_left, UNITS_CLOCK_SHORT, in,
+		    sizeof in);
+		jobfmt_at(now + r->time_left, now, at, sizeof at);
+		snprintf(buf, len, "%s job %s reaches its time limit in %s "
+		    "(at %s)", role, id, in, at);
+		return true;
+	}
+	if (r->state == JOB_QUEUED && r->start_at >= 0) {
+		jobfmt_at(r->start_at, now, at, sizeof at);
+		if (r->start_at > now)
+			units_format_duration(r->start_at - now,
+			    UNITS_CLOCK_SHORT, in, sizeof in);
+		snprintf(buf, len, "%s job %s waits%s%s%s; estimated start %s"
+		    "%s%s%s", role, id, r->reason != NULL ? " (" : "",
+		    r->reason != NULL ? r->reason : "",
+		    r->reason != NULL ? ")" : "", at,
+		    r->start_at > now ? " (in " : " (overdue)",
+		    r->start_at > now ? in : "", r->start_at > now ? ")" : "");
+		return true;
+	}
+	return false;
 }

@@ -4,6 +4,7 @@
 #ifndef HPCTOP_JOBTAB_H
 #define HPCTOP_JOBTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -28,9 +29,16 @@ struct job_row {
 	int tasks;		/* TSK */
 	char *mem;		/* requested memory, as the scheduler wrote it */
 	char *time_req;		/* requested walltime, HH:MM:SS */
+	long time_limit;	/* the same in seconds; -1 unknown or none */
 	enum job_state state;
 	char *raw_state;	/* the scheduler's own word: PENDING, R, ... */
 	long elapsed;		/* seconds; -1 when unknown */
+	long time_left;		/* a running job's seconds until its time
+				 * limit (squeue %L, or limit - elapsed);
+				 * -1 unknown, unlimited or not running */
+	long start_at;		/* a queued job's start as the scheduler
+				 * estimates it (Unix time); -1 when it
+				 * gives none, and for held jobs */
 	char *nodelist;		/* where it runs (host names) */
 	char *reason;		/* why it waits (Priority, Resources, ...), why
 				 * it ended if not well (TimeLimit), or why its
@@ -46,6 +54,11 @@ struct job_table {
 	size_t skipped;		/* malformed input lines/records */
 };
 
+/* A running job is near its time limit with less than this left, or
+ * less than JOBTAB_NEAR_LIMIT_PCT percent of its limit. */
+#define JOBTAB_NEAR_LIMIT_S 600L
+#define JOBTAB_NEAR_LIMIT_PCT 10L
+
 /* Appends a zeroed row (numbers set to -1, state JOB_UNKNOWN) and returns
  * it; the pointer is valid until the next append. */
 struct job_row *jobtab_append(struct job_table *t);
@@ -54,6 +67,19 @@ struct job_row *jobtab_append(struct job_table *t);
 void jobtab_drop_last(struct job_table *t);
 /* Frees every row; leaves t empty and reusable. */
 void jobtab_clear(struct job_table *t);
+/* Sets r's time limit (time_req must be NULL): seconds >= 0 as squeue
+ * prints a duration, else the scheduler's own word (UNLIMITED) as given. */
+void jobtab_set_limit(struct job_row *r, long seconds, const char *word,
+    size_t wordlen);
+/* After a parser filled r: a running job's time_left from time_limit and
+ * elapsed when the scheduler did not say it (PBS), time_limit from the
+ * other two when only they are known; time_left kept for running jobs
+ * only (squeue's %L of a pending job is its whole limit), start_at for
+ * queued ones (Slurm keeps a held job's last estimate for a while). */
+void jobtab_settle_times(struct job_row *r);
+/* r runs with little time left: under JOBTAB_NEAR_LIMIT_S, or under
+ * JOBTAB_NEAR_LIMIT_PCT percent of its limit. */
+bool jobtab_near_limit(const struct job_row *r);
 const struct job_row *jobtab_find(const struct job_table *t, const char *id);
 
 #endif

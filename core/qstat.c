@@ -146,25 +146,16 @@ set_str(char **dst, struct span v)
 	*dst = is_none(v) ? NULL : textscan_dup(v);
 }
 
+/* The requested walltime as text and in seconds. */
 static void
-set_walltime(char **dst, struct span v)
+set_walltime(struct job_row *r, struct span v)
 {
-	long s;
-
 	v = textscan_trim(v);
-	free(*dst);
-	*dst = NULL;
-	if (is_none(v))
-		return;
-	s = pbs_duration(v);
-	if (s >= 0) {
-		char out[32];
-
-		units_format_duration(s, UNITS_CLOCK_SHORT, out, sizeof out);
-		*dst = xstrdup(out);
-	} else {
-		*dst = textscan_dup(v);
-	}
+	free(r->time_req);
+	r->time_req = NULL;
+	r->time_limit = -1;
+	if (!is_none(v))
+		jobtab_set_limit(r, pbs_duration(v), v.p, v.n);
 }
 
 /* "b141/0*16+b142/0*16" or "n2/34": host names, each once, comma-joined. */
@@ -284,12 +275,14 @@ alt_line(struct span line, struct job_row *r)
 	r->nodes = textscan_int(w[k + 1]);
 	r->tasks = textscan_int(w[k + 2]);
 	set_str(&r->mem, w[k + 3]);
-	set_walltime(&r->time_req, w[k + 4]);
+	set_walltime(r, w[k + 4]);
 	r->raw_state = textscan_dup(w[k + 5]);
 	r->state = qstat_state(w[k + 5].p, w[k + 5].n);
 	r->elapsed = is_none(w[k + 6]) ? -1 : pbs_duration(w[k + 6]);
 	if (k + 7 < nw && !is_none(w[k + 7]))
 		r->nodelist = hosts_of_exec_host(w[k + 7]);
+	/* Time left: Req'd Time minus Elap Time. */
+	jobtab_settle_times(r);
 	return true;
 }
 
@@ -452,7 +445,7 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 	} else if (textscan_eq(key, "queue")) {
 		set_str(&r->queue, val);
 	} else if (textscan_eq(key, "Resource_List.walltime")) {
-		set_walltime(&r->time_req, val);
+		set_walltime(r, val);
 	} else if (textscan_eq(key, "Resource_List.mem")) {
 		set_str(&r->mem, val);
 	} else if (textscan_eq(key, "Resource_List.pmem") ||
@@ -470,6 +463,17 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 		parse_node_spec(val, &j->spec_nodes, &j->spec_tasks);
 	} else if (textscan_eq(key, "resources_used.walltime")) {
 		r->elapsed = pbs_duration(val);
+	} else if (textscan_eq(key, "estimated.start_time")) {
+		/* PBS Pro's scheduler estimate for a queued job. */
+		char t[64];
+		long at;
+
+		if (val.n > 0 && val.n < sizeof t) {
+			memcpy(t, val.p, val.n);
+			t[val.n] = '\0';
+			if (units_parse_datetime(t, &at, NULL) == 0)
+				r->start_at = at;
+		}
 	} else if (textscan_eq(key, "exec_host")) {
 		free(r->nodelist);
 		r->nodelist = hosts_of_exec_host(val);
@@ -562,6 +566,8 @@ pbs_finish(struct pbs_job *j)
 		r->reason = exit_reason(j);
 	}
 	free(j->comment);
+	/* Time left: Resource_List.walltime minus resources_used.walltime. */
+	jobtab_settle_times(r);
 	return true;
 }
 

@@ -102,8 +102,8 @@ squeue_state(const char *word, size_t len, const char *reason)
 /* What a field of a squeue format means to us. */
 enum field {
 	F_IGNORE, F_ID, F_NAME, F_USER, F_QUEUE, F_NODES, F_TASKS, F_MEM,
-	F_TIMELIMIT, F_STATE, F_ELAPSED, F_REASON, F_NODELIST_REASON,
-	F_NODELIST,
+	F_TIMELIMIT, F_STATE, F_ELAPSED, F_TIMELEFT, F_START, F_REASON,
+	F_NODELIST_REASON, F_NODELIST,
 };
 
 static enum field
@@ -120,6 +120,8 @@ field_of_letter(char c)
 	case 'l': return F_TIMELIMIT;
 	case 'T': case 't': return F_STATE;
 	case 'M': return F_ELAPSED;
+	case 'L': return F_TIMELEFT;
+	case 'S': return F_START;
 	case 'r': return F_REASON;
 	case 'R': return F_NODELIST_REASON;
 	case 'N': return F_NODELIST;
@@ -143,28 +145,15 @@ set_str(char **dst, struct span v)
 	*dst = textscan_dup(v);
 }
 
-static void
-set_duration(char **dst, struct span v)
+/* v as a C string in buf; false when empty or too long for it. */
+static bool
+span_cstr(struct span v, char *buf, size_t len)
 {
-	char buf[64];
-	long s;
-
-	if (*dst != NULL || is_none(v))
-		return;
-	if (v.n < sizeof buf) {
-		memcpy(buf, v.p, v.n);
-		buf[v.n] = '\0';
-		if (units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0) {
-			char out[32];
-
-			units_format_duration(s, UNITS_CLOCK_SHORT, out,
-			    sizeof out);
-			*dst = xstrdup(out);
-			return;
-		}
-	}
-	/* UNLIMITED, INVALID, NOT_SET: keep Slurm's word. */
-	*dst = textscan_dup(v);
+	if (v.n == 0 || v.n >= len)
+		return false;
+	memcpy(buf, v.p, v.n);
+	buf[v.n] = '\0';
+	return true;
 }
 
 static long
@@ -173,11 +162,29 @@ span_duration(struct span v)
 	char buf[64];
 	long s;
 
-	if (v.n == 0 || v.n >= sizeof buf)
-		return -1;
-	memcpy(buf, v.p, v.n);
-	buf[v.n] = '\0';
-	return units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0 ? s : -1;
+	return span_cstr(v, buf, sizeof buf) &&
+	    units_parse_duration(buf, UNITS_SECOND, &s, NULL) == 0 ? s : -1;
+}
+
+/* squeue's %S: a date and time, or N/A / Unknown when none. */
+static long
+span_datetime(struct span v)
+{
+	char buf[32];
+	long t;
+
+	return span_cstr(v, buf, sizeof buf) &&
+	    units_parse_datetime(buf, &t, NULL) == 0 ? t : -1;
+}
+
+/* The time limit as text and in seconds. */
+static void
+set_limit(struct job_row *r, struct span v)
+{
+	if (r->time_req != NULL || is_none(v))
+		return;
+	/* UNLIMITED, INVALID, NOT_SET: Slurm's word is kept. */
+	jobtab_set_limit(r, span_duration(v), v.p, v.n);
 }
 
 /* Stores one field; false if the value makes the line unusable. */
@@ -220,7 +227,7 @@ set_field(struct job_row *r, enum field f, struct span v)
 			set_str(&r->mem, v);
 		break;
 	case F_TIMELIMIT:
-		set_duration(&r->time_req, v);
+		set_limit(r, v);
 		break;
 	case F_STATE:
 		if (v.n == 0)
@@ -230,6 +237,17 @@ set_field(struct job_row *r, enum field f, struct span v)
 		break;
 	case F_ELAPSED:
 		r->elapsed = span_duration(v);
+		break;
+	case F_TIMELEFT:
+		r->time_left = span_duration(v);
+		break;
+	case F_START:
+		/* A running job's %S is when it started, of no use here; the
+		 * state comes first in SQUEUE_FORMAT, so 10,000 running jobs
+		 * cost no mktime each. */
+		if (r->raw_state == NULL || squeue_state(r->raw_state,
+		    strlen(r->raw_state), NULL) == JOB_QUEUED)
+			r->start_at = span_datetime(v);
 		break;
 	case F_REASON:
 		set_str(&r->reason, v);
@@ -276,6 +294,7 @@ finish_row(struct job_row *r)
 	if (r->id == NULL || r->raw_state == NULL)
 		return false;
 	r->state = squeue_state(r->raw_state, strlen(r->raw_state), r->reason);
+	jobtab_settle_times(r);
 	/* A running job's reason is "None"; a pending one's node list is the
 	 * set of nodes it may get, not where it runs; an ended one says how it
 	 * ended. */
@@ -445,7 +464,8 @@ field_of_header(struct span h)
 		{ "JOBID", F_ID }, { "PARTITION", F_QUEUE }, { "NAME", F_NAME },
 		{ "USER", F_USER }, { "ST", F_STATE }, { "STATE", F_STATE },
 		{ "TIME", F_ELAPSED }, { "TIME_LIMI", F_TIMELIMIT },
-		{ "TIME_LIMIT", F_TIMELIMIT }, { "NODES", F_NODES },
+		{ "TIME_LIMIT", F_TIMELIMIT }, { "TIME_LEFT", F_TIMELEFT },
+		{ "START_TIME", F_START }, { "NODES", F_NODES },
 		{ "CPUS", F_TASKS }, { "MIN_MEMORY", F_MEM },
 		{ "NODELIST(REASON)", F_NODELIST_REASON },
 		{ "NODELIST", F_NODELIST }, { "REASON", F_REASON },

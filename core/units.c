@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 long
 units_mul_add(long a, long b, long c)
@@ -30,6 +31,57 @@ digits(const char **p, long *v)
 		return false;
 	*p = s;
 	return true;
+}
+
+int
+units_parse_datetime(const char *text, long *epoch, struct err *e)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	struct tm tm;
+	time_t t;
+	int v[6] = { 0 }, k = 0;
+
+	if (strlen(text) != sizeof shape - 1) {
+		const char *end;
+
+		memset(&tm, 0, sizeof tm);
+		end = strptime(text, "%a %b %d %H:%M:%S %Y", &tm);
+		if (end == NULL || *end != '\0' || !isalpha((unsigned char)*text))
+			goto bad;
+		tm.tm_isdst = -1;
+		goto convert;
+	}
+	for (size_t i = 0; i < sizeof shape - 1; i++) {
+		if (shape[i] != 'd') {
+			if (text[i] != shape[i])
+				goto bad;
+			k++;
+			continue;
+		}
+		if (text[i] < '0' || text[i] > '9')
+			goto bad;
+		v[k] = v[k] * 10 + (text[i] - '0');
+	}
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 60)
+		goto bad;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	tm.tm_isdst = -1;
+convert:
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		goto bad;
+	*epoch = (long)t;
+	return 0;
+bad:
+	return err_set(e, "expected a date and time YYYY-MM-DDTHH:MM:SS or "
+	    "\"Thu Dec  4 03:00:00 2026\"");
 }
 
 static long

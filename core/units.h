@@ -29,6 +29,12 @@
 int units_parse_duration(const char *text, long bare_unit, long *seconds,
     struct err *e);
 
+/* Parses a local date and time as Slurm prints one (squeue %S, scontrol's
+ * StartTime: YYYY-MM-DDTHH:MM:SS) or PBS does (ctime's "Thu Dec  4
+ * 03:00:00 2026": qstat -f's estimated.start_time), into Unix time. -1
+ * with e when text is neither or names no real time. */
+int units_parse_datetime(const char *text, long *epoch, struct err *e);
+
 /* Parses a size into *bytes: digits, then optionally K, M, G or T (powers
  * of 1024, either case) with an optional b/B after it ("4G", "500mb"); B
  * alone means bytes; no unit means bare_unit. -1 with e as above. */

@@ -38,7 +38,7 @@ echo "$*" >>"$FAKE_DIR/squeue.log"
 # The last two ids sbatch gave out: the controller's and the engines'.
 eng=$(($(cat "$FAKE_DIR/next") - 1))
 ctl=$((eng - 1))
-row() { printf '%s\037root\037debug\0371\037%s\0370\0371:00:00\037%s\0370:05\037%s\037%s\037%s\n' "$@"; }
+row() { printf '%s\037root\037debug\0371\037%s\0370\0371:00:00\037%s\0370:05\03759:55\037N/A\037%s\037%s\037%s\n' "$@"; }
 case $FAKE_SQUEUE in
 hang) exec sleep 60 ;;
 fail) echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2; exit 1 ;;
@@ -62,7 +62,8 @@ like "$out" "controller job 101, engines job 102" "both job ids are read from sb
 
 FAKE_SQUEUE=mixed run "$HPCTOP" status fake
 is "$rc" 0 "status with malformed squeue lines"
-like "$out" "101 +hpctop-fake-ctl +root +debug +1 +1 .* R +0:05 +node1" "running job row"
+like "$out" "101 +hpctop-fake-ctl +root +debug +1 +1 .* 59:55 +R +0:05 +node1" \
+	"running job row, with its time left (%L)"
 like "$out" "102 +hpctop-fake-eng .* Q +0:05 +\(Priority\)" "pending job shows its reason"
 like "$out" "\(2 malformed scheduler lines skipped\)" "malformed lines are counted"
 

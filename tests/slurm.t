@@ -41,7 +41,7 @@ is "$states" "RUNNING" "squeue shows both jobs RUNNING"
 run "$HPCTOP" status slurm
 is "$rc" 0 "status slurm"
 like "$out" "^slurm  backend slurm  running  engines 4/4" "status: engines 4/4"
-like "$out" "JOBID +NAME +USER +QUEUE +NDS +TSK +MEM +TIME +S +ELAP +NODES" \
+like "$out" "JOBID +NAME +USER +QUEUE +NDS +TSK +MEM +TIME +LEFT +S +ELAP +NODES" \
 	"status: qstat-style header"
 like "$out" "hpctop-slurm-ctl +[^ ]+ +debug +1 +1 .* R +[0-9:]+ +$host" \
 	"status: controller job R on this node"

@@ -52,7 +52,7 @@ like "$scr" $'\n'" typo +invalid: typo.yaml:2:1: unknown" \
 like "$(line 24)" '^F1 Help  S Start  X Stop  P px  L Logs  J Script  F10 Quit' \
 	"footer of key hints"
 like "$scr" 'Jobs: local \(0\)' "local is selected first"
-like "$scr" 'JOBID +NAME +USER +QUEUE +NDS +TSK +MEM +TIME +S +ELAP +NODES' \
+like "$scr" 'JOBID +NAME +USER +QUEUE +NDS +TSK +MEM +TIME +LEFT +S +ELAP +NODES' \
 	"job table columns, qstat style"
 like "$scr" 'engines 0/0' "engine count"
 like "$scr" 'px> \(P to type' "px console line"

@@ -23,6 +23,7 @@ enum color_role {
 	COLOR_DONE,		/* C, stopped */
 	COLOR_FAILED,		/* failed, invalid, lost */
 	COLOR_STALE,
+	COLOR_WARN,		/* a job near its time limit, its engines */
 	COLOR_GAUGE_FULL,
 	COLOR_GAUGE_EMPTY,
 	COLOR_PX_LABEL,		/* [stdout:0] */

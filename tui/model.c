@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends/mpi.h"
@@ -10,6 +11,7 @@
 #include "core/clusterop.h"
 #include "core/diag.h"
 #include "core/mpiworld.h"
+#include "core/jobfmt.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/pxfmt.h"
@@ -747,12 +749,51 @@ model_cluster_set_state(struct model *m, struct model_cluster *c,
 	changed(m);
 }
 
+/* The role of c's job row i: rows follow the record's procs
+ * (backends/batch.c). */
+static enum cluster_role
+job_role(const struct model_cluster *c, size_t i)
+{
+	return c->rec != NULL && i < c->rec->nprocs ? c->rec->procs[i].role :
+	    CLUSTER_ENGINES;
+}
+
+/* Which job model_time_note speaks of (jobs.n: none), chosen when the
+ * jobs arrive. */
+static size_t
+time_note_job(const struct model_cluster *c)
+{
+	size_t best = c->jobs.n;
+
+	/* The job that ends first; of two that end together, the engines. */
+	for (size_t i = 0; i < c->jobs.n; i++) {
+		const struct job_row *r = &c->jobs.v[i], *b;
+
+		if (!jobtab_near_limit(r))
+			continue;
+		b = best < c->jobs.n ? &c->jobs.v[best] : NULL;
+		if (b == NULL || r->time_left < b->time_left ||
+		    (r->time_left == b->time_left &&
+		    job_role(c, i) == CLUSTER_ENGINES))
+			best = i;
+	}
+	if (best < c->jobs.n)
+		return best;
+	for (size_t i = 0; i < c->jobs.n; i++)
+		if (c->jobs.v[i].state == JOB_QUEUED &&
+		    c->jobs.v[i].start_at >= 0)
+			return i;
+	return c->jobs.n;
+}
+
 void
 model_cluster_set_jobs(struct model *m, struct model_cluster *c,
     struct job_table *jobs)
 {
 	jobtab_clear(&c->jobs);
 	c->jobs = *jobs;
+	jobfmt_widths(&c->jobs_fmt, &c->jobs);
+	c->time_note = time_note_job(c);
 	memset(jobs, 0, sizeof *jobs);
 	c->jobs_src.ok_ms = loop_now();
 	c->jobs_src.busy_ms = 0;
@@ -849,6 +890,22 @@ model_px_records(struct model_cluster *c, const struct pxfmt_rec *v,
 		    v[i].label_len, t);
 		free(t);
 	}
+}
+
+bool
+model_time_note(const struct model_cluster *c, bool *near, char *buf,
+    size_t len)
+{
+	size_t i = c->time_note;
+
+	*near = false;
+	if (len > 0)
+		buf[0] = '\0';
+	if (i >= c->jobs.n)
+		return false;
+	*near = jobtab_near_limit(&c->jobs.v[i]);
+	return jobfmt_time_note(&c->jobs.v[i], cluster_role_name(job_role(c,
+	    i)), (long)time(NULL), buf, len);
 }
 
 void

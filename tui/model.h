@@ -18,6 +18,7 @@
 #include "core/conn.h"
 #include "core/err.h"
 #include "core/ipp.h"
+#include "core/jobfmt.h"
 #include "core/jobtab.h"
 #include "core/loop.h"
 #include "core/proflist.h"
@@ -90,6 +91,10 @@ struct model_cluster {
 				 * start failed */
 
 	struct job_table jobs;	/* its batch jobs / local processes */
+	struct jobfmt jobs_fmt;	/* jobfmt_widths of jobs while it has rows,
+				 * measured when they arrive, not per frame */
+	size_t time_note;	/* the job model_time_note speaks of; >=
+				 * jobs.n: none */
 	struct model_source jobs_src;
 	struct model_engine *engines;	/* owned, sorted by id */
 	size_t nengines;
@@ -191,6 +196,13 @@ void model_px_note(struct model_cluster *c, enum model_px_kind kind,
  * \x00. px_done calls this with what core/pxfmt renders. */
 void model_px_records(struct model_cluster *c, const struct pxfmt_rec *v,
     size_t n);
+/* The walltime note of c's jobs (core/jobfmt: jobfmt_time_note) into
+ * buf: of the jobs near their time limit the one that ends first (the
+ * engines job of two that end together), else the first waiting job with
+ * an estimated start; *near says a job is near its limit (its
+ * engines will soon be lost). false (buf "") when there is none. */
+bool model_time_note(const struct model_cluster *c, bool *near, char *buf,
+    size_t len);
 /* Clusters still running, as "local (2/2 engines)" strings, for the
  * message printed when hpctop quits. */
 void model_running(const struct model *m, struct strv *out);

@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "colors.h"
+#include "core/jobfmt.h"
 #include "core/units.h"
 
 /* Writes s at (y, x) in at most w columns with attr; returns the columns
@@ -226,8 +227,9 @@ draw_profiles(struct dash *d, int y, int w, int h)
 	}
 }
 
+/* warn: the engines will soon be lost (a job near its time limit). */
 static void
-gauge(struct dash *d, int y, int x, int w, int have, int want)
+gauge(struct dash *d, int y, int x, int w, int have, int want, bool warn)
 {
 	/* Eighths of a cell in UTF-8, whole cells in ASCII. */
 	static const char *const eighths[] = { "", "\xe2\x96\x8f",
@@ -241,7 +243,7 @@ gauge(struct dash *d, int y, int x, int w, int have, int want)
 	if (inner <= 0)
 		return;
 	put(y, x, 1, colors_attr(COLOR_NORMAL) | A_BOLD, "[");
-	attrset(colors_attr(COLOR_GAUGE_FULL));
+	attrset(colors_attr(warn ? COLOR_WARN : COLOR_GAUGE_FULL));
 	move(y, x + 1);
 	for (; col < full && col < inner; col++)
 		addstr(d->utf8 ? "\xe2\x96\x88" : "|");
@@ -260,8 +262,9 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 {
 	struct model *m = d->model;
 	const struct model_cluster *c = model_selected(m);
-	char stale[32] = "", count[32];
+	char stale[32] = "", count[32], note[512];
 	int rows = h - 2;
+	bool near = false;
 	static const char *const names[] = { "registered", "busy", "lost" };
 	static const int roles[] = { COLOR_OK, COLOR_WAIT, COLOR_FAILED };
 
@@ -271,12 +274,13 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	rule(d, y, x, w, "Engines", stale, colors_attr(COLOR_STALE));
 	if (c == NULL)
 		return;
+	model_time_note(c, &near, note, sizeof note);
 	snprintf(count, sizeof count, "engines %d/%d", c->registered,
 	    c->requested);
-	putf(y + 1, x + 1, w - 1, colors_attr(COLOR_NORMAL) | A_BOLD, "%s",
-	    count);
+	putf(y + 1, x + 1, w - 1, near ? colors_attr(COLOR_WARN) :
+	    colors_attr(COLOR_NORMAL) | (int)A_BOLD, "%s", count);
 	gauge(d, y + 1, x + 2 + (int)strlen(count), w - 3 -
-	    (int)strlen(count), c->registered, c->requested);
+	    (int)strlen(count), c->registered, c->requested, near);
 	if (c->nengines == 0) {
 		put(y + 2, x + 1, w - 1, colors_attr(COLOR_DONE),
 		    c->state == CLUSTERSTATE_STOPPED ? "no cluster running" :
@@ -321,30 +325,17 @@ job_role(enum job_state s)
 	return COLOR_NORMAL;
 }
 
-static const char *
-dash_str(const char *s)
-{
-	return s != NULL && *s != '\0' ? s : "-";
-}
-
-static void
-num(char *buf, size_t len, long v)
-{
-	if (v < 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%ld", v);
-}
-
 static void
 draw_jobs(struct dash *d, int y, int w, int h)
 {
 	struct model *m = d->model;
 	const struct model_cluster *c = model_selected(m);
-	char title[256], stale[32] = "";
+	char title[256], stale[32] = "", note[512];
+	/* A line of jobfmt's widest table (each column capped), in UTF-8. */
+	char line[4096];
+	struct jobfmt f;
 	int rows = h - 2;
-	int namew = 8, nodesw;
-	bool focus = d->pane == KM_JOBS && d->view == DASH_MAIN;
+	bool focus = d->pane == KM_JOBS && d->view == DASH_MAIN, near;
 
 	if (c == NULL) {
 		rule(d, y, 0, w, "Jobs", NULL, 0);
@@ -355,21 +346,22 @@ draw_jobs(struct dash *d, int y, int w, int h)
 		    sizeof stale);
 	snprintf(title, sizeof title, "Jobs: %s (%zu)", c->entry->name,
 	    c->jobs.n);
-	rule(d, y, 0, w, title, stale, colors_attr(COLOR_STALE));
-	/* JOBID 9, USER 8, QUEUE 7, NDS 3, TSK 4, MEM 5, TIME 8, S 1,
-	 * ELAP 8 and 11 separators: 63 columns; NAME and NODES share the
-	 * rest, NAME up to 16. */
-	nodesw = w - 63 - namew;
-	if (nodesw > 16) {
-		int more = nodesw - 16 < 8 ? nodesw - 16 : 8;
-
-		namew += more;
-		nodesw -= more;
-	}
-	putf(y + 1, 0, w, colors_attr(COLOR_COLUMNS),
-	    " %-9s %-*s %-8s %-7s %3s %4s %5s %-8s %1s %8s %-*s", "JOBID",
-	    namew, "NAME", "USER", "QUEUE", "NDS", "TSK", "MEM", "TIME", "S",
-	    "ELAP", nodesw > 0 ? nodesw : 0, "NODES");
+	/* Stale data first; else when engines will be lost or may start. */
+	if (stale[0] != '\0' || !model_time_note(c, &near, note, sizeof note))
+		rule(d, y, 0, w, title, stale, colors_attr(COLOR_STALE));
+	else
+		rule(d, y, 0, w, title, note, colors_attr(near ? COLOR_WARN :
+		    COLOR_WAIT));
+	/* The table as `hpctop status` prints it (core/jobfmt), narrowed to
+	 * the pane. */
+	if (c->jobs.n > 0)
+		f = c->jobs_fmt;
+	else
+		jobfmt_widths(&f, &c->jobs);
+	jobfmt_fit(&f, w - 1);
+	jobfmt_header(&f, line, sizeof line);
+	putpad(y + 1, 0, w, colors_attr(COLOR_COLUMNS), "");
+	put(y + 1, 1, w - 1, colors_attr(COLOR_COLUMNS), line);
 	d->job_rows = rows > 0 ? (size_t)rows : 0;
 	if (c->jobs.n == 0) {
 		put(y + 2, 1, w - 1, colors_attr(COLOR_DONE),
@@ -387,32 +379,20 @@ draw_jobs(struct dash *d, int y, int w, int h)
 	for (int r = 0; r < rows; r++) {
 		size_t i = d->job_top + (size_t)r;
 		const struct job_row *j;
-		char nds[16], tsk[16], elap[32];
-		const char *where;
 		int attr;
 
 		if (i >= c->jobs.n)
 			break;
 		j = &c->jobs.v[i];
-		num(nds, sizeof nds, j->nodes);
-		num(tsk, sizeof tsk, j->tasks);
-		if (j->elapsed >= 0)
-			units_format_duration(j->elapsed, UNITS_CLOCK_SHORT,
-			    elap, sizeof elap);
+		if (i == d->job_cur && focus)
+			attr = colors_attr(COLOR_CURSOR);
+		else if (jobtab_near_limit(j))
+			attr = colors_attr(COLOR_WARN);
 		else
-			snprintf(elap, sizeof elap, "-");
-		where = j->state == JOB_RUNNING || j->reason == NULL ?
-		    dash_str(j->nodelist) : j->reason;
-		attr = i == d->job_cur && focus ? colors_attr(COLOR_CURSOR) :
-		    colors_attr(job_role(j->state));
+			attr = colors_attr(job_role(j->state));
+		jobfmt_row(&f, j, line, sizeof line);
 		putpad(y + 2 + r, 0, w, attr, "");
-		putf(y + 2 + r, 0, w, attr,
-		    " %-9.9s %-*.*s %-8.8s %-7.7s %3.3s %4.4s %5.5s %-8.8s %c "
-		    "%8.8s %s%s%s", dash_str(j->id), namew, namew,
-		    dash_str(j->name), dash_str(j->user), dash_str(j->queue),
-		    nds, tsk, dash_str(j->mem), dash_str(j->time_req),
-		    (char)j->state, elap, where == j->reason ? "(" : "", where,
-		    where == j->reason ? ")" : "");
+		put(y + 2 + r, 1, w - 1, attr, line);
 	}
 }
 

@@ -6,6 +6,12 @@
 
 #include <stddef.h>
 
+/* The squeue format (core/squeue.h SQUEUE_FORMAT) that squeue-hpctop.txt
+ * and squeue-hpctop-ended.txt were recorded with, before %L and %S;
+ * squeue-hpctop-times.txt has the current one. */
+#define SCHEDFIX_SQUEUE_FORMAT_12 "%i\x1f%u\x1f%P\x1f%D\x1f%C\x1f%m\x1f%l" \
+	"\x1f%T\x1f%M\x1f%r\x1f%N\x1f%j"
+
 /* The checkout: $HPCTOP_SRCDIR when set (make check sets it), else the
  * compile-time HPCTOP_SRCDIR. */
 const char *schedfix_srcdir(void);

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/jobfmt.h"
 #include "core/squeue.h"
@@ -41,6 +42,7 @@ test_table_layout(void **state)
 	r->mem = xstrdup("4G");
 	r->time_req = xstrdup("1:00:00");
 	r->elapsed = 3725;
+	r->time_left = 300;
 	r->nodelist = xstrdup("n[1-2]");
 	r->reason = xstrdup("None");
 	r = add(&t, "102", "ctl", JOB_QUEUED);
@@ -51,17 +53,18 @@ test_table_layout(void **state)
 	add(&t, "103", NULL, JOB_HELD);
 	s = jobfmt_table(&t);
 	assert_string_equal(s,
-	    "JOBID NAME    USER  QUEUE NDS TSK MEM    TIME S    ELAP NODES\n"
-	    "101   engines alice debug   2  16  4G 1:00:00 R 1:02:05 n[1-2]\n"
-	    "102   ctl     alice debug   1   1  --      -- Q    0:00 (Priority)\n"
-	    "103   --      alice debug  --  --  --      -- H      -- --\n");
+	    "JOBID NAME    USER  QUEUE NDS TSK MEM    TIME LEFT S    ELAP NODES\n"
+	    "101   engines alice debug   2  16  4G 1:00:00 5:00 R 1:02:05 n[1-2]\n"
+	    "102   ctl     alice debug   1   1  --      --   -- Q    0:00 "
+	    "(Priority)\n"
+	    "103   --      alice debug  --  --  --      --   -- H      -- --\n");
 	free(s);
 	jobtab_clear(&t);
 
 	/* No rows: the header alone. */
 	s = jobfmt_table(&t);
 	assert_string_equal(s,
-	    "JOBID NAME USER QUEUE NDS TSK MEM TIME S ELAP NODES\n");
+	    "JOBID NAME USER QUEUE NDS TSK MEM TIME LEFT S ELAP NODES\n");
 	free(s);
 }
 
@@ -150,16 +153,87 @@ test_recorded(void **state)
 	struct job_table t = { 0 };
 
 	(void)state;
-	squeue_parse(buf, len, &t);
+	squeue_parse_format(SCHEDFIX_SQUEUE_FORMAT_12, buf, len, &t, NULL);
 	s = jobfmt_table(&t);
 	assert_non_null(strstr(s,
-	    "\n18    fill3        root debug   1   8   --    1:00:00 H 0:00 "
+	    "\n18    fill3        root debug   1   8   --    1:00:00    -- H 0:00 "
 	    "(JobHeldAdmin)\n"));
+	/* No %L in that format: a running job's time left is its limit less
+	 * its elapsed time. */
 	assert_non_null(strstr(s,
-	    "\n2     run2         root debug   1   1   -- 1-00:00:00 H 0:10 vm\n"));
+	    "\n1     run one      root debug   1   2 100M      10:00  9:40 R 0:20 "
+	    "vm\n"));
+	assert_non_null(strstr(s,
+	    "\n2     run2         root debug   1   1   -- 1-00:00:00    -- H 0:10 "
+	    "vm\n"));
 	free(s);
 	jobtab_clear(&t);
 	free(buf);
+}
+
+/* Under 10 minutes or under 10% of the limit, running jobs only; the note
+ * says when, and a waiting job's note its estimated start. */
+static void
+test_near_limit(void **state)
+{
+	struct job_table t = { 0 };
+	struct job_row *r;
+	char note[256];
+	const long now = 1796345845;	/* 2026-12-04T00:57:25Z */
+
+	(void)state;
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	r = add(&t, "7", "e", JOB_RUNNING);
+	r->time_limit = 7200;
+	r->time_left = 720;
+	assert_false(jobtab_near_limit(r));
+	r->time_left = 719;
+	assert_true(jobtab_near_limit(r));
+	r->time_limit = 3000;
+	r->time_left = 599;
+	assert_true(jobtab_near_limit(r));
+	r->time_left = 600;
+	assert_false(jobtab_near_limit(r));
+	r->time_left = 0;
+	assert_true(jobtab_near_limit(r));
+	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "engines job 7 reaches its time limit in "
+	    "0:00 (at 00:57:25)");
+	r->time_left = 105;
+	assert_true(jobfmt_time_note(r, "controller", now, note, sizeof note));
+	assert_string_equal(note, "controller job 7 reaches its time limit in "
+	    "1:45 (at 00:59:10)");
+	/* The end on another day shows its date. */
+	r->time_left = 24 * 3600;
+	r->time_limit = 300 * 3600;
+	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "engines job 7 reaches its time limit in "
+	    "1-00:00:00 (at 12-05 00:57)");
+	r->time_left = -1;
+	assert_false(jobtab_near_limit(r));
+	assert_false(jobfmt_time_note(r, "engines", now, note, sizeof note));
+
+	/* Not running: time left means nothing. */
+	r->state = JOB_EXITING;
+	r->time_left = 5;
+	assert_false(jobtab_near_limit(r));
+	/* Waiting with an estimate, without a reason, overdue. */
+	r->state = JOB_QUEUED;
+	r->start_at = now + 3600;
+	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "engines job 7 waits; estimated start "
+	    "01:57:25 (in 1:00:00)");
+	r->start_at = now - 1;
+	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "engines job 7 waits; estimated start "
+	    "00:57:24 (overdue)");
+	/* Held: it starts when released, whatever Slurm last estimated. */
+	r->state = JOB_HELD;
+	jobtab_settle_times(r);
+	assert_int_equal(r->start_at, -1);
+	assert_false(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	jobtab_clear(&t);
 }
 
 int
@@ -170,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_hostile_cells),
 		cmocka_unit_test(test_cut_and_fit),
 		cmocka_unit_test(test_recorded),
+		cmocka_unit_test(test_near_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/loop.h"
 #include "core/proflist.h"
@@ -184,6 +185,58 @@ test_px_buffer(void **state)
 	    "newest");
 }
 
+/* The jobs pane's walltime note: of the jobs near their limit the one that
+ * ends first, else a queued job's estimated start; none otherwise. Without
+ * a record every row counts as an engines job. */
+static void
+test_time_note(void **state)
+{
+	struct fix *f = *state;
+	struct job_table t = { 0 };
+	struct job_row *r;
+	char note[256];
+	bool near = true;
+
+	assert_false(model_time_note(f->c, &near, note, sizeof note));
+	assert_false(near);
+	assert_string_equal(note, "");
+	r = jobtab_append(&t);
+	r->id = xstrdup("5");
+	r->state = JOB_QUEUED;
+	r->start_at = (long)time(NULL) + 600;
+	r = jobtab_append(&t);
+	r->id = xstrdup("6");
+	r->state = JOB_RUNNING;
+	r->time_limit = 7200;
+	r->time_left = 3000;
+	r = jobtab_append(&t);
+	r->id = xstrdup("7");
+	r->state = JOB_RUNNING;
+	r->time_limit = 7200;
+	r->time_left = 400;
+	r = jobtab_append(&t);
+	r->id = xstrdup("8");
+	r->state = JOB_RUNNING;
+	r->time_limit = 7200;
+	r->time_left = 500;
+	model_cluster_set_jobs(f->m, f->c, &t);
+	assert_true(model_time_note(f->c, &near, note, sizeof note));
+	assert_true(near);
+	assert_non_null(strstr(note, "engines job 7 reaches its time limit in "
+	    "6:40 (at "));
+
+	r = jobtab_append(&t);
+	r->id = xstrdup("5");
+	r->state = JOB_QUEUED;
+	r->reason = xstrdup("Resources");
+	r->start_at = (long)time(NULL) + 600;
+	model_cluster_set_jobs(f->m, f->c, &t);
+	assert_true(model_time_note(f->c, &near, note, sizeof note));
+	assert_false(near);
+	assert_non_null(strstr(note, "engines job 5 waits (Resources); "
+	    "estimated start "));
+}
+
 int
 main(void)
 {
@@ -192,6 +245,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_px_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_px_buffer, setup,
 		    teardown),
 	};

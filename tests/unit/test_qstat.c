@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/qstat.h"
 #include "core/xmalloc.h"
@@ -96,6 +97,18 @@ test_recorded_alt(void **state)
 	assert_string_equal(r->raw_state, "R");
 	assert_int_equal(r->elapsed, 0);
 	assert_string_equal(r->nodelist, "vm");
+	/* Time left: Req'd Time less Elap Time, for running jobs only. */
+	assert_int_equal(r->time_limit, 600);
+	assert_int_equal(r->time_left, 600);
+	/* Exactly 10 minutes is not under 10 minutes; 1 minute is. */
+	assert_false(jobtab_near_limit(r));
+	assert_int_equal(row(&t, "10")->time_left, 60);
+	assert_true(jobtab_near_limit(row(&t, "10")));
+	assert_int_equal(row(&t, "5")->time_left, 3600);
+	assert_false(jobtab_near_limit(row(&t, "5")));
+	assert_int_equal(row(&t, "3")->time_limit, 3600);
+	assert_int_equal(row(&t, "3")->time_left, -1);
+	assert_int_equal(row(&t, "7")->time_left, -1);
 	r = row(&t, "2");
 	assert_string_equal(r->raw_state, "S");
 	assert_int_equal(r->state, JOB_HELD);
@@ -206,6 +219,11 @@ test_pbspro_full(void **state)
 	assert_int_equal(r->elapsed, 64 * 3600 + 26 * 60 + 16);
 	assert_string_equal(r->nodelist, "b141,b142,b143,b144");
 	assert_string_equal(r->time_req, "3-00:00:00");
+	/* Resource_List.walltime 72:00:00 less resources_used.walltime. */
+	assert_int_equal(r->time_limit, 72 * 3600);
+	assert_int_equal(r->time_left, 72 * 3600 - r->elapsed);
+	/* 7:33:44 left of 72 hours: more than 10%. */
+	assert_false(jobtab_near_limit(r));
 	assert_null(r->reason);
 	r = row(&t, "69302.mycluster");
 	assert_int_equal(r->state, JOB_HELD);
@@ -277,6 +295,9 @@ test_torque_alt_nodes(void **state)
 	assert_string_equal(r->name, "echo_152617-2016");
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, 93);
+	assert_int_equal(r->time_limit, 99 * 3600 + 23 * 60 + 59);
+	assert_int_equal(r->time_left, r->time_limit - 93);
+	assert_false(jobtab_near_limit(r));
 	assert_string_equal(r->nodelist, "n2");
 	assert_string_equal(row(&t, "523814.cclc01.som.ucsf")->nodelist, "n5");
 	assert_string_equal(row(&t, "523815.cclc01.som.ucsf")->nodelist, "n2");
@@ -444,6 +465,38 @@ static const char alt_head[] =
 
 /* How an ended job ended, from exit_status (Torque, -f and -x) or
  * Exit_status (PBS Pro, -f and -F json), whose negative codes differ. */
+/* PBS Pro's estimated.start_time (written here as its qstat -f and -F json
+ * print it; no capture has one): kept for a queued job only. */
+static void
+test_estimated_start(void **state)
+{
+	static const char full[] =
+	    "Job Id: 1.pbs\n    job_state = Q\n"
+	    "    estimated.start_time = Fri Dec  4 03:00:00 2026\n"
+	    "    estimated.exec_vnode = (n1:ncpus=4)\n\n"
+	    "Job Id: 2.pbs\n    job_state = R\n"
+	    "    estimated.start_time = Fri Dec  4 01:00:00 2026\n\n"
+	    "Job Id: 3.pbs\n    job_state = Q\n"
+	    "    estimated.start_time = soon\n\n";
+	static const char json[] = "{\"Jobs\":{\"4.pbs\":{\"job_state\":"
+	    "\"Q\",\"estimated\":{\"start_time\":\"Fri Dec  4 03:00:00 "
+	    "2026\"}}}}";
+	struct job_table t = { 0 };
+	struct err e;
+
+	(void)state;
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 3);
+	assert_int_equal(row(&t, "1.pbs")->start_at, 1796353200);
+	assert_int_equal(row(&t, "2.pbs")->start_at, -1);
+	assert_int_equal(row(&t, "3.pbs")->start_at, -1);
+	jobtab_clear(&t);
+	assert_int_equal(qstat_parse(json, sizeof json - 1, &t, &e), 1);
+	assert_int_equal(row(&t, "4.pbs")->start_at, 1796353200);
+	jobtab_clear(&t);
+}
+
 static void
 test_exit_status(void **state)
 {
@@ -629,6 +682,7 @@ main(void)
 		cmocka_unit_test(test_recorded_full_and_brief),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_estimated_start),
 		cmocka_unit_test(test_odd_inputs),
 		cmocka_unit_test(test_junk),
 	};

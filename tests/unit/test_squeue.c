@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/jobfmt.h"
 #include "core/squeue.h"
@@ -50,7 +51,7 @@ test_argv(void **state)
 	assert_string_equal(sv.v[2], "--states=all");
 	assert_string_equal(sv.v[3], "--user=alice");
 	assert_string_equal(sv.v[4], "--format=%i\x1f%u\x1f%P\x1f%D\x1f%C"
-	    "\x1f%m\x1f%l\x1f%T\x1f%M\x1f%r\x1f%N\x1f%j");
+	    "\x1f%m\x1f%l\x1f%T\x1f%M\x1f%L\x1f%S\x1f%r\x1f%N\x1f%j");
 	assert_null(sv.v[5]);
 	strv_clear(&sv);
 }
@@ -65,7 +66,8 @@ test_recorded_own_format(void **state)
 	const struct job_row *r;
 
 	(void)state;
-	assert_int_equal(squeue_parse(buf, len, &t), 20);
+	assert_int_equal(squeue_parse_format(SCHEDFIX_SQUEUE_FORMAT_12, buf,
+	    len, &t, NULL), 20);
 	assert_int_equal(t.n, 20);
 	assert_int_equal(t.skipped, 0);
 	assert_int_equal(count_state(&t, JOB_COMPLETED), 3);
@@ -123,6 +125,80 @@ test_recorded_own_format(void **state)
 	assert_int_equal(row(&t, "9")->elapsed, 3);
 	assert_string_equal(row(&t, "10")->time_req, "1:00");
 	assert_string_equal(row(&t, "11_3")->name, "arr");
+	jobtab_clear(&t);
+	free(buf);
+}
+
+/* Time left and estimated starts, recorded on the test Slurm (TZ UTC) at
+ * 00:57:25: a running job with a 2-minute limit (10) and three 3-minute
+ * ones filling the node, a fourth pending on Resources (14) that Slurm's
+ * backfill expects to start when they end, a held job (no estimate), one
+ * with --begin=now+600 (16), one UNLIMITED (17), and cancelled jobs that
+ * still print %L. */
+static void
+test_recorded_times(void **state)
+{
+	size_t len;
+	char *buf = schedfix_data("squeue-hpctop-times.txt", &len), *s;
+	struct job_table t = { 0 };
+	const struct job_row *r;
+	const long now = 1796345845;	/* 2026-12-04T00:57:25Z */
+	char note[256];
+
+	(void)state;
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(squeue_parse(buf, len, &t), 17);
+	assert_int_equal(t.skipped, 0);
+
+	r = row(&t, "10");
+	assert_int_equal(r->state, JOB_RUNNING);
+	assert_int_equal(r->time_limit, 120);
+	assert_int_equal(r->elapsed, 8);
+	assert_int_equal(r->time_left, 112);
+	assert_int_equal(r->start_at, -1);
+	assert_true(jobtab_near_limit(r));
+	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "engines job 10 reaches its time limit in "
+	    "1:52 (at 00:59:17)");
+	r = row(&t, "11");
+	assert_int_equal(r->time_left, 172);
+	assert_true(jobtab_near_limit(r));
+
+	r = row(&t, "14");
+	assert_int_equal(r->state, JOB_QUEUED);
+	assert_string_equal(r->reason, "Resources");
+	/* %L of a pending job is its whole limit: no time left yet. */
+	assert_int_equal(r->time_left, -1);
+	assert_int_equal(r->time_limit, 180);
+	assert_int_equal(r->start_at, 1796345957);
+	assert_false(jobtab_near_limit(r));
+	assert_true(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "engines job 14 waits (Resources); estimated "
+	    "start 00:59:17 (in 1:52)");
+	assert_int_equal(row(&t, "16")->start_at, 1796346437);
+	assert_string_equal(row(&t, "16")->reason, "BeginTime");
+	r = row(&t, "15");
+	assert_int_equal(r->state, JOB_HELD);
+	assert_int_equal(r->start_at, -1);
+	assert_false(jobfmt_time_note(r, "engines", now, note, sizeof note));
+	assert_string_equal(note, "");
+	r = row(&t, "17");
+	assert_string_equal(r->time_req, "UNLIMITED");
+	assert_int_equal(r->time_limit, -1);
+	assert_int_equal(r->start_at, 1796346120);
+	/* Ended jobs keep neither. */
+	r = row(&t, "1");
+	assert_int_equal(r->state, JOB_COMPLETED);
+	assert_int_equal(r->time_left, -1);
+	assert_int_equal(r->start_at, -1);
+	assert_false(jobfmt_time_note(r, "engines", now, note, sizeof note));
+
+	s = jobfmt_table(&t);
+	assert_non_null(strstr(s, "\n10    run2min   root debug   1   2 100M"
+	    "      2:00 1:52 R 0:08 vm\n"));
+	assert_non_null(strstr(s, " 3:00   -- Q 0:00 (Resources) start "));
+	free(s);
 	jobtab_clear(&t);
 	free(buf);
 }
@@ -328,7 +404,7 @@ test_states(void **state)
 
 #define LINE(id, state, reason, nodes, name) \
 	id S "u" S "p" S "1" S "2" S "0" S "1:00:00" S state S "0:05" S \
-	reason S nodes S name "\n"
+	"59:55" S "N/A" S reason S nodes S name "\n"
 
 /* Every way a Slurm job ends says how: a time limit is not a bare C. The
  * reasons are those Slurm sets (job_reason_string); a cancelled or revoked
@@ -365,7 +441,8 @@ test_end_states(void **state)
 	/* Recorded on the test Slurm: `sbatch -t 1 --wrap 'sleep 300'` killed
 	 * at its limit, `exit 3`, a job cancelled while pending, one done. */
 	buf = schedfix_data("squeue-hpctop-ended.txt", &len);
-	assert_int_equal(squeue_parse(buf, len, &t), 4);
+	assert_int_equal(squeue_parse_format(SCHEDFIX_SQUEUE_FORMAT_12, buf,
+	    len, &t, NULL), 4);
 	assert_int_equal(row(&t, "1")->state, JOB_COMPLETED);
 	assert_string_equal(row(&t, "1")->raw_state, "TIMEOUT");
 	assert_string_equal(row(&t, "1")->reason, "TimeLimit");
@@ -447,7 +524,8 @@ test_odd_inputs(void **state)
 	/* Unknown state: kept with its word. CRLF line ends. */
 	{
 		const char in[] = "7" S "u" S "p" S "1" S "2" S "0" S "5:00" S
-		    "HIBERNATING" S "0:05" S "None" S "n1" S "x\r\n";
+		    "HIBERNATING" S "0:05" S "4:55" S "N/A" S "None" S "n1" S
+		    "x\r\n";
 
 		assert_int_equal(squeue_parse(in, sizeof in - 1, &t), 1);
 		r = row(&t, "7");
@@ -462,7 +540,7 @@ test_odd_inputs(void **state)
 	{
 		const char in[] =
 		    "1" S "u" S "p" S "1" S "2" S "0" S "1:00:00" S "RUNNING" S
-		    "0:05" S "None" S "n1\n"
+		    "0:05" S "59:55" S "N/A" S "None" S "n1\n"
 		    LINE("2", "RUNNING", "None", "n1", "a" S "b")
 		    LINE("", "RUNNING", "None", "n1", "noid")
 		    LINE("4", "", "None", "n1", "nostate")
@@ -480,8 +558,8 @@ test_odd_inputs(void **state)
 	/* Numbers that are not numbers, and durations that are words. */
 	{
 		const char in[] = "9" S "u" S "p" S "many" S "99999999999" S
-		    "4G" S "UNLIMITED" S "RUNNING" S "INVALID" S "None" S "n1" S
-		    "z\n";
+		    "4G" S "UNLIMITED" S "RUNNING" S "INVALID" S "UNLIMITED" S
+		    "2026-13-01T00:00:00" S "None" S "n1" S "z\n";
 
 		assert_int_equal(squeue_parse(in, sizeof in - 1, &t), 1);
 		r = row(&t, "9");
@@ -489,7 +567,11 @@ test_odd_inputs(void **state)
 		assert_int_equal(r->tasks, -1);
 		assert_string_equal(r->mem, "4G");
 		assert_string_equal(r->time_req, "UNLIMITED");
+		assert_int_equal(r->time_limit, -1);
 		assert_int_equal(r->elapsed, -1);
+		assert_int_equal(r->time_left, -1);
+		assert_int_equal(r->start_at, -1);
+		assert_false(jobtab_near_limit(r));
 		jobtab_clear(&t);
 	}
 }
@@ -528,7 +610,7 @@ test_junk_and_huge(void **state)
 	/* One 1 MiB job name. */
 	{
 		const char head[] = "42" S "u" S "p" S "1" S "1" S "0" S "1:00"
-		    S "RUNNING" S "0:01" S "None" S "n1" S;
+		    S "RUNNING" S "0:01" S "0:59" S "N/A" S "None" S "n1" S;
 		size_t hl = sizeof head - 1, len = hl + n + 1;
 		char *in = xmalloc(len);
 
@@ -573,6 +655,7 @@ main(void)
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_recorded_own_format),
+		cmocka_unit_test(test_recorded_times),
 		cmocka_unit_test(test_recorded_tables),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_end_states),

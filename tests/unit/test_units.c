@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "core/units.h"
@@ -231,6 +233,40 @@ test_format_size(void **state)
 	}
 }
 
+/* Slurm's local date and time (squeue %S), in UTC here. */
+static void
+test_datetime(void **state)
+{
+	static const char *const bad[] = {
+		"", "N/A", "Unknown", "2026-12-04", "2026-12-04 01:02:03",
+		"2026-12-04T01:02", "2026-13-04T01:02:03", "2026-12-00T01:02:03",
+		"2026-12-04T24:00:00", "2026-12-04T01:60:00", "2026-12-04T01:02:03Z",
+		"2026-1a-04T01:02:03", "+026-12-04T01:02:03",
+		"Fri Dec  4 03:00:00", "Fri Dec  4 03:00:00 2026 x",
+		" Fri Dec  4 03:00:00 2026", "Fri Dec 32 03:00:00 2026",
+	};
+	long t;
+	struct err e;
+
+	(void)state;
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(units_parse_datetime("2026-12-04T00:59:17", &t, &e), 0);
+	assert_int_equal(t, 1796345957);
+	assert_int_equal(units_parse_datetime("1970-01-01T00:00:00", &t, &e), 0);
+	assert_int_equal(t, 0);
+	/* ctime's form, as PBS prints it. */
+	assert_int_equal(units_parse_datetime("Fri Dec  4 03:00:00 2026", &t,
+	    &e), 0);
+	assert_int_equal(t, 1796353200);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		t = 42;
+		assert_int_equal(units_parse_datetime(bad[i], &t, &e), -1);
+		assert_int_equal(t, 42);
+		assert_non_null(strstr(e.msg, "YYYY-MM-DDTHH:MM:SS"));
+	}
+}
+
 int
 main(void)
 {
@@ -243,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_datetime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

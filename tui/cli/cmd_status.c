@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "clustercli.h"
@@ -20,8 +21,11 @@ static const char help[] =
     "row per process or job (ID, NAME, S = R running / E exiting /\n"
     "C gone, ELAPSED, HOST, PID) and the engines registered/requested.\n"
     "Batch clusters (slurm, pbs) show their jobs as qstat does: JOBID NAME\n"
-    "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H, ? unknown) ELAP\n"
-    "NODES, or (Reason) for a job that waits or ended badly (TimeLimit).\n"
+    "USER QUEUE NDS TSK MEM TIME (requested) LEFT (time left) S (Q R E C H,\n"
+    "? unknown) ELAP NODES, or (Reason) for a job that waits or ended badly\n"
+    "(TimeLimit), with the scheduler's estimated start of a waiting job.\n"
+    "A job with under 10 minutes or 10% of its time limit left gets a line\n"
+    "saying when its engines will be lost.\n"
     "A cluster whose scheduler did not answer is shown as unknown and status\n"
     "exits 1.\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
@@ -60,12 +64,19 @@ ids_text(const int *ids, size_t n)
 static void
 print_jobs(const struct cluster *c)
 {
-	char *t = jobfmt_table(&c->jobs);
+	char *t = jobfmt_table(&c->jobs), note[512];
+	long now = (long)time(NULL);
 
 	for (char *line = strtok(t, "\n"); line != NULL;
 	    line = strtok(NULL, "\n"))
 		cli_printf(stdout, "  %s\n", line);
 	free(t);
+	/* When engines will be lost, and when waiting ones may start. */
+	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++)
+		if (jobfmt_time_note(&c->jobs.v[i],
+		    cluster_role_name(c->procs[i].role), now, note,
+		    sizeof note))
+			cli_printf(stdout, "  %s\n", note);
 	if (c->jobs.skipped > 0)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
@@ -249,13 +260,21 @@ to_json(const struct cluster *c, const char *mpi)
 
 		json_object_set_new(p, "id", cli_json_text(r->id ? r->id : ""));
 		json_object_set_new(p, "name", cli_json_text(pr->name));
-		json_object_set_new(p, "role", cli_json_text(
-		    pr->role == CLUSTER_CONTROLLER ? "controller" : "engines"));
+		json_object_set_new(p, "role",
+		    cli_json_text(cluster_role_name(pr->role)));
 		json_object_set_new(p, "state", cli_json_text(st));
 		json_object_set_new(p, "sched_state", r->raw_state ?
 		    cli_json_text(r->raw_state) : json_null());
 		json_object_set_new(p, "elapsed", r->elapsed >= 0 ?
 		    json_integer(r->elapsed) : json_null());
+		json_object_set_new(p, "time_limit", r->time_limit >= 0 ?
+		    json_integer(r->time_limit) : json_null());
+		json_object_set_new(p, "time_left", r->time_left >= 0 ?
+		    json_integer(r->time_left) : json_null());
+		json_object_set_new(p, "near_time_limit",
+		    json_boolean(jobtab_near_limit(r)));
+		json_object_set_new(p, "start_estimate", r->start_at >= 0 ?
+		    json_integer(r->start_at) : json_null());
 		json_object_set_new(p, "host", pr->host ? cli_json_text(pr->host) :
 		    json_null());
 		json_object_set_new(p, "pid", json_integer(pr->pid));
