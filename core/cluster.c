@@ -35,21 +35,13 @@ wall_now(void)
 char *
 cluster_state_root(void)
 {
-	char *state = paths_state_dir();
-	char *out = xasprintf("%s/clusters", state);
-
-	free(state);
-	return out;
+	return paths_below(paths_state_dir(), "clusters");
 }
 
 char *
 cluster_dir_for(const char *name)
 {
-	char *root = cluster_state_root();
-	char *out = xasprintf("%s/%s", root, name);
-
-	free(root);
-	return out;
+	return paths_below(cluster_state_root(), "%s", name);
 }
 
 static void
@@ -767,11 +759,8 @@ cluster_set_ids(struct cluster *c, const int *ids, size_t n)
 char *
 cluster_engine_state_path(const struct cluster *c)
 {
-	char *dir = paths_ipython_profile_dir(c->ipython_profile);
-	char *out = xasprintf("%s/log/engines%s.json", dir, c->cluster_id);
-
-	free(dir);
-	return out;
+	return paths_below(paths_ipython_profile_dir(c->ipython_profile),
+	    "log/engines%s.json", c->cluster_id);
 }
 
 int

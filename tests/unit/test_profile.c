@@ -15,6 +15,7 @@
 #include "core/profile.h"
 #include "core/proflist.h"
 #include "core/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 #define DATA HPCTOP_SRCDIR "/tests/data/profiles"
 
@@ -355,12 +356,7 @@ test_search_path(void **state)
 
 	free(a);
 	free(b);
-	{
-		char *cmd = xasprintf("rm -rf %s", tmpdir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	assert_int_equal(testutil_rmtree(tmpdir), 0);
 }
 
 static void

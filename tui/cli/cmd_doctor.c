@@ -1075,11 +1075,8 @@ print_json(const struct doctor *d)
 static char *
 doctor_dir(const char *name)
 {
-	char *state = paths_state_dir();
-	char *dir = xasprintf("%s/doctor/%s.%ld", state, name, (long)getpid());
-
-	free(state);
-	return dir;
+	return paths_below(paths_state_dir(), "doctor/%s.%ld", name,
+	    (long)getpid());
 }
 
 static int
