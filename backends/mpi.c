@@ -249,12 +249,5 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 	return rc;
 }
 
-const struct backend mpi_backend = {
-	.name = "mpi",
-	.script = mpi_script,
-	.start_controller = mpi_start_controller,
-	.start_engines = mpi_start_engines,
-	.poll = proc_poll,
-	.stop = proc_stop,
-	.confirm = proc_confirm,
-};
+const struct backend mpi_backend = PROC_BACKEND("mpi", mpi_script,
+    mpi_start_controller, mpi_start_engines);
