@@ -332,7 +332,6 @@ cluster_save(const struct cluster *c, struct err *e)
 {
 	json_t *o;
 	char *text, *path, *tmp;
-	size_t len, off = 0;
 	int fd, rc = -1;
 
 	if (paths_mkdir_p(c->dir, 0700, e) == -1)
@@ -349,21 +348,8 @@ cluster_save(const struct cluster *c, struct err *e)
 		err_errno(e, "cannot write %s", tmp);
 		goto out;
 	}
-	len = strlen(text);
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_errno(e, "cannot write %s", tmp);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) == -1) {
+	if (file_write_all(fd, text, strlen(text)) == -1 ||
+	    file_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
 		err_errno(e, "cannot write %s", tmp);
 		close(fd);
 		unlink(tmp);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "xmalloc.h"
 
 struct op {
@@ -79,29 +80,10 @@ static int
 write_script(const struct cluster *c, struct err *e)
 {
 	char *path = xasprintf("%s/script.sh", c->dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-	size_t len = strlen(c->script), off = 0;
+	int rc = file_write(path, c->script, 0700, e);
 
-	if (fd == -1) {
-		err_errno(e, "cannot write %s", path);
-		free(path);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, c->script + off, len - off);
-
-		if (n <= 0 && errno != EINTR) {
-			err_errno(e, "cannot write %s", path);
-			close(fd);
-			free(path);
-			return -1;
-		}
-		if (n > 0)
-			off += (size_t)n;
-	}
-	close(fd);
 	free(path);
-	return 0;
+	return rc;
 }
 
 /* Start: a failure after processes exist stops them before reporting. */

@@ -177,24 +177,8 @@ doctor_write(const char *dir, const char *name, const char *text,
     struct err *e)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t len = strlen(text), done = 0;
-	int rc = 0;
+	int rc = file_write(path, text, 0600, e);
 
-	if (fd == -1)
-		rc = err_errno(e, "cannot write %s", path);
-	while (rc == 0 && done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			rc = err_errno(e, "cannot write %s", path);
-		else
-			done += (size_t)w;
-	}
-	if (fd != -1 && close(fd) == -1 && rc == 0)
-		rc = err_errno(e, "cannot write %s", path);
 	free(path);
 	return rc;
 }
