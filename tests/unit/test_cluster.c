@@ -129,6 +129,16 @@ test_list_and_corrupt(void **state)
 	write_file(path, "{\"version\": 7}");
 	assert_null(cluster_load("a", &missing, &e));
 	assert_non_null(strstr(e.msg, "unsupported record version"));
+	/* The first string that is missing or not one is named. */
+	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": 3}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg, "cluster.json: \"backend\" is not a "
+	    "string"));
+	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": "
+	    "\"local\", \"boot_id\": null}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg,
+	    "cluster.json: missing \"profile_yaml\""));
 	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": \"local\","
 	    " \"profile_yaml\": \"backend: local\\n\", \"ipython_profile\": \"a\","
 	    " \"engines\": 2, \"procs\": [{\"role\": \"boss\", \"name\": \"x\","
