@@ -68,8 +68,9 @@ FUZZ_WARN     = $(filter-out -Wno-format-truncation,$(WARN))
 FUZZ_SAN      = -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
-# backends/ too: profile validation asks the registry (core/backend.h).
-OBJ_LIB_FUZZ := $(patsubst %.c,$(FUZZ)/%.o,$(SRC_LIB) tests/fuzz/fuzzcheck.c)
+# backends/ too: profile validation asks the registry (core/backend.h);
+# fuzz_ipp's fake controller is the unit tests' (no cmocka in it).
+OBJ_LIB_FUZZ := $(patsubst %.c,$(FUZZ)/%.o,$(SRC_LIB) tests/fuzz/fuzzcheck.c 	tests/unit/fakehub.c)
 
 .SECONDARY:
 .PHONY: all deps run check test unit bench install uninstall clean fuzz \

@@ -819,26 +819,36 @@ struct poller {
 	void *arg;
 };
 
+/* The rows of the user's job listing (run_query's result) into t; -1
+ * with why when the query failed or its output is unreadable. */
+static int
+read_query(const struct batch_kind *k, const struct subproc_result *r,
+    struct job_table *t, struct err *e)
+{
+	err_clear(e);
+	if (!r->ok) {
+		*e = r->err;
+		return -1;
+	}
+	if (k->parse(r->out, r->outlen, t, e) < 0)
+		return err_prefix(e, "%s output", k->query);
+	return 0;
+}
+
 static void
 on_query(const struct subproc_result *r, void *arg)
 {
 	struct poller *po = arg;
 	struct job_table t = { 0 };
 	struct err e;
-	bool failed = false;
+	bool failed = read_query(po->k, r, &t, &e) == -1;
 	char *why = NULL;
 
-	err_clear(&e);
-	if (!r->ok) {
-		e = r->err;
-		failed = true;
+	if (failed && !r->ok)
 		why = xasprintf(r->timed_out ? "%s did not answer" :
 		    "%s failed", po->k->query);
-	} else if (po->k->parse(r->out, r->outlen, &t, &e) < 0) {
-		err_prefix(&e, "%s output", po->k->query);
-		failed = true;
+	else if (failed)
 		why = xasprintf("%s output unreadable", po->k->query);
-	}
 	for (size_t i = 0; i < po->n; i++)
 		distribute(po->k, po->cs[i], failed ? NULL : &t, why);
 	free(why);
@@ -1174,16 +1184,8 @@ on_adopt_query(const struct subproc_result *r, void *arg)
 	struct adopter *ad = arg;
 	struct job_table t = { 0 };
 	struct err e;
-	bool failed = false;
+	bool failed = read_query(ad->k, r, &t, &e) == -1;
 
-	err_clear(&e);
-	if (!r->ok) {
-		e = r->err;
-		failed = true;
-	} else if (ad->k->parse(r->out, r->outlen, &t, &e) < 0) {
-		err_prefix(&e, "%s output", ad->k->query);
-		failed = true;
-	}
 	if (!failed)
 		adopt_named(ad->c, &t);
 	jobtab_clear(&t);

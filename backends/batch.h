@@ -110,6 +110,19 @@ int batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
 /* Engines run on whatever compute nodes the scheduler gives. */
 char *batch_remote_engines(const struct backend *b, const struct cluster *c);
+
+/* The registry entry of a batch backend: those operations, and its kind. */
+#define BATCH_BACKEND(backend_name, kind) {				\
+	.name = (backend_name),						\
+	.script = batch_script,						\
+	.start_controller = batch_start_controller,			\
+	.start_engines = batch_start_engines,				\
+	.poll = batch_poll,						\
+	.stop = batch_stop,						\
+	.remote_engines = batch_remote_engines,				\
+	.batch = (kind),						\
+}
+
 /* For a cluster whose record is lost (c->backend naming a batch backend):
  * lists the user's jobs with ONE query and adds to c a proc for each live
  * job named as c's jobs are (batch_job_name), then calls cb. */

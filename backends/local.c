@@ -66,12 +66,5 @@ local_start_engines(const struct backend *b, struct loop *l,
 	return 0;
 }
 
-const struct backend local_backend = {
-	.name = "local",
-	.script = local_script,
-	.start_controller = local_start_controller,
-	.start_engines = local_start_engines,
-	.poll = proc_poll,
-	.stop = proc_stop,
-	.confirm = proc_confirm,
-};
+const struct backend local_backend = PROC_BACKEND("local", local_script,
+    local_start_controller, local_start_engines, NULL);

@@ -323,13 +323,5 @@ mpi_remote_engines(const struct backend *b, const struct cluster *c)
 	return out;
 }
 
-const struct backend mpi_backend = {
-	.name = "mpi",
-	.script = mpi_script,
-	.start_controller = mpi_start_controller,
-	.start_engines = mpi_start_engines,
-	.poll = proc_poll,
-	.stop = proc_stop,
-	.confirm = proc_confirm,
-	.remote_engines = mpi_remote_engines,
-};
+const struct backend mpi_backend = PROC_BACKEND("mpi", mpi_script,
+    mpi_start_controller, mpi_start_engines, mpi_remote_engines);

@@ -120,13 +120,4 @@ const struct batch_kind pbs_kind = {
 	.cancel_argv = pbs_cancel_argv,
 };
 
-const struct backend pbs_backend = {
-	.name = "pbs",
-	.script = batch_script,
-	.start_controller = batch_start_controller,
-	.start_engines = batch_start_engines,
-	.poll = batch_poll,
-	.stop = batch_stop,
-	.remote_engines = batch_remote_engines,
-	.batch = &pbs_kind,
-};
+const struct backend pbs_backend = BATCH_BACKEND("pbs", &pbs_kind);

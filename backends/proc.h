@@ -77,6 +77,20 @@ int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
  * means when c->engines exceeds PROC_ENGINES_PER_CORE per online core. */
 int proc_confirm(const struct backend *b, const struct cluster *c,
     struct err *e);
+/* The registry entry of a process backend: its own script and start
+ * operations, the three above, and whether its engines may run on
+ * other hosts (remote_op, NULL: never). */
+#define PROC_BACKEND(backend_name, script_op, controller_op, engines_op, \
+    remote_op) {							\
+	.name = (backend_name),						\
+	.script = (script_op),						\
+	.start_controller = (controller_op),				\
+	.start_engines = (engines_op),					\
+	.poll = proc_poll,						\
+	.stop = proc_stop,						\
+	.confirm = proc_confirm,					\
+	.remote_engines = (remote_op),					\
+}
 
 /* The script header and the controller line, shared by both scripts;
  * appends to *out. */

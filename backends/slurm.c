@@ -118,13 +118,4 @@ const struct batch_kind slurm_kind = {
 	.cancel_argv = slurm_cancel_argv,
 };
 
-const struct backend slurm_backend = {
-	.name = "slurm",
-	.script = batch_script,
-	.start_controller = batch_start_controller,
-	.start_engines = batch_start_engines,
-	.poll = batch_poll,
-	.stop = batch_stop,
-	.remote_engines = batch_remote_engines,
-	.batch = &slurm_kind,
-};
+const struct backend slurm_backend = BATCH_BACKEND("slurm", &slurm_kind);

@@ -157,13 +157,9 @@ maxrss_kib(void)
 
 enum kind { SQUEUE, QSTAT_A, QSTAT_F };
 
-/* One refresh: parse, then the table model as `status` prints it. */
-static size_t
-refresh(enum kind k, const struct buf *in, struct job_table *t,
-    size_t *textlen)
+static void
+parse(enum kind k, const struct buf *in, struct job_table *t)
 {
-	char *text;
-
 	switch (k) {
 	case SQUEUE:
 		squeue_parse(in->p, in->n, t);
@@ -175,6 +171,16 @@ refresh(enum kind k, const struct buf *in, struct job_table *t,
 		qstat_parse_full(in->p, in->n, t);
 		break;
 	}
+}
+
+/* One refresh: parse, then the table model as `status` prints it. */
+static size_t
+refresh(enum kind k, const struct buf *in, struct job_table *t,
+    size_t *textlen)
+{
+	char *text;
+
+	parse(k, in, t);
 	text = jobfmt_table(t);
 	*textlen = strlen(text);
 	free(text);
@@ -196,17 +202,7 @@ bench(const char *name, enum kind k, const struct buf *in, int jobs,
 	 * growth of the whole refresh including the formatted text. */
 	rss0 = maxrss_kib();
 	m0 = mallinfo2();
-	switch (k) {
-	case SQUEUE:
-		squeue_parse(in->p, in->n, &t);
-		break;
-	case QSTAT_A:
-		qstat_parse_alt(in->p, in->n, &t);
-		break;
-	case QSTAT_F:
-		qstat_parse_full(in->p, in->n, &t);
-		break;
-	}
+	parse(k, in, &t);
 	m1 = mallinfo2();
 	heap = m1.uordblks + m1.hblkhd - m0.uordblks - m0.hblkhd;
 	jobtab_clear(&t);
@@ -223,17 +219,7 @@ bench(const char *name, enum kind k, const struct buf *in, int jobs,
 		jobtab_clear(&t);
 		/* Parse alone, for the split. */
 		t0 = now();
-		switch (k) {
-		case SQUEUE:
-			squeue_parse(in->p, in->n, &t);
-			break;
-		case QSTAT_A:
-			qstat_parse_alt(in->p, in->n, &t);
-			break;
-		case QSTAT_F:
-			qstat_parse_full(in->p, in->n, &t);
-			break;
-		}
+		parse(k, in, &t);
 		t1 = now();
 		if ((t1 - t0) * 1e3 < parse_best)
 			parse_best = (t1 - t0) * 1e3;

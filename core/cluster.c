@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,21 +36,13 @@ wall_now(void)
 char *
 cluster_state_root(void)
 {
-	char *state = paths_state_dir();
-	char *out = xasprintf("%s/clusters", state);
-
-	free(state);
-	return out;
+	return paths_below(paths_state_dir(), "clusters");
 }
 
 char *
 cluster_dir_for(const char *name)
 {
-	char *root = cluster_state_root();
-	char *out = xasprintf("%s/%s", root, name);
-
-	free(root);
-	return out;
+	return paths_below(cluster_state_root(), "%s", name);
 }
 
 static void
@@ -364,6 +357,37 @@ jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* The record's strings, in the order loading checks them; need: a record
+ * without it is refused. */
+static const struct {
+	const char *key;
+	size_t off;
+	bool need;
+} str_fields[] = {
+	{ "name", offsetof(struct cluster, name), true },
+	{ "backend", offsetof(struct cluster, backend), true },
+	{ "profile_path", offsetof(struct cluster, profile_path), false },
+	{ "profile_yaml", offsetof(struct cluster, profile_yaml), true },
+	{ "ipython_profile", offsetof(struct cluster, ipython_profile), true },
+	{ "cluster_id", offsetof(struct cluster, cluster_id), false },
+	{ "client_file", offsetof(struct cluster, client_file), false },
+	{ "engine_file", offsetof(struct cluster, engine_file), false },
+	{ "boot_id", offsetof(struct cluster, boot_id), false },
+};
+#define NSTR_FIELDS (sizeof str_fields / sizeof *str_fields)
+
+static char **
+str_field(struct cluster *c, size_t i)
+{
+	return (char **)((char *)c + str_fields[i].off);
+}
+
+static const char *
+str_value(const struct cluster *c, size_t i)
+{
+	return *(char *const *)((const char *)c + str_fields[i].off);
+}
+
 static json_t *
 to_json(const struct cluster *c)
 {
@@ -371,16 +395,10 @@ to_json(const struct cluster *c)
 	json_t *meta = json_object();
 
 	json_object_set_new(o, "version", json_integer(CLUSTER_FORMAT_VERSION));
-	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "backend", json_string(c->backend));
-	json_object_set_new(o, "profile_path", json_string(c->profile_path));
-	json_object_set_new(o, "profile_yaml", json_string(c->profile_yaml));
+	for (size_t i = 0; i < NSTR_FIELDS; i++)
+		json_object_set_new(o, str_fields[i].key,
+		    jstr(str_value(c, i)));
 	json_object_set_new(o, "engines", json_integer(c->engines));
-	json_object_set_new(o, "ipython_profile",
-	    json_string(c->ipython_profile));
-	json_object_set_new(o, "cluster_id", json_string(c->cluster_id));
-	json_object_set_new(o, "client_file", json_string(c->client_file));
-	json_object_set_new(o, "engine_file", json_string(c->engine_file));
 	json_object_set_new(o, "started", json_real(c->started));
 	for (size_t i = 0; i < c->nseen; i++)
 		json_array_append_new(seen, json_integer(c->seen_ids[i]));
@@ -393,7 +411,6 @@ to_json(const struct cluster *c)
 		free(k);
 	}
 	json_object_set_new(o, "meta", meta);
-	json_object_set_new(o, "boot_id", jstr(c->boot_id));
 	json_object_set_new(o, "complete", json_boolean(c->complete));
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
@@ -421,7 +438,6 @@ cluster_save(const struct cluster *c, struct err *e)
 {
 	json_t *o;
 	char *text, *path, *tmp;
-	size_t len, off = 0;
 	int fd, rc = -1;
 
 	if (paths_mkdir_p(c->dir, 0700, e) == -1)
@@ -438,21 +454,8 @@ cluster_save(const struct cluster *c, struct err *e)
 		err_errno(e, "cannot write %s", tmp);
 		goto out;
 	}
-	len = strlen(text);
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_errno(e, "cannot write %s", tmp);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) == -1) {
+	if (file_write_all(fd, text, strlen(text)) == -1 ||
+	    file_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
 		err_errno(e, "cannot write %s", tmp);
 		close(fd);
 		unlink(tmp);
@@ -525,15 +528,9 @@ from_json(json_t *o, const char *path, struct err *e)
 		err_set(e, "%s: unsupported record version", path);
 		goto fail;
 	}
-	c->name = get_str(o, "name", true, path, e, &bad);
-	c->backend = get_str(o, "backend", true, path, e, &bad);
-	c->profile_path = get_str(o, "profile_path", false, path, e, &bad);
-	c->profile_yaml = get_str(o, "profile_yaml", true, path, e, &bad);
-	c->ipython_profile = get_str(o, "ipython_profile", true, path, e, &bad);
-	c->cluster_id = get_str(o, "cluster_id", false, path, e, &bad);
-	c->client_file = get_str(o, "client_file", false, path, e, &bad);
-	c->engine_file = get_str(o, "engine_file", false, path, e, &bad);
-	c->boot_id = get_str(o, "boot_id", false, path, e, &bad);
+	for (i = 0; i < NSTR_FIELDS; i++)
+		*str_field(c, i) = get_str(o, str_fields[i].key,
+		    str_fields[i].need, path, e, &bad);
 	if (bad)
 		goto fail;
 	/* Records from before the flag were written by starts that ended. */
@@ -848,11 +845,8 @@ cluster_set_ids(struct cluster *c, const int *ids, size_t n)
 char *
 cluster_engine_state_path(const struct cluster *c)
 {
-	char *dir = paths_ipython_profile_dir(c->ipython_profile);
-	char *out = xasprintf("%s/log/engines%s.json", dir, c->cluster_id);
-
-	free(dir);
-	return out;
+	return paths_below(paths_ipython_profile_dir(c->ipython_profile),
+	    "log/engines%s.json", c->cluster_id);
 }
 
 int

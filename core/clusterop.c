@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "netif.h"
 #include "xmalloc.h"
 
@@ -45,6 +46,16 @@ op_done(struct op *op, const struct err *e)
 	free(op);
 }
 
+/* An op that could not begin: releases what it took; -1. */
+static int
+op_abandon(struct op *op)
+{
+	if (op->own_lock)
+		cluster_unlock(op->c);
+	free(op);
+	return -1;
+}
+
 /* Takes c's lock for op unless its caller holds it already. */
 static int
 op_lock(struct op *op, const char *what, struct err *e)
@@ -70,29 +81,10 @@ static int
 write_script(const struct cluster *c, struct err *e)
 {
 	char *path = xasprintf("%s/script.sh", c->dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-	size_t len = strlen(c->script), off = 0;
+	int rc = file_write(path, c->script, 0700, e);
 
-	if (fd == -1) {
-		err_errno(e, "cannot write %s", path);
-		free(path);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, c->script + off, len - off);
-
-		if (n <= 0 && errno != EINTR) {
-			err_errno(e, "cannot write %s", path);
-			close(fd);
-			free(path);
-			return -1;
-		}
-		if (n > 0)
-			off += (size_t)n;
-	}
-	close(fd);
 	free(path);
-	return 0;
+	return rc;
 }
 
 /* Start: a failure after processes exist stops them before reporting. */
@@ -220,10 +212,8 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 	op = op_new(l, b, c, cb, arg);
 	/* Held until everything is launched and recorded: exactly one of two
 	 * starts gets it, and the other then finds the winner's record. */
-	if (op_lock(op, "starting", e) == -1) {
-		free(op);
-		return -1;
-	}
+	if (op_lock(op, "starting", e) == -1)
+		return op_abandon(op);
 	record = xasprintf("%s/cluster.json", c->dir);
 	exists = access(record, F_OK) == 0;
 	if (exists)
@@ -231,12 +221,8 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 		    "exists; 'hpctop status %s' shows it)", c->name, record,
 		    c->name);
 	free(record);
-	if (exists || b->script(b, l, c, on_script, op, e) == -1) {
-		if (op->own_lock)
-			cluster_unlock(c);
-		free(op);
-		return -1;
-	}
+	if (exists || b->script(b, l, c, on_script, op, e) == -1)
+		return op_abandon(op);
 	return 0;
 }
 
@@ -300,10 +286,8 @@ clusterop_refresh(struct loop *l, const struct backend *b,
 	struct op *op = op_new(l, b, c, cb, arg);
 
 	/* The array lives in op: poll may keep it until its callback. */
-	if (b->poll(b, l, &op->c, 1, on_polled, op, e) == -1) {
-		free(op);
-		return -1;
-	}
+	if (b->poll(b, l, &op->c, 1, on_polled, op, e) == -1)
+		return op_abandon(op);
 	return 0;
 }
 
@@ -331,29 +315,17 @@ clusterop_stop(struct loop *l, const struct backend *b, struct cluster *c,
 {
 	struct op *op = op_new(l, b, c, cb, arg);
 
-	if (op_lock(op, "stopping", e) == -1) {
-		free(op);
-		return -1;
-	}
-	if (b->stop(b, l, c, on_stopped, op, e) == -1) {
-		if (op->own_lock)
-			cluster_unlock(c);
-		free(op);
-		return -1;
-	}
+	if (op_lock(op, "stopping", e) == -1)
+		return op_abandon(op);
+	if (b->stop(b, l, c, on_stopped, op, e) == -1)
+		return op_abandon(op);
 	return 0;
 }
 
-struct sync {
-	bool done;
-	bool failed;
-	struct err e;
-};
-
-static void
-on_sync(struct cluster *c, const struct err *e, void *arg)
+void
+clusterop_sync_cb(struct cluster *c, const struct err *e, void *arg)
 {
-	struct sync *s = arg;
+	struct clusterop_sync *s = arg;
 
 	(void)c;
 	s->done = true;
@@ -363,8 +335,8 @@ on_sync(struct cluster *c, const struct err *e, void *arg)
 	}
 }
 
-static int
-wait_sync(struct loop *l, struct sync *s, struct err *e)
+int
+clusterop_sync_wait(struct loop *l, struct clusterop_sync *s, struct err *e)
 {
 	while (!s->done)
 		loop_once(l, -1);
@@ -375,64 +347,69 @@ wait_sync(struct loop *l, struct sync *s, struct err *e)
 	return 0;
 }
 
+typedef int (*op_fn)(struct loop *l, const struct backend *b,
+    struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
+
+static int
+run_sync(op_fn op, struct loop *l, const struct backend *b,
+    struct cluster *c, struct err *e)
+{
+	struct clusterop_sync s = { 0 };
+
+	if (op(l, b, c, clusterop_sync_cb, &s, e) == -1)
+		return -1;
+	return clusterop_sync_wait(l, &s, e);
+}
+
+static int
+script_op(struct loop *l, const struct backend *b, struct cluster *c,
+    clusterop_cb cb, void *arg, struct err *e)
+{
+	return b->script(b, l, c, cb, arg, e);
+}
+
 int
 clusterop_script_sync(struct loop *l, const struct backend *b,
     struct cluster *c, struct err *e)
 {
-	struct sync s = { 0 };
-
-	if (b->script(b, l, c, on_sync, &s, e) == -1)
-		return -1;
-	return wait_sync(l, &s, e);
+	return run_sync(script_op, l, b, c, e);
 }
 
 int
 clusterop_start_sync(struct loop *l, const struct backend *b,
     struct cluster *c, struct err *e)
 {
-	struct sync s = { 0 };
-
-	if (clusterop_start(l, b, c, on_sync, &s, e) == -1)
-		return -1;
-	return wait_sync(l, &s, e);
+	return run_sync(clusterop_start, l, b, c, e);
 }
 
 int
 clusterop_refresh_sync(struct loop *l, const struct backend *b,
     struct cluster *c, struct err *e)
 {
-	struct sync s = { 0 };
-
-	if (clusterop_refresh(l, b, c, on_sync, &s, e) == -1)
-		return -1;
-	return wait_sync(l, &s, e);
+	return run_sync(clusterop_refresh, l, b, c, e);
 }
 
 static void
 on_poll_sync(struct cluster **cs, size_t n, const struct err *e, void *arg)
 {
 	(void)n;
-	on_sync(n > 0 ? cs[0] : NULL, e, arg);
+	clusterop_sync_cb(n > 0 ? cs[0] : NULL, e, arg);
 }
 
 int
 clusterop_poll_sync(struct loop *l, const struct backend *b,
     struct cluster **cs, size_t n, struct err *e)
 {
-	struct sync s = { 0 };
+	struct clusterop_sync s = { 0 };
 
 	if (b->poll(b, l, cs, n, on_poll_sync, &s, e) == -1)
 		return -1;
-	return wait_sync(l, &s, e);
+	return clusterop_sync_wait(l, &s, e);
 }
 
 int
 clusterop_stop_sync(struct loop *l, const struct backend *b,
     struct cluster *c, struct err *e)
 {
-	struct sync s = { 0 };
-
-	if (clusterop_stop(l, b, c, on_sync, &s, e) == -1)
-		return -1;
-	return wait_sync(l, &s, e);
+	return run_sync(clusterop_stop, l, b, c, e);
 }

@@ -7,6 +7,8 @@
 #ifndef HPCTOP_CLUSTEROP_H
 #define HPCTOP_CLUSTEROP_H
 
+#include <stdbool.h>
+
 #include "backend.h"
 
 typedef void (*clusterop_cb)(struct cluster *c, const struct err *e,
@@ -35,6 +37,19 @@ int clusterop_stop(struct loop *l, const struct backend *b,
  * confirmation first (backend.confirm: far more local engines than cores);
  * the CLI then wants --force, the dashboard asks y/n. */
 int clusterop_confirm(const struct backend *b, const struct cluster *c,
+    struct err *e);
+
+/* Waiting for one callback of an operation (CLI only): give it
+ * clusterop_sync_cb and a zeroed struct clusterop_sync, then
+ * clusterop_sync_wait runs the loop until the callback came; -1 with its
+ * error when it failed. */
+struct clusterop_sync {
+	bool done;
+	bool failed;
+	struct err e;
+};
+void clusterop_sync_cb(struct cluster *c, const struct err *e, void *arg);
+int clusterop_sync_wait(struct loop *l, struct clusterop_sync *s,
     struct err *e);
 
 int clusterop_script_sync(struct loop *l, const struct backend *b,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,24 +177,8 @@ doctor_write(const char *dir, const char *name, const char *text,
     struct err *e)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t len = strlen(text), done = 0;
-	int rc = 0;
+	int rc = file_write(path, text, 0600, e);
 
-	if (fd == -1)
-		rc = err_errno(e, "cannot write %s", path);
-	while (rc == 0 && done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			rc = err_errno(e, "cannot write %s", path);
-		else
-			done += (size_t)w;
-	}
-	if (fd != -1 && close(fd) == -1 && rc == 0)
-		rc = err_errno(e, "cannot write %s", path);
 	free(path);
 	return rc;
 }
@@ -267,6 +252,24 @@ parse_mpi(struct doctor_report *r, struct doctor_node *nd, const char *v)
 		r->sum_bad++;
 }
 
+/* The report's words that set one string of a node, once. */
+static const struct {
+	const char *key;
+	size_t off;
+} node_fields[] = {
+	{ "engine", offsetof(struct doctor_node, engine) },
+	{ "missing", offsetof(struct doctor_node, missing) },
+	{ "python", offsetof(struct doctor_node, python) },
+	{ "ipyparallel", offsetof(struct doctor_node, ipp) },
+	{ "ipyparallel-error", offsetof(struct doctor_node, ipp_error) },
+	{ "mpi4py", offsetof(struct doctor_node, mpi) },
+	{ "mpi4py-error", offsetof(struct doctor_node, mpi_error) },
+	{ "tcp", offsetof(struct doctor_node, tcp) },
+	{ "tcp-error", offsetof(struct doctor_node, tcp_error) },
+	{ "listen", offsetof(struct doctor_node, listen) },
+	{ "listen-error", offsetof(struct doctor_node, listen_error) },
+};
+
 static void
 parse_line(struct doctor_report *r, const char *line)
 {
@@ -287,30 +290,12 @@ parse_line(struct doctor_report *r, const char *line)
 	value = key[kl] == ' ' ? key + kl + 1 : key + kl;
 	nd = node_for(r, host, hl);
 	k = xstrndup(key, kl);
-	if (strcmp(k, "engine") == 0)
-		set_once(&nd->engine, value);
-	else if (strcmp(k, "missing") == 0)
-		set_once(&nd->missing, value);
-	else if (strcmp(k, "python") == 0)
-		set_once(&nd->python, value);
-	else if (strcmp(k, "ipyparallel") == 0)
-		set_once(&nd->ipp, value);
-	else if (strcmp(k, "ipyparallel-error") == 0)
-		set_once(&nd->ipp_error, value);
-	else if (strcmp(k, "mpi4py") == 0)
-		set_once(&nd->mpi, value);
-	else if (strcmp(k, "mpi4py-error") == 0)
-		set_once(&nd->mpi_error, value);
-	else if (strcmp(k, "tcp") == 0)
-		set_once(&nd->tcp, value);
-	else if (strcmp(k, "tcp-error") == 0)
-		set_once(&nd->tcp_error, value);
-	else if (strcmp(k, "listen") == 0)
-		set_once(&nd->listen, value);
-	else if (strcmp(k, "listen-error") == 0)
-		set_once(&nd->listen_error, value);
-	else if (strcmp(k, "mpi") == 0)
+	if (strcmp(k, "mpi") == 0)
 		parse_mpi(r, nd, value);
+	for (size_t i = 0; i < sizeof node_fields / sizeof *node_fields; i++)
+		if (strcmp(k, node_fields[i].key) == 0)
+			set_once((char **)((char *)nd + node_fields[i].off),
+			    value);
 	free(k);
 }
 

@@ -23,19 +23,28 @@ err_set(struct err *e, const char *fmt, ...)
 	return -1;
 }
 
+/* e->msg = "<fmt ...>: tail". */
+static void
+set_joined(struct err *e, const char *tail, const char *fmt, va_list ap)
+{
+	char ctx[ERR_MAX];
+
+	vsnprintf(ctx, sizeof ctx, fmt, ap);
+	snprintf(e->msg, sizeof e->msg, "%s: %s", ctx, tail);
+}
+
 int
 err_prefix(struct err *e, const char *fmt, ...)
 {
-	char ctx[ERR_MAX], old[ERR_MAX];
+	char old[ERR_MAX];
 	va_list ap;
 
 	if (e == NULL)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf(ctx, sizeof ctx, fmt, ap);
-	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", ctx, old);
+	va_start(ap, fmt);
+	set_joined(e, old, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -43,15 +52,13 @@ int
 err_errno(struct err *e, const char *fmt, ...)
 {
 	int saved = errno;
-	char ctx[ERR_MAX];
 	va_list ap;
 
 	if (e == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(ctx, sizeof ctx, fmt, ap);
+	set_joined(e, strerror(saved), fmt, ap);
 	va_end(ap);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", ctx, strerror(saved));
 	errno = saved;
 	return -1;
 }

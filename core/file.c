@@ -191,3 +191,43 @@ file_tail(const char *path, size_t max, size_t lines, struct strv *out,
 	free(b);
 	return 0;
 }
+
+int
+file_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+file_write(const char *path, const char *text, unsigned mode, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    (mode_t)mode);
+
+	if (fd == -1)
+		return err_errno(e, "cannot write %s", path);
+	if (file_write_all(fd, text, strlen(text)) == -1) {
+		err_errno(e, "cannot write %s", path);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1)
+		return err_errno(e, "cannot write %s", path);
+	return 0;
+}

@@ -1,7 +1,8 @@
 /* Reading small files that come from outside (connection files, engine
  * state files, records) without ever blocking or reading without bound:
  * a FIFO, a device or a huge file in their place is refused with a clear
- * message instead of hanging or exhausting memory. */
+ * message instead of hanging or exhausting memory. And writing files
+ * whole. */
 #ifndef HPCTOP_FILE_H
 #define HPCTOP_FILE_H
 
@@ -30,5 +31,13 @@ int file_read(const char *path, size_t max, unsigned flags, char **buf,
  * whether earlier lines were left out. -1 with e as file_read. */
 int file_tail(const char *path, size_t max, size_t lines, struct strv *out,
     bool *cut, struct err *e);
+
+/* Writes all len bytes of buf to fd, again after EINTR: 0, or -1 with
+ * errno. Allocates nothing, so a forked child may use it. */
+int file_write_all(int fd, const void *buf, size_t len);
+/* Creates or truncates path (new files get mode) and writes text to it:
+ * 0, or -1 with e "cannot write PATH: why". */
+int file_write(const char *path, const char *text, unsigned mode,
+    struct err *e);
 
 #endif

@@ -24,6 +24,9 @@ struct eng_priv {
 	bool asked;		/* its hostname was asked for */
 };
 
+/* The sockets the loop polls: reg, notif, mux, iopub, control. */
+#define NCHAN 5
+
 struct ipp {
 	void *ctx;
 	void *reg;		/* DEALER: Hub queries */
@@ -39,7 +42,12 @@ struct ipp {
 	unsigned long counter;	/* msg_id = <session>_<counter> */
 
 	struct loop *loop;
-	struct loop_io *io[5];
+	struct loop_io *io[NCHAN];
+	struct ipp_chan {	/* what io[i] drains, and who handles it */
+		struct ipp *ipp;
+		void *sock;
+		void (*handle)(struct ipp *, const struct wire_msg *);
+	} chan[NCHAN];
 	struct ipp_hooks hooks;
 
 	enum ipp_state state;
@@ -231,7 +239,7 @@ ipp_free(struct ipp *ipp)
 	while (ipp->execs != NULL)
 		exec_unlink(ipp->execs);
 	if (ipp->loop != NULL) {
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < NCHAN; i++)
 			loop_io_del(ipp->loop, ipp->io[i]);
 		loop_timer_del(ipp->loop, ipp->ping_timer);
 		loop_timer_del(ipp->loop, ipp->answer_timer);
@@ -1142,38 +1150,6 @@ on_reg_reply(struct ipp *ipp, const struct wire_msg *m)
 		on_connection_reply(ipp, m);
 }
 
-static void
-io_reg(short revents, void *arg)
-{
-	struct ipp *ipp = arg;
-
-	drain(ipp, ipp->reg, on_reg_reply);
-}
-
-static void
-io_notif(short revents, void *arg)
-{
-	struct ipp *ipp = arg;
-
-	drain(ipp, ipp->notif, on_notification);
-}
-
-static void
-io_mux(short revents, void *arg)
-{
-	struct ipp *ipp = arg;
-
-	drain(ipp, ipp->mux, on_mux);
-}
-
-static void
-io_iopub(short revents, void *arg)
-{
-	struct ipp *ipp = arg;
-
-	drain(ipp, ipp->iopub, on_iopub);
-}
-
 /* signal_reply: the interrupt itself shows as the code's
  * KeyboardInterrupt, so the reply needs no action. */
 static void
@@ -1181,12 +1157,13 @@ on_control(struct ipp *ipp, const struct wire_msg *m)
 {
 }
 
+/* The loop callback of all five sockets. */
 static void
-io_control(short revents, void *arg)
+io_chan(short revents, void *arg)
 {
-	struct ipp *ipp = arg;
+	struct ipp_chan *ch = arg;
 
-	drain(ipp, ipp->control, on_control);
+	drain(ch->ipp, ch->sock, ch->handle);
 }
 
 int
@@ -1221,13 +1198,20 @@ ipp_interrupt(struct ipp_exec *x, struct err *e)
 void
 ipp_attach(struct ipp *ipp, struct loop *l)
 {
+	const struct ipp_chan chan[NCHAN] = {
+		{ ipp, ipp->reg, on_reg_reply },
+		{ ipp, ipp->notif, on_notification },
+		{ ipp, ipp->mux, on_mux },
+		{ ipp, ipp->iopub, on_iopub },
+		{ ipp, ipp->control, on_control },
+	};
+
 	ipp->loop = l;
-	ipp->io[0] = loop_io_zmq(l, ipp->reg, ZMQ_POLLIN, io_reg, ipp);
-	ipp->io[1] = loop_io_zmq(l, ipp->notif, ZMQ_POLLIN, io_notif, ipp);
-	ipp->io[2] = loop_io_zmq(l, ipp->mux, ZMQ_POLLIN, io_mux, ipp);
-	ipp->io[3] = loop_io_zmq(l, ipp->iopub, ZMQ_POLLIN, io_iopub, ipp);
-	ipp->io[4] = loop_io_zmq(l, ipp->control, ZMQ_POLLIN, io_control,
-	    ipp);
+	for (size_t i = 0; i < NCHAN; i++) {
+		ipp->chan[i] = chan[i];
+		ipp->io[i] = loop_io_zmq(l, chan[i].sock, ZMQ_POLLIN, io_chan,
+		    &ipp->chan[i]);
+	}
 	on_ping_timer(ipp);
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,18 +36,29 @@ paths_user_name(void)
 	return u != NULL && *u != '\0' ? xstrdup(u) : NULL;
 }
 
+char *
+paths_below(char *dir, const char *fmt, ...)
+{
+	va_list ap;
+	char *sub, *out;
+
+	va_start(ap, fmt);
+	sub = xvasprintf(fmt, ap);
+	va_end(ap);
+	out = xasprintf("%s/%s", dir, sub);
+	free(sub);
+	free(dir);
+	return out;
+}
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {
 	const char *v = getenv(var);
-	char *home, *out;
 
 	if (v != NULL && v[0] == '/')
 		return xasprintf("%s/hpctop", v);
-	home = paths_home();
-	out = xasprintf("%s/%s/hpctop", home, fallback);
-	free(home);
-	return out;
+	return paths_below(paths_home(), "%s/hpctop", fallback);
 }
 
 char *
@@ -65,24 +77,16 @@ char *
 paths_ipython_dir(void)
 {
 	const char *v = getenv("IPYTHONDIR");
-	char *home, *out;
 
 	if (v != NULL && *v != '\0')
 		return xstrdup(v);
-	home = paths_home();
-	out = xasprintf("%s/.ipython", home);
-	free(home);
-	return out;
+	return paths_below(paths_home(), ".ipython");
 }
 
 char *
 paths_ipython_profile_dir(const char *ipython_profile)
 {
-	char *dir = paths_ipython_dir();
-	char *out = xasprintf("%s/profile_%s", dir, ipython_profile);
-
-	free(dir);
-	return out;
+	return paths_below(paths_ipython_dir(), "profile_%s", ipython_profile);
 }
 
 char *

@@ -14,6 +14,10 @@ char *paths_user_name(void);
 char *paths_config_dir(void);
 /* $XDG_STATE_HOME/hpctop (default ~/.local/state/hpctop). */
 char *paths_state_dir(void);
+/* dir/<fmt ...>, and frees dir: a path below a directory that a paths_
+ * function (or another owner) handed over. */
+char *paths_below(char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* $IPYTHONDIR (default ~/.ipython). */
 char *paths_ipython_dir(void);
 /* <ipython dir>/profile_<name>. */

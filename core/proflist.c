@@ -126,13 +126,8 @@ proflist_new(const char *share_dir, const char *build_dir)
 			add_dir(pl, tok, "env");
 		free(copy);
 	}
-	dir = paths_config_dir();
-	{
-		char *p = xasprintf("%s/profiles", dir);
-
-		add_dir(pl, p, "user");
-		free(p);
-	}
+	dir = paths_below(paths_config_dir(), "profiles");
+	add_dir(pl, dir, "user");
 	free(dir);
 	add_dir(pl, "/etc/hpctop/profiles", "system");
 	if (share_dir != NULL)

@@ -540,15 +540,17 @@ hold_reason(const struct pbs_job *j)
 	}
 }
 
-/* Turns the attributes into the row; false if it has no id or state. */
-static bool
-pbs_finish(struct pbs_job *j)
+/* Turns the attributes into the row, out's last; drops it (0) if it has
+ * no id or state, else 1. */
+static int
+pbs_finish(struct pbs_job *j, struct job_table *out)
 {
 	struct job_row *r = j->r;
 
 	if (j->bad || r->id == NULL || r->raw_state == NULL) {
 		free(j->comment);
-		return false;
+		jobtab_drop_last(out);
+		return 0;
 	}
 	r->nodes = j->nodect >= 0 ? j->nodect : j->spec_nodes;
 	if (j->spec_tasks >= 0)
@@ -568,7 +570,7 @@ pbs_finish(struct pbs_job *j)
 	free(j->comment);
 	/* Time left: Resource_List.walltime minus resources_used.walltime. */
 	jobtab_settle_times(r);
-	return true;
+	return 1;
 }
 
 /* A growable value: qstat -f wraps long values onto continuation lines. */
@@ -618,10 +620,7 @@ full_end_job(struct full_state *st)
 	full_flush_attr(st);
 	if (!st->in_job)
 		return;
-	if (pbs_finish(&st->job))
-		st->added++;
-	else
-		jobtab_drop_last(st->out);
+	st->added += pbs_finish(&st->job, st->out);
 	st->in_job = false;
 }
 
@@ -784,10 +783,7 @@ qstat_parse_xml(const char *buf, size_t len, struct job_table *out,
 				if (c->type == XML_ELEMENT_NODE)
 					xml_attr(&j, prefix, c);
 		}
-		if (pbs_finish(&j))
-			added++;
-		else
-			jobtab_drop_last(out);
+		added += pbs_finish(&j, out);
 	}
 	xmlFreeDoc(doc);
 	return added;
@@ -864,10 +860,7 @@ qstat_parse_json(const char *buf, size_t len, struct job_table *out,
 				    (int)sizeof key)
 					json_attr(&j, key, v2);
 		}
-		if (pbs_finish(&j))
-			added++;
-		else
-			jobtab_drop_last(out);
+		added += pbs_finish(&j, out);
 	}
 	json_decref(doc);
 	return added;

@@ -37,8 +37,10 @@ safetext_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-bool
-safetext_utf8_valid(const char *s)
+/* Walks s a UTF-8 sequence at a time (len 0: an invalid byte, passed as
+ * one); true at the first for which hit is. */
+static bool
+any_seq(const char *s, bool (*hit)(const unsigned char *p, size_t len))
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -46,12 +48,26 @@ safetext_utf8_valid(const char *s)
 	while (n > 0) {
 		size_t len = safetext_utf8_len(p, n);
 
-		if (len == 0)
-			return false;
+		if (hit(p, len))
+			return true;
+		len += len == 0;
 		p += len;
 		n -= len;
 	}
-	return true;
+	return false;
+}
+
+static bool
+is_invalid(const unsigned char *p, size_t len)
+{
+	(void)p;
+	return len == 0;
+}
+
+bool
+safetext_utf8_valid(const char *s)
+{
+	return !any_seq(s, is_invalid);
 }
 
 /* C1 controls are U+0080..U+009F, encoded C2 80..C2 9F. */
@@ -61,23 +77,16 @@ is_c1(const unsigned char *p, size_t len)
 	return len == 2 && p[0] == 0xC2 && p[1] < 0xA0;
 }
 
+static bool
+is_ctl(const unsigned char *p, size_t len)
+{
+	return len != 0 && (*p < 0x20 || *p == 0x7F || is_c1(p, len));
+}
+
 bool
 safetext_has_ctl(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		size_t len = safetext_utf8_len(p, n);
-
-		if (len == 0)
-			len = 1;
-		else if (*p < 0x20 || *p == 0x7F || is_c1(p, len))
-			return true;
-		p += len;
-		n -= len;
-	}
-	return false;
+	return any_seq(s, is_ctl);
 }
 
 char *

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "shquote.h"
 #include "xmalloc.h"
 
@@ -92,23 +93,6 @@ spawn_which(const char *cmd, const char *path)
 	return NULL;
 }
 
-static void
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /* In the grandchild: becomes a session leader, wires stdio, execs. Reports
  * errno on `report` (close-on-exec, so success is EOF). */
 static void
@@ -134,7 +118,7 @@ fail:
 	{
 		int err = errno;
 
-		write_all(report, &err, sizeof err);
+		(void)file_write_all(report, &err, sizeof err);
 	}
 	_exit(127);
 }
@@ -187,7 +171,7 @@ spawn_start(const struct spawn *s, struct err *e)
 			close(pidp[1]);
 			grandchild(s, strv_argv(&argv), logfd, errp[1]);
 		}
-		write_all(pidp[1], &gc, sizeof gc);
+		(void)file_write_all(pidp[1], &gc, sizeof gc);
 		_exit(gc == -1 ? 1 : 0);
 	}
 	close(pidp[1]);

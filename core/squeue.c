@@ -145,6 +145,15 @@ set_str(char **dst, struct span v)
 	*dst = textscan_dup(v);
 }
 
+/* The id, the name and the state word: replaces what was there, and
+ * takes the value as given (a job may be named "None"). */
+static void
+put_str(char **dst, struct span v)
+{
+	free(*dst);
+	*dst = textscan_dup(v);
+}
+
 /* v as a C string in buf; false when empty or too long for it. */
 static bool
 span_cstr(struct span v, char *buf, size_t len)
@@ -202,12 +211,10 @@ set_field(struct job_row *r, enum field f, struct span v)
 	case F_ID:
 		if (v.n == 0)
 			return false;
-		free(r->id);
-		r->id = textscan_dup(v);
+		put_str(&r->id, v);
 		break;
 	case F_NAME:
-		free(r->name);
-		r->name = textscan_dup(v);
+		put_str(&r->name, v);
 		break;
 	case F_USER:
 		set_str(&r->user, v);
@@ -232,8 +239,7 @@ set_field(struct job_row *r, enum field f, struct span v)
 	case F_STATE:
 		if (v.n == 0)
 			return false;
-		free(r->raw_state);
-		r->raw_state = textscan_dup(v);
+		put_str(&r->raw_state, v);
 		break;
 	case F_ELAPSED:
 		r->elapsed = span_duration(v);

@@ -47,26 +47,28 @@ struct subproc {
 
 static void finish(struct subproc *j);
 
+/* Stops watching *fd and closes it, once. */
+static void
+close_watched(struct loop *l, int *fd, struct loop_io **io)
+{
+	if (*fd == -1)
+		return;
+	loop_io_del(l, *io);
+	*io = NULL;
+	close(*fd);
+	*fd = -1;
+}
+
 static void
 close_stream(struct subproc *j, struct stream *s)
 {
-	if (s->fd == -1)
-		return;
-	loop_io_del(j->loop, s->io);
-	s->io = NULL;
-	close(s->fd);
-	s->fd = -1;
+	close_watched(j->loop, &s->fd, &s->io);
 }
 
 static void
 close_input(struct subproc *j)
 {
-	if (j->in_fd == -1)
-		return;
-	loop_io_del(j->loop, j->in_io);
-	j->in_io = NULL;
-	close(j->in_fd);
-	j->in_fd = -1;
+	close_watched(j->loop, &j->in_fd, &j->in_io);
 }
 
 static void

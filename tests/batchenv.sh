@@ -2,7 +2,17 @@
 # IPYTHONDIR and XDG dirs, the real test Slurm (tests/slurm/cluster, brought
 # up when it is not, and taken down at exit only then), the ipyparallel
 # client script, and cleanup that cancels whatever a test left behind.
-# Source after tap.sh.
+# Source after tap.sh. Sourced with NAME DIR PORT, the test has a test Slurm
+# of its own: $HPCTOP_<NAME>_SLURM_DIR, _SLURMCTLD_PORT and _SLURMD_PORT
+# where set, else DIR and ports PORT and PORT+1.
+
+if [ $# -ge 3 ]; then
+	batch_own() { local v=HPCTOP_$1_$2; echo "${!v:-$3}"; }
+	HPCTOP_SLURM_DIR=$(batch_own "$1" SLURM_DIR "$2")
+	HPCTOP_SLURMCTLD_PORT=$(batch_own "$1" SLURMCTLD_PORT "$3")
+	HPCTOP_SLURMD_PORT=$(batch_own "$1" SLURMD_PORT $(($3 + 1)))
+	export HPCTOP_SLURM_DIR HPCTOP_SLURMCTLD_PORT HPCTOP_SLURMD_PORT
+fi
 
 [ -x /usr/bin/ipcontroller ] && [ -x /usr/bin/ipengine ] ||
 	skip_all "ipyparallel is not installed (python3-ipyparallel)"
@@ -73,6 +83,32 @@ for p in json.load(open(sys.argv[1]))["procs"]:
     if p.get("job_id"):
         print(p["job_id"])' "$XDG_STATE_HOME/hpctop/clusters/$1/cluster.json" |
 		tee -a "$tmp/jobids"
+}
+
+# batch_start_ok NAME N: start NAME -n N --wait, every engine registers
+# and two jobs are recorded; leaves start's output in $out and the job ids
+# in $ids.
+batch_start_ok() {
+	local t0=$SECONDS
+	run "$HPCTOP" start "$1" -n "$2" --wait=150
+	is "$rc" 0 "start $1 -n $2 --wait"
+	like "$out" "engines $2/$2 registered" "all $2 engines registered"
+	[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/$1/logs/"* 2>/dev/null | tail -20)"
+	diag "start --wait took $((SECONDS - t0)) s"
+	ids=$(batch_jobids "$1" | tr '\n' ' ')
+	is "$(echo $ids | wc -w)" 2 "two jobs recorded"
+}
+
+# batch_bad_queue BACKEND SUBMITTER: a queue that does not exist fails
+# start with the submitter's reason (sbatch's, under the pbs wrappers too)
+# and leaves no record.
+batch_bad_queue() {
+	batch_profile badq "$1" "queue: nosuch"
+	run "$HPCTOP" start badq --wait=30
+	is "$rc" 1 "start with a missing queue fails"
+	like "$err" "^hpctop: cannot start 'badq': controller job: $2 exited with status 1: sbatch: error: .*(invalid partition|Invalid partition)" \
+		"the message says the queue is invalid"
+	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/badq" ]; echo $?)" "no record left"
 }
 
 # Jobs among the ids given that Slurm still runs or queues.

@@ -6,10 +6,7 @@
 # at the timeout and cancelled.
 . "$(dirname "$0")/tap.sh"
 # A test Slurm of its own (directory, ports), as faults_sched.t has.
-export HPCTOP_SLURM_DIR=${HPCTOP_DOCTOR_SLURM_DIR:-/tmp/hpctop-slurm-doctor}
-export HPCTOP_SLURMCTLD_PORT=${HPCTOP_DOCTOR_SLURMCTLD_PORT:-17217}
-export HPCTOP_SLURMD_PORT=${HPCTOP_DOCTOR_SLURMD_PORT:-17218}
-. "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/batchenv.sh" DOCTOR /tmp/hpctop-slurm-doctor 17217
 
 . "$(dirname "$0")/doctor.sh"
 

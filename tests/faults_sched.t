@@ -9,11 +9,8 @@
 # stop with a hung squeue says it cannot tell; qstat (the pbs backend)
 # that hangs, fails or prints garbage does the same; a job killed at its
 # time limit says TimeLimit.
-export HPCTOP_SLURM_DIR=${HPCTOP_FAULTS_SLURM_DIR:-/tmp/hpctop-slurm-sched} \
-	HPCTOP_SLURMCTLD_PORT=${HPCTOP_FAULTS_SLURMCTLD_PORT:-17017} \
-	HPCTOP_SLURMD_PORT=${HPCTOP_FAULTS_SLURMD_PORT:-17018}
 . "$(dirname "$0")/tap.sh"
-. "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/batchenv.sh" FAULTS /tmp/hpctop-slurm-sched 17017
 . "$(dirname "$0")/tmux.sh"
 
 rec=$XDG_STATE_HOME/hpctop/clusters/sf/cluster.json

@@ -10,10 +10,7 @@ unshare --net --uts true 2>/dev/null ||
 	skip_all "cannot create network and UTS namespaces here"
 
 export HPCTOP_SLURM_NODES=2
-export HPCTOP_SLURM_DIR=${HPCTOP_MN_SLURM_DIR:-/tmp/hpctop-slurm-mn}
-export HPCTOP_SLURMCTLD_PORT=${HPCTOP_MN_SLURMCTLD_PORT:-16827}
-export HPCTOP_SLURMD_PORT=${HPCTOP_MN_SLURMD_PORT:-16828}
-. "$HPCTOP_SRCDIR/tests/batchenv.sh"
+. "$HPCTOP_SRCDIR/tests/batchenv.sh" MN /tmp/hpctop-slurm-mn 16827
 
 # The processes of a cluster: anything whose command line names its
 # IPython profile (ipcontroller, ipengine, mpiexec's ranks), on any node

@@ -70,14 +70,8 @@ iface_profile() {
 # across NAME BACKEND PER_NODE: start -n 4 over both nodes, check (engines
 # per node as "cn1xK cn2xM " matching PER_NODE), stop.
 across() {
-	local name=$1 backend=$2 per_node=$3 t0 ids hosts
-	t0=$SECONDS
-	run "$HPCTOP" start "$name" -n 4 --wait=150
-	is "$rc" 0 "$backend: start -n 4 --wait over 2 nodes"
-	like "$out" "engines 4/4 registered" "$backend: all 4 engines registered"
-	[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>/dev/null | tail -20)"
-	diag "$backend: start --wait took $((SECONDS - t0)) s"
-	ids=$(batch_jobids "$name" | tr '\n' ' ')
+	local name=$1 backend=$2 per_node=$3 ids hosts
+	batch_start_ok "$name" 4
 	# ipcontroller --ip='*' advertises its node's host name (location),
 	# which the other node and the login node resolve.
 	is "$(advertised "$name")" "tcp://* $(ctl_node "$name")" \

@@ -20,14 +20,7 @@ like "$out" $'\ncd [^ ]*/logs && qsub -N hpctop-pbs-eng -j oe -W depend=after:\$
 sh -n -c "$out"
 ok $? "the script is valid sh"
 
-t0=$SECONDS
-run "$HPCTOP" start pbs -n 2 --wait=150
-is "$rc" 0 "start pbs -n 2 --wait"
-like "$out" "engines 2/2 registered" "both engines registered"
-[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/pbs/logs/* 2>/dev/null | tail -20)"
-diag "start --wait took $((SECONDS - t0)) s"
-ids=$(batch_jobids pbs | tr '\n' ' ')
-is "$(echo $ids | wc -w)" 2 "two jobs recorded"
+batch_start_ok pbs 2
 run qstat -a -n -1 $ids
 is "$(awk '$1 ~ /^[0-9]/ {print $10}' <<<"$out" | sort -u)" "R" "qstat shows both jobs R"
 
@@ -50,11 +43,6 @@ is "$(batch_slurm_live $ids)" "" "stop leaves no job behind"
 run "$HPCTOP" status pbs
 is "$rc" 1 "no record after stop"
 
-batch_profile badq pbs "queue: nosuch"
-run "$HPCTOP" start badq --wait=30
-is "$rc" 1 "start with a missing queue fails"
-like "$err" "^hpctop: cannot start 'badq': controller job: qsub exited with status 1: sbatch: error: .*(invalid partition|Invalid partition)" \
-	"the message says the queue is invalid"
-ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/badq" ]; echo $?)" "no record left"
+batch_bad_queue pbs qsub
 
 done_testing

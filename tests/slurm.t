@@ -24,16 +24,9 @@ like "$out" $'\nsbatch --parsable --output=[^ ]*/logs/engines.log --dependency=a
 sh -n -c "$out"
 ok $? "the script is valid sh"
 
-t0=$SECONDS
-run "$HPCTOP" start slurm -n 4 --wait=150
-is "$rc" 0 "start slurm -n 4 --wait"
+batch_start_ok slurm 4
 like "$out" "started 'slurm' \(backend slurm\): controller job [0-9]+, engines job [0-9]+" \
 	"start names both jobs"
-like "$out" "engines 4/4 registered" "all 4 engines registered"
-[ "$rc" = 0 ] || diag_fail "$err" "$(cat "$XDG_STATE_HOME"/hpctop/clusters/slurm/logs/* 2>/dev/null | tail -20)"
-diag "start --wait took $((SECONDS - t0)) s"
-ids=$(batch_jobids slurm | tr '\n' ' ')
-is "$(echo $ids | wc -w)" 2 "two jobs recorded"
 
 states=$(squeue --noheader --jobs="$(echo $ids | tr ' ' ',')" --format=%T | sort -u)
 is "$states" "RUNNING" "squeue shows both jobs RUNNING"
@@ -59,12 +52,7 @@ run "$HPCTOP" status slurm
 is "$rc" 1 "no record after stop"
 
 # A queue that does not exist: sbatch's own reason, nothing left behind.
-batch_profile badq slurm "queue: nosuch"
-run "$HPCTOP" start badq --wait=30
-is "$rc" 1 "start with a missing partition fails"
-like "$err" "^hpctop: cannot start 'badq': controller job: sbatch exited with status 1: sbatch: error: .*(invalid partition|Invalid partition)" \
-	"the message says the partition is invalid"
-ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/badq" ]; echo $?)" "no record left"
+batch_bad_queue slurm sbatch
 
 # Jobs that cannot start yet: start --wait says they are queued and why.
 batch_profile later slurm "directives: [--begin=now+1hour]"

@@ -4,11 +4,8 @@
 # pbs cluster whose controller job is held is queued (never degraded), and
 # a running slurm cluster while squeue hangs is unknown (never stopped or
 # gone), in profiles, status, status --json and the dashboard.
-export HPCTOP_SLURM_DIR=${HPCTOP_STATE_SLURM_DIR:-/tmp/hpctop-slurm-state} \
-	HPCTOP_SLURMCTLD_PORT=${HPCTOP_STATE_SLURMCTLD_PORT:-17317} \
-	HPCTOP_SLURMD_PORT=${HPCTOP_STATE_SLURMD_PORT:-17318}
 . "$(dirname "$0")/tap.sh"
-. "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/batchenv.sh" STATE /tmp/hpctop-slurm-state 17317
 . "$(dirname "$0")/tmux.sh"
 
 command -v tmux >/dev/null || skip_all "tmux is not installed"

@@ -960,14 +960,29 @@ new_record(struct model_cluster *c, int n, const struct backend **b,
 	return r;
 }
 
+/* A start or stop of c is running: the model waits for it before it is
+ * freed, and c takes no other until it ended. */
+static void
+op_began(struct model_cluster *c)
+{
+	c->model->ops++;
+	c->op_busy = true;
+}
+
+static struct model *
+op_ended(struct model_cluster *c)
+{
+	c->model->ops--;
+	c->op_busy = false;
+	return c->model;
+}
+
 static void
 start_done(struct cluster *r, const struct err *e, void *arg)
 {
 	struct model_cluster *c = arg;
-	struct model *m = c->model;
+	struct model *m = op_ended(c);
 
-	m->ops--;
-	c->op_busy = false;
 	if (e != NULL) {
 		cluster_free(r);
 		c->rec = NULL;
@@ -1028,8 +1043,7 @@ model_start(struct model *m, size_t idx, int engines, struct err *e)
 		cluster_free(r);
 		return -1;
 	}
-	m->ops++;
-	c->op_busy = true;
+	op_began(c);
 	model_cluster_set_state(m, c, CLUSTERSTATE_STARTING, 0, engines, NULL);
 	return 0;
 }
@@ -1038,10 +1052,8 @@ static void
 stop_done(struct cluster *r, const struct err *e, void *arg)
 {
 	struct model_cluster *c = arg;
-	struct model *m = c->model;
+	struct model *m = op_ended(c);
 
-	m->ops--;
-	c->op_busy = false;
 	if (e != NULL) {
 		model_cluster_set_state(m, c, c->state, c->registered,
 		    r->engines, e->msg);
@@ -1088,8 +1100,7 @@ model_stop(struct model *m, size_t idx, struct err *e)
 	drop_client(c);
 	if (clusterop_stop(m->loop, c->backend, c->rec, stop_done, c, e) == -1)
 		return -1;
-	m->ops++;
-	c->op_busy = true;
+	op_began(c);
 	c->stopping = true;
 	changed(m);
 	return 0;

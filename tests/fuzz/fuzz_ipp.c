@@ -2,7 +2,7 @@
  * a controller and its engines send (core/ipp.c's handlers behind
  * wire_recv), and how px renders the result (pxfmt_exec).
  *
- * A fake controller on loopback TCP, as in tests/unit/test_ipp.c, serves
+ * A fake controller on loopback TCP (tests/unit/fakehub.c) serves
  * one struct ipp with one engine ("0", uuid "e0"). Each input runs one
  * execute request on that engine; the input is the messages that answer
  * it, five lines each: the channel ("mux", "iopub" or "notif"), then the
@@ -23,6 +23,7 @@
 #include "core/pxfmt.h"
 #include "core/wire.h"
 #include "tests/fuzz/fuzzcheck.h"
+#include "tests/unit/fakehub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,98 +38,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MUST_MS 60000
 
 static struct {
-	void *ctx, *reg, *notif, *mux, *iopub;
-	struct conn *conn;
+	struct fakehub hub;
 	struct loop *loop;
 	struct ipp *ipp;
 } f;
 
-static void *
-bind_any(int type)
-{
-	void *s = zmq_socket(f.ctx, type);
-	int zero = 0;
-
-	fuzzcheck(s != NULL, "zmq_socket");
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-	fuzzcheck(zmq_bind(s, "tcp://127.0.0.1:*") == 0, "zmq_bind");
-	return s;
-}
-
-static int
-port_of(void *s)
-{
-	char ep[256];
-	size_t len = sizeof ep;
-
-	zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &len);
-	return atoi(strrchr(ep, ':') + 1);
-}
-
-/* A ROUTER's sender. */
-struct rid {
-	char v[256];
-	size_t n;
-};
-
 /* Runs the client's loop until ROUTER s has a message, then reads it: its
  * sender and the parsed message. 0 on timeout. */
 static int
-recv_router(void *s, struct rid *rid, struct wire_msg *m)
+recv_router(void *s, struct fakehub_msg *g)
 {
-	uint64_t end = loop_now() + MUST_MS;
-	zmq_msg_t parts[16];
-	struct wire_frame fr[16];
-	size_t n = 0;
-	int more = 1, rc;
 	struct err e;
+	int rc = fakehub_recv(&f.hub, f.loop, s, MUST_MS, g, &e);
 
-	for (;;) {
-		zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
-
-		if (zmq_poll(&it, 1, 0) == 1)
-			break;
-		if (loop_now() >= end)
-			return 0;
-		loop_once(f.loop, 5);
-	}
-	while (more) {
-		zmq_msg_t *p = &parts[n < 16 ? n : 15];
-
-		if (n >= 16)
-			zmq_msg_close(p);
-		zmq_msg_init(p);
-		zmq_msg_recv(p, s, 0);
-		more = zmq_msg_more(p);
-		if (n < 16)
-			n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		fr[i].data = zmq_msg_data(&parts[i]);
-		fr[i].len = zmq_msg_size(&parts[i]);
-	}
-	rid->n = fr[0].len < sizeof rid->v ? fr[0].len : sizeof rid->v;
-	memcpy(rid->v, fr[0].data, rid->n);
-	rc = wire_parse(fr + 1, n - 1, KEY, strlen(KEY), m, &e);
-	for (size_t i = 0; i < n; i++)
-		zmq_msg_close(&parts[i]);
-	fuzzcheck(rc == 0, "the client sent a message it cannot parse");
-	return 1;
+	fuzzcheck(rc != -1, "the client sent a message it cannot parse");
+	return rc;
 }
 
 /* Signs and sends the four frames json4 on channel s: through a ROUTER
- * to rid (on mux with the engine's uuid as ident), else on a PUB. */
+ * to the sender of to (on mux with the engine's uuid as ident), else on a
+ * PUB. */
 static void
-send_frames(void *s, const struct rid *rid, const struct wire_frame json4[4])
+send_frames(void *s, const struct fakehub_msg *to,
+    const struct wire_frame json4[4])
 {
 	char sig[65];
 
 	wire_sign(KEY, strlen(KEY), json4, sig);
-	if (rid != NULL)
-		zmq_send(s, rid->v, rid->n, ZMQ_SNDMORE);
-	if (s == f.mux)
+	if (to != NULL)
+		zmq_send(s, to->rid, to->ridlen, ZMQ_SNDMORE);
+	if (s == f.hub.mux)
 		zmq_send(s, UUID, strlen(UUID), ZMQ_SNDMORE);
-	else if (s != f.reg)
+	else if (s != f.hub.reg)
 		zmq_send(s, "engine.0.x", 10, ZMQ_SNDMORE);
 	zmq_send(s, WIRE_DELIM, strlen(WIRE_DELIM), ZMQ_SNDMORE);
 	zmq_send(s, sig, 64, ZMQ_SNDMORE);
@@ -139,8 +80,8 @@ send_frames(void *s, const struct rid *rid, const struct wire_frame json4[4])
 
 /* Sends and frees content. */
 static void
-send_json(void *s, const struct rid *rid, const char *type, json_t *parent,
-    json_t *content)
+send_json(void *s, const struct fakehub_msg *to, const char *type,
+    json_t *parent, json_t *content)
 {
 	json_t *hdr = wire_header("fuzz-engine", "fuzz-1", type);
 	json_t *objs[4] = { hdr, parent, NULL, content };
@@ -156,7 +97,7 @@ send_json(void *s, const struct rid *rid, const char *type, json_t *parent,
 		json4[i].data = text[i];
 		json4[i].len = strlen(text[i]);
 	}
-	send_frames(s, rid, json4);
+	send_frames(s, to, json4);
 	for (int i = 0; i < 4; i++)
 		free(text[i]);
 	json_decref(hdr);
@@ -180,22 +121,21 @@ client_ok(void)
 static void
 client_new(void)
 {
-	struct wire_msg m;
-	struct rid rid;
+	struct fakehub_msg g;
 	struct err e;
 	uint64_t end;
 
 	if (f.ipp != NULL)
 		ipp_free(f.ipp);
-	f.ipp = ipp_new(f.conn, &e);
+	f.ipp = ipp_new(f.hub.conn, &e);
 	fuzzcheck(f.ipp != NULL, "ipp_new");
 	/* The harness answers the first query only. */
 	ipp_set_liveness(f.ipp, 1000000000, 1000000000);
 	ipp_attach(f.ipp, f.loop);
-	fuzzcheck(recv_router(f.reg, &rid, &m) == 1, "no connection_request");
-	send_json(f.reg, &rid, "connection_reply", m.header,
+	fuzzcheck(recv_router(f.hub.reg, &g) == 1, "no connection_request");
+	send_json(f.hub.reg, &g, "connection_reply", g.m.header,
 	    json_pack("{s:s, s:{s:s}}", "status", "ok", "engines", "0", UUID));
-	wire_msg_clear(&m);
+	wire_msg_clear(&g.m);
 	end = loop_now() + MUST_MS;
 	while (ipp_state(f.ipp) == IPP_CONNECTING && loop_now() < end)
 		loop_once(f.loop, 100);
@@ -228,12 +168,13 @@ restore(void)
 	for (size_t i = 0; i < n; i++)
 		if (v[i].registered && (v[i].id != 0 ||
 		    strcmp(v[i].uuid, UUID) != 0)) {
-			send_json(f.notif, NULL, "unregistration_notification",
-			    NULL, json_pack("{s:i, s:s}", "id", v[i].id,
-			    "uuid", v[i].uuid));
+			send_json(f.hub.notif, NULL,
+			    "unregistration_notification", NULL,
+			    json_pack("{s:i, s:s}", "id", v[i].id, "uuid",
+			    v[i].uuid));
 			sent++;
 		}
-	send_json(f.notif, NULL, "registration_notification", NULL,
+	send_json(f.hub.notif, NULL, "registration_notification", NULL,
 	    json_pack("{s:i, s:s}", "id", 0, "uuid", UUID));
 	want += sent + 1;
 	deadline = loop_now() + WAIT_MS;
@@ -244,51 +185,35 @@ restore(void)
 /* Starts a request on engine 0 and reads it off mux, answering the
  * client's IOPub probes on the way (the first request waits for them). */
 static struct ipp_exec *
-request(struct rid *rid, json_t **hdr)
+request(struct fakehub_msg *g, json_t **hdr)
 {
 	static const int target = 0;
 	struct ipp_exec *x;
-	struct wire_msg m;
 	struct err e;
 
 	x = ipp_execute(f.ipp, "print(1)", &target, 1, 0, NULL, NULL, &e);
 	fuzzcheck(x != NULL, "ipp_execute");
 	for (;;) {
-		fuzzcheck(recv_router(f.mux, rid, &m) == 1,
+		fuzzcheck(recv_router(f.hub.mux, g) == 1,
 		    "no execute_request");
-		if (strcmp(m.msg_type, "execute_request") == 0)
+		if (strcmp(g->m.msg_type, "execute_request") == 0)
 			break;
-		if (strcmp(m.msg_type, "kernel_info_request") == 0)
-			send_json(f.iopub, NULL, "status", m.header,
+		if (strcmp(g->m.msg_type, "kernel_info_request") == 0)
+			send_json(f.hub.iopub, NULL, "status", g->m.header,
 			    json_pack("{s:s}", "execution_state", "busy"));
-		wire_msg_clear(&m);
+		wire_msg_clear(&g->m);
 	}
-	*hdr = json_incref(m.header);
-	wire_msg_clear(&m);
+	*hdr = json_incref(g->m.header);
+	wire_msg_clear(&g->m);
 	return x;
 }
 
 static void
 setup(void)
 {
-	char *json;
 	struct err e;
-	int n;
 
-	f.ctx = zmq_ctx_new();
-	f.reg = bind_any(ZMQ_ROUTER);
-	f.notif = bind_any(ZMQ_PUB);
-	f.mux = bind_any(ZMQ_ROUTER);
-	f.iopub = bind_any(ZMQ_PUB);
-	n = asprintf(&json, "{\"interface\": \"tcp://127.0.0.1\", "
-	    "\"registration\": %d, \"notification\": %d, \"mux\": %d, "
-	    "\"control\": %d, \"iopub\": %d, \"key\": \"" KEY "\"}",
-	    port_of(f.reg), port_of(f.notif), port_of(f.mux), port_of(f.mux),
-	    port_of(f.iopub));
-	fuzzcheck(n > 0, "asprintf");
-	f.conn = conn_load_buffer(json, strlen(json), "fuzz.json", &e);
-	free(json);
-	fuzzcheck(f.conn != NULL, "conn_load_buffer");
+	fuzzcheck(fakehub_open(&f.hub, KEY, &e) == 0, e.msg);
 	f.loop = loop_new();
 }
 
@@ -319,14 +244,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data, *end = p + size;
 	struct ipp_exec *x;
 	struct pxfmt_rec *chunks;
-	struct rid rid;
+	struct fakehub_msg rid;
 	json_t *hdr;
 	char *parent;
 	unsigned long want;
 	uint64_t deadline;
 	size_t sent = 0, n;
 
-	if (f.ctx == NULL)
+	if (f.hub.ctx == NULL)
 		setup();
 	if (!client_ok())
 		restore();
@@ -352,14 +277,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json4[1].len = strlen(parent);
 		}
 		if (is(&ch, "mux"))
-			s = f.mux;
+			s = f.hub.mux;
 		else if (is(&ch, "iopub"))
-			s = f.iopub;
+			s = f.hub.iopub;
 		else if (is(&ch, "notif"))
-			s = f.notif;
+			s = f.hub.notif;
 		else
 			continue;
-		send_frames(s, s == f.mux ? &rid : NULL, json4);
+		send_frames(s, s == f.hub.mux ? &rid : NULL, json4);
 		sent++;
 	}
 	want += sent;

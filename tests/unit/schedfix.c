@@ -99,3 +99,51 @@ schedfix_run(const char *group, const struct CMUnitTest *own, size_t nown,
 	free(all);
 	return rc;
 }
+
+const struct job_row *
+schedfix_row(const struct job_table *t, const char *id)
+{
+	const struct job_row *r = jobtab_find(t, id);
+
+	if (r == NULL)
+		fail_msg("no row with id '%s'", id);
+	return r;
+}
+
+size_t
+schedfix_count(const struct job_table *t, enum job_state st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->v[i].state == st;
+	return n;
+}
+
+char *
+schedfix_junk(size_t n, uint32_t seed, size_t nl, size_t sep_every,
+    char sep)
+{
+	char *junk = xmalloc(n);
+	uint32_t x = seed;
+
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245 + 12345;
+		junk[i] = (char)(x >> 16);
+		if (i % nl == 0)
+			junk[i] = '\n';
+		else if (i % sep_every == 0)
+			junk[i] = sep;
+	}
+	return junk;
+}
+
+void
+schedfix_rows_whole(const struct job_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		assert_non_null(t->v[i].id);
+		assert_non_null(t->v[i].raw_state);
+	}
+	assert_true(t->skipped > 0);
+}

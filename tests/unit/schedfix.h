@@ -5,6 +5,9 @@
 #define HPCTOP_TEST_SCHEDFIX_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/jobtab.h"
 
 /* The squeue format (core/squeue.h SQUEUE_FORMAT) that squeue-hpctop.txt
  * and squeue-hpctop-ended.txt were recorded with, before %L and %S;
@@ -21,6 +24,18 @@ char *schedfix_data(const char *name, size_t *len);
 /* Reads NAME from the shared fixtures; NULL only when the shared fixture
  * directory is absent (fails the test if the file alone is missing). */
 char *schedfix_shared(const char *name, size_t *len);
+/* The row with that id; fails the test when there is none. */
+const struct job_row *schedfix_row(const struct job_table *t, const char *id);
+/* How many rows are in state st. */
+size_t schedfix_count(const struct job_table *t, enum job_state st);
+/* n bytes of pseudo-random junk from seed, a newline every nl bytes and sep
+ * every sep_every: input no parser may crash on. Caller frees. */
+char *schedfix_junk(size_t n, uint32_t seed, size_t nl, size_t sep_every,
+    char sep);
+/* What a parser kept of junk: whole rows only (id and state), and it
+ * skipped some. */
+void schedfix_rows_whole(const struct job_table *t);
+
 /* Declares buf and len holding a shared fixture; tests that use it are
  * run through schedfix_run, which leaves them out when ../shared is
  * absent. */

@@ -21,8 +21,7 @@
 #include "core/diag.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
-
-static char tmpdir[] = "/tmp/hpctop-test-batch-XXXXXX";
+#include "tests/unit/testutil.h"
 
 static struct cluster *
 mk(const char *name, const char *yaml, int n)
@@ -56,7 +55,7 @@ render(const struct batch_kind *k, const struct cluster *c,
 static char *
 sh(const char *code)
 {
-	char *path = xasprintf("%s/code.sh", tmpdir), buf[4096];
+	char *path = xasprintf("%s/code.sh", testutil_state_dir()), buf[4096];
 	FILE *f = fopen(path, "w"), *p;
 	char *cmd;
 	size_t n;
@@ -98,7 +97,7 @@ test_nasty_values(void **state)
 	out = sh(code);
 	{
 		char *want = xasprintf("<a b 'c' $(echo no) `echo no` \"q\" \\ "
-		    ";|&><set-by-setup><%s/ipy dir>", tmpdir);
+		    ";|&><set-by-setup><%s/ipy dir>", testutil_state_dir());
 
 		assert_string_equal(out, want);
 		free(want);
@@ -403,32 +402,6 @@ test_registry(void **state)
 	assert_int_equal(n, 4);
 }
 
-static int
-setup(void **state)
-{
-	char *ipy;
-
-	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	ipy = xasprintf("%s/ipy dir", tmpdir);
-	setenv("IPYTHONDIR", ipy, 1);
-	free(ipy);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-	int rc;
-
-	(void)state;
-	rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
 
 int
 main(void)
@@ -446,5 +419,6 @@ main(void)
 		cmocka_unit_test(test_registry),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testutil_state_setup,
+	    testutil_state_teardown);
 }

@@ -19,8 +19,6 @@
 #include "core/xmalloc.h"
 #include "tests/unit/testutil.h"
 
-static char tmpdir[] = "/tmp/hpctop-test-cluster-XXXXXX";
-
 static const char yaml[] = "backend: local\nengines: 3\n"
     "env: {A: \"it's\"}\nsetup: [\"echo hi\"]\n";
 
@@ -49,32 +47,6 @@ write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static int
-setup(void **state)
-{
-	char *ipy;
-
-	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	ipy = xasprintf("%s/ipython", tmpdir);
-	setenv("IPYTHONDIR", ipy, 1);
-	free(ipy);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-	(void)state;
-	if (system(cmd) != 0)
-		return -1;
-	free(cmd);
-	return 0;
-}
 
 static void
 test_round_trip(void **state)
@@ -157,6 +129,16 @@ test_list_and_corrupt(void **state)
 	write_file(path, "{\"version\": 7}");
 	assert_null(cluster_load("a", &missing, &e));
 	assert_non_null(strstr(e.msg, "unsupported record version"));
+	/* The first string that is missing or not one is named. */
+	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": 3}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg, "cluster.json: \"backend\" is not a "
+	    "string"));
+	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": "
+	    "\"local\", \"boot_id\": null}");
+	assert_null(cluster_load("a", &missing, &e));
+	assert_non_null(strstr(e.msg,
+	    "cluster.json: missing \"profile_yaml\""));
 	write_file(path, "{\"version\": 1, \"name\": \"a\", \"backend\": \"local\","
 	    " \"profile_yaml\": \"backend: local\\n\", \"ipython_profile\": \"a\","
 	    " \"engines\": 2, \"procs\": [{\"role\": \"boss\", \"name\": \"x\","
@@ -195,7 +177,7 @@ test_engine_state(void **state)
 	assert_int_equal(cluster_read_engine_state(c, &e), 0);
 	assert_true(c->ids_known);
 	assert_int_equal(c->nids, 0);
-	dir = xasprintf("%s/ipython/profile_es/log", tmpdir);
+	dir = xasprintf("%s/ipy dir/profile_es/log", testutil_state_dir());
 	assert_int_equal(paths_mkdir_p(dir, 0700, &e), 0);
 	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\", \"1\": "
 	    "\"u1\"}, \"next_id\": 3}");
@@ -345,5 +327,6 @@ main(void)
 		cmocka_unit_test(test_bad_name),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testutil_state_setup,
+	    testutil_state_teardown);
 }

@@ -40,6 +40,18 @@ load(const char *text, struct err *e)
 	return conn_load_buffer(text, strlen(text), "c.json", e);
 }
 
+/* Loads text, which must load. */
+static struct conn *
+load_ok(const char *text)
+{
+	struct err e;
+	struct conn *c = load(text, &e);
+
+	if (c == NULL)
+		fail_msg("%s", e.msg);
+	return c;
+}
+
 /* GOOD with one `"field": value` replaced (or removed, with repl ""). */
 static char *
 edit(const char *field, const char *repl)
@@ -62,11 +74,9 @@ edit(const char *field, const char *repl)
 static void
 test_good(void **state)
 {
-	struct err e;
-	struct conn *c = load(GOOD, &e);
+	struct conn *c = load_ok(GOOD);
 
 	(void)state;
-	assert_non_null(c);
 	assert_string_equal(c->registration, "tcp://127.0.0.1:58987");
 	assert_string_equal(c->notification, "tcp://127.0.0.1:42795");
 	assert_string_equal(c->mux, "tcp://127.0.0.1:46325");
@@ -86,11 +96,9 @@ test_any_interface(void **state)
 	    "\"location\": \"node17\", \"registration\": 1, "
 	    "\"notification\": 2, \"mux\": 3, \"control\": 4, "
 	    "\"iopub\": 5, \"key\": \"k\"}");
-	struct err e;
-	struct conn *c = load(text, &e);
+	struct conn *c = load_ok(text);
 
 	(void)state;
-	assert_non_null(c);
 	/* 0.0.0.0 is reached through `location`, the controller's host. */
 	assert_string_equal(c->mux, "tcp://node17:3");
 	conn_free(c);
@@ -100,8 +108,7 @@ test_any_interface(void **state)
 	text = xasprintf("{\"interface\": \"tcp://*\", \"location\": \"%s\", "
 	    "\"registration\": 1, \"notification\": 2, \"mux\": 3, "
 	    "\"control\": 4, \"iopub\": 5, \"key\": \"k\"}", host);
-	c = load(text, &e);
-	assert_non_null(c);
+	c = load_ok(text);
 	assert_string_equal(c->iopub, "tcp://127.0.0.1:5");
 	conn_free(c);
 	free(text);
@@ -111,11 +118,9 @@ static void
 test_ipc(void **state)
 {
 	char *text = edit("interface", "\"ipc:///tmp/ipp\"");
-	struct err e;
-	struct conn *c = load(text, &e);
+	struct conn *c = load_ok(text);
 
 	(void)state;
-	assert_non_null(c);
 	assert_string_equal(c->mux, "ipc:///tmp/ipp-46325");
 	conn_free(c);
 	free(text);

@@ -14,6 +14,7 @@
 
 #include "core/doctor.h"
 #include "core/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 static void
 test_parse(void **state)
@@ -80,9 +81,7 @@ test_collect(void **state)
 	assert_int_equal(r.n, 0);
 	free(path);
 	assert_int_equal(doctor_write_listen(dir, "10.0.0.1", 5, &e), 0);
-	path = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(path), 0);
-	free(path);
+	assert_int_equal(testutil_rmtree(dir), 0);
 }
 
 static void

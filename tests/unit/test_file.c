@@ -1,5 +1,6 @@
 /* The end of a log (file_tail): the last lines, a byte bound that never
- * shows half a line, secrets masked, and no blocking on a FIFO. */
+ * shows half a line, secrets masked, and no blocking on a FIFO; writing a
+ * file whole (file_write). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,12 +116,44 @@ test_secrets_and_errors(void **state)
 	remove_log(fifo);
 }
 
+static void
+test_write(void **state)
+{
+	char dir[] = "/tmp/hpctop-test-file-XXXXXX";
+	char *path, *missing, *buf;
+	struct stat st;
+	struct err e;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/script.sh", dir);
+	assert_int_equal(file_write(path, "#!/bin/sh\necho hi\n", 0700, &e),
+	    0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* Again, shorter: the file is truncated, not overwritten in part. */
+	assert_int_equal(file_write(path, "x\n", 0600, &e), 0);
+	assert_int_equal(file_read(path, 100, 0, &buf, &len, &e), 0);
+	assert_string_equal(buf, "x\n");
+	free(buf);
+	missing = xasprintf("%s/no/such", dir);
+	assert_int_equal(file_write(missing, "x", 0600, &e), -1);
+	assert_string_equal(strstr(e.msg, "cannot write "), e.msg);
+	assert_non_null(strstr(e.msg, "/no/such: No such file or directory"));
+	unlink(path);
+	rmdir(dir);
+	free(missing);
+	free(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tails),
 		cmocka_unit_test(test_secrets_and_errors),
+		cmocka_unit_test(test_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,46 +21,17 @@
 #include "core/pxfmt.h"
 #include "core/wire.h"
 #include "core/xmalloc.h"
+#include "tests/unit/fakehub.h"
 
 #define KEY "test-key"
 
 struct fake {
-	void *ctx;
-	void *reg, *notif, *mux, *iopub;
-	struct conn *conn;
+	struct fakehub hub;
 	struct loop *loop;
 	struct ipp *ipp;
 	int engine_hooks;
 	int state_hooks;
 };
-
-/* A message a ROUTER received: routing id, then the wire message. */
-struct got {
-	char rid[256];
-	size_t ridlen;
-	struct wire_msg m;
-};
-
-static int
-port_of(void *s)
-{
-	char ep[256];
-	size_t len = sizeof ep;
-
-	zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &len);
-	return atoi(strrchr(ep, ':') + 1);
-}
-
-static void *
-bind_any(struct fake *f, int type)
-{
-	void *s = zmq_socket(f->ctx, type);
-	int zero = 0;
-
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-	assert_int_equal(zmq_bind(s, "tcp://127.0.0.1:*"), 0);
-	return s;
-}
 
 static void
 on_engines(struct ipp *ipp, void *arg)
@@ -79,23 +50,11 @@ fake_new(uint64_t answer_ms)
 {
 	struct fake *f = xcalloc(1, sizeof *f);
 	struct ipp_hooks h = { on_engines, on_state, f };
-	char *json;
 	struct err e;
 
-	f->ctx = zmq_ctx_new();
-	f->reg = bind_any(f, ZMQ_ROUTER);
-	f->notif = bind_any(f, ZMQ_PUB);
-	f->mux = bind_any(f, ZMQ_ROUTER);
-	f->iopub = bind_any(f, ZMQ_PUB);
-	json = xasprintf("{\"interface\": \"tcp://127.0.0.1\", "
-	    "\"registration\": %d, \"notification\": %d, \"mux\": %d, "
-	    "\"control\": %d, \"iopub\": %d, \"key\": \"" KEY "\"}",
-	    port_of(f->reg), port_of(f->notif), port_of(f->mux),
-	    port_of(f->mux), port_of(f->iopub));
-	f->conn = conn_load_buffer(json, strlen(json), "fake.json", &e);
-	free(json);
-	assert_non_null(f->conn);
-	f->ipp = ipp_new(f->conn, &e);
+	if (fakehub_open(&f->hub, KEY, &e) == -1)
+		fail_msg("%s", e.msg);
+	f->ipp = ipp_new(f->hub.conn, &e);
 	assert_non_null(f->ipp);
 	ipp_set_hooks(f->ipp, &h);
 	ipp_set_liveness(f->ipp, 60000, answer_ms);
@@ -109,57 +68,27 @@ fake_free(struct fake *f)
 {
 	ipp_free(f->ipp);
 	loop_free(f->loop);
-	conn_free(f->conn);
-	zmq_close(f->reg);
-	zmq_close(f->notif);
-	zmq_close(f->mux);
-	zmq_close(f->iopub);
-	zmq_ctx_term(f->ctx);
+	fakehub_close(&f->hub);
 	free(f);
 }
 
 /* Runs the client's loop until the fake's ROUTER `s` has a message (1) or
  * ms pass (0). */
 static int
-fake_recv(struct fake *f, void *s, struct got *g, int ms)
+fake_recv(struct fake *f, void *s, struct fakehub_msg *g, int ms)
 {
-	uint64_t end = loop_now() + (uint64_t)ms;
-	struct wire_frame fr[16];
-	zmq_msg_t parts[16];
-	size_t n = 0;
 	struct err e;
-	int more = 1;
+	int rc = fakehub_recv(&f->hub, f->loop, s, ms, g, &e);
 
-	for (;;) {
-		zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
-
-		if (zmq_poll(&it, 1, 0) == 1)
-			break;
-		if (loop_now() >= end)
-			return 0;
-		loop_once(f->loop, 5);
-	}
-	while (more && n < 16) {
-		zmq_msg_init(&parts[n]);
-		zmq_msg_recv(&parts[n], s, 0);
-		more = zmq_msg_more(&parts[n]);
-		fr[n].data = zmq_msg_data(&parts[n]);
-		fr[n].len = zmq_msg_size(&parts[n]);
-		n++;
-	}
-	g->ridlen = fr[0].len;
-	memcpy(g->rid, fr[0].data, fr[0].len);
-	assert_int_equal(wire_parse(fr + 1, n - 1, KEY, strlen(KEY), &g->m,
-	    &e), 0);
-	for (size_t i = 0; i < n; i++)
-		zmq_msg_close(&parts[i]);
-	return 1;
+	if (rc == -1)
+		fail_msg("%s", e.msg);
+	return rc;
 }
 
 /* Replies through ROUTER s to g's sender; ident is the engine uuid. */
 static void
-fake_reply(void *s, const struct got *g, const char *key, const char *ident,
-    const char *type, json_t *content)
+fake_reply(void *s, const struct fakehub_msg *g, const char *key,
+    const char *ident, const char *type, json_t *content)
 {
 	json_t *hdr = wire_header("hub", "r1", type);
 	struct err e;
@@ -198,7 +127,7 @@ static void
 fake_connect(struct fake *f, int n)
 {
 	json_t *eng = json_object();
-	struct got g;
+	struct fakehub_msg g;
 
 	for (int i = 0; i < n; i++) {
 		char id[16], uuid[16];
@@ -207,9 +136,9 @@ fake_connect(struct fake *f, int n)
 		snprintf(uuid, sizeof uuid, "u%d", i);
 		json_object_set_new(eng, id, json_string(uuid));
 	}
-	assert_int_equal(fake_recv(f, f->reg, &g, 3000), 1);
+	assert_int_equal(fake_recv(f, f->hub.reg, &g, 3000), 1);
 	assert_string_equal(g.m.msg_type, "connection_request");
-	fake_reply(f->reg, &g, KEY, NULL, "connection_reply",
+	fake_reply(f->hub.reg, &g, KEY, NULL, "connection_reply",
 	    json_pack("{s:s, s:o}", "status", "ok", "engines", eng));
 	wire_msg_clear(&g.m);
 	while (ipp_state(f->ipp) == IPP_CONNECTING)
@@ -221,23 +150,23 @@ test_connect_bad_signature(void **state)
 {
 	struct fake *f = fake_new(5000);
 	struct ipp_stats st;
-	struct got g;
+	struct fakehub_msg g;
 	size_t n;
 	const struct ipp_engine *eng;
 
 	(void)state;
-	assert_int_equal(fake_recv(f, f->reg, &g, 3000), 1);
+	assert_int_equal(fake_recv(f, f->hub.reg, &g, 3000), 1);
 	assert_string_equal(g.m.msg_type, "connection_request");
 	assert_non_null(json_object_get(g.m.header, "session"));
 	/* Signed with another key: dropped, counted, not trusted. */
-	fake_reply(f->reg, &g, "not-the-key", NULL, "connection_reply",
+	fake_reply(f->hub.reg, &g, "not-the-key", NULL, "connection_reply",
 	    json_pack("{s:s, s:{s:s}}", "status", "ok", "engines", "0", "evil"));
 	pump(f, 100);
 	ipp_stats(f->ipp, &st);
 	assert_int_equal(st.bad_signature, 1);
 	assert_int_equal(ipp_state(f->ipp), IPP_CONNECTING);
 	assert_int_equal(ipp_engine_count(f->ipp), 0);
-	fake_reply(f->reg, &g, KEY, NULL, "connection_reply",
+	fake_reply(f->hub.reg, &g, KEY, NULL, "connection_reply",
 	    json_pack("{s:s, s:{s:s, s:s}}", "status", "ok", "engines",
 	    "3", "u3", "1", "u1"));
 	wire_msg_clear(&g.m);
@@ -284,17 +213,17 @@ test_notifications(void **state)
 	/* PUB/SUB drops what is sent before the subscription arrives, so
 	 * publish until it is seen; notifications are idempotent. */
 	for (int i = 0; i < 200 && ipp_engine_count(f->ipp) != 3; i++) {
-		fake_pub(f->notif, NULL, "registration_notification", NULL,
+		fake_pub(f->hub.notif, NULL, "registration_notification", NULL,
 		    json_pack("{s:i, s:s}", "id", 2, "uuid", "u2"));
 		pump(f, 10);
 	}
 	assert_int_equal(ipp_engine_count(f->ipp), 3);
-	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	fake_pub(f->hub.notif, NULL, "unregistration_notification", NULL,
 	    json_pack("{s:i, s:s}", "id", 0, "uuid", "u0"));
 	/* Unknown engines and stale uuids change nothing. */
-	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	fake_pub(f->hub.notif, NULL, "unregistration_notification", NULL,
 	    json_pack("{s:i, s:s}", "id", 9, "uuid", "u9"));
-	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	fake_pub(f->hub.notif, NULL, "unregistration_notification", NULL,
 	    json_pack("{s:i, s:s}", "id", 1, "uuid", "old"));
 	pump(f, 100);
 	assert_int_equal(ipp_engine_count(f->ipp), 2);
@@ -303,7 +232,7 @@ test_notifications(void **state)
 	assert_false(en->registered);
 	assert_true(ipp_engine_find(f->ipp, 1)->registered);
 	assert_null(ipp_engine_find(f->ipp, 9));
-	fake_pub(f->notif, NULL, "shutdown_notification", NULL,
+	fake_pub(f->hub.notif, NULL, "shutdown_notification", NULL,
 	    json_pack("{s:s}", "status", "ok"));
 	pump(f, 100);
 	assert_int_equal(ipp_state(f->ipp), IPP_DOWN);
@@ -314,22 +243,22 @@ test_notifications(void **state)
 /* Receives one request on mux, answering kernel_info probes (the IOPub
  * sync) on the way. */
 static void
-mux_next(struct fake *f, struct got *g)
+mux_next(struct fake *f, struct fakehub_msg *g)
 {
 	for (;;) {
-		assert_int_equal(fake_recv(f, f->mux, g, 3000), 1);
+		assert_int_equal(fake_recv(f, f->hub.mux, g, 3000), 1);
 		if (strcmp(g->m.msg_type, "kernel_info_request") != 0)
 			return;
-		fake_pub(f->iopub, "engine.0.status", "status", g->m.header,
+		fake_pub(f->hub.iopub, "engine.0.status", "status", g->m.header,
 		    json_pack("{s:s}", "execution_state", "busy"));
 		wire_msg_clear(&g->m);
 	}
 }
 
 static void
-status(struct fake *f, struct got *g, const char *s)
+status(struct fake *f, struct fakehub_msg *g, const char *s)
 {
-	fake_pub(f->iopub, "engine.0.status", "status", g->m.header,
+	fake_pub(f->hub.iopub, "engine.0.status", "status", g->m.header,
 	    json_pack("{s:s}", "execution_state", s));
 }
 
@@ -339,7 +268,7 @@ test_execute(void **state)
 	struct fake *f = fake_new(5000);
 	struct ipp_exec *x;
 	struct pxfmt_rec *v;
-	struct got g0, g1;
+	struct fakehub_msg g0, g1;
 	struct err e;
 	json_t *other;
 	size_t n;
@@ -363,34 +292,35 @@ test_execute(void **state)
 	/* Another client's output, same msg_id but another session. */
 	other = json_deep_copy(g0.m.header);
 	json_object_set_new(other, "session", json_string("someone-else"));
-	fake_pub(f->iopub, "engine.0.stdout", "stream", other,
+	fake_pub(f->hub.iopub, "engine.0.stdout", "stream", other,
 	    json_pack("{s:s, s:s}", "name", "stdout", "text", "not ours\n"));
 	json_decref(other);
 	status(f, &g0, "busy");
-	fake_pub(f->iopub, "engine.0.stdout", "stream", g0.m.header,
+	fake_pub(f->hub.iopub, "engine.0.stdout", "stream", g0.m.header,
 	    json_pack("{s:s, s:s}", "name", "stdout", "text", "hi\n"));
-	fake_pub(f->iopub, "engine.0.stdout", "stream", g0.m.header,
+	fake_pub(f->hub.iopub, "engine.0.stdout", "stream", g0.m.header,
 	    json_pack("{s:s, s:s}", "name", "stdout", "text", "there\n"));
-	fake_pub(f->iopub, "engine.0.displaypub", "display_data", g0.m.header,
-	    json_pack("{s:{s:s}}", "data", "text/plain", "{'a': 1}"));
-	fake_pub(f->iopub, "engine.0.execute_result", "execute_result",
+	fake_pub(f->hub.iopub, "engine.0.displaypub", "display_data",
+	    g0.m.header, json_pack("{s:{s:s}}", "data", "text/plain",
+	    "{'a': 1}"));
+	fake_pub(f->hub.iopub, "engine.0.execute_result", "execute_result",
 	    g0.m.header, json_pack("{s:{s:s}, s:i}", "data", "text/plain",
 	    "42", "execution_count", 3));
 	/* The reply may come before the last output: not done until idle. */
-	fake_reply(f->mux, &g0, KEY, "u0", "execute_reply",
+	fake_reply(f->hub.mux, &g0, KEY, "u0", "execute_reply",
 	    json_pack("{s:s}", "status", "ok"));
 	pump(f, 100);
 	assert_int_equal(x->r[0].status, IPP_PENDING);
 	status(f, &g0, "idle");
 
-	fake_pub(f->iopub, "engine.1.stderr", "stream", g1.m.header,
+	fake_pub(f->hub.iopub, "engine.1.stderr", "stream", g1.m.header,
 	    json_pack("{s:s, s:s}", "name", "stderr", "text", "warn"));
-	fake_pub(f->iopub, "engine.1.error", "error", g1.m.header,
+	fake_pub(f->hub.iopub, "engine.1.error", "error", g1.m.header,
 	    json_pack("{s:s, s:s, s:[s, s]}", "ename", "ZeroDivisionError",
 	    "evalue", "division by zero", "traceback",
 	    "\033[0;31m---\033[0m", "\033[0;31mZeroDivisionError\033[0m: boom"));
 	status(f, &g1, "idle");
-	fake_reply(f->mux, &g1, KEY, "u1", "execute_reply",
+	fake_reply(f->hub.mux, &g1, KEY, "u1", "execute_reply",
 	    json_pack("{s:s, s:s, s:s, s:[]}", "status", "error", "ename",
 	    "ZeroDivisionError", "evalue", "division by zero", "traceback"));
 	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), 0);
@@ -463,7 +393,7 @@ test_unusual_output(void **state)
 	struct fake *f = fake_new(5000);
 	struct ipp_exec *x;
 	struct pxfmt_rec *v;
-	struct got g0, g1, sg;
+	struct fakehub_msg g0, g1, sg;
 	struct err e;
 	size_t n;
 
@@ -474,12 +404,12 @@ test_unusual_output(void **state)
 	mux_next(f, &g0);
 	mux_next(f, &g1);
 	status(f, &g0, "busy");
-	fake_pub_raw(f->iopub, "engine.0.stdout", "stream", g0.m.header,
+	fake_pub_raw(f->hub.iopub, "engine.0.stdout", "stream", g0.m.header,
 	    "{\"name\":\"stdout\",\"text\":\"a\xff" "b nul:\\u0000:end\\n\"}");
-	fake_pub_raw(f->iopub, "engine.0.error", "error", g0.m.header,
+	fake_pub_raw(f->hub.iopub, "engine.0.error", "error", g0.m.header,
 	    "{\"ename\":\"ValueError\",\"evalue\":\"bad \xff \\u0000\","
 	    "\"traceback\":[\"ValueError: bad \\udcff\"]}");
-	fake_reply(f->mux, &g0, KEY, "u0", "execute_reply",
+	fake_reply(f->hub.mux, &g0, KEY, "u0", "execute_reply",
 	    json_pack("{s:s}", "status", "error"));
 	status(f, &g0, "idle");
 	pump(f, 100);
@@ -492,7 +422,7 @@ test_unusual_output(void **state)
 
 	/* Engine 1 still runs: interrupt it through the control channel. */
 	assert_int_equal(ipp_interrupt(x, &e), 1);
-	assert_int_equal(fake_recv(f, f->mux, &sg, 3000), 1);
+	assert_int_equal(fake_recv(f, f->hub.mux, &sg, 3000), 1);
 	assert_string_equal(sg.m.msg_type, "signal_request");
 	assert_string_equal(sg.m.ident, "u1");
 	assert_int_equal(json_integer_value(json_object_get(sg.m.content,
@@ -500,7 +430,7 @@ test_unusual_output(void **state)
 	wire_msg_clear(&sg.m);
 	status(f, &g1, "busy");
 	/* An unreadable reply still finishes engine 1, saying why. */
-	zmq_send(f->mux, g1.rid, g1.ridlen, ZMQ_SNDMORE);
+	zmq_send(f->hub.mux, g1.rid, g1.ridlen, ZMQ_SNDMORE);
 	{
 		json_t *hdr = wire_header("e", "r9", "execute_reply");
 		char *h = json_dumps(hdr, JSON_COMPACT);
@@ -510,11 +440,12 @@ test_unusual_output(void **state)
 		char sig[65];
 
 		wire_sign(KEY, strlen(KEY), j4, sig);
-		zmq_send(f->mux, "u1", 2, ZMQ_SNDMORE);
-		zmq_send(f->mux, WIRE_DELIM, sizeof WIRE_DELIM - 1, ZMQ_SNDMORE);
-		zmq_send(f->mux, sig, 64, ZMQ_SNDMORE);
+		zmq_send(f->hub.mux, "u1", 2, ZMQ_SNDMORE);
+		zmq_send(f->hub.mux, WIRE_DELIM, sizeof WIRE_DELIM - 1,
+		    ZMQ_SNDMORE);
+		zmq_send(f->hub.mux, sig, 64, ZMQ_SNDMORE);
 		for (int i = 0; i < 4; i++)
-			zmq_send(f->mux, j4[i].data, j4[i].len,
+			zmq_send(f->hub.mux, j4[i].data, j4[i].len,
 			    i < 3 ? ZMQ_SNDMORE : 0);
 		free(h);
 		free(p);
@@ -542,7 +473,8 @@ test_unusual_output(void **state)
 	    NULL, &e);
 	mux_next(f, &g0);
 	mux_next(f, &g1);
-	fake_pub(f->notif, "", "shutdown_notification", NULL, json_object());
+	fake_pub(f->hub.notif, "", "shutdown_notification", NULL,
+	    json_object());
 	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), -1);
 	assert_string_equal(e.msg, "the controller shut down");
 	assert_int_equal(x->r[0].status, IPP_DISCONNECTED);
@@ -565,7 +497,7 @@ static void
 test_hosts(void **state)
 {
 	struct fake *f = fake_new(5000);
-	struct got g0, g1, g2;
+	struct fakehub_msg g0, g1, g2;
 	json_t *ue;
 	int hooks;
 
@@ -587,12 +519,12 @@ test_hosts(void **state)
 	    "__import__('socket').gethostname()");
 	hooks = f->engine_hooks;
 	status(f, &g0, "idle");
-	fake_reply(f->mux, &g0, KEY, "u0", "execute_reply",
+	fake_reply(f->hub.mux, &g0, KEY, "u0", "execute_reply",
 	    json_pack("{s:s, s:{s:{s:s, s:{s:s}}}}", "status", "ok",
 	    "user_expressions", "v", "status", "ok", "data", "text/plain",
 	    "'node-7'"));
 	status(f, &g1, "idle");
-	fake_reply(f->mux, &g1, KEY, "u1", "execute_reply",
+	fake_reply(f->hub.mux, &g1, KEY, "u1", "execute_reply",
 	    json_pack("{s:s, s:{s:{s:s, s:s, s:s, s:[]}}}", "status", "ok",
 	    "user_expressions", "v", "status", "error", "ename", "OSError",
 	    "evalue", "no", "traceback"));
@@ -602,14 +534,14 @@ test_hosts(void **state)
 	assert_string_equal(ipp_engine_find(f->ipp, 0)->host, "node-7");
 	assert_null(ipp_engine_find(f->ipp, 1)->host);
 
-	fake_pub(f->notif, "registration_notification",
+	fake_pub(f->hub.notif, "registration_notification",
 	    "registration_notification", NULL,
 	    json_pack("{s:i, s:s}", "id", 2, "uuid", "u2"));
 	mux_next(f, &g2);
 	assert_string_equal(g2.m.ident, "u2");
 	assert_non_null(json_object_get(g2.m.content, "user_expressions"));
 	status(f, &g2, "idle");
-	fake_reply(f->mux, &g2, KEY, "u2", "execute_reply",
+	fake_reply(f->hub.mux, &g2, KEY, "u2", "execute_reply",
 	    json_pack("{s:s, s:{s:{s:s, s:{s:s}}}}", "status", "ok",
 	    "user_expressions", "v", "status", "ok", "data", "text/plain",
 	    "\"vm\""));
@@ -635,7 +567,7 @@ test_aborted_lost_timeout(void **state)
 {
 	struct fake *f = fake_new(5000);
 	struct ipp_exec *x;
-	struct got g0, g1, g2;
+	struct fakehub_msg g0, g1, g2;
 	struct err e;
 	int targets[] = { 2, 0, 1 };
 	uint64_t t0;
@@ -656,10 +588,10 @@ test_aborted_lost_timeout(void **state)
 	assert_string_equal(g0.m.ident, "u2");
 	/* Aborted: finished without an idle. */
 	status(f, &g0, "busy");
-	fake_reply(f->mux, &g0, KEY, "u2", "execute_reply",
+	fake_reply(f->hub.mux, &g0, KEY, "u2", "execute_reply",
 	    json_pack("{s:s}", "status", "aborted"));
 	/* Engine 0 goes away without answering. */
-	fake_pub(f->notif, NULL, "unregistration_notification", NULL,
+	fake_pub(f->hub.notif, NULL, "unregistration_notification", NULL,
 	    json_pack("{s:i, s:s}", "id", 0, "uuid", "u0"));
 	/* Engine 1 never answers. */
 	assert_int_equal(ipp_wait_exec(f->ipp, f->loop, x, &e), 0);

@@ -15,6 +15,7 @@
 #include "core/profile.h"
 #include "core/proflist.h"
 #include "core/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 #define DATA HPCTOP_SRCDIR "/tests/data/profiles"
 
@@ -95,15 +96,24 @@ test_corpus_is_complete(void **state)
 	assert_int_equal(n, (int)(sizeof bad_cases / sizeof *bad_cases));
 }
 
+/* Loads path, which must load. */
+static struct profile *
+load_ok(const char *path)
+{
+	struct err e = { "" };
+	struct profile *p = profile_load(path, NULL, &e);
+
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	return p;
+}
+
 static void
 test_full_profile(void **state)
 {
-	struct err e = { "" };
-	struct profile *p = profile_load(DATA "/good/full.yaml", NULL, &e);
+	struct profile *p = load_ok(DATA "/good/full.yaml");
 
 	(void)state;
-	if (p == NULL)
-		fail_msg("%s", e.msg);
 	assert_string_equal(p->name, "full");
 	assert_string_equal(p->backend, "slurm");
 	assert_int_equal(p->engines, 8);
@@ -139,12 +149,9 @@ test_full_profile(void **state)
 static void
 test_defaults(void **state)
 {
-	struct err e = { "" };
-	struct profile *p = profile_load(DATA "/good/minimal.yaml", NULL, &e);
+	struct profile *p = load_ok(DATA "/good/minimal.yaml");
 
 	(void)state;
-	if (p == NULL)
-		fail_msg("%s", e.msg);
 	assert_string_equal(p->backend, "local");
 	assert_int_equal(p->engines, 1);
 	assert_string_equal(p->ipython_profile, "minimal");
@@ -421,12 +428,7 @@ test_search_path(void **state)
 
 	free(a);
 	free(b);
-	{
-		char *cmd = xasprintf("rm -rf %s", tmpdir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	assert_int_equal(testutil_rmtree(tmpdir), 0);
 }
 
 static void
@@ -439,11 +441,8 @@ test_shipped_profiles(void **state)
 	for (int i = 0; names[i] != NULL; i++) {
 		char *path = xasprintf("%s/profiles/%s.yaml", HPCTOP_SRCDIR,
 		    names[i]);
-		struct err e;
-		struct profile *p = profile_load(path, NULL, &e);
+		struct profile *p = load_ok(path);
 
-		if (p == NULL)
-			fail_msg("%s", e.msg);
 		assert_string_equal(p->backend, names[i]);
 		profile_free(p);
 		free(path);

@@ -16,26 +16,6 @@
 #include "core/xmalloc.h"
 #include "tests/unit/schedfix.h"
 
-static const struct job_row *
-row(const struct job_table *t, const char *id)
-{
-	const struct job_row *r = jobtab_find(t, id);
-
-	if (r == NULL)
-		fail_msg("no row with id '%s'", id);
-	return r;
-}
-
-static size_t
-count_state(const struct job_table *t, enum job_state st)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < t->n; i++)
-		n += t->v[i].state == st;
-	return n;
-}
-
 /* Parses through qstat_parse after checking the detected format. */
 static void
 parse(const char *buf, size_t len, enum qstat_format want, long rows,
@@ -82,11 +62,11 @@ test_recorded_alt(void **state)
 
 	(void)state;
 	parse(buf, len, QSTAT_ALT, 20, &t);
-	assert_int_equal(count_state(&t, JOB_RUNNING), 7);
-	assert_int_equal(count_state(&t, JOB_QUEUED), 9);
-	assert_int_equal(count_state(&t, JOB_COMPLETED), 3);
-	assert_int_equal(count_state(&t, JOB_HELD), 1);
-	r = row(&t, "1");
+	assert_int_equal(schedfix_count(&t, JOB_RUNNING), 7);
+	assert_int_equal(schedfix_count(&t, JOB_QUEUED), 9);
+	assert_int_equal(schedfix_count(&t, JOB_COMPLETED), 3);
+	assert_int_equal(schedfix_count(&t, JOB_HELD), 1);
+	r = schedfix_row(&t, "1");
 	assert_string_equal(r->name, "run one");
 	assert_string_equal(r->user, "root");
 	assert_string_equal(r->queue, "debug");
@@ -102,22 +82,22 @@ test_recorded_alt(void **state)
 	assert_int_equal(r->time_left, 600);
 	/* Exactly 10 minutes is not under 10 minutes; 1 minute is. */
 	assert_false(jobtab_near_limit(r));
-	assert_int_equal(row(&t, "10")->time_left, 60);
-	assert_true(jobtab_near_limit(row(&t, "10")));
-	assert_int_equal(row(&t, "5")->time_left, 3600);
-	assert_false(jobtab_near_limit(row(&t, "5")));
-	assert_int_equal(row(&t, "3")->time_limit, 3600);
-	assert_int_equal(row(&t, "3")->time_left, -1);
-	assert_int_equal(row(&t, "7")->time_left, -1);
-	r = row(&t, "2");
+	assert_int_equal(schedfix_row(&t, "10")->time_left, 60);
+	assert_true(jobtab_near_limit(schedfix_row(&t, "10")));
+	assert_int_equal(schedfix_row(&t, "5")->time_left, 3600);
+	assert_false(jobtab_near_limit(schedfix_row(&t, "5")));
+	assert_int_equal(schedfix_row(&t, "3")->time_limit, 3600);
+	assert_int_equal(schedfix_row(&t, "3")->time_left, -1);
+	assert_int_equal(schedfix_row(&t, "7")->time_left, -1);
+	r = schedfix_row(&t, "2");
 	assert_string_equal(r->raw_state, "S");
 	assert_int_equal(r->state, JOB_HELD);
 	assert_string_equal(r->time_req, "1-00:00:00");
-	r = row(&t, "3");
+	r = schedfix_row(&t, "3");
 	assert_int_equal(r->state, JOB_QUEUED);
 	assert_null(r->nodelist);
-	assert_string_equal(row(&t, "12")->name, "weird|name^x");
-	assert_int_equal(row(&t, "5")->tasks, 8);
+	assert_string_equal(schedfix_row(&t, "12")->name, "weird|name^x");
+	assert_int_equal(schedfix_row(&t, "5")->tasks, 8);
 	jobtab_clear(&t);
 	free(buf);
 }
@@ -133,7 +113,7 @@ test_recorded_full_and_brief(void **state)
 	(void)state;
 	/* The wrapper indents attributes with a TAB, not 4 spaces. */
 	parse(buf, len, QSTAT_FULL, 20, &t);
-	r = row(&t, "1");
+	r = schedfix_row(&t, "1");
 	assert_string_equal(r->name, "run one");
 	assert_string_equal(r->user, "root");
 	assert_int_equal(r->tasks, 2);
@@ -141,20 +121,20 @@ test_recorded_full_and_brief(void **state)
 	assert_string_equal(r->time_req, "10:00");
 	assert_string_equal(r->nodelist, "vm");
 	assert_int_equal(r->elapsed, -1);
-	assert_int_equal(row(&t, "9")->state, JOB_COMPLETED);
-	assert_int_equal(row(&t, "2")->state, JOB_HELD);
+	assert_int_equal(schedfix_row(&t, "9")->state, JOB_COMPLETED);
+	assert_int_equal(schedfix_row(&t, "2")->state, JOB_HELD);
 	jobtab_clear(&t);
 	free(buf);
 
 	buf = schedfix_data("qstat-default.txt", &len);
 	parse(buf, len, QSTAT_BRIEF, 20, &t);
-	r = row(&t, "1");
+	r = schedfix_row(&t, "1");
 	assert_string_equal(r->name, "run one");
 	assert_string_equal(r->queue, "debug");
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, -1);
-	assert_string_equal(row(&t, "12")->name, "weird|name^x");
-	assert_int_equal(row(&t, "7")->state, JOB_COMPLETED);
+	assert_string_equal(schedfix_row(&t, "12")->name, "weird|name^x");
+	assert_int_equal(schedfix_row(&t, "7")->state, JOB_COMPLETED);
 	jobtab_clear(&t);
 	free(buf);
 }
@@ -168,9 +148,9 @@ test_torque_full(void **state)
 
 	(void)state;
 	parse(buf, len, QSTAT_FULL, 40, &t);
-	assert_int_equal(count_state(&t, JOB_RUNNING), 29);
-	assert_int_equal(count_state(&t, JOB_QUEUED), 11);
-	r = row(&t, "20025307.icts-p-svcs-1");
+	assert_int_equal(schedfix_count(&t, JOB_RUNNING), 29);
+	assert_int_equal(schedfix_count(&t, JOB_QUEUED), 11);
+	r = schedfix_row(&t, "20025307.icts-p-svcs-1");
 	assert_string_equal(r->name, "tai-3");
 	assert_string_equal(r->user, "vsc30772");
 	assert_string_equal(r->queue, "q7d");
@@ -179,16 +159,16 @@ test_torque_full(void **state)
 	assert_string_equal(r->mem, "1gb");
 	assert_string_equal(r->time_req, "7-00:00:00");
 	assert_null(r->nodelist);
-	r = row(&t, "20025920.icts-p-svcs-1");
+	r = schedfix_row(&t, "20025920.icts-p-svcs-1");
 	assert_int_equal(r->nodes, 1);
 	assert_int_equal(r->tasks, 20);
-	r = row(&t, "20034160.icts-p-svcs-1");
+	r = schedfix_row(&t, "20034160.icts-p-svcs-1");
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->nodes, 2);
 	assert_int_equal(r->tasks, 40);
 	assert_string_equal(r->nodelist, "r1i2n10,r1i2n11");
 	assert_int_equal(r->elapsed, 50323);
-	r = row(&t, "20031802.icts-p-svcs-1");
+	r = schedfix_row(&t, "20031802.icts-p-svcs-1");
 	assert_string_equal(r->mem, "30gb");
 	assert_string_equal(r->time_req, "15-00:00:00");
 	assert_int_equal(r->elapsed, 218925);
@@ -205,7 +185,7 @@ test_pbspro_full(void **state)
 
 	(void)state;
 	parse(buf, len, QSTAT_FULL, 6, &t);
-	r = row(&t, "68350.mycluster");
+	r = schedfix_row(&t, "68350.mycluster");
 	assert_int_equal(r->state, JOB_QUEUED);
 	assert_string_equal(r->name, "cell-Qnormal");
 	assert_string_equal(r->user, "usernum1");
@@ -214,7 +194,7 @@ test_pbspro_full(void **state)
 	assert_int_equal(r->tasks, 240);
 	assert_string_equal(r->reason,
 	    "Not Running: Node is in an ineligible state: offline");
-	r = row(&t, "69301.mycluster");
+	r = schedfix_row(&t, "69301.mycluster");
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, 64 * 3600 + 26 * 60 + 16);
 	assert_string_equal(r->nodelist, "b141,b142,b143,b144");
@@ -225,12 +205,13 @@ test_pbspro_full(void **state)
 	/* 7:33:44 left of 72 hours: more than 10%. */
 	assert_false(jobtab_near_limit(r));
 	assert_null(r->reason);
-	r = row(&t, "69302.mycluster");
+	r = schedfix_row(&t, "69302.mycluster");
 	assert_int_equal(r->state, JOB_HELD);
 	assert_string_equal(r->reason, "Dependency");
-	assert_int_equal(count_state(&t, JOB_HELD), 2);
-	assert_int_equal(count_state(&t, JOB_RUNNING), 2);
-	assert_string_equal(row(&t, "74164.mycluster")->nodelist, "b270,b275");
+	assert_int_equal(schedfix_count(&t, JOB_HELD), 2);
+	assert_int_equal(schedfix_count(&t, JOB_RUNNING), 2);
+	assert_string_equal(schedfix_row(&t, "74164.mycluster")->nodelist,
+	    "b270,b275");
 	jobtab_clear(&t);
 	free(buf);
 }
@@ -245,14 +226,14 @@ test_torque_brief(void **state)
 
 	(void)state;
 	parse(buf, len, QSTAT_BRIEF, 1518, &t);
-	assert_int_equal(count_state(&t, JOB_RUNNING), 1511);
-	assert_int_equal(count_state(&t, JOB_QUEUED), 7);
+	assert_int_equal(schedfix_count(&t, JOB_RUNNING), 1511);
+	assert_int_equal(schedfix_count(&t, JOB_QUEUED), 7);
 	r = &t.v[0];
 	assert_string_equal(r->id, "7657245.lcgbatch02");
 	assert_string_equal(r->name, "cre07_870811047");
 	assert_string_equal(r->user, "tlhcb015");
 	assert_string_equal(r->queue, "grid4000M");
-	r = row(&t, "7756294.lcgbatch02");
+	r = schedfix_row(&t, "7756294.lcgbatch02");
 	assert_int_equal(r->state, JOB_QUEUED);
 	assert_string_equal(r->queue, "grid3000M");
 	jobtab_clear(&t);
@@ -268,7 +249,7 @@ test_torque_alt(void **state)
 
 	(void)state;
 	parse(buf, len, QSTAT_ALT, 1, &t);
-	r = row(&t, "918738.cclc01.som.ucsf");
+	r = schedfix_row(&t, "918738.cclc01.som.ucsf");
 	assert_string_equal(r->user, "henrik");
 	assert_string_equal(r->queue, "batch");
 	assert_string_equal(r->name, "hello_world");
@@ -291,7 +272,7 @@ test_torque_alt_nodes(void **state)
 
 	(void)state;
 	parse(buf, len, QSTAT_ALT, 3, &t);
-	r = row(&t, "523813.cclc01.som.ucsf");
+	r = schedfix_row(&t, "523813.cclc01.som.ucsf");
 	assert_string_equal(r->name, "echo_152617-2016");
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, 93);
@@ -299,8 +280,10 @@ test_torque_alt_nodes(void **state)
 	assert_int_equal(r->time_left, r->time_limit - 93);
 	assert_false(jobtab_near_limit(r));
 	assert_string_equal(r->nodelist, "n2");
-	assert_string_equal(row(&t, "523814.cclc01.som.ucsf")->nodelist, "n5");
-	assert_string_equal(row(&t, "523815.cclc01.som.ucsf")->nodelist, "n2");
+	assert_string_equal(schedfix_row(&t,
+	    "523814.cclc01.som.ucsf")->nodelist, "n5");
+	assert_string_equal(schedfix_row(&t,
+	    "523815.cclc01.som.ucsf")->nodelist, "n2");
 	jobtab_clear(&t);
 	free(buf);
 }
@@ -316,7 +299,7 @@ test_torque_xml(void **state)
 		SCHEDFIX_SHARED(buf, len, "torque_qstat-x_queued_single-line.xml");
 
 		parse(buf, len, QSTAT_XML, 1, &t);
-		r = row(&t, "4499334.pbsserver");
+		r = schedfix_row(&t, "4499334.pbsserver");
 		assert_string_equal(r->name,
 		    "r180328_183957634_pid_4_starAlignment");
 		assert_string_equal(r->user, "otp-data");
@@ -334,7 +317,7 @@ test_torque_xml(void **state)
 		    "torque_qstat-x_completed_sched-hint-with-newlines.xml");
 
 		parse(buf, len, QSTAT_XML, 1, &t);
-		r = row(&t, "4564045.pbsserver");
+		r = schedfix_row(&t, "4564045.pbsserver");
 		assert_int_equal(r->state, JOB_COMPLETED);
 		assert_int_equal(r->elapsed, 6);
 		assert_string_equal(r->nodelist, "denbi5-int");
@@ -347,15 +330,15 @@ test_torque_xml(void **state)
 		SCHEDFIX_SHARED(buf, len, "torque_qstat-x_lisa_pretty-printed.xml");
 
 		parse(buf, len, QSTAT_XML, 7, &t);
-		assert_int_equal(count_state(&t, JOB_RUNNING), 4);
-		assert_int_equal(count_state(&t, JOB_QUEUED), 3);
-		r = row(&t, "8938236.batch1.lisa.surfsara.nl");
+		assert_int_equal(schedfix_count(&t, JOB_RUNNING), 4);
+		assert_int_equal(schedfix_count(&t, JOB_QUEUED), 3);
+		r = schedfix_row(&t, "8938236.batch1.lisa.surfsara.nl");
 		assert_int_equal(r->nodes, 8);
 		assert_int_equal(r->tasks, 96);
 		assert_int_equal(r->elapsed, 76 * 3600 + 1 * 60 + 56);
 		assert_string_equal(r->nodelist, "r13n30,r13n21,r13n17,r13n16,"
 		    "r13n13,r13n8,r13n4,r13n3");
-		r = row(&t, "8921165.batch1.lisa.surfsara.nl");
+		r = schedfix_row(&t, "8921165.batch1.lisa.surfsara.nl");
 		assert_int_equal(r->tasks, 24);
 		assert_string_equal(r->mem, "3gb");
 		assert_string_equal(r->time_req, "2-02:00:00");
@@ -393,7 +376,7 @@ test_pbs_json(void **state)
 		SCHEDFIX_SHARED(buf, len, "pbspro-19.0_qstat-x-f-F-json_held.json");
 
 		parse(buf, len, QSTAT_JSON, 1, &t);
-		r = row(&t, "157.pbs");
+		r = schedfix_row(&t, "157.pbs");
 		assert_int_equal(r->state, JOB_HELD);
 		assert_string_equal(r->reason, "JobHeldUser");
 		assert_string_equal(r->name, "pbs_hold_job");
@@ -409,14 +392,14 @@ test_pbs_json(void **state)
 		    "openpbs-23.06_qstat-F-json-f-x_finished-and-running.json");
 
 		parse(buf, len, QSTAT_JSON, 3, &t);
-		r = row(&t, "1004.pbs");
+		r = schedfix_row(&t, "1004.pbs");
 		assert_int_equal(r->state, JOB_COMPLETED);
 		assert_string_equal(r->raw_state, "F");
 		assert_int_equal(r->elapsed, 30);
 		assert_string_equal(r->nodelist, "pbs");
 		/* Exit_status 0: it ended well, no reason. */
 		assert_null(r->reason);
-		r = row(&t, "1006.pbs");
+		r = schedfix_row(&t, "1006.pbs");
 		assert_int_equal(r->state, JOB_RUNNING);
 		assert_string_equal(r->user, "firesrv");
 		assert_string_equal(r->name, "hi_pbs");
@@ -488,12 +471,12 @@ test_estimated_start(void **state)
 	setenv("TZ", "UTC0", 1);
 	tzset();
 	assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 3);
-	assert_int_equal(row(&t, "1.pbs")->start_at, 1796353200);
-	assert_int_equal(row(&t, "2.pbs")->start_at, -1);
-	assert_int_equal(row(&t, "3.pbs")->start_at, -1);
+	assert_int_equal(schedfix_row(&t, "1.pbs")->start_at, 1796353200);
+	assert_int_equal(schedfix_row(&t, "2.pbs")->start_at, -1);
+	assert_int_equal(schedfix_row(&t, "3.pbs")->start_at, -1);
 	jobtab_clear(&t);
 	assert_int_equal(qstat_parse(json, sizeof json - 1, &t, &e), 1);
-	assert_int_equal(row(&t, "4.pbs")->start_at, 1796353200);
+	assert_int_equal(schedfix_row(&t, "4.pbs")->start_at, 1796353200);
 	jobtab_clear(&t);
 }
 
@@ -532,7 +515,7 @@ test_exit_status(void **state)
 	(void)state;
 	assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 10);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-		const struct job_row *r = row(&t, want[i].id);
+		const struct job_row *r = schedfix_row(&t, want[i].id);
 
 		if (want[i].reason == NULL)
 			assert_null(r->reason);
@@ -541,10 +524,10 @@ test_exit_status(void **state)
 	}
 	jobtab_clear(&t);
 	assert_int_equal(qstat_parse(xml, sizeof xml - 1, &t, &e), 1);
-	assert_string_equal(row(&t, "11.t")->reason, "TimeLimit");
+	assert_string_equal(schedfix_row(&t, "11.t")->reason, "TimeLimit");
 	jobtab_clear(&t);
 	assert_int_equal(qstat_parse(json, sizeof json - 1, &t, &e), 1);
-	assert_string_equal(row(&t, "12.pbs")->reason, "TimeLimit");
+	assert_string_equal(schedfix_row(&t, "12.pbs")->reason, "TimeLimit");
 	jobtab_clear(&t);
 }
 
@@ -584,13 +567,13 @@ test_odd_inputs(void **state)
 	    "11 root debug z -- 1 2 -- 01:00 R 0", alt_head);
 	assert_int_equal(qstat_parse(in, strlen(in), &t, &e), 3);
 	assert_int_equal(t.skipped, 2);
-	assert_int_equal(row(&t, "7")->state, JOB_UNKNOWN);
-	assert_string_equal(row(&t, "7")->raw_state, "Z");
-	assert_string_equal(row(&t, "7")->name, "my job name");
-	assert_string_equal(row(&t, "10")->nodelist, "n7,n8");
-	assert_string_equal(row(&t, "10")->mem, "4gb");
-	assert_int_equal(row(&t, "10")->elapsed, 65);
-	assert_int_equal(row(&t, "11")->elapsed, 0);
+	assert_int_equal(schedfix_row(&t, "7")->state, JOB_UNKNOWN);
+	assert_string_equal(schedfix_row(&t, "7")->raw_state, "Z");
+	assert_string_equal(schedfix_row(&t, "7")->name, "my job name");
+	assert_string_equal(schedfix_row(&t, "10")->nodelist, "n7,n8");
+	assert_string_equal(schedfix_row(&t, "10")->mem, "4gb");
+	assert_int_equal(schedfix_row(&t, "10")->elapsed, 65);
+	assert_int_equal(schedfix_row(&t, "11")->elapsed, 0);
 	jobtab_clear(&t);
 	free(in);
 
@@ -616,10 +599,11 @@ test_odd_inputs(void **state)
 
 		assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 2);
 		assert_int_equal(t.skipped, 4);
-		assert_string_equal(row(&t, "2.srv")->nodelist, "n1,n2");
-		assert_int_equal(row(&t, "2.srv")->tasks, 4);
-		assert_int_equal(row(&t, "3.srv")->state, JOB_QUEUED);
-		assert_null(row(&t, "3.srv")->name);
+		assert_string_equal(schedfix_row(&t, "2.srv")->nodelist,
+		    "n1,n2");
+		assert_int_equal(schedfix_row(&t, "2.srv")->tasks, 4);
+		assert_int_equal(schedfix_row(&t, "3.srv")->state, JOB_QUEUED);
+		assert_null(schedfix_row(&t, "3.srv")->name);
 		jobtab_clear(&t);
 	}
 }
@@ -629,30 +613,17 @@ test_junk(void **state)
 {
 	struct job_table t = { 0 };
 	size_t n = 1 << 20;
-	char *junk = xmalloc(n);
-	uint32_t x = 777;
+	char *junk = schedfix_junk(n, 777, 61, 5, ' ');
 	struct err e;
 
 	(void)state;
-	for (size_t i = 0; i < n; i++) {
-		x = x * 1103515245 + 12345;
-		junk[i] = (char)(x >> 16);
-		if (i % 61 == 0)
-			junk[i] = '\n';
-		else if (i % 5 == 0)
-			junk[i] = ' ';
-	}
 	/* Every parser on every byte soup: whole rows or nothing. */
 	qstat_parse_brief(junk, n, &t);
 	qstat_parse_alt(junk, n, &t);
 	qstat_parse_full(junk, n, &t);
 	assert_int_equal(qstat_parse_xml(junk, n, &t, &e), -1);
 	assert_int_equal(qstat_parse_json(junk, n, &t, &e), -1);
-	for (size_t i = 0; i < t.n; i++) {
-		assert_non_null(t.v[i].id);
-		assert_non_null(t.v[i].raw_state);
-	}
-	assert_true(t.skipped > 0);
+	schedfix_rows_whole(&t);
 	jobtab_clear(&t);
 
 	/* One enormous -f value spread over continuation lines. */
@@ -666,7 +637,7 @@ test_junk(void **state)
 			k += (size_t)sprintf(in + k, ",\n\tVAR%zu=%060zu", i, i);
 		k += (size_t)sprintf(in + k, "\n    Job_Name = big\n");
 		assert_int_equal(qstat_parse(in, k, &t, &e), 1);
-		assert_string_equal(row(&t, "5.s")->name, "big");
+		assert_string_equal(schedfix_row(&t, "5.s")->name, "big");
 		jobtab_clear(&t);
 		free(in);
 	}

@@ -4,9 +4,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/xmalloc.h"
 #include "tests/unit/testutil.h"
 
 pid_t
@@ -38,4 +40,44 @@ testutil_session_end(pid_t child, int release)
 {
 	close(release);
 	assert_int_equal(waitpid(child, NULL, 0), child);
+}
+
+static char state_dir[] = "/tmp/hpctop-test-XXXXXX";
+
+int
+testutil_state_setup(void **state)
+{
+	char *ipy;
+
+	(void)state;
+	if (mkdtemp(state_dir) == NULL)
+		return -1;
+	setenv("XDG_STATE_HOME", state_dir, 1);
+	ipy = xasprintf("%s/ipy dir", state_dir);
+	setenv("IPYTHONDIR", ipy, 1);
+	free(ipy);
+	return 0;
+}
+
+int
+testutil_state_teardown(void **state)
+{
+	(void)state;
+	return testutil_rmtree(state_dir);
+}
+
+const char *
+testutil_state_dir(void)
+{
+	return state_dir;
+}
+
+int
+testutil_rmtree(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc == 0 ? 0 : -1;
 }

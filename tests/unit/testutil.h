@@ -11,4 +11,15 @@ pid_t testutil_session_child(int *release);
 /* Releases the child and reaps it. */
 void testutil_session_end(pid_t child, int release);
 
+/* A cmocka group setup for tests that write cluster records and ipython
+ * profiles: makes a fresh directory (testutil_state_dir) and points
+ * XDG_STATE_HOME at it and IPYTHONDIR at its "ipy dir" (a space, so that
+ * quoting shows). -1 if it cannot make it. */
+int testutil_state_setup(void **state);
+/* Removes that directory; the group teardown that goes with it. */
+int testutil_state_teardown(void **state);
+const char *testutil_state_dir(void);
+/* Removes dir and everything below it: 0, or -1 if that failed. */
+int testutil_rmtree(const char *dir);
+
 #endif

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/profile.h"
+
 /* An option whose value is a whole number, checked by cli_int before exec
  * runs. */
 struct cmd_int {
@@ -55,6 +57,11 @@ struct cmd_entry {
 	const struct cmd_int *ints;	/* ends with opt 0 (or is NULL) */
 	int (*exec)(const struct cmd_args *a);
 };
+
+/* -n/--engines N, the size of a cluster, as start, script and doctor take
+ * it: the struct option and the struct cmd_int of one option. */
+#define CMD_ENGINES_LONGOPT { "engines", required_argument, NULL, 'n' }
+#define CMD_ENGINES_INT { 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL }
 
 /* The long options of a command whose one option is -j/--json. */
 extern const struct option cmd_json_longopts[];

@@ -1064,11 +1064,8 @@ print_json(const struct doctor *d)
 static char *
 doctor_dir(const char *name)
 {
-	char *state = paths_state_dir();
-	char *dir = xasprintf("%s/doctor/%s.%ld", state, name, (long)getpid());
-
-	free(state);
-	return dir;
+	return paths_below(paths_state_dir(), "doctor/%s.%ld", name,
+	    (long)getpid());
 }
 
 static int
@@ -1165,13 +1162,13 @@ const struct cmd_entry cmd_doctor_entry = {
 	.help = help,
 	.args = { "n:", 1, 1 },
 	.longopts = (const struct option[]){
-		{ "engines", required_argument, NULL, 'n' },
+		CMD_ENGINES_LONGOPT,
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	},
 	.ints = (const struct cmd_int[]){
-		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
+		CMD_ENGINES_INT,
 		{ 't', "--timeout", 1, TIMEOUT_MAX_S, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},

@@ -45,11 +45,11 @@ const struct cmd_entry cmd_script_entry = {
 	.help = help,
 	.args = { "n:", 1, 1 },
 	.longopts = (const struct option[]){
-		{ "engines", required_argument, NULL, 'n' },
+		CMD_ENGINES_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	},
 	.ints = (const struct cmd_int[]){
-		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
+		CMD_ENGINES_INT,
 		{ 0, NULL, 0, 0, NULL }
 	},
 	.exec = script_exec,

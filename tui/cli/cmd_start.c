@@ -376,13 +376,13 @@ const struct cmd_entry cmd_start_entry = {
 	.help = help,
 	.args = { "n:wf", 1, 1 },
 	.longopts = (const struct option[]){
-		{ "engines", required_argument, NULL, 'n' },
+		CMD_ENGINES_LONGOPT,
 		{ "wait", optional_argument, NULL, 'w' },
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	},
 	.ints = (const struct cmd_int[]){
-		{ 'n', "-n", 1, PROFILE_MAX_ENGINES, NULL },
+		CMD_ENGINES_INT,
 		{ 'w', "--wait", 1, WAIT_MAX_S, NULL },
 		{ 0, NULL, 0, 0, NULL }
 	},

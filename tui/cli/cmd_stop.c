@@ -61,25 +61,6 @@ quiet_profile(const char *name)
 	return p;
 }
 
-struct adopted {
-	bool done;
-	bool failed;
-	struct err e;
-};
-
-static void
-on_adopted(struct cluster *c, const struct err *e, void *arg)
-{
-	struct adopted *ad = arg;
-
-	(void)c;
-	ad->done = true;
-	if (e != NULL) {
-		ad->failed = true;
-		ad->e = *e;
-	}
-}
-
 /* What is left of the cluster called name, into the stub c: a batch
  * cluster's jobs by their names (when its profile p names a batch
  * backend), else the processes that carry its mark. Returns the backend
@@ -89,7 +70,7 @@ find_remains(struct loop *l, struct cluster *c, const struct profile *p)
 {
 	const struct backend *b = p != NULL ? registry_find(p->backend) :
 	    NULL;
-	struct adopted ad = { 0 };
+	struct clusterop_sync ad = { 0 };
 	struct err e;
 
 	if (b == NULL || b->batch == NULL) {
@@ -98,15 +79,9 @@ find_remains(struct loop *l, struct cluster *c, const struct profile *p)
 	}
 	free(c->backend);
 	c->backend = xstrdup(b->name);
-	if (batch_adopt_named(b, l, c, on_adopted, &ad, &e) == -1) {
+	if (batch_adopt_named(b, l, c, clusterop_sync_cb, &ad, &e) == -1 ||
+	    clusterop_sync_wait(l, &ad, &e) == -1) {
 		cli_error("cannot list the jobs of '%s': %s", c->name, e.msg);
-		return NULL;
-	}
-	while (!ad.done)
-		loop_once(l, -1);
-	if (ad.failed) {
-		cli_error("cannot list the jobs of '%s': %s", c->name,
-		    ad.e.msg);
 		return NULL;
 	}
 	return b;
