@@ -1,0 +1,305 @@
+#include "nodes.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "xmalloc.h"
+
+/* Bounds what a hostile or broken node list can make us allocate. */
+#define NODES_MAX 65536
+
+struct expander {
+	const char *list;	/* the whole list, for messages */
+	struct strv *out;
+	struct err *e;
+};
+
+/* A range bound: up to 9 digits. */
+static int
+bound(const char *s, size_t n, long *v)
+{
+	if (n == 0 || n > 9)
+		return -1;
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* Appends prefix + every expansion of s[0..n) (one name, no top-level
+ * comma) to x->out. */
+static int
+expand_one(struct expander *x, const char *prefix, const char *s, size_t n)
+{
+	const char *lb = memchr(s, '[', n), *rb, *body;
+	size_t bn;
+
+	if (memchr(s, ']', lb != NULL ? (size_t)(lb - s) : n) != NULL)
+		return err_set(x->e, "node list '%s': ']' without '['",
+		    x->list);
+	if (lb == NULL) {
+		if (x->out->n >= NODES_MAX)
+			return err_set(x->e, "node list '%s': more than %d "
+			    "names", x->list, NODES_MAX);
+		strv_push_take(x->out, xasprintf("%s%.*s", prefix, (int)n, s));
+		return 0;
+	}
+	body = lb + 1;
+	rb = memchr(body, ']', n - (size_t)(body - s));
+	if (rb == NULL)
+		return err_set(x->e, "node list '%s': no ']'", x->list);
+	bn = (size_t)(rb - body);
+	for (size_t i = 0; i <= bn;) {
+		size_t j = i, dash;
+		long lo, hi;
+		int width;
+
+		while (j < bn && body[j] != ',')
+			j++;
+		dash = i;
+		while (dash < j && body[dash] != '-')
+			dash++;
+		if (bound(body + i, dash - i, &lo) == -1 || (dash < j &&
+		    bound(body + dash + 1, j - dash - 1, &hi) == -1))
+			return err_set(x->e, "node list '%s': '%.*s' is not a "
+			    "number or range", x->list, (int)(j - i), body + i);
+		if (dash == j)
+			hi = lo;
+		if (hi < lo)
+			return err_set(x->e, "node list '%s': range '%.*s' "
+			    "runs backwards", x->list, (int)(j - i), body + i);
+		if (hi - lo >= NODES_MAX)
+			return err_set(x->e, "node list '%s': more than %d "
+			    "names", x->list, NODES_MAX);
+		/* "01-12" pads to the low bound's width, as Slurm does. */
+		width = body[i] == '0' ? (int)(dash - i) : 0;
+		for (long k = lo; k <= hi; k++) {
+			char *p = xasprintf("%s%.*s%0*ld", prefix,
+			    (int)(lb - s), s, width, k);
+			int rc = expand_one(x, p, rb + 1,
+			    n - (size_t)(rb + 1 - s));
+
+			free(p);
+			if (rc == -1)
+				return -1;
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
+int
+nodes_expand(const char *list, struct strv *out, struct err *e)
+{
+	struct expander x = { list, out, e };
+	size_t i = 0, n = strlen(list);
+
+	while (n > 0 && isspace((unsigned char)list[n - 1]))
+		n--;
+	while (i < n && isspace((unsigned char)list[i]))
+		i++;
+	if (i == n)
+		return err_set(e, "node list '%s': empty", list);
+	while (i <= n) {
+		size_t j = i;
+		int depth = 0;
+
+		while (j < n && (depth > 0 || list[j] != ',')) {
+			if (list[j] == '[')
+				depth++;
+			else if (list[j] == ']' && depth > 0)
+				depth--;
+			if (isspace((unsigned char)list[j]) ||
+			    iscntrl((unsigned char)list[j]))
+				return err_set(e, "node list '%s': a space or "
+				    "control character in a name", list);
+			j++;
+		}
+		if (j == i)
+			return err_set(e, "node list '%s': an empty name",
+			    list);
+		if (expand_one(&x, "", list + i, j - i) == -1)
+			return -1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+bool
+nodes_same_host(const char *a, const char *b)
+{
+	const char *da = strchr(a, '.'), *db = strchr(b, '.');
+	size_t la = da != NULL ? (size_t)(da - a) : strlen(a);
+	size_t lb = db != NULL ? (size_t)(db - b) : strlen(b);
+
+	if (strcasecmp(a, b) == 0)
+		return true;
+	/* A short name is the first label of the long one. */
+	if ((da == NULL) == (db == NULL))
+		return false;
+	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
+}
+
+static struct nodes_node *
+node_get(struct nodes_report *r, const char *name)
+{
+	struct nodes_node *nd;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].name, name) == 0)
+			return &r->v[i];
+	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
+	nd = &r->v[r->n++];
+	memset(nd, 0, sizeof *nd);
+	nd->name = xstrdup(name);
+	return nd;
+}
+
+int
+nodes_add_job(struct nodes_report *r, const char *nodelist, int engines,
+    int per_node, struct err *e)
+{
+	struct strv names = STRV_INIT;
+	int left = engines > 0 ? engines : 0;
+
+	if (nodes_expand(nodelist, &names, e) == -1) {
+		strv_clear(&names);
+		return -1;
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		struct nodes_node *nd = node_get(r, names.v[i]);
+		int k;
+
+		if (per_node > 0) {
+			k = left < per_node ? left : per_node;
+		} else {
+			/* What is left, spread over the nodes still to go;
+			 * the first ones take the remainder, as a block
+			 * distribution does. */
+			size_t rest = names.n - i;
+
+			k = (int)(((size_t)left + rest - 1) / rest);
+			nd->guessed = true;
+			r->guessed = true;
+		}
+		nd->expected += k;
+		left -= k;
+	}
+	strv_clear(&names);
+	return 0;
+}
+
+void
+nodes_add_host(struct nodes_report *r, const char *host)
+{
+	if (host == NULL || *host == '\0') {
+		r->unknown++;
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (nodes_same_host(r->v[i].name, host)) {
+			r->v[i].registered++;
+			return;
+		}
+	r->elsewhere++;
+}
+
+void
+nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
+    const struct job_table *jobs, char *const *hosts, size_t nhosts)
+{
+	int per_node = c->profile != NULL ? c->profile->tasks_per_node : 0;
+
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		const struct job_row *row;
+		struct err e;
+
+		if (pr->role != CLUSTER_ENGINES || pr->job_id == NULL)
+			continue;
+		row = jobtab_find(jobs, pr->job_id);
+		if (row == NULL || row->state != JOB_RUNNING ||
+		    row->nodelist == NULL)
+			continue;
+		if (nodes_add_job(r, row->nodelist, pr->engines > 0 ?
+		    pr->engines : c->engines, per_node, &e) == -1 &&
+		    r->error == NULL)
+			r->error = xasprintf("job %s: %s", pr->job_id, e.msg);
+	}
+	/* No running job, no nodes: the engines are not placed yet. */
+	if (r->n == 0)
+		return;
+	for (size_t i = 0; i < nhosts; i++)
+		nodes_add_host(r, hosts[i]);
+}
+
+bool
+nodes_missing(const struct nodes_node *n)
+{
+	return n->registered < n->expected;
+}
+
+char *
+nodes_summary(const struct nodes_report *r)
+{
+	struct strv sv = STRV_INIT;
+	char *out;
+
+	for (size_t i = 0; i < r->n; i++)
+		strv_pushf(&sv, "%s %d/%d", r->v[i].name, r->v[i].registered,
+		    r->v[i].expected);
+	out = strv_join(&sv, "  ");
+	strv_clear(&sv);
+	return out != NULL ? out : xstrdup("");
+}
+
+static const char *
+plural(int n)
+{
+	return n == 1 ? "" : "s";
+}
+
+void
+nodes_notes(const struct nodes_report *r, struct strv *out)
+{
+	bool missing = false;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (nodes_missing(&r->v[i])) {
+			missing = true;
+			strv_pushf(out, "%s: %d/%d engines registered",
+			    r->v[i].name, r->v[i].registered,
+			    r->v[i].expected);
+		}
+	if (r->error != NULL)
+		strv_push(out, r->error);
+	if (!missing)
+		return;
+	if (r->elsewhere > 0)
+		strv_pushf(out, "%d engine%s registered from a host that is "
+		    "none of the jobs' nodes", r->elsewhere,
+		    plural(r->elsewhere));
+	if (r->unknown > 0)
+		strv_pushf(out, "%d engine%s did not say %s hostname (busy?)",
+		    r->unknown, plural(r->unknown),
+		    r->unknown == 1 ? "its" : "their");
+	if (r->guessed)
+		strv_push(out, "engines per node are a guess (an even split): "
+		    "the profile sets no tasks_per_node");
+}
+
+void
+nodes_clear(struct nodes_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].name);
+	free(r->v);
+	free(r->error);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,274 @@
+/* core/nodes: node lists expanded (Slurm hostlists, qstat's hosts),
+ * hostnames matched short against fully qualified, expected engines per
+ * node from tasks_per_node or an even split (flagged as a guess), and the
+ * report of a constructed cluster with its job table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nodes.h"
+#include "core/xmalloc.h"
+
+/* The expansion joined by spaces, or "ERR: message". Caller frees. */
+static char *
+expand(const char *list)
+{
+	struct strv sv = STRV_INIT;
+	struct err e;
+	char *out;
+
+	err_clear(&e);
+	if (nodes_expand(list, &sv, &e) == -1) {
+		assert_true(e.msg[0] != '\0');
+		strv_clear(&sv);
+		return xasprintf("ERR: %s", e.msg);
+	}
+	out = strv_join(&sv, " ");
+	strv_clear(&sv);
+	return out;
+}
+
+static void
+assert_expands(const char *list, const char *want)
+{
+	char *got = expand(list);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("'%s' expands to '%s', want '%s'", list, got, want);
+	free(got);
+}
+
+static void
+test_expand(void **state)
+{
+	(void)state;
+	assert_expands("cn1", "cn1");
+	assert_expands("cn[1-2]", "cn1 cn2");
+	assert_expands("cn1,cn2", "cn1 cn2");
+	assert_expands("cn[1-3,7],login", "cn1 cn2 cn3 cn7 login");
+	assert_expands("n[08-11]", "n08 n09 n10 n11");
+	assert_expands("n[001-002]", "n001 n002");
+	assert_expands("r[1-2]n[1-2]", "r1n1 r1n2 r2n1 r2n2");
+	assert_expands("gpu[1-2]-ib", "gpu1-ib gpu2-ib");
+	assert_expands("cn1.cluster.example,cn[2-3].cluster.example",
+	    "cn1.cluster.example cn2.cluster.example cn3.cluster.example");
+	assert_expands("cn[2]", "cn2");
+	assert_expands(" cn1 \n", "cn1");
+}
+
+static void
+test_expand_malformed(void **state)
+{
+	static const struct {
+		const char *list, *want;
+	} cases[] = {
+		{ "", "ERR: node list '': empty" },
+		{ "cn[1-", "ERR: node list 'cn[1-': no ']'" },
+		{ "cn1]", "ERR: node list 'cn1]': ']' without '['" },
+		{ "cn[2-1]", "ERR: node list 'cn[2-1]': range '2-1' runs "
+		    "backwards" },
+		{ "cn[a-b]", "ERR: node list 'cn[a-b]': 'a-b' is not a "
+		    "number or range" },
+		{ "cn[]", "ERR: node list 'cn[]': '' is not a number or "
+		    "range" },
+		{ "cn[1,]", "ERR: node list 'cn[1,]': '' is not a number or "
+		    "range" },
+		{ "cn1,,cn2", "ERR: node list 'cn1,,cn2': an empty name" },
+		{ "cn1 cn2", "ERR: node list 'cn1 cn2': a space or control "
+		    "character in a name" },
+		{ "n[0-99999999]", "ERR: node list 'n[0-99999999]': more "
+		    "than 65536 names" },
+		{ "a[0-999]b[0-999]", "ERR: node list 'a[0-999]b[0-999]': "
+		    "more than 65536 names" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_expands(cases[i].list, cases[i].want);
+}
+
+static void
+test_same_host(void **state)
+{
+	(void)state;
+	assert_true(nodes_same_host("cn1", "cn1"));
+	assert_true(nodes_same_host("cn1", "CN1"));
+	assert_true(nodes_same_host("cn1", "cn1.cluster.example"));
+	assert_true(nodes_same_host("cn1.cluster.example", "cn1"));
+	assert_true(nodes_same_host("cn1.cluster.example",
+	    "CN1.Cluster.Example"));
+	assert_false(nodes_same_host("cn1", "cn10"));
+	assert_false(nodes_same_host("cn1", "cn10.cluster.example"));
+	assert_false(nodes_same_host("cn1.a.example", "cn1.b.example"));
+	assert_false(nodes_same_host("cn1", "cn2"));
+	assert_false(nodes_same_host("cn1", ".example"));
+}
+
+static void
+assert_summary(const struct nodes_report *r, const char *want)
+{
+	char *got = nodes_summary(r);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_per_node(void **state)
+{
+	struct nodes_report r = { 0 };
+	struct err e;
+
+	(void)state;
+	/* tasks_per_node 2: as asked, the last node what is left. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-3]", 5, 2, &e), 0);
+	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1");
+	assert_false(r.guessed);
+	assert_false(r.v[0].guessed);
+	nodes_clear(&r);
+
+	/* No tasks_per_node: an even split, the remainder first. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-3]", 5, 0, &e), 0);
+	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1");
+	assert_true(r.guessed);
+	assert_true(r.v[2].guessed);
+	nodes_clear(&r);
+
+	assert_int_equal(nodes_add_job(&r, "cn1,cn2", 4, 0, &e), 0);
+	assert_summary(&r, "cn1 0/2  cn2 0/2");
+	/* A second job on a node already listed adds to it. */
+	assert_int_equal(nodes_add_job(&r, "cn2", 1, 0, &e), 0);
+	assert_summary(&r, "cn1 0/2  cn2 0/3");
+	nodes_clear(&r);
+
+	assert_int_equal(nodes_add_job(&r, "cn[1-", 4, 2, &e), -1);
+	assert_string_equal(e.msg, "node list 'cn[1-': no ']'");
+	assert_int_equal(r.n, 0);
+	nodes_clear(&r);
+}
+
+static void
+test_hosts_and_notes(void **state)
+{
+	struct nodes_report r = { 0 };
+	struct strv notes = STRV_INIT;
+	struct err e;
+	char *s;
+
+	(void)state;
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 2, &e), 0);
+	nodes_add_host(&r, "cn1.cluster.example");
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "CN2");
+	nodes_add_host(&r, "cn2");
+	assert_summary(&r, "cn1 2/2  cn2 2/2");
+	nodes_notes(&r, &notes);
+	assert_int_equal(notes.n, 0);
+	assert_false(nodes_missing(&r.v[1]));
+	nodes_clear(&r);
+
+	/* cn2's engines missing; one engine elsewhere, one unknown. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "login");
+	nodes_add_host(&r, NULL);
+	assert_summary(&r, "cn1 2/2  cn2 0/2");
+	assert_true(nodes_missing(&r.v[1]));
+	assert_int_equal(r.elsewhere, 1);
+	assert_int_equal(r.unknown, 1);
+	nodes_notes(&r, &notes);
+	s = strv_join(&notes, "|");
+	assert_string_equal(s, "cn2: 0/2 engines registered|"
+	    "1 engine registered from a host that is none of the jobs' "
+	    "nodes|"
+	    "1 engine did not say its hostname (busy?)|"
+	    "engines per node are a guess (an even split): the profile sets "
+	    "no tasks_per_node");
+	free(s);
+	strv_clear(&notes);
+	nodes_clear(&r);
+}
+
+/* A slurm-like record: controller job 10 and engines job 11 of 4 engines
+ * with tasks_per_node 2, and the scheduler's table. */
+static void
+test_of_cluster(void **state)
+{
+	struct cluster c;
+	struct cluster_proc procs[2];
+	struct profile p;
+	struct job_table t = { 0 };
+	struct job_row *row;
+	struct nodes_report r = { 0 };
+	struct strv notes = STRV_INIT;
+	char *hosts[] = { "cn1", "cn1.cluster.example", "cn2", NULL };
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	memset(procs, 0, sizeof procs);
+	memset(&p, 0, sizeof p);
+	p.tasks_per_node = 2;
+	procs[0].role = CLUSTER_CONTROLLER;
+	procs[0].job_id = "10";
+	procs[1].role = CLUSTER_ENGINES;
+	procs[1].job_id = "11";
+	procs[1].engines = 4;
+	c.procs = procs;
+	c.nprocs = 2;
+	c.engines = 4;
+	c.profile = &p;
+	row = jobtab_append(&t);
+	row->id = xstrdup("10");
+	row->state = JOB_RUNNING;
+	row->nodelist = xstrdup("cn1");
+	row = jobtab_append(&t);
+	row->id = xstrdup("11");
+	row->state = JOB_QUEUED;
+
+	/* Pending: no nodes yet, nothing to say. */
+	nodes_of_cluster(&r, &c, &t, hosts, 4);
+	assert_int_equal(r.n, 0);
+	nodes_notes(&r, &notes);
+	assert_int_equal(notes.n, 0);
+	nodes_clear(&r);
+
+	/* Running on cn[1-2]: the controller job's node is not counted. */
+	t.v[1].state = JOB_RUNNING;
+	t.v[1].nodelist = xstrdup("cn[1-2]");
+	nodes_of_cluster(&r, &c, &t, hosts, 4);
+	assert_summary(&r, "cn1 2/2  cn2 1/2");
+	assert_int_equal(r.unknown, 1);
+	assert_null(r.error);
+	nodes_clear(&r);
+
+	free(t.v[1].nodelist);
+	t.v[1].nodelist = xstrdup("cn[1-");
+	nodes_of_cluster(&r, &c, &t, hosts, 4);
+	assert_string_equal(r.error, "job 11: node list 'cn[1-': no ']'");
+	nodes_notes(&r, &notes);
+	assert_int_equal(notes.n, 1);
+	strv_clear(&notes);
+	nodes_clear(&r);
+	jobtab_clear(&t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_expand_malformed),
+		cmocka_unit_test(test_same_host),
+		cmocka_unit_test(test_per_node),
+		cmocka_unit_test(test_hosts_and_notes),
+		cmocka_unit_test(test_of_cluster),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
