@@ -240,9 +240,20 @@ nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
 }
 
 bool
-nodes_missing(const struct nodes_node *n)
+nodes_missing(const struct nodes_report *r, size_t i)
 {
-	return n->registered < n->expected;
+	const struct nodes_node *n = &r->v[i];
+	long have = 0, want = 0;
+
+	if (n->registered >= n->expected)
+		return false;
+	if (!n->guessed || n->registered == 0)
+		return true;
+	for (size_t k = 0; k < r->n; k++) {
+		have += r->v[k].registered;
+		want += r->v[k].expected;
+	}
+	return have < want;
 }
 
 char *
@@ -256,7 +267,15 @@ nodes_summary(const struct nodes_report *r)
 		    r->v[i].expected);
 	out = strv_join(&sv, "  ");
 	strv_clear(&sv);
-	return out != NULL ? out : xstrdup("");
+	if (out == NULL)
+		return xstrdup("");
+	if (r->guessed) {
+		char *g = xasprintf("%s (guess: even split)", out);
+
+		free(out);
+		out = g;
+	}
+	return out;
 }
 
 static const char *
@@ -271,7 +290,7 @@ nodes_notes(const struct nodes_report *r, struct strv *out)
 	bool missing = false;
 
 	for (size_t i = 0; i < r->n; i++)
-		if (nodes_missing(&r->v[i])) {
+		if (nodes_missing(r, i)) {
 			missing = true;
 			strv_pushf(out, "%s: %d/%d engines registered",
 			    r->v[i].name, r->v[i].registered,

@@ -66,10 +66,14 @@ void nodes_add_host(struct nodes_report *r, const char *host);
 void nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
     const struct job_table *jobs, char *const *hosts, size_t nhosts);
 
-/* Whether node n has fewer engines registered than expected. */
-bool nodes_missing(const struct nodes_node *n);
+/* Whether the engines of node i of r are missing: fewer registered than
+ * expected. Where expected is a guess (an even split), only a node with
+ * none, or when the nodes together have fewer than the jobs bring: the
+ * scheduler may lay the tasks out otherwise (3 and 1). */
+bool nodes_missing(const struct nodes_report *r, size_t i);
 
-/* "cn1 2/2  cn2 0/2": every node's registered/expected. Caller frees. */
+/* "cn1 2/2  cn2 0/2": every node's registered/expected, and " (guess:
+ * even split)" when some expected count is one. Caller frees. */
 char *nodes_summary(const struct nodes_report *r);
 
 /* One line per node whose engines are missing ("cn2: 0/2 engines

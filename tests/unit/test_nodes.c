@@ -134,15 +134,15 @@ test_per_node(void **state)
 
 	/* No tasks_per_node: an even split, the remainder first. */
 	assert_int_equal(nodes_add_job(&r, "cn[1-3]", 5, 0, &e), 0);
-	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1");
+	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1 (guess: even split)");
 	assert_true(r.guessed);
 	assert_true(r.v[2].guessed);
 	nodes_clear(&r);
 
-	assert_int_equal(nodes_add_job(&r, "cn1,cn2", 4, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn1,cn2", 4, 2, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/2");
 	/* A second job on a node already listed adds to it. */
-	assert_int_equal(nodes_add_job(&r, "cn2", 1, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn2", 1, 1, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/3");
 	nodes_clear(&r);
 
@@ -169,7 +169,7 @@ test_hosts_and_notes(void **state)
 	assert_summary(&r, "cn1 2/2  cn2 2/2");
 	nodes_notes(&r, &notes);
 	assert_int_equal(notes.n, 0);
-	assert_false(nodes_missing(&r.v[1]));
+	assert_false(nodes_missing(&r, 1));
 	nodes_clear(&r);
 
 	/* cn2's engines missing; one engine elsewhere, one unknown. */
@@ -178,8 +178,8 @@ test_hosts_and_notes(void **state)
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "login");
 	nodes_add_host(&r, NULL);
-	assert_summary(&r, "cn1 2/2  cn2 0/2");
-	assert_true(nodes_missing(&r.v[1]));
+	assert_summary(&r, "cn1 2/2  cn2 0/2 (guess: even split)");
+	assert_true(nodes_missing(&r, 1));
 	assert_int_equal(r.elsewhere, 1);
 	assert_int_equal(r.unknown, 1);
 	nodes_notes(&r, &notes);
@@ -192,6 +192,30 @@ test_hosts_and_notes(void **state)
 	    "no tasks_per_node");
 	free(s);
 	strv_clear(&notes);
+	nodes_clear(&r);
+
+	/* A guess the scheduler did otherwise (3 and 1): all 4 there, no
+	 * node missing; 2 and 0 is cn2 missing whatever the layout. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	for (int i = 0; i < 3; i++)
+		nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "cn2");
+	assert_summary(&r, "cn1 3/2  cn2 1/2 (guess: even split)");
+	assert_false(nodes_missing(&r, 1));
+	nodes_notes(&r, &notes);
+	assert_int_equal(notes.n, 0);
+	nodes_clear(&r);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "cn2");
+	nodes_add_host(&r, "cn1");
+	assert_false(nodes_missing(&r, 0));
+	assert_true(nodes_missing(&r, 1));
+	nodes_clear(&r);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "cn1");
+	assert_true(nodes_missing(&r, 1));
 	nodes_clear(&r);
 }
 

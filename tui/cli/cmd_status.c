@@ -7,10 +7,12 @@
 
 #include "cli.h"
 #include "clustercli.h"
+#include "ippcli.h"
 #include "core/clusterop.h"
 #include "core/clusterstate.h"
 #include "core/jobfmt.h"
 #include "core/loop.h"
+#include "core/nodes.h"
 #include "core/units.h"
 #include "core/xmalloc.h"
 
@@ -21,6 +23,10 @@ static const char help[] =
     "Batch clusters (slurm, pbs) show their jobs as qstat does: JOBID NAME\n"
     "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H, ? unknown) ELAP\n"
     "NODES, or (Reason) for a job that waits or ended badly (TimeLimit).\n"
+    "Below them, per node of the running engines jobs, engines registered\n"
+    "from it / expected (tasks_per_node, else an even split, said to be a\n"
+    "guess), and a line naming each node whose engines are missing\n"
+    "(cn2: 0/2 engines registered).\n"
     "A cluster whose scheduler did not answer is shown as unknown and status\n"
     "exits 1.\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
@@ -51,6 +57,78 @@ ids_text(const int *ids, size_t n)
 	return out != NULL ? out : xstrdup("");
 }
 
+/* Whether c has an engines job running, so its engines have nodes. */
+static bool
+engines_placed(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct job_row *r;
+
+		if (c->procs[i].role != CLUSTER_ENGINES ||
+		    c->procs[i].job_id == NULL)
+			continue;
+		r = jobtab_find(&c->jobs, c->procs[i].job_id);
+		if (r != NULL && r->state == JOB_RUNNING)
+			return true;
+	}
+	return false;
+}
+
+/* The per-node report of a batch cluster: the hostnames of its registered
+ * engines asked from its controller (as `hpctop engines` does) when an
+ * engines job runs and engines registered; a controller that cannot be
+ * asked leaves them unknown. */
+static void
+node_report(const struct cluster *c, struct nodes_report *r)
+{
+	struct ippcli cli;
+	struct err e;
+	char **hosts = NULL;
+	size_t n = 0;
+
+	if (!engines_placed(c))
+		return;
+	if (c->nids > 0 && clusterstate_controller_up(c) &&
+	    ippcli_open(&cli, c->name, c->client_file, &e) == 0) {
+		const struct ipp_engine *eng;
+		size_t ne;
+
+		ipp_want_hosts(cli.ipp);
+		ipp_wait_hosts(cli.ipp, cli.loop);
+		eng = ipp_engines(cli.ipp, &ne);
+		hosts = xcalloc(ne + 1, sizeof *hosts);
+		for (size_t i = 0; i < ne; i++)
+			if (eng[i].registered)
+				hosts[n++] = eng[i].host != NULL ?
+				    xstrdup(eng[i].host) : NULL;
+		ippcli_close(&cli);
+	} else {
+		n = c->nids;
+		hosts = xcalloc(n + 1, sizeof *hosts);
+	}
+	nodes_of_cluster(r, c, &c->jobs, hosts, n);
+	for (size_t i = 0; i < n; i++)
+		free(hosts[i]);
+	free(hosts);
+}
+
+static void
+print_nodes(const struct nodes_report *r)
+{
+	struct strv notes = STRV_INIT;
+	char *sum;
+
+	if (r->n > 0) {
+		sum = nodes_summary(r);
+		cli_printf(stdout, "  nodes %s\n", sum);
+		free(sum);
+	}
+	nodes_notes(r, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		cli_printf(stdout, "  %s\n", notes.v[i]);
+	strv_clear(&notes);
+}
+
 /* Batch clusters: the qstat-style table of their jobs, where a job that
  * waits shows its reason instead of its nodes. */
 static void
@@ -72,7 +150,7 @@ print_jobs(const struct cluster *c)
 }
 
 static void
-print_table(const struct cluster *c)
+print_table(const struct cluster *c, const struct nodes_report *nodes)
 {
 	int *lost;
 	size_t nlost = cluster_lost_ids(c, &lost);
@@ -91,6 +169,7 @@ print_table(const struct cluster *c)
 	free(lost);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
 		print_jobs(c);
+		print_nodes(nodes);
 		return;
 	}
 	for (size_t i = 0; i < c->jobs.n; i++)
@@ -130,7 +209,34 @@ ids_json(const int *ids, size_t n)
 }
 
 static json_t *
-to_json(const struct cluster *c)
+nodes_json(const struct nodes_report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:i, s:i, s:b, s:b}",
+		    "node", cli_json_text(r->v[i].name), "expected",
+		    r->v[i].expected, "registered", r->v[i].registered,
+		    "missing", nodes_missing(r, i), "guessed",
+		    r->v[i].guessed));
+	return a;
+}
+
+static json_t *
+notes_json(const struct nodes_report *r)
+{
+	struct strv notes = STRV_INIT;
+	json_t *a = json_array();
+
+	nodes_notes(r, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		json_array_append_new(a, cli_json_text(notes.v[i]));
+	strv_clear(&notes);
+	return a;
+}
+
+static json_t *
+to_json(const struct cluster *c, const struct nodes_report *nodes)
 {
 	json_t *o = json_object(), *procs = json_array();
 	int *lost;
@@ -185,6 +291,12 @@ to_json(const struct cluster *c)
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
+	json_object_set_new(o, "nodes", nodes_json(nodes));
+	json_object_set_new(o, "nodes_notes", notes_json(nodes));
+	json_object_set_new(o, "engines_elsewhere",
+	    json_integer(nodes->elsewhere));
+	json_object_set_new(o, "engines_host_unknown",
+	    json_integer(nodes->unknown));
 	return o;
 }
 
@@ -287,6 +399,7 @@ status_exec(const struct cmd_args *a)
 	refresh_all(l, &names, cs, unreadable, errors);
 	for (size_t i = 0, shown = 0; i < names.n; i++) {
 		struct cluster *c = cs[i];
+		struct nodes_report nodes = { 0 };
 
 		if (c == NULL && unreadable[i] != NULL) {
 			/* Shown, not dropped: what it runs is still there. */
@@ -313,13 +426,15 @@ status_exec(const struct cmd_args *a)
 		if (c == NULL)
 			continue;
 		unknown |= clusterstate_of(c) == CLUSTERSTATE_UNKNOWN;
+		node_report(c, &nodes);
 		if (json)
-			json_array_append_new(arr, to_json(c));
+			json_array_append_new(arr, to_json(c, &nodes));
 		else {
 			if (shown++ > 0)
 				putchar('\n');
-			print_table(c);
+			print_table(c, &nodes);
 		}
+		nodes_clear(&nodes);
 		cluster_free(c);
 	}
 	free(cs);

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Jobs matched to engines per node, on the two-node test Slurm: a slurm
+# cluster of 4 engines over cn1 and cn2 (tasks_per_node 2) shows cn1 2/2
+# and cn2 2/2 in `status`, `status --json` and the dashboard; then cn2's
+# engine processes are killed for real (found inside cn2's network
+# namespace) and all three name cn2 as missing: "cn2: 0/2 engines
+# registered".
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/mnenv.sh"
+. "$HPCTOP_SRCDIR/tests/tmux.sh"
+
+name=mnnodes
+batch_profile "$name" slurm "queue: debug" "nodes: 2" "tasks_per_node: 2"
+
+# The engine processes of this cluster in node $1's network namespace:
+# each ipengine task srun started, and the nanny it forked (whose command
+# line does not name the profile; only this test runs engines on the
+# nodes while it holds the multi-node lock).
+engines_on() {
+	local p cmd
+	for p in $(ip netns pids "$1"); do
+		cmd=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)
+		[[ $cmd == *"ipengine --profile=$name "* ||
+			$cmd == *" -m ipyparallel.engine.nanny"* ]] && echo "$p"
+	done
+}
+
+# status --json's nodes of the cluster, compact.
+json_nodes() {
+	jq -c '.[0] | {nodes, nodes_notes}' <<<"$1"
+}
+
+run "$HPCTOP" start "$name" -n 4 --wait=150
+is "$rc" 0 "start -n 4 --wait over 2 nodes"
+[ "$rc" = 0 ] || diag_fail "$err" "$(tail -20 "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>/dev/null)"
+ids=$(batch_jobids "$name" | tr '\n' ' ')
+
+run "$HPCTOP" status "$name"
+is "$rc" 0 "status"
+like "$out" $'\n  nodes cn1 2/2  cn2 2/2(\n|$)' "status: cn1 2/2 and cn2 2/2 engines registered/expected"
+unlike "$out" "engines registered|guess" "status: no node is missing, no guess"
+run "$HPCTOP" status --json "$name"
+is "$(json_nodes "$out")" \
+	'{"nodes":[{"node":"cn1","expected":2,"registered":2,"missing":false,"guessed":false},{"node":"cn2","expected":2,"registered":2,"missing":false,"guessed":false}],"nodes_notes":[]}' \
+	"status --json: nodes cn1 and cn2, 2 expected and 2 registered each"
+
+pane_open 120 30
+dash_start "$name"
+wait_for 'nodes cn1 2/2  cn2 2/2' 30
+ok $? "dashboard: nodes cn1 2/2  cn2 2/2"
+[[ $scr == *'nodes cn1 2/2  cn2 2/2'* ]] || diag_fail "$scr"
+
+# cn2's engines go away for real: every engine and nanny process in
+# cn2's namespace is killed (the job keeps running: the step's tasks on
+# cn1 live on).
+victims=$(engines_on cn2 | tr '\n' ' ')
+ok "$([ -n "$victims" ]; echo $?)" "engine processes found in cn2's namespace ($victims)"
+[ -n "$victims" ] && kill -KILL $victims
+wait_until 10 says_nothing engines_on cn2
+is "$(engines_on cn2)" "" "no engine process left on cn2"
+
+wait_for 'cn2: 0/2 engines registered' 30
+ok $? "dashboard: cn2: 0/2 engines registered"
+like "$scr" 'nodes cn1 2/2  cn2 0/2' "dashboard: nodes cn1 2/2  cn2 0/2"
+[[ $scr == *'cn2: 0/2 engines registered'* ]] || diag_fail "$scr"
+keys q
+wait_for 'rc=0' 10
+ok $? "dashboard quits"
+
+run "$HPCTOP" status "$name"
+like "$out" $'\n  nodes cn1 2/2  cn2 0/2\n  cn2: 0/2 engines registered(\n|$)' \
+	"status: cn2 named as missing, cn1 still 2/2"
+like "$out" "engines 2/4  lost 2" "status: 2 of 4 engines, 2 lost"
+run "$HPCTOP" status --json "$name"
+is "$(json_nodes "$out")" \
+	'{"nodes":[{"node":"cn1","expected":2,"registered":2,"missing":false,"guessed":false},{"node":"cn2","expected":2,"registered":0,"missing":true,"guessed":false}],"nodes_notes":["cn2: 0/2 engines registered"]}' \
+	"status --json: cn2 missing, its note"
+
+run "$HPCTOP" stop "$name"
+is "$rc" 0 "stop"
+wait_until 20 says_nothing batch_slurm_live $ids
+is "$(batch_slurm_live $ids)" "" "stop leaves nothing in squeue"
+wait_until 10 says_nothing engines_on cn1
+is "$(engines_on cn1)" "" "no engine process left on cn1"
+
+# No tasks_per_node: Slurm places the 4 tasks as it likes; hpctop expects
+# an even split and says it is a guess.
+batch_profile mnguess slurm "queue: debug" "nodes: 2"
+run "$HPCTOP" start mnguess -n 4 --wait=150
+is "$rc" 0 "no tasks_per_node: start -n 4 --wait over 2 nodes"
+[ "$rc" = 0 ] || diag_fail "$err"
+ids=$(batch_jobids mnguess | tr '\n' ' ')
+run "$HPCTOP" status --json mnguess
+is "$(jq -c '[.[0].nodes[] | [.node, .expected, .guessed]]' <<<"$out")" \
+	'[["cn1",2,true],["cn2",2,true]]' "status --json: an even split over cn1 and cn2, flagged as a guess"
+is "$(jq '[.[0].nodes[].registered] | add' <<<"$out")" 4 "status --json: the 4 engines counted on the nodes"
+is "$(jq -c '[.[0].nodes[].missing]' <<<"$out")" '[false,false]' \
+	"status --json: all 4 there, so no node is missing whatever Slurm's layout"
+run "$HPCTOP" status mnguess
+like "$out" $'\n  nodes cn1 [1-3]/2  cn2 [1-3]/2 \\(guess: even split\\)(\n|$)' \
+	"status: per node against an even split, said to be a guess"
+unlike "$out" "engines registered" "status: no node named as missing"
+run "$HPCTOP" stop mnguess
+is "$rc" 0 "no tasks_per_node: stop"
+wait_until 20 says_nothing batch_slurm_live $ids
+is "$(batch_slurm_live $ids)" "" "no tasks_per_node: nothing left in squeue"
+
+done_testing
