@@ -680,6 +680,7 @@ copy_row(struct job_row *d, const struct job_row *s)
 	d->raw_state = dup_or_null(s->raw_state);
 	d->elapsed = s->elapsed;
 	d->nodelist = dup_or_null(s->nodelist);
+	d->layout = dup_or_null(s->layout);
 	d->reason = dup_or_null(s->reason);
 	d->pid = s->pid;
 }

@@ -32,6 +32,9 @@ struct job_row {
 	char *raw_state;	/* the scheduler's own word: PENDING, R, ... */
 	long elapsed;		/* seconds; -1 when unknown */
 	char *nodelist;		/* where it runs (host names) */
+	char *layout;		/* its tasks per node in nodelist's order
+				 * ("3,1") where the scheduler says (PBS
+				 * exec_host); NULL otherwise */
 	char *reason;		/* why it waits (Priority, Resources, ...), why
 				 * it ended if not well (TimeLimit), or why its
 				 * state is unknown */

@@ -161,22 +161,49 @@ node_get(struct nodes_report *r, const char *name)
 	return nd;
 }
 
+/* layout ("3,1") as n counts into out; false when it is not n numbers. */
+static bool
+layout_counts(const char *layout, size_t n, int *out)
+{
+	const char *p = layout;
+
+	for (size_t i = 0; i < n; i++) {
+		char *end;
+		long v;
+
+		if (!isdigit((unsigned char)*p))
+			return false;
+		v = strtol(p, &end, 10);
+		if (v > NODES_MAX * 64L || (*end != ',' && *end != '\0') ||
+		    (*end == '\0') != (i == n - 1))
+			return false;
+		out[i] = (int)v;
+		p = end + (*end == ',');
+	}
+	return true;
+}
+
 int
-nodes_add_job(struct nodes_report *r, const char *nodelist, int engines,
-    int per_node, struct err *e)
+nodes_add_job(struct nodes_report *r, const char *nodelist,
+    const char *layout, int engines, int per_node, struct err *e)
 {
 	struct strv names = STRV_INIT;
-	int left = engines > 0 ? engines : 0;
+	int left = engines > 0 ? engines : 0, *placed;
+	bool have_layout;
 
 	if (nodes_expand(nodelist, &names, e) == -1) {
 		strv_clear(&names);
 		return -1;
 	}
+	placed = xcalloc(names.n, sizeof *placed);
+	have_layout = layout != NULL && layout_counts(layout, names.n, placed);
 	for (size_t i = 0; i < names.n; i++) {
 		struct nodes_node *nd = node_get(r, names.v[i]);
 		int k;
 
-		if (per_node > 0) {
+		if (have_layout) {
+			k = left < placed[i] ? left : placed[i];
+		} else if (per_node > 0) {
 			k = left < per_node ? left : per_node;
 		} else {
 			/* What is left, spread over the nodes still to go;
@@ -191,6 +218,7 @@ nodes_add_job(struct nodes_report *r, const char *nodelist, int engines,
 		nd->expected += k;
 		left -= k;
 	}
+	free(placed);
 	strv_clear(&names);
 	return 0;
 }
@@ -227,9 +255,9 @@ nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
 		if (row == NULL || row->state != JOB_RUNNING ||
 		    row->nodelist == NULL)
 			continue;
-		if (nodes_add_job(r, row->nodelist, pr->engines > 0 ?
-		    pr->engines : c->engines, per_node, &e) == -1 &&
-		    r->error == NULL)
+		if (nodes_add_job(r, row->nodelist, row->layout,
+		    pr->engines > 0 ? pr->engines : c->engines, per_node,
+		    &e) == -1 && r->error == NULL)
 			r->error = xasprintf("job %s: %s", pr->job_id, e.msg);
 	}
 	/* No running job, no nodes: the engines are not placed yet. */

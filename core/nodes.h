@@ -49,12 +49,14 @@ int nodes_expand(const char *list, struct strv *out, struct err *e);
  * different fully qualified names never match. */
 bool nodes_same_host(const char *a, const char *b);
 
-/* Adds the nodes of one running job that brings `engines` engines, with
- * per_node engines on each node in order (the last gets what is left),
- * or, when per_node <= 0, an even split (marked guessed). -1 with e when
- * the node list cannot be read. */
+/* Adds the nodes of one running job that brings `engines` engines: on
+ * each node the tasks the scheduler placed there when it says (layout,
+ * "3,1" in the node list's order, as job_row.layout), else per_node
+ * engines on each node in order (the last gets what is left), else, when
+ * per_node <= 0, an even split (marked guessed). -1 with e when the node
+ * list cannot be read; a layout that does not fit it is ignored. */
 int nodes_add_job(struct nodes_report *r, const char *nodelist,
-    int engines, int per_node, struct err *e);
+    const char *layout, int engines, int per_node, struct err *e);
 
 /* Counts one registered engine by its hostname (NULL: not known). */
 void nodes_add_host(struct nodes_report *r, const char *host);

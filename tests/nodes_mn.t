@@ -25,15 +25,28 @@ engines_on() {
 	done
 }
 
+# start4 NAME LABEL: start -n 4 over both nodes; sets $ids.
+start4() {
+	run "$HPCTOP" start "$1" -n 4 --wait=150
+	is "$rc" 0 "$2: start -n 4 --wait over 2 nodes"
+	[ "$rc" = 0 ] || diag_fail "$err" "$(tail -20 "$XDG_STATE_HOME/hpctop/clusters/$1"/logs/* 2>/dev/null)"
+	ids=$(batch_jobids "$1" | tr '\n' ' ')
+}
+
+# stop4 NAME LABEL: stop, and nothing of $ids left in squeue.
+stop4() {
+	run "$HPCTOP" stop "$1"
+	is "$rc" 0 "$2: stop"
+	wait_until 20 says_nothing batch_slurm_live $ids
+	is "$(batch_slurm_live $ids)" "" "$2: stop leaves nothing in squeue"
+}
+
 # status --json's nodes of the cluster, compact.
 json_nodes() {
 	jq -c '.[0] | {nodes, nodes_notes}' <<<"$1"
 }
 
-run "$HPCTOP" start "$name" -n 4 --wait=150
-is "$rc" 0 "start -n 4 --wait over 2 nodes"
-[ "$rc" = 0 ] || diag_fail "$err" "$(tail -20 "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>/dev/null)"
-ids=$(batch_jobids "$name" | tr '\n' ' ')
+start4 "$name" slurm
 
 run "$HPCTOP" status "$name"
 is "$rc" 0 "status"
@@ -76,20 +89,14 @@ is "$(json_nodes "$out")" \
 	'{"nodes":[{"node":"cn1","expected":2,"registered":2,"missing":false,"guessed":false},{"node":"cn2","expected":2,"registered":0,"missing":true,"guessed":false}],"nodes_notes":["cn2: 0/2 engines registered"]}' \
 	"status --json: cn2 missing, its note"
 
-run "$HPCTOP" stop "$name"
-is "$rc" 0 "stop"
-wait_until 20 says_nothing batch_slurm_live $ids
-is "$(batch_slurm_live $ids)" "" "stop leaves nothing in squeue"
+stop4 "$name" slurm
 wait_until 10 says_nothing engines_on cn1
 is "$(engines_on cn1)" "" "no engine process left on cn1"
 
 # No tasks_per_node: Slurm places the 4 tasks as it likes; hpctop expects
 # an even split and says it is a guess.
 batch_profile mnguess slurm "queue: debug" "nodes: 2"
-run "$HPCTOP" start mnguess -n 4 --wait=150
-is "$rc" 0 "no tasks_per_node: start -n 4 --wait over 2 nodes"
-[ "$rc" = 0 ] || diag_fail "$err"
-ids=$(batch_jobids mnguess | tr '\n' ' ')
+start4 mnguess "no tasks_per_node"
 run "$HPCTOP" status --json mnguess
 is "$(jq -c '[.[0].nodes[] | [.node, .expected, .guessed]]' <<<"$out")" \
 	'[["cn1",2,true],["cn2",2,true]]' "status --json: an even split over cn1 and cn2, flagged as a guess"
@@ -100,9 +107,26 @@ run "$HPCTOP" status mnguess
 like "$out" $'\n  nodes cn1 [1-3]/2  cn2 [1-3]/2 \\(guess: even split\\)(\n|$)' \
 	"status: per node against an even split, said to be a guess"
 unlike "$out" "engines registered" "status: no node named as missing"
-run "$HPCTOP" stop mnguess
-is "$rc" 0 "no tasks_per_node: stop"
-wait_until 20 says_nothing batch_slurm_live $ids
-is "$(batch_slurm_live $ids)" "" "no tasks_per_node: nothing left in squeue"
+stop4 mnguess "no tasks_per_node"
+
+# pbs: Slurm's qsub wrapper turns nodes=2:ppn=2 into -N 2 -n 4 and may
+# place 3 and 1; exec_host says so (cn1/3+cn2/1), and that is expected.
+if command -v qsub >/dev/null; then
+	batch_profile mnpbsn pbs "mpi: true" "queue: debug" "nodes: 2" "tasks_per_node: 2"
+	start4 mnpbsn pbs
+	run "$HPCTOP" status --json mnpbsn
+	is "$(jq -c '[.[0].nodes[] | [.node, .expected == .registered, .guessed, .missing]]' <<<"$out")" \
+		'[["cn1",true,false,false],["cn2",true,false,false]]' \
+		"pbs: status --json: on each node the engines exec_host placed there, not a guess"
+	is "$(jq '[.[0].nodes[].expected] | add' <<<"$out")" 4 "pbs: 4 expected in all"
+	eng=$(awk '{print $2}' <<<"$ids")
+	diag "pbs: engines job $eng: exec_host $(qstat -a -n -1 | awk -v id="$eng" '$1 == id {print $NF}')"
+	run "$HPCTOP" status mnpbsn
+	like "$out" $'\n  nodes cn1 [1-3]/[1-3]  cn2 [1-3]/[1-3](\n|$)' "pbs: status: the nodes line"
+	unlike "$out" "engines registered|guess" "pbs: status: no node missing, no guess"
+	stop4 mnpbsn pbs
+else
+	diag "no qsub (slurm-wlm-torque): pbs skipped"
+fi
 
 done_testing

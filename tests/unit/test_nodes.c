@@ -126,30 +126,61 @@ test_per_node(void **state)
 
 	(void)state;
 	/* tasks_per_node 2: as asked, the last node what is left. */
-	assert_int_equal(nodes_add_job(&r, "cn[1-3]", 5, 2, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-3]", NULL, 5, 2, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1");
 	assert_false(r.guessed);
 	assert_false(r.v[0].guessed);
 	nodes_clear(&r);
 
 	/* No tasks_per_node: an even split, the remainder first. */
-	assert_int_equal(nodes_add_job(&r, "cn[1-3]", 5, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-3]", NULL, 5, 0, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1 (guess: even split)");
 	assert_true(r.guessed);
 	assert_true(r.v[2].guessed);
 	nodes_clear(&r);
 
-	assert_int_equal(nodes_add_job(&r, "cn1,cn2", 4, 2, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn1,cn2", NULL, 4, 2, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/2");
 	/* A second job on a node already listed adds to it. */
-	assert_int_equal(nodes_add_job(&r, "cn2", 1, 1, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn2", NULL, 1, 1, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/3");
 	nodes_clear(&r);
 
-	assert_int_equal(nodes_add_job(&r, "cn[1-", 4, 2, &e), -1);
+	assert_int_equal(nodes_add_job(&r, "cn[1-", NULL, 4, 2, &e), -1);
 	assert_string_equal(e.msg, "node list 'cn[1-': no ']'");
 	assert_int_equal(r.n, 0);
 	nodes_clear(&r);
+}
+
+static void
+test_layout(void **state)
+{
+	struct nodes_report r = { 0 };
+	struct err e;
+
+	(void)state;
+	/* The scheduler's layout wins over tasks_per_node and the guess. */
+	assert_int_equal(nodes_add_job(&r, "cn1,cn2", "3,1", 4, 2, &e), 0);
+	assert_summary(&r, "cn1 0/3  cn2 0/1");
+	assert_false(r.guessed);
+	nodes_clear(&r);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", "3,1", 4, 0, &e), 0);
+	assert_summary(&r, "cn1 0/3  cn2 0/1");
+	assert_false(r.guessed);
+	nodes_clear(&r);
+	/* More slots than engines: the first nodes take them. */
+	assert_int_equal(nodes_add_job(&r, "b1,b2", "16,16", 20, 0, &e), 0);
+	assert_summary(&r, "b1 0/16  b2 0/4");
+	nodes_clear(&r);
+	/* A layout that does not fit the node list is ignored. */
+	static const char *const bad[] = { "3", "3,1,1", "3,x", "3,", ",3",
+		"3;1", "-3,1", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(nodes_add_job(&r, "cn1,cn2", bad[i], 4, 0, &e),
+		    0);
+		assert_summary(&r, "cn1 0/2  cn2 0/2 (guess: even split)");
+		nodes_clear(&r);
+	}
 }
 
 static void
@@ -161,7 +192,7 @@ test_hosts_and_notes(void **state)
 	char *s;
 
 	(void)state;
-	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 2, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 2, &e), 0);
 	nodes_add_host(&r, "cn1.cluster.example");
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "CN2");
@@ -173,7 +204,7 @@ test_hosts_and_notes(void **state)
 	nodes_clear(&r);
 
 	/* cn2's engines missing; one engine elsewhere, one unknown. */
-	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "login");
@@ -196,7 +227,7 @@ test_hosts_and_notes(void **state)
 
 	/* A guess the scheduler did otherwise (3 and 1): all 4 there, no
 	 * node missing; 2 and 0 is cn2 missing whatever the layout. */
-	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	for (int i = 0; i < 3; i++)
 		nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "cn2");
@@ -205,14 +236,14 @@ test_hosts_and_notes(void **state)
 	nodes_notes(&r, &notes);
 	assert_int_equal(notes.n, 0);
 	nodes_clear(&r);
-	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "cn2");
 	nodes_add_host(&r, "cn1");
 	assert_false(nodes_missing(&r, 0));
 	assert_true(nodes_missing(&r, 1));
 	nodes_clear(&r);
-	assert_int_equal(nodes_add_job(&r, "cn[1-2]", 4, 0, &e), 0);
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "cn1");
 	assert_true(nodes_missing(&r, 1));
@@ -271,6 +302,13 @@ test_of_cluster(void **state)
 	assert_null(r.error);
 	nodes_clear(&r);
 
+	/* A layout from the scheduler (PBS exec_host) beats
+	 * tasks_per_node. */
+	t.v[1].layout = xstrdup("3,1");
+	nodes_of_cluster(&r, &c, &t, hosts, 4);
+	assert_summary(&r, "cn1 2/3  cn2 1/1");
+	nodes_clear(&r);
+
 	free(t.v[1].nodelist);
 	t.v[1].nodelist = xstrdup("cn[1-");
 	nodes_of_cluster(&r, &c, &t, hosts, 4);
@@ -290,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_expand_malformed),
 		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_per_node),
+		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_hosts_and_notes),
 		cmocka_unit_test(test_of_cluster),
 	};

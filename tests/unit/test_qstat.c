@@ -96,6 +96,7 @@ test_recorded_alt(void **state)
 	assert_string_equal(r->raw_state, "R");
 	assert_int_equal(r->elapsed, 0);
 	assert_string_equal(r->nodelist, "vm");
+	assert_string_equal(r->layout, "2");
 	r = row(&t, "2");
 	assert_string_equal(r->raw_state, "S");
 	assert_int_equal(r->state, JOB_HELD);
@@ -174,6 +175,7 @@ test_torque_full(void **state)
 	assert_int_equal(r->nodes, 2);
 	assert_int_equal(r->tasks, 40);
 	assert_string_equal(r->nodelist, "r1i2n10,r1i2n11");
+	assert_string_equal(r->layout, "20,20");
 	assert_int_equal(r->elapsed, 50323);
 	r = row(&t, "20031802.icts-p-svcs-1");
 	assert_string_equal(r->mem, "30gb");
@@ -205,6 +207,7 @@ test_pbspro_full(void **state)
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, 64 * 3600 + 26 * 60 + 16);
 	assert_string_equal(r->nodelist, "b141,b142,b143,b144");
+	assert_string_equal(r->layout, "16,16,16,16");
 	assert_string_equal(r->time_req, "3-00:00:00");
 	assert_null(r->reason);
 	r = row(&t, "69302.mycluster");
@@ -535,6 +538,7 @@ test_odd_inputs(void **state)
 	assert_string_equal(row(&t, "7")->raw_state, "Z");
 	assert_string_equal(row(&t, "7")->name, "my job name");
 	assert_string_equal(row(&t, "10")->nodelist, "n7,n8");
+	assert_string_equal(row(&t, "10")->layout, "2,1");
 	assert_string_equal(row(&t, "10")->mem, "4gb");
 	assert_int_equal(row(&t, "10")->elapsed, 65);
 	assert_int_equal(row(&t, "11")->elapsed, 0);
@@ -564,6 +568,7 @@ test_odd_inputs(void **state)
 		assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 2);
 		assert_int_equal(t.skipped, 4);
 		assert_string_equal(row(&t, "2.srv")->nodelist, "n1,n2");
+		assert_string_equal(row(&t, "2.srv")->layout, "2,1");
 		assert_int_equal(row(&t, "2.srv")->tasks, 4);
 		assert_int_equal(row(&t, "3.srv")->state, JOB_QUEUED);
 		assert_null(row(&t, "3.srv")->name);
