@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clusterstate.h"
 #include "xmalloc.h"
 
 /* Bounds what a hostile or broken node list can make us allocate. */
@@ -244,6 +245,10 @@ nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
 {
 	int per_node = c->profile != NULL ? c->profile->tasks_per_node : 0;
 
+	/* A controller that is not up answers no registry: its counts are
+	 * stale, its state says why. */
+	if (!clusterstate_controller_up(c))
+		return;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
 		const struct job_row *row;
@@ -273,7 +278,8 @@ nodes_missing(const struct nodes_report *r, size_t i)
 	const struct nodes_node *n = &r->v[i];
 	long have = 0, want = 0;
 
-	if (n->registered >= n->expected)
+	/* Engines whose host is not known may be this node's. */
+	if (n->expected - n->registered <= r->unknown)
 		return false;
 	if (!n->guessed || n->registered == 0)
 		return true;
@@ -315,28 +321,30 @@ plural(int n)
 void
 nodes_notes(const struct nodes_report *r, struct strv *out)
 {
-	bool missing = false;
+	bool missing = false, short_of = false;
 
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
+		short_of |= r->v[i].registered < r->v[i].expected;
 		if (nodes_missing(r, i)) {
 			missing = true;
 			strv_pushf(out, "%s: %d/%d engines registered",
 			    r->v[i].name, r->v[i].registered,
 			    r->v[i].expected);
 		}
+	}
 	if (r->error != NULL)
 		strv_push(out, r->error);
-	if (!missing)
+	if (!short_of)
 		return;
 	if (r->elsewhere > 0)
 		strv_pushf(out, "%d engine%s registered from a host that is "
 		    "none of the jobs' nodes", r->elsewhere,
 		    plural(r->elsewhere));
 	if (r->unknown > 0)
-		strv_pushf(out, "%d engine%s did not say %s hostname (busy?)",
-		    r->unknown, plural(r->unknown),
-		    r->unknown == 1 ? "its" : "their");
-	if (r->guessed)
+		strv_pushf(out, "%d engine%s whose hostname is not known (not "
+		    "asked yet, busy, or the controller did not answer)",
+		    r->unknown, plural(r->unknown));
+	if (r->guessed && missing)
 		strv_push(out, "engines per node are a guess (an even split): "
 		    "the profile sets no tasks_per_node");
 }

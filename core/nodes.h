@@ -64,14 +64,16 @@ void nodes_add_host(struct nodes_report *r, const char *host);
 /* The report for cluster c: its engines jobs (procs with role
  * CLUSTER_ENGINES and a job id) as jobs lists them, the running ones
  * only, and the hosts of its registered engines (NULL entries: not
- * known). A node list that cannot be read goes into r->error. */
+ * known). Nothing while the controller is not up (its registry is stale).
+ * A node list that cannot be read goes into r->error. */
 void nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
     const struct job_table *jobs, char *const *hosts, size_t nhosts);
 
 /* Whether the engines of node i of r are missing: fewer registered than
- * expected. Where expected is a guess (an even split), only a node with
- * none, or when the nodes together have fewer than the jobs bring: the
- * scheduler may lay the tasks out otherwise (3 and 1). */
+ * expected, by more than the engines whose host is not known. Where
+ * expected is a guess (an even split), only a node with none, or when the
+ * nodes together have fewer than the jobs bring: the scheduler may lay
+ * the tasks out otherwise (3 and 1). */
 bool nodes_missing(const struct nodes_report *r, size_t i);
 
 /* "cn1 2/2  cn2 0/2": every node's registered/expected, and " (guess:
@@ -79,9 +81,9 @@ bool nodes_missing(const struct nodes_report *r, size_t i);
 char *nodes_summary(const struct nodes_report *r);
 
 /* One line per node whose engines are missing ("cn2: 0/2 engines
- * registered"), then what else explains the count: engines from other
- * hosts, engines whose host is not known, the guess. Empty when every
- * node has its engines. */
+ * registered"), then, when some node is short, what else explains the
+ * count: engines from other hosts, engines whose host is not known, the
+ * guess. Empty when every node has its engines. */
 void nodes_notes(const struct nodes_report *r, struct strv *out);
 
 /* Frees what r holds; leaves it empty and reusable. */

@@ -203,7 +203,8 @@ test_hosts_and_notes(void **state)
 	assert_false(nodes_missing(&r, 1));
 	nodes_clear(&r);
 
-	/* cn2's engines missing; one engine elsewhere, one unknown. */
+	/* cn2's engines missing; one engine elsewhere, one unknown (which
+	 * may be cn2's, but cn2 lacks 2). */
 	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "cn1");
@@ -218,11 +219,34 @@ test_hosts_and_notes(void **state)
 	assert_string_equal(s, "cn2: 0/2 engines registered|"
 	    "1 engine registered from a host that is none of the jobs' "
 	    "nodes|"
-	    "1 engine did not say its hostname (busy?)|"
+	    "1 engine whose hostname is not known (not asked yet, busy, or "
+	    "the controller did not answer)|"
 	    "engines per node are a guess (an even split): the profile sets "
 	    "no tasks_per_node");
 	free(s);
 	strv_clear(&notes);
+	nodes_clear(&r);
+
+	/* Hosts not known yet: no node named missing, the reason said. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 2, &e), 0);
+	for (int i = 0; i < 4; i++)
+		nodes_add_host(&r, NULL);
+	assert_summary(&r, "cn1 0/2  cn2 0/2");
+	assert_false(nodes_missing(&r, 0));
+	assert_false(nodes_missing(&r, 1));
+	nodes_notes(&r, &notes);
+	s = strv_join(&notes, "|");
+	assert_string_equal(s, "4 engines whose hostname is not known (not "
+	    "asked yet, busy, or the controller did not answer)");
+	free(s);
+	strv_clear(&notes);
+	nodes_clear(&r);
+	/* One unknown cannot make up for cn2's 2. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 2, &e), 0);
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, NULL);
+	assert_true(nodes_missing(&r, 1));
 	nodes_clear(&r);
 
 	/* A guess the scheduler did otherwise (3 and 1): all 4 there, no
@@ -271,6 +295,7 @@ test_of_cluster(void **state)
 	p.tasks_per_node = 2;
 	procs[0].role = CLUSTER_CONTROLLER;
 	procs[0].job_id = "10";
+	procs[0].live = CLUSTER_LIVE_RUNNING;
 	procs[1].role = CLUSTER_ENGINES;
 	procs[1].job_id = "11";
 	procs[1].engines = 4;
@@ -301,6 +326,12 @@ test_of_cluster(void **state)
 	assert_int_equal(r.unknown, 1);
 	assert_null(r.error);
 	nodes_clear(&r);
+
+	/* The controller gone: its registry is stale, no report. */
+	procs[0].live = CLUSTER_LIVE_GONE;
+	nodes_of_cluster(&r, &c, &t, hosts, 4);
+	assert_int_equal(r.n, 0);
+	procs[0].live = CLUSTER_LIVE_RUNNING;
 
 	/* A layout from the scheduler (PBS exec_host) beats
 	 * tasks_per_node. */

@@ -86,10 +86,10 @@ node_report(const struct cluster *c, struct nodes_report *r)
 	char **hosts = NULL;
 	size_t n = 0;
 
-	if (!engines_placed(c))
+	if (!engines_placed(c) || !clusterstate_controller_up(c))
 		return;
-	if (c->nids > 0 && clusterstate_controller_up(c) &&
-	    ippcli_open(&cli, c->name, c->client_file, &e) == 0) {
+	if (c->nids > 0 && ippcli_open(&cli, c->name, c->client_file,
+	    &e) == 0) {
 		const struct ipp_engine *eng;
 		size_t ne;
 
