@@ -147,19 +147,78 @@ nodes_same_host(const char *a, const char *b)
 	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
 }
 
-static struct nodes_node *
-node_get(struct nodes_report *r, const char *name)
+static size_t
+label_len(const char *name)
 {
-	struct nodes_node *nd;
+	return strcspn(name, ".");
+}
 
+/* Case-insensitive order of first labels: "cn1" and "CN1.example" are
+ * equal here, so the names a hostname may match sit side by side. */
+static int
+label_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	int c = strncasecmp(a, b, la < lb ? la : lb);
+
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+/* The index order: first label, then the whole name, then position (so
+ * the first of equal names comes first). */
+static int
+index_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct nodes_report *r = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const char *na = r->v[a].name, *nb = r->v[b].name;
+	int c = label_cmp(na, label_len(na), nb, label_len(nb));
+
+	if (c == 0)
+		c = strcmp(na, nb);
+	return c != 0 ? c : (a > b) - (a < b);
+}
+
+static void
+sort_index(struct nodes_report *r)
+{
+	r->idx = xreallocarray(r->idx, r->n + 1, sizeof *r->idx);
 	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].name, name) == 0)
-			return &r->v[i];
-	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
-	nd = &r->v[r->n++];
-	memset(nd, 0, sizeof *nd);
-	nd->name = xstrdup(name);
-	return nd;
+		r->idx[i] = i;
+	qsort_r(r->idx, r->n, sizeof *r->idx, index_cmp, r);
+}
+
+/* Merges nodes listed twice (by two jobs) into the first, keeping the
+ * scheduler's order, and sorts the index: O(n log n), where a search per
+ * name would be quadratic in the nodes of a big job. */
+static void
+reindex(struct nodes_report *r)
+{
+	size_t keep = 0, w = 0;
+	bool merged = false;
+
+	sort_index(r);
+	for (size_t k = 0; k < r->n; k++) {
+		struct nodes_node *nd = &r->v[r->idx[k]], *first;
+
+		if (k == 0 || strcmp(nd->name, r->v[keep].name) != 0) {
+			keep = r->idx[k];
+			continue;
+		}
+		first = &r->v[keep];
+		first->expected += nd->expected;
+		first->registered += nd->registered;
+		first->guessed |= nd->guessed;
+		free(nd->name);
+		nd->name = NULL;
+		merged = true;
+	}
+	if (!merged)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].name != NULL)
+			r->v[w++] = r->v[i];
+	r->n = w;
+	sort_index(r);
 }
 
 /* layout ("3,1") as n counts into out; false when it is not n numbers. */
@@ -196,11 +255,16 @@ nodes_add_job(struct nodes_report *r, const char *nodelist,
 		strv_clear(&names);
 		return -1;
 	}
-	placed = xcalloc(names.n, sizeof *placed);
+	r->v = xreallocarray(r->v, r->n + names.n + 1, sizeof *r->v);
+	placed = xcalloc(names.n + 1, sizeof *placed);
 	have_layout = layout != NULL && layout_counts(layout, names.n, placed);
 	for (size_t i = 0; i < names.n; i++) {
-		struct nodes_node *nd = node_get(r, names.v[i]);
+		struct nodes_node *nd;
 		int k;
+
+		nd = &r->v[r->n++];
+		memset(nd, 0, sizeof *nd);
+		nd->name = xstrdup(names.v[i]);
 
 		if (have_layout) {
 			k = left < placed[i] ? left : placed[i];
@@ -221,21 +285,41 @@ nodes_add_job(struct nodes_report *r, const char *nodelist,
 	}
 	free(placed);
 	strv_clear(&names);
+	reindex(r);
 	return 0;
 }
 
 void
 nodes_add_host(struct nodes_report *r, const char *host)
 {
+	size_t lo = 0, hi = r->n, hl;
+
 	if (host == NULL || *host == '\0') {
 		r->unknown++;
 		return;
 	}
-	for (size_t i = 0; i < r->n; i++)
-		if (nodes_same_host(r->v[i].name, host)) {
-			r->v[i].registered++;
+	/* The first node whose first label is the host's, then each with
+	 * that label. */
+	hl = label_len(host);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *nm = r->v[r->idx[mid]].name;
+
+		if (label_cmp(nm, label_len(nm), host, hl) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->n; lo++) {
+		struct nodes_node *nd = &r->v[r->idx[lo]];
+
+		if (label_cmp(nd->name, label_len(nd->name), host, hl) != 0)
+			break;
+		if (nodes_same_host(nd->name, host)) {
+			nd->registered++;
 			return;
 		}
+	}
 	r->elsewhere++;
 }
 
@@ -355,6 +439,7 @@ nodes_clear(struct nodes_report *r)
 	for (size_t i = 0; i < r->n; i++)
 		free(r->v[i].name);
 	free(r->v);
+	free(r->idx);
 	free(r->error);
 	memset(r, 0, sizeof *r);
 }

@@ -35,6 +35,7 @@ struct nodes_report {
 	int unknown;		/* registered, host not known (yet) */
 	char *error;		/* a node list that could not be read, with
 				 * its job; owned, NULL when none */
+	size_t *idx;		/* internal: v's positions by name */
 };
 
 /* Expands a node list into out: comma-separated names, each possibly with

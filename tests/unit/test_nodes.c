@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +150,32 @@ test_per_node(void **state)
 	assert_int_equal(nodes_add_job(&r, "cn[1-", NULL, 4, 2, &e), -1);
 	assert_string_equal(e.msg, "node list 'cn[1-': no ']'");
 	assert_int_equal(r.n, 0);
+	nodes_clear(&r);
+}
+
+/* A job on 60000 nodes, an engine from each (FQDN), in reverse order:
+ * every one counted on its node (sorted index, not a scan per engine). */
+static void
+test_big_job(void **state)
+{
+	struct nodes_report r = { 0 };
+	struct err e;
+	char host[64];
+
+	(void)state;
+	assert_int_equal(nodes_add_job(&r, "n[00000-59999]", NULL, 60000, 1,
+	    &e), 0);
+	assert_int_equal(r.n, 60000);
+	for (int i = 59999; i >= 0; i--) {
+		snprintf(host, sizeof host, "N%05d.cluster.example", i);
+		nodes_add_host(&r, host);
+	}
+	nodes_add_host(&r, "n60000");
+	for (size_t i = 0; i < r.n; i++)
+		assert_int_equal(r.v[i].registered, 1);
+	assert_string_equal(r.v[0].name, "n00000");
+	assert_string_equal(r.v[59999].name, "n59999");
+	assert_int_equal(r.elsewhere, 1);
 	nodes_clear(&r);
 }
 
@@ -360,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_per_node),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_big_job),
 		cmocka_unit_test(test_hosts_and_notes),
 		cmocka_unit_test(test_of_cluster),
 	};
