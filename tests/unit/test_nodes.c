@@ -153,32 +153,6 @@ test_per_node(void **state)
 	nodes_clear(&r);
 }
 
-/* A job on 60000 nodes, an engine from each (FQDN), in reverse order:
- * every one counted on its node (sorted index, not a scan per engine). */
-static void
-test_big_job(void **state)
-{
-	struct nodes_report r = { 0 };
-	struct err e;
-	char host[64];
-
-	(void)state;
-	assert_int_equal(nodes_add_job(&r, "n[00000-59999]", NULL, 60000, 1,
-	    &e), 0);
-	assert_int_equal(r.n, 60000);
-	for (int i = 59999; i >= 0; i--) {
-		snprintf(host, sizeof host, "N%05d.cluster.example", i);
-		nodes_add_host(&r, host);
-	}
-	nodes_add_host(&r, "n60000");
-	for (size_t i = 0; i < r.n; i++)
-		assert_int_equal(r.v[i].registered, 1);
-	assert_string_equal(r.v[0].name, "n00000");
-	assert_string_equal(r.v[59999].name, "n59999");
-	assert_int_equal(r.elsewhere, 1);
-	nodes_clear(&r);
-}
-
 static void
 test_layout(void **state)
 {
@@ -376,6 +350,32 @@ test_of_cluster(void **state)
 	strv_clear(&notes);
 	nodes_clear(&r);
 	jobtab_clear(&t);
+}
+
+/* A job on 60000 nodes, an engine from each (FQDN), in reverse order:
+ * every one counted on its node (sorted index, not a scan per engine). */
+static void
+test_big_job(void **state)
+{
+	char host[64];
+	struct err e;
+	struct nodes_report r = { 0 };
+
+	(void)state;
+	assert_int_equal(nodes_add_job(&r, "n[00000-59999]", NULL, 60000, 1,
+	    &e), 0);
+	assert_int_equal(r.n, 60000);
+	for (int i = 59999; i >= 0; i--) {
+		snprintf(host, sizeof host, "N%05d.cluster.example", i);
+		nodes_add_host(&r, host);
+	}
+	nodes_add_host(&r, "n60000");
+	for (size_t i = 0; i < r.n; i++)
+		assert_int_equal(r.v[i].registered, 1);
+	assert_string_equal(r.v[0].name, "n00000");
+	assert_string_equal(r.v[59999].name, "n59999");
+	assert_int_equal(r.elsewhere, 1);
+	nodes_clear(&r);
 }
 
 int
