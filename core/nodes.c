@@ -360,18 +360,21 @@ bool
 nodes_missing(const struct nodes_report *r, size_t i)
 {
 	const struct nodes_node *n = &r->v[i];
-	long have = 0, want = 0;
+	long have = 0, want = 0, lack = 0;
 
-	/* Engines whose host is not known may be this node's. */
-	if (n->expected - n->registered <= r->unknown)
+	if (n->registered >= n->expected)
 		return false;
-	if (!n->guessed || n->registered == 0)
-		return true;
 	for (size_t k = 0; k < r->n; k++) {
 		have += r->v[k].registered;
 		want += r->v[k].expected;
+		if (r->v[k].registered < r->v[k].expected)
+			lack += r->v[k].expected - r->v[k].registered;
 	}
-	return have < want;
+	/* Engines whose host is not known, or known under a name that is
+	 * none of the nodes', may be the ones this node lacks. */
+	if (lack <= (long)r->unknown + r->elsewhere)
+		return false;
+	return !n->guessed || n->registered == 0 || have < want;
 }
 
 char *

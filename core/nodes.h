@@ -71,7 +71,8 @@ void nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
     const struct job_table *jobs, char *const *hosts, size_t nhosts);
 
 /* Whether the engines of node i of r are missing: fewer registered than
- * expected, by more than the engines whose host is not known. Where
+ * expected, while the nodes together lack more than the engines whose
+ * host is not known or is none of the nodes' (which may be theirs). Where
  * expected is a guess (an even split), only a node with none, or when the
  * nodes together have fewer than the jobs bring: the scheduler may lay
  * the tasks out otherwise (3 and 1). */

@@ -204,24 +204,39 @@ test_hosts_and_notes(void **state)
 	assert_false(nodes_missing(&r, 1));
 	nodes_clear(&r);
 
-	/* cn2's engines missing; one engine elsewhere, one unknown (which
-	 * may be cn2's, but cn2 lacks 2). */
+	/* cn2's engines missing; one engine elsewhere, one unknown: they
+	 * may be cn2's, so cn2 is not named, but the count is explained. */
 	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "login");
 	nodes_add_host(&r, NULL);
 	assert_summary(&r, "cn1 2/2  cn2 0/2 (guess: even split)");
-	assert_true(nodes_missing(&r, 1));
+	assert_false(nodes_missing(&r, 1));
 	assert_int_equal(r.elsewhere, 1);
 	assert_int_equal(r.unknown, 1);
+	nodes_notes(&r, &notes);
+	s = strv_join(&notes, "|");
+	assert_string_equal(s,
+	    "1 engine registered from a host that is none of the jobs' "
+	    "nodes|"
+	    "1 engine whose hostname is not known (not asked yet, busy, or "
+	    "the controller did not answer)");
+	free(s);
+	strv_clear(&notes);
+	nodes_clear(&r);
+
+	/* One engine elsewhere cannot be both of cn2's. */
+	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "cn1");
+	nodes_add_host(&r, "login");
+	assert_true(nodes_missing(&r, 1));
 	nodes_notes(&r, &notes);
 	s = strv_join(&notes, "|");
 	assert_string_equal(s, "cn2: 0/2 engines registered|"
 	    "1 engine registered from a host that is none of the jobs' "
 	    "nodes|"
-	    "1 engine whose hostname is not known (not asked yet, busy, or "
-	    "the controller did not answer)|"
 	    "engines per node are a guess (an even split): the profile sets "
 	    "no tasks_per_node");
 	free(s);
