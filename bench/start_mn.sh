@@ -20,6 +20,9 @@ reps=${1:-3}
 skip_all() { echo "bench/start_mn.sh: skipped: $*"; exit 0; }
 . "$src/tests/mnenv.sh"
 
+# ipcluster writes its batch scripts into its working directory, and
+# sbatch the jobs' slurm-N.out files: both into $tmp.
+cd "$tmp" || exit 1
 ipc() { /usr/bin/ipcluster "$@" --profile=bench >/dev/null 2>&1; }
 trap 'ipc stop; batch_cleanup' EXIT
 
@@ -80,7 +83,7 @@ rc.close()
 if hosts != ['cn1', 'cn1', 'cn2', 'cn2']:
     sys.exit('ipcluster engines on %s' % hosts)
 print('%.6f' % t1)") || {
-		cat "$IPYTHONDIR"/profile_bench/slurm_*.sbatch >&2
+		cat "$tmp"/slurm_*.sbatch >&2
 		return 1
 	}
 	ipc stop
