@@ -412,6 +412,7 @@ struct pbs_job {
 	int nodect, ncpus, mpiprocs;
 	int spec_nodes, spec_tasks;	/* from Resource_List.nodes/select */
 	char *comment;
+	char *exec_host;		/* read once the tasks are known */
 	char hold;			/* Hold_Types: u, o, s... */
 	bool depend;
 	bool bad;
@@ -532,7 +533,7 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 	} else if (textscan_eq(key, "resources_used.walltime")) {
 		r->elapsed = pbs_duration(val);
 	} else if (textscan_eq(key, "exec_host")) {
-		set_exec_host(r, val);
+		set_str(&j->exec_host, val);
 	} else if (textscan_eq(key, "comment")) {
 		set_str(&j->comment, val);
 	} else if (textscan_eq(key, "Hold_Types")) {
@@ -604,6 +605,7 @@ pbs_finish(struct pbs_job *j)
 
 	if (j->bad || r->id == NULL || r->raw_state == NULL) {
 		free(j->comment);
+		free(j->exec_host);
 		return false;
 	}
 	r->nodes = j->nodect >= 0 ? j->nodect : j->spec_nodes;
@@ -613,6 +615,10 @@ pbs_finish(struct pbs_job *j)
 		r->tasks = j->ncpus;
 	else
 		r->tasks = j->mpiprocs;
+	if (j->exec_host != NULL)
+		set_exec_host(r, (struct span){ j->exec_host,
+		    strlen(j->exec_host) });
+	free(j->exec_host);
 	if (r->state == JOB_QUEUED || r->state == JOB_HELD) {
 		r->reason = j->comment;
 		j->comment = NULL;

@@ -445,6 +445,57 @@ static const char alt_head[] =
     "-------------------- -------- -------- -------------------- ------ "
     "----- ----- ------ ----- - -----\n";
 
+/* exec_host as tasks per node (job_row.layout): Slurm's qsub wrapper
+ * writes each host once with its CPUs; Torque one entry per slot, or
+ * ranges; PBS Pro index*ncpus. The wrapper's form is told from Torque's
+ * by its numbers adding up to the job's tasks. */
+static void
+test_exec_host_layout(void **state)
+{
+	static const struct {
+		const char *exec_host, *nodes, *layout;
+		int tasks;
+	} cases[] = {
+		{ "cn1/3+cn2/1", "cn1,cn2", "3,1", 4 },
+		{ "cn1/1+cn2/1", "cn1,cn2", "1,1", 2 },
+		{ "cn1/3+cn2/1", "cn1,cn2", "1,1", 2 },
+		{ "n1/0+n1/1+n2/0+n2/1", "n1,n2", "2,2", 4 },
+		{ "n1/0-3+n2/0-1", "n1,n2", "4,2", 6 },
+		{ "n1/0,2+n2/5", "n1,n2", "2,1", 3 },
+		{ "b1/0*16+b2/0*16", "b1,b2", "16,16", 32 },
+		{ "n1/0+n2/0", "n1,n2", "1,1", 2 },
+		{ "n1+n2", "n1,n2", "1,1", 2 },
+	};
+	struct job_table t = { 0 };
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *in = xasprintf("%s1 root debug x -- 2 %d -- 01:00 R "
+		    "00:05   %s\n", alt_head, cases[i].tasks,
+		    cases[i].exec_host);
+		char *full = xasprintf("Job Id: 2.srv\n"
+		    "    job_state = R\n"
+		    "    exec_host = %s\n"
+		    "    Resource_List.ncpus = %d\n\n", cases[i].exec_host,
+		    cases[i].tasks);
+
+		assert_int_equal(qstat_parse(in, strlen(in), &t, &e), 1);
+		assert_string_equal(t.v[0].nodelist, cases[i].nodes);
+		if (strcmp(t.v[0].layout, cases[i].layout) != 0)
+			fail_msg("%s (%d tasks): layout %s, want %s",
+			    cases[i].exec_host, cases[i].tasks, t.v[0].layout,
+			    cases[i].layout);
+		jobtab_clear(&t);
+		/* -f: exec_host before the tasks are known. */
+		assert_int_equal(qstat_parse(full, strlen(full), &t, &e), 1);
+		assert_string_equal(t.v[0].layout, cases[i].layout);
+		jobtab_clear(&t);
+		free(in);
+		free(full);
+	}
+}
+
 /* How an ended job ended, from exit_status (Torque, -f and -x) or
  * Exit_status (PBS Pro, -f and -F json), whose negative codes differ. */
 static void
@@ -645,6 +696,7 @@ main(void)
 		cmocka_unit_test(test_torque_alt_nodes),
 		cmocka_unit_test(test_torque_xml),
 		cmocka_unit_test(test_pbs_json),
+		cmocka_unit_test(test_exec_host_layout),
 	};
 
 	return schedfix_run("qstat", own, sizeof own / sizeof own[0], shared,
