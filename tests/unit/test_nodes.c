@@ -47,7 +47,6 @@ assert_expands(const char *list, const char *want)
 static void
 test_expand(void **state)
 {
-	(void)state;
 	assert_expands("cn1", "cn1");
 	assert_expands("cn[1-2]", "cn1 cn2");
 	assert_expands("cn1,cn2", "cn1 cn2");
@@ -88,7 +87,6 @@ test_expand_malformed(void **state)
 		    "more than 65536 names" },
 	};
 
-	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_expands(cases[i].list, cases[i].want);
 }
@@ -96,7 +94,6 @@ test_expand_malformed(void **state)
 static void
 test_same_host(void **state)
 {
-	(void)state;
 	assert_true(nodes_same_host("cn1", "cn1"));
 	assert_true(nodes_same_host("cn1", "CN1"));
 	assert_true(nodes_same_host("cn1", "cn1.cluster.example"));
@@ -119,13 +116,26 @@ assert_summary(const struct nodes_report *r, const char *want)
 	free(got);
 }
 
+/* The notes joined by "|" ("" for none). */
+static void
+assert_notes(const struct nodes_report *r, const char *want)
+{
+	struct strv notes = STRV_INIT;
+	char *got;
+
+	nodes_notes(r, &notes);
+	got = strv_join(&notes, "|");
+	assert_string_equal(got != NULL ? got : "", want);
+	free(got);
+	strv_clear(&notes);
+}
+
 static void
 test_per_node(void **state)
 {
 	struct nodes_report r = { 0 };
 	struct err e;
 
-	(void)state;
 	/* tasks_per_node 2: as asked, the last node what is left. */
 	assert_int_equal(nodes_add_job(&r, "cn[1-3]", NULL, 5, 2, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/2  cn3 0/1");
@@ -159,7 +169,6 @@ test_layout(void **state)
 	struct nodes_report r = { 0 };
 	struct err e;
 
-	(void)state;
 	/* The scheduler's layout wins over tasks_per_node and the guess. */
 	assert_int_equal(nodes_add_job(&r, "cn1,cn2", "3,1", 4, 2, &e), 0);
 	assert_summary(&r, "cn1 0/3  cn2 0/1");
@@ -188,19 +197,15 @@ static void
 test_hosts_and_notes(void **state)
 {
 	struct nodes_report r = { 0 };
-	struct strv notes = STRV_INIT;
 	struct err e;
-	char *s;
 
-	(void)state;
 	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 2, &e), 0);
 	nodes_add_host(&r, "cn1.cluster.example");
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "CN2");
 	nodes_add_host(&r, "cn2");
 	assert_summary(&r, "cn1 2/2  cn2 2/2");
-	nodes_notes(&r, &notes);
-	assert_int_equal(notes.n, 0);
+	assert_notes(&r, "");
 	assert_false(nodes_missing(&r, 1));
 	nodes_clear(&r);
 
@@ -215,15 +220,11 @@ test_hosts_and_notes(void **state)
 	assert_false(nodes_missing(&r, 1));
 	assert_int_equal(r.elsewhere, 1);
 	assert_int_equal(r.unknown, 1);
-	nodes_notes(&r, &notes);
-	s = strv_join(&notes, "|");
-	assert_string_equal(s,
+	assert_notes(&r,
 	    "1 engine registered from a host that is none of the jobs' "
 	    "nodes|"
 	    "1 engine whose hostname is not known (not asked yet, busy, or "
 	    "the controller did not answer)");
-	free(s);
-	strv_clear(&notes);
 	nodes_clear(&r);
 
 	/* One engine elsewhere cannot be both of cn2's. */
@@ -232,15 +233,11 @@ test_hosts_and_notes(void **state)
 	nodes_add_host(&r, "cn1");
 	nodes_add_host(&r, "login");
 	assert_true(nodes_missing(&r, 1));
-	nodes_notes(&r, &notes);
-	s = strv_join(&notes, "|");
-	assert_string_equal(s, "cn2: 0/2 engines registered|"
+	assert_notes(&r, "cn2: 0/2 engines registered|"
 	    "1 engine registered from a host that is none of the jobs' "
 	    "nodes|"
 	    "engines per node are a guess (an even split): the profile sets "
 	    "no tasks_per_node");
-	free(s);
-	strv_clear(&notes);
 	nodes_clear(&r);
 
 	/* Hosts not known yet: no node named missing, the reason said. */
@@ -250,12 +247,8 @@ test_hosts_and_notes(void **state)
 	assert_summary(&r, "cn1 0/2  cn2 0/2");
 	assert_false(nodes_missing(&r, 0));
 	assert_false(nodes_missing(&r, 1));
-	nodes_notes(&r, &notes);
-	s = strv_join(&notes, "|");
-	assert_string_equal(s, "4 engines whose hostname is not known (not "
+	assert_notes(&r, "4 engines whose hostname is not known (not "
 	    "asked yet, busy, or the controller did not answer)");
-	free(s);
-	strv_clear(&notes);
 	nodes_clear(&r);
 	/* One unknown cannot make up for cn2's 2. */
 	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 2, &e), 0);
@@ -273,8 +266,7 @@ test_hosts_and_notes(void **state)
 	nodes_add_host(&r, "cn2");
 	assert_summary(&r, "cn1 3/2  cn2 1/2 (guess: even split)");
 	assert_false(nodes_missing(&r, 1));
-	nodes_notes(&r, &notes);
-	assert_int_equal(notes.n, 0);
+	assert_notes(&r, "");
 	nodes_clear(&r);
 	assert_int_equal(nodes_add_job(&r, "cn[1-2]", NULL, 4, 0, &e), 0);
 	nodes_add_host(&r, "cn1");
@@ -301,10 +293,8 @@ test_of_cluster(void **state)
 	struct job_table t = { 0 };
 	struct job_row *row;
 	struct nodes_report r = { 0 };
-	struct strv notes = STRV_INIT;
 	char *hosts[] = { "cn1", "cn1.cluster.example", "cn2", NULL };
 
-	(void)state;
 	memset(&c, 0, sizeof c);
 	memset(procs, 0, sizeof procs);
 	memset(&p, 0, sizeof p);
@@ -330,8 +320,7 @@ test_of_cluster(void **state)
 	/* Pending: no nodes yet, nothing to say. */
 	nodes_of_cluster(&r, &c, &t, hosts, 4);
 	assert_int_equal(r.n, 0);
-	nodes_notes(&r, &notes);
-	assert_int_equal(notes.n, 0);
+	assert_notes(&r, "");
 	nodes_clear(&r);
 
 	/* Running on cn[1-2]: the controller job's node is not counted. */
@@ -360,9 +349,7 @@ test_of_cluster(void **state)
 	t.v[1].nodelist = xstrdup("cn[1-");
 	nodes_of_cluster(&r, &c, &t, hosts, 4);
 	assert_string_equal(r.error, "job 11: node list 'cn[1-': no ']'");
-	nodes_notes(&r, &notes);
-	assert_int_equal(notes.n, 1);
-	strv_clear(&notes);
+	assert_notes(&r, "job 11: node list 'cn[1-': no ']'");
 	nodes_clear(&r);
 	jobtab_clear(&t);
 }
@@ -376,7 +363,6 @@ test_big_job(void **state)
 	struct err e;
 	struct nodes_report r = { 0 };
 
-	(void)state;
 	assert_int_equal(nodes_add_job(&r, "n[00000-59999]", NULL, 60000, 1,
 	    &e), 0);
 	assert_int_equal(r.n, 60000);
