@@ -113,20 +113,59 @@ node_report(const struct cluster *c, struct nodes_report *r)
 }
 
 static void
-print_nodes(const struct nodes_report *r)
+print_nodes(const struct cluster *c)
 {
+	struct nodes_report r = { 0 };
 	struct strv notes = STRV_INIT;
 	char *sum;
 
-	if (r->n > 0) {
-		sum = nodes_summary(r);
+	node_report(c, &r);
+	if (r.n > 0) {
+		sum = nodes_summary(&r);
 		cli_printf(stdout, "  nodes %s\n", sum);
 		free(sum);
 	}
-	nodes_notes(r, &notes);
+	nodes_notes(&r, &notes);
 	for (size_t i = 0; i < notes.n; i++)
 		cli_printf(stdout, "  %s\n", notes.v[i]);
 	strv_clear(&notes);
+	nodes_clear(&r);
+}
+
+static json_t *
+nodes_json(const struct nodes_report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:i, s:i, s:b, s:b}",
+		    "node", cli_json_text(r->v[i].name), "expected",
+		    r->v[i].expected, "registered", r->v[i].registered,
+		    "missing", nodes_missing(r, i), "guessed",
+		    r->v[i].guessed));
+	return a;
+}
+
+/* nodes, nodes_notes, engines_elsewhere and engines_host_unknown of c
+ * into o. */
+static void
+add_nodes_json(json_t *o, const struct cluster *c)
+{
+	struct nodes_report r = { 0 };
+	struct strv notes = STRV_INIT;
+	json_t *a = json_array();
+
+	node_report(c, &r);
+	nodes_notes(&r, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		json_array_append_new(a, cli_json_text(notes.v[i]));
+	strv_clear(&notes);
+	json_object_set_new(o, "nodes", nodes_json(&r));
+	json_object_set_new(o, "nodes_notes", a);
+	json_object_set_new(o, "engines_elsewhere", json_integer(r.elsewhere));
+	json_object_set_new(o, "engines_host_unknown",
+	    json_integer(r.unknown));
+	nodes_clear(&r);
 }
 
 /* Batch clusters: the qstat-style table of their jobs, where a job that
@@ -140,6 +179,7 @@ print_jobs(const struct cluster *c)
 	    line = strtok(NULL, "\n"))
 		cli_printf(stdout, "  %s\n", line);
 	free(t);
+	print_nodes(c);
 	if (c->jobs.skipped > 0)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
@@ -150,7 +190,7 @@ print_jobs(const struct cluster *c)
 }
 
 static void
-print_table(const struct cluster *c, const struct nodes_report *nodes)
+print_table(const struct cluster *c)
 {
 	int *lost;
 	size_t nlost = cluster_lost_ids(c, &lost);
@@ -169,7 +209,6 @@ print_table(const struct cluster *c, const struct nodes_report *nodes)
 	free(lost);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
 		print_jobs(c);
-		print_nodes(nodes);
 		return;
 	}
 	for (size_t i = 0; i < c->jobs.n; i++)
@@ -209,34 +248,7 @@ ids_json(const int *ids, size_t n)
 }
 
 static json_t *
-nodes_json(const struct nodes_report *r)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(a, json_pack("{s:o, s:i, s:i, s:b, s:b}",
-		    "node", cli_json_text(r->v[i].name), "expected",
-		    r->v[i].expected, "registered", r->v[i].registered,
-		    "missing", nodes_missing(r, i), "guessed",
-		    r->v[i].guessed));
-	return a;
-}
-
-static json_t *
-notes_json(const struct nodes_report *r)
-{
-	struct strv notes = STRV_INIT;
-	json_t *a = json_array();
-
-	nodes_notes(r, &notes);
-	for (size_t i = 0; i < notes.n; i++)
-		json_array_append_new(a, cli_json_text(notes.v[i]));
-	strv_clear(&notes);
-	return a;
-}
-
-static json_t *
-to_json(const struct cluster *c, const struct nodes_report *nodes)
+to_json(const struct cluster *c)
 {
 	json_t *o = json_object(), *procs = json_array();
 	int *lost;
@@ -291,12 +303,7 @@ to_json(const struct cluster *c, const struct nodes_report *nodes)
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
-	json_object_set_new(o, "nodes", nodes_json(nodes));
-	json_object_set_new(o, "nodes_notes", notes_json(nodes));
-	json_object_set_new(o, "engines_elsewhere",
-	    json_integer(nodes->elsewhere));
-	json_object_set_new(o, "engines_host_unknown",
-	    json_integer(nodes->unknown));
+	add_nodes_json(o, c);
 	return o;
 }
 
@@ -399,7 +406,6 @@ status_exec(const struct cmd_args *a)
 	refresh_all(l, &names, cs, unreadable, errors);
 	for (size_t i = 0, shown = 0; i < names.n; i++) {
 		struct cluster *c = cs[i];
-		struct nodes_report nodes = { 0 };
 
 		if (c == NULL && unreadable[i] != NULL) {
 			/* Shown, not dropped: what it runs is still there. */
@@ -426,15 +432,13 @@ status_exec(const struct cmd_args *a)
 		if (c == NULL)
 			continue;
 		unknown |= clusterstate_of(c) == CLUSTERSTATE_UNKNOWN;
-		node_report(c, &nodes);
 		if (json)
-			json_array_append_new(arr, to_json(c, &nodes));
+			json_array_append_new(arr, to_json(c));
 		else {
 			if (shown++ > 0)
 				putchar('\n');
-			print_table(c, &nodes);
+			print_table(c);
 		}
-		nodes_clear(&nodes);
 		cluster_free(c);
 	}
 	free(cs);
