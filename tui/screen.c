@@ -284,7 +284,7 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	struct model *m = d->model;
 	const struct model_cluster *c = model_selected(m);
 	char stale[32] = "", count[32];
-	int rows = h - 2, top;
+	int rows = h - 2;
 	static const char *const names[] = { "registered", "busy", "lost" };
 	static const int roles[] = { COLOR_OK, COLOR_WAIT, COLOR_FAILED };
 
@@ -300,7 +300,8 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	    count);
 	gauge(d, y + 1, x + 2 + (int)strlen(count), w - 3 -
 	    (int)strlen(count), c->registered, c->requested);
-	top = draw_nodes(&c->nodes, y + 2, x, w, rows);
+	int top = draw_nodes(&c->nodes, y + 2, x, w, rows);
+
 	rows -= top - (y + 2);
 	if (rows <= 0)
 		return;

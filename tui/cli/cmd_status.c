@@ -23,12 +23,12 @@ static const char help[] =
     "Batch clusters (slurm, pbs) show their jobs as qstat does: JOBID NAME\n"
     "USER QUEUE NDS TSK MEM TIME (requested) S (Q R E C H, ? unknown) ELAP\n"
     "NODES, or (Reason) for a job that waits or ended badly (TimeLimit).\n"
-    "Below them, per node of the running engines jobs, engines registered\n"
-    "from it / expected (PBS's exec_host, else tasks_per_node, else an\n"
-    "even split, said to be a guess), and a line naming each node whose\n"
-    "engines are missing (cn2: 0/2 engines registered).\n"
     "A cluster whose scheduler did not answer is shown as unknown and status\n"
     "exits 1.\n"
+    "Below the jobs, per node of the running engines jobs, the engines\n"
+    "registered from it / expected (PBS's exec_host, else tasks_per_node,\n"
+    "else an even split, said to be a guess), and a line naming each node\n"
+    "whose engines are missing (cn2: 0/2 engines registered).\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
     "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
     "A start that was killed before it finished is shown as interrupted,\n"
@@ -179,11 +179,11 @@ print_jobs(const struct cluster *c)
 	    line = strtok(NULL, "\n"))
 		cli_printf(stdout, "  %s\n", line);
 	free(t);
-	print_nodes(c);
 	if (c->jobs.skipped > 0)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
 		    c->jobs.skipped == 1 ? "" : "s");
+	print_nodes(c);
 	if (clusterstate_of(c) == CLUSTERSTATE_GONE)
 		cli_printf(stdout, "  (its jobs have ended; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
