@@ -292,6 +292,10 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 		stale_label(model_stale_ms(m, &c->engines_src), stale,
 		    sizeof stale);
 	rule(d, y, x, w, "Engines", stale, colors_attr(COLOR_STALE));
+	/* The node lines under the count, the engines below them. */
+	int top = c != NULL ? draw_nodes(&c->nodes, y + 2, x, w, rows) : y + 2;
+
+	rows -= top - (y + 2);
 	if (c == NULL)
 		return;
 	snprintf(count, sizeof count, "engines %d/%d", c->registered,
@@ -300,15 +304,11 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	    count);
 	gauge(d, y + 1, x + 2 + (int)strlen(count), w - 3 -
 	    (int)strlen(count), c->registered, c->requested);
-	int top = draw_nodes(&c->nodes, y + 2, x, w, rows);
-
-	rows -= top - (y + 2);
-	if (rows <= 0)
-		return;
 	if (c->nengines == 0) {
-		put(top, x + 1, w - 1, colors_attr(COLOR_DONE),
-		    c->state == CLUSTERSTATE_STOPPED ? "no cluster running" :
-		    "no engine registered");
+		if (rows > 0)
+			put(top, x + 1, w - 1, colors_attr(COLOR_DONE),
+			    c->state == CLUSTERSTATE_STOPPED ?
+			    "no cluster running" : "no engine registered");
 		return;
 	}
 	for (int r = 0; r < rows; r++) {
