@@ -95,8 +95,8 @@ test_recorded_alt(void **state)
 	assert_string_equal(r->time_req, "10:00");
 	assert_string_equal(r->raw_state, "R");
 	assert_int_equal(r->elapsed, 0);
-	assert_string_equal(r->nodelist, "vm");
 	assert_string_equal(r->layout, "2");
+	assert_string_equal(r->nodelist, "vm");
 	r = row(&t, "2");
 	assert_string_equal(r->raw_state, "S");
 	assert_int_equal(r->state, JOB_HELD);
