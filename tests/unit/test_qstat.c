@@ -680,6 +680,7 @@ int
 main(void)
 {
 	const struct CMUnitTest own[] = {
+		cmocka_unit_test(test_exec_host_layout),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_recorded_alt),
 		cmocka_unit_test(test_recorded_full_and_brief),
@@ -696,7 +697,6 @@ main(void)
 		cmocka_unit_test(test_torque_alt_nodes),
 		cmocka_unit_test(test_torque_xml),
 		cmocka_unit_test(test_pbs_json),
-		cmocka_unit_test(test_exec_host_layout),
 	};
 
 	return schedfix_run("qstat", own, sizeof own / sizeof own[0], shared,
