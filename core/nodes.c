@@ -9,8 +9,10 @@
 #include "clusterstate.h"
 #include "xmalloc.h"
 
-/* Bounds what a hostile or broken node list can make us allocate. */
+/* Bound what a hostile or broken node list can make us allocate, and
+ * how deep expand_one recurses ("r[1-2]n[1-2]" is 2). */
 #define NODES_MAX 65536
+#define NODES_GROUPS 8
 
 struct expander {
 	const char *list;	/* the whole list, for messages */
@@ -34,9 +36,10 @@ bound(const char *s, size_t n, long *v)
 }
 
 /* Appends prefix + every expansion of s[0..n) (one name, no top-level
- * comma) to x->out. */
+ * comma) to x->out; depth counts the bracket groups already expanded. */
 static int
-expand_one(struct expander *x, const char *prefix, const char *s, size_t n)
+expand_one(struct expander *x, const char *prefix, const char *s, size_t n,
+    int depth)
 {
 	const char *lb = memchr(s, '[', n), *rb, *body;
 	size_t bn;
@@ -44,6 +47,9 @@ expand_one(struct expander *x, const char *prefix, const char *s, size_t n)
 	if (memchr(s, ']', lb != NULL ? (size_t)(lb - s) : n) != NULL)
 		return err_set(x->e, "node list '%s': ']' without '['",
 		    x->list);
+	if (lb != NULL && depth == NODES_GROUPS)
+		return err_set(x->e, "node list '%s': more than %d bracket "
+		    "groups in a name", x->list, NODES_GROUPS);
 	if (lb == NULL) {
 		if (x->out->n >= NODES_MAX)
 			return err_set(x->e, "node list '%s': more than %d "
@@ -84,7 +90,7 @@ expand_one(struct expander *x, const char *prefix, const char *s, size_t n)
 			char *p = xasprintf("%s%.*s%0*ld", prefix,
 			    (int)(lb - s), s, width, k);
 			int rc = expand_one(x, p, rb + 1,
-			    n - (size_t)(rb + 1 - s));
+			    n - (size_t)(rb + 1 - s), depth + 1);
 
 			free(p);
 			if (rc == -1)
@@ -125,7 +131,7 @@ nodes_expand(const char *list, struct strv *out, struct err *e)
 		if (j == i)
 			return err_set(e, "node list '%s': an empty name",
 			    list);
-		if (expand_one(&x, "", list + i, j - i) == -1)
+		if (expand_one(&x, "", list + i, j - i, 0) == -1)
 			return -1;
 		i = j + 1;
 	}

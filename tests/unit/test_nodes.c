@@ -54,6 +54,7 @@ test_expand(void **state)
 	assert_expands("n[08-11]", "n08 n09 n10 n11");
 	assert_expands("n[001-002]", "n001 n002");
 	assert_expands("r[1-2]n[1-2]", "r1n1 r1n2 r2n1 r2n2");
+	assert_expands("a[1]b[1]c[1]d[1]e[1]f[1]g[1]h[1]", "a1b1c1d1e1f1g1h1");
 	assert_expands("gpu[1-2]-ib", "gpu1-ib gpu2-ib");
 	assert_expands("cn1.cluster.example,cn[2-3].cluster.example",
 	    "cn1.cluster.example cn2.cluster.example cn3.cluster.example");
@@ -85,6 +86,9 @@ test_expand_malformed(void **state)
 		    "than 65536 names" },
 		{ "a[0-999]b[0-999]", "ERR: node list 'a[0-999]b[0-999]': "
 		    "more than 65536 names" },
+		{ "a[1]b[1]c[1]d[1]e[1]f[1]g[1]h[1]i[1]", "ERR: node list "
+		    "'a[1]b[1]c[1]d[1]e[1]f[1]g[1]h[1]i[1]': more than 8 "
+		    "bracket groups in a name" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
