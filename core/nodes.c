@@ -138,25 +138,23 @@ nodes_expand(const char *list, struct strv *out, struct err *e)
 	return 0;
 }
 
-bool
-nodes_same_host(const char *a, const char *b)
-{
-	const char *da = strchr(a, '.'), *db = strchr(b, '.');
-	size_t la = da != NULL ? (size_t)(da - a) : strlen(a);
-	size_t lb = db != NULL ? (size_t)(db - b) : strlen(b);
-
-	if (strcasecmp(a, b) == 0)
-		return true;
-	/* A short name is the first label of the long one. */
-	if ((da == NULL) == (db == NULL))
-		return false;
-	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
-}
-
 static size_t
 label_len(const char *name)
 {
 	return strcspn(name, ".");
+}
+
+bool
+nodes_same_host(const char *a, const char *b)
+{
+	size_t la = label_len(a), lb = label_len(b);
+
+	if (strcasecmp(a, b) == 0)
+		return true;
+	/* A short name is the first label of the long one. */
+	if ((a[la] == '\0') == (b[lb] == '\0'))
+		return false;
+	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
 }
 
 /* Case-insensitive order of first labels: "cn1" and "CN1.example" are
