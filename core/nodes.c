@@ -35,6 +35,31 @@ bound(const char *s, size_t n, long *v)
 	return 0;
 }
 
+/* The item at s[i..] of a list such as "0-3,6": its bounds (lo = hi for
+ * a single number), the width of its low bound, and where the next item
+ * starts (*next, past the comma). -1 when the item is no number or range
+ * ("a", "0-", "-2"); -2 when it runs backwards ("3-1"). */
+static int
+range_item(const char *s, size_t n, size_t i, long *lo, long *hi,
+    size_t *width, size_t *next)
+{
+	size_t j = i, dash;
+
+	while (j < n && s[j] != ',')
+		j++;
+	dash = i;
+	while (dash < j && s[dash] != '-')
+		dash++;
+	*next = j + 1;
+	*width = dash - i;
+	if (bound(s + i, dash - i, lo) == -1 || (dash < j &&
+	    bound(s + dash + 1, j - dash - 1, hi) == -1))
+		return -1;
+	if (dash == j)
+		*hi = *lo;
+	return *hi < *lo ? -2 : 0;
+}
+
 /* Appends prefix + every expansion of s[0..n) (one name, no top-level
  * comma) to x->out; depth counts the bracket groups already expanded. */
 static int
@@ -62,30 +87,23 @@ expand_one(struct expander *x, const char *prefix, const char *s, size_t n,
 	if (rb == NULL)
 		return err_set(x->e, "node list '%s': no ']'", x->list);
 	bn = (size_t)(rb - body);
-	for (size_t i = 0; i <= bn;) {
-		size_t j = i, dash;
+	for (size_t i = 0, next; i <= bn; i = next) {
 		long lo, hi;
-		int width;
+		size_t lw;
+		int kind = range_item(body, bn, i, &lo, &hi, &lw, &next), width;
+		int item = (int)(next - 1 - i);
 
-		while (j < bn && body[j] != ',')
-			j++;
-		dash = i;
-		while (dash < j && body[dash] != '-')
-			dash++;
-		if (bound(body + i, dash - i, &lo) == -1 || (dash < j &&
-		    bound(body + dash + 1, j - dash - 1, &hi) == -1))
+		if (kind == -1)
 			return err_set(x->e, "node list '%s': '%.*s' is not a "
-			    "number or range", x->list, (int)(j - i), body + i);
-		if (dash == j)
-			hi = lo;
-		if (hi < lo)
+			    "number or range", x->list, item, body + i);
+		if (kind == -2)
 			return err_set(x->e, "node list '%s': range '%.*s' "
-			    "runs backwards", x->list, (int)(j - i), body + i);
+			    "runs backwards", x->list, item, body + i);
 		if (hi - lo >= NODES_MAX)
 			return err_set(x->e, "node list '%s': more than %d "
 			    "names", x->list, NODES_MAX);
 		/* "01-12" pads to the low bound's width, as Slurm does. */
-		width = body[i] == '0' ? (int)(dash - i) : 0;
+		width = body[i] == '0' ? (int)lw : 0;
 		for (long k = lo; k <= hi; k++) {
 			char *p = xasprintf("%s%.*s%0*ld", prefix,
 			    (int)(lb - s), s, width, k);
@@ -96,7 +114,6 @@ expand_one(struct expander *x, const char *prefix, const char *s, size_t n,
 			if (rc == -1)
 				return -1;
 		}
-		i = j + 1;
 	}
 	return 0;
 }
@@ -136,6 +153,24 @@ nodes_expand(const char *list, struct strv *out, struct err *e)
 		i = j + 1;
 	}
 	return 0;
+}
+
+long
+nodes_count_ids(const char *s, size_t n)
+{
+	long count = 0;
+
+	if (n == 0)
+		return -1;
+	for (size_t i = 0, next; i <= n; i = next) {
+		long lo, hi;
+		size_t width;
+
+		if (range_item(s, n, i, &lo, &hi, &width, &next) != 0)
+			return -1;
+		count += hi - lo + 1;
+	}
+	return count;
 }
 
 static size_t
@@ -281,8 +316,9 @@ nodes_add_job(struct nodes_report *r, const char *nodelist,
 			size_t rest = names.n - i;
 
 			k = (int)(((size_t)left + rest - 1) / rest);
-			nd->guessed = true;
-			r->guessed = true;
+			/* All on one node is no guess. */
+			nd->guessed = names.n > 1;
+			r->guessed |= names.n > 1;
 		}
 		nd->expected += k;
 		left -= k;

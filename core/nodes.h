@@ -1,8 +1,10 @@
 /* Jobs matched to engines, per node: which nodes a batch cluster's engines
  * jobs run on (the scheduler's node list: a Slurm hostlist such as
  * "cn[1-2]", or qstat's comma-joined hosts), how many engines each node
- * should bring (the profile's tasks_per_node, else an even split of the
- * job's engines over its nodes, which is a guess and flagged as one), and
+ * should bring (where the scheduler says it placed the tasks, as
+ * job_row.layout: PBS's exec_host, Slurm's scontrol; else the profile's
+ * tasks_per_node; else an even split of the job's engines over its nodes,
+ * which is a guess and flagged as one), and
  * how many registered from each, by the hostname each engine reports
  * (short or fully qualified: "cn1" is "cn1.cluster.example"). `hpctop
  * status`, `--json` and the dashboard show the same report. */
@@ -44,6 +46,10 @@ struct nodes_report {
  * 'cn[1-': no ']'") when it is malformed or expands to more than 65536
  * names. */
 int nodes_expand(const char *list, struct strv *out, struct err *e);
+
+/* How many ids a list such as "0-3,6" names (a node's CPU ids, PBS
+ * slots): 5; -1 when s[0..n) is not such a list. */
+long nodes_count_ids(const char *s, size_t n);
 
 /* Whether two hostnames name the same host: equal ignoring case, or one
  * is the other's first label ("cn1" and "cn1.cluster.example"). Two

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodes.h"
 #include "textscan.h"
 #include "units.h"
 #include "xmalloc.h"
@@ -174,8 +175,7 @@ static long
 entry_slots(struct span spec, long *num)
 {
 	const char *star = memchr(spec.p, '*', spec.n);
-	long slots = 0;
-	size_t i = 0;
+	long slots;
 
 	*num = -1;
 	if (spec.n == 0)
@@ -186,24 +186,9 @@ entry_slots(struct span spec, long *num)
 
 		return k > 0 ? k : 1;
 	}
-	while (i < spec.n) {
-		size_t j = i, dash;
-		int lo, hi;
-
-		while (j < spec.n && spec.p[j] != ',')
-			j++;
-		dash = i;
-		while (dash < j && spec.p[dash] != '-')
-			dash++;
-		lo = textscan_int((struct span){ spec.p + i, dash - i });
-		hi = dash < j ? textscan_int((struct span){ spec.p + dash + 1,
-		    j - dash - 1 }) : lo;
-		slots += lo >= 0 && hi >= lo ? hi - lo + 1 : 1;
-		if (i == 0 && j == spec.n && dash == j)
-			*num = lo;
-		i = j + 1;
-	}
-	return slots;
+	slots = nodes_count_ids(spec.p, spec.n);
+	*num = textscan_int(spec);
+	return slots > 0 ? slots : 1;
 }
 
 /* exec_host ("b141/0*16+b142/0*16", "n1/0+n1/1+n2/0", "n1/0-1+n2/0"):

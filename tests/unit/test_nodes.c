@@ -96,6 +96,27 @@ test_expand_malformed(void **state)
 }
 
 static void
+test_count_ids(void **state)
+{
+	static const struct {
+		const char *s;
+		long want;
+	} cases[] = {
+		{ "0", 1 }, { "0-3", 4 }, { "0-3,6", 5 }, { "1-3,0", 4 },
+		{ "7,9,11", 3 }, { "", -1 }, { "3-1", -1 }, { "0-", -1 },
+		{ "-2", -1 }, { "0,", -1 }, { "a", -1 }, { "0-1-2", -1 },
+		{ "1234567890", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (nodes_count_ids(cases[i].s, strlen(cases[i].s)) !=
+		    cases[i].want)
+			fail_msg("'%s': %ld, want %ld", cases[i].s,
+			    nodes_count_ids(cases[i].s, strlen(cases[i].s)),
+			    cases[i].want);
+}
+
+static void
 test_same_host(void **state)
 {
 	assert_true(nodes_same_host("cn1", "cn1"));
@@ -159,6 +180,12 @@ test_per_node(void **state)
 	/* A second job on a node already listed adds to it. */
 	assert_int_equal(nodes_add_job(&r, "cn2", NULL, 1, 1, &e), 0);
 	assert_summary(&r, "cn1 0/2  cn2 0/3");
+	nodes_clear(&r);
+
+	/* One node: all there, no guess. */
+	assert_int_equal(nodes_add_job(&r, "cn1", NULL, 4, 0, &e), 0);
+	assert_summary(&r, "cn1 0/4");
+	assert_false(r.guessed);
 	nodes_clear(&r);
 
 	assert_int_equal(nodes_add_job(&r, "cn[1-", NULL, 4, 2, &e), -1);
@@ -389,6 +416,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_expand_malformed),
+		cmocka_unit_test(test_count_ids),
 		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_per_node),
 		cmocka_unit_test(test_layout),
