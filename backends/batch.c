@@ -716,6 +716,7 @@ copy_row(struct job_row *d, const struct job_row *s)
 	d->raw_state = dup_or_null(s->raw_state);
 	d->elapsed = s->elapsed;
 	d->nodelist = dup_or_null(s->nodelist);
+	d->layout = dup_or_null(s->layout);
 	d->reason = dup_or_null(s->reason);
 	d->pid = s->pid;
 }
@@ -817,6 +818,13 @@ struct poller {
 	size_t n;
 	backend_poll_cb cb;
 	void *arg;
+	/* After the query: the jobs' tasks per node, one command at a
+	 * time (layout_argv), before cb. */
+	struct loop *loop;
+	struct err e;
+	bool failed;
+	size_t ci;		/* the cluster being looked at */
+	char *want_id;		/* the job whose layout is being asked */
 };
 
 /* The rows of the user's job listing (run_query's result) into t; -1
@@ -833,6 +841,110 @@ read_query(const struct batch_kind *k, const struct subproc_result *r,
 	if (k->parse(r->out, r->outlen, t, e) < 0)
 		return err_prefix(e, "%s output", k->query);
 	return 0;
+}
+
+/* The running engines job of cluster c with id, in c->jobs. */
+static struct job_row *
+engines_row(struct cluster *c, const char *id)
+{
+	for (size_t i = 0; i < c->jobs.n; i++)
+		if (c->jobs.v[i].id != NULL && strcmp(c->jobs.v[i].id, id) == 0)
+			return &c->jobs.v[i];
+	return NULL;
+}
+
+static char *
+layout_key(const char *id)
+{
+	return xasprintf("layout.%s", id);
+}
+
+/* The next running engines job of po's clusters whose tasks per node
+ * the query did not say and the profile does not fix (tasks_per_node),
+ * from po->ci on. One asked before (kept in the record's meta as
+ * "layout.ID", "" when it could not be told) is filled in on the way:
+ * a running job's layout does not change. */
+static struct job_row *
+layout_wanted(struct poller *po)
+{
+	for (; po->ci < po->n; po->ci++) {
+		struct cluster *c = po->cs[po->ci];
+
+		if (c->profile != NULL && c->profile->tasks_per_node > 0)
+			continue;
+		for (size_t i = 0; i < c->nprocs; i++) {
+			const struct cluster_proc *pr = &c->procs[i];
+			struct job_row *r;
+			const char *known;
+			char *key;
+
+			if (pr->role != CLUSTER_ENGINES || pr->job_id == NULL)
+				continue;
+			r = engines_row(c, pr->job_id);
+			/* On one node, all its tasks are there. */
+			if (r == NULL || r->state != JOB_RUNNING ||
+			    r->nodelist == NULL || r->layout != NULL ||
+			    strpbrk(r->nodelist, ",[") == NULL)
+				continue;
+			key = layout_key(pr->job_id);
+			known = cluster_meta_get(c, key);
+			free(key);
+			if (known == NULL)
+				return r;
+			if (*known != '\0')
+				r->layout = xstrdup(known);
+		}
+	}
+	return NULL;
+}
+
+static void on_layout(const struct subproc_result *res, void *arg);
+
+/* Asks for the next layout the query left out, or finishes the poll. */
+static void
+next_layout(struct poller *po)
+{
+	struct job_row *r = po->k->layout_argv != NULL && !po->failed ?
+	    layout_wanted(po) : NULL;
+	struct strv argv = STRV_INIT;
+	struct err e;
+
+	if (r != NULL) {
+		po->want_id = xstrdup(r->id);
+		po->k->layout_argv(r->id, &argv);
+		if (subproc_run(po->loop, strv_argv(&argv), NULL, NULL, 0,
+		    BATCH_QUERY_TIMEOUT_MS, on_layout, po, &e) != NULL) {
+			strv_clear(&argv);
+			return;
+		}
+		/* Nothing more is asked this time; the engines are matched
+		 * against the guess. */
+		strv_clear(&argv);
+		free(po->want_id);
+		po->want_id = NULL;
+	}
+	po->cb(po->cs, po->n, po->failed ? &po->e : NULL, po->arg);
+	free(po);
+}
+
+static void
+on_layout(const struct subproc_result *res, void *arg)
+{
+	struct poller *po = arg;
+	struct cluster *c = po->cs[po->ci];
+	struct job_row *r = engines_row(c, po->want_id);
+	char *layout = res->ok && r != NULL ? po->k->layout_parse(res->out,
+	    res->outlen, r->nodelist) : NULL, *key = layout_key(po->want_id);
+
+	cluster_meta_set(c, key, layout != NULL ? layout : "");
+	free(key);
+	if (r != NULL)
+		r->layout = layout;
+	else
+		free(layout);
+	free(po->want_id);
+	po->want_id = NULL;
+	next_layout(po);
 }
 
 static void
@@ -853,8 +965,9 @@ on_query(const struct subproc_result *r, void *arg)
 		distribute(po->k, po->cs[i], failed ? NULL : &t, why);
 	free(why);
 	jobtab_clear(&t);
-	po->cb(po->cs, po->n, failed ? &e : NULL, po->arg);
-	free(po);
+	po->e = e;
+	po->failed = failed;
+	next_layout(po);
 }
 
 int
@@ -912,6 +1025,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 	po->n = n;
 	po->cb = cb;
 	po->arg = arg;
+	po->loop = l;
 	if (run_query(k, cs[0]->backend, l, on_query, po, e) < 0) {
 		free(po);
 		return -1;

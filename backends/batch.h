@@ -61,6 +61,13 @@ struct batch_kind {
 	    struct err *e);
 	/* Cancels jobs (ids appended after); hard: the second, forceful try. */
 	void (*cancel_argv)(bool hard, struct strv *argv);
+	/* Optional (NULL: the query says it, or nothing does): the command
+	 * telling a running job's tasks per node, asked once per job, and
+	 * its reading as job_row.layout for that job's node list (NULL when
+	 * it does not say). */
+	void (*layout_argv)(const char *id, struct strv *argv);
+	char *(*layout_parse)(const char *buf, size_t len,
+	    const char *nodelist);
 };
 
 /* Job name of a cluster's job: hpctop-<name>-ctl / hpctop-<name>-eng,

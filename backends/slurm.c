@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "core/scontrol.h"
 #include "core/shquote.h"
 #include "core/squeue.h"
 #include "core/units.h"
@@ -116,6 +117,8 @@ const struct batch_kind slurm_kind = {
 	.query_argv = squeue_argv,
 	.parse = slurm_parse,
 	.cancel_argv = slurm_cancel_argv,
+	.layout_argv = scontrol_job_argv,
+	.layout_parse = scontrol_layout,
 };
 
 const struct backend slurm_backend = BATCH_BACKEND("slurm", &slurm_kind);

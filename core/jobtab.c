@@ -35,6 +35,7 @@ row_free(struct job_row *r)
 	free(r->time_req);
 	free(r->raw_state);
 	free(r->nodelist);
+	free(r->layout);
 	free(r->reason);
 }
 

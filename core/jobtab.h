@@ -40,6 +40,9 @@ struct job_row {
 				 * estimates it (Unix time); -1 when it
 				 * gives none, and for held jobs */
 	char *nodelist;		/* where it runs (host names) */
+	char *layout;		/* its tasks per node in nodelist's order
+				 * ("3,1") where the scheduler says (PBS
+				 * exec_host); NULL otherwise */
 	char *reason;		/* why it waits (Priority, Resources, ...), why
 				 * it ended if not well (TimeLimit), or why its
 				 * state is unknown */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodes.h"
 #include "textscan.h"
 #include "units.h"
 #include "xmalloc.h"
@@ -158,48 +159,93 @@ set_walltime(struct job_row *r, struct span v)
 		jobtab_set_limit(r, pbs_duration(v), v.p, v.n);
 }
 
-/* "b141/0*16+b142/0*16" or "n2/34": host names, each once, comma-joined. */
-static char *
-hosts_of_exec_host(struct span v)
+/* The slots one exec_host entry names after its '/': "0*16" (PBS Pro)
+ * 16, "0-3" (Torque) 4, "0,2" 2, "5" 1. *num is a bare number's value,
+ * else -1. */
+static long
+entry_slots(struct span spec, long *num)
 {
-	char *out = xmalloc(v.n + 1);
-	size_t n = 0, i = 0;
+	const char *star = memchr(spec.p, '*', spec.n);
+	long slots;
+
+	*num = -1;
+	if (spec.n == 0)
+		return 1;
+	if (star != NULL) {
+		int k = textscan_int((struct span){ star + 1,
+		    spec.n - (size_t)(star + 1 - spec.p) });
+
+		return k > 0 ? k : 1;
+	}
+	slots = nodes_count_ids(spec.p, spec.n);
+	*num = textscan_int(spec);
+	return slots > 0 ? slots : 1;
+}
+
+/* exec_host ("b141/0*16+b142/0*16", "n1/0+n1/1+n2/0", "n1/0-1+n2/0"):
+ * its hosts, each once, comma-joined, into r->nodelist, and the slots of
+ * each into r->layout ("16,16"). Slurm's qstat wrapper writes
+ * "cn1/3+cn2/1", each host once with its CPUs: one bare number per host,
+ * adding up to the job's tasks, is read that way. */
+static void
+set_exec_host(struct job_row *r, struct span v)
+{
+	struct host {
+		struct span name;
+		long slots, num;
+	} *h = xcalloc(v.n / 2 + 1, sizeof *h);
+	size_t nh = 0, i = 0;
+	bool counts = true;
+	long sum = 0;
+	struct strv names = STRV_INIT, layout = STRV_INIT;
 
 	while (i < v.n) {
-		size_t start = i, hl;
+		size_t start = i, hl, k;
+		struct span spec;
+		long slots, num;
 
 		while (i < v.n && v.p[i] != '/' && v.p[i] != '+')
 			i++;
 		hl = i - start;
+		spec.p = v.p + i + (i < v.n && v.p[i] == '/');
 		while (i < v.n && v.p[i] != '+')
 			i++;
+		spec.n = (size_t)(v.p + i - spec.p);
 		if (i < v.n)
 			i++;
 		if (hl == 0)
 			continue;
-		/* Skip a host already listed (one entry per CPU is common). */
-		bool dup = false;
-		for (size_t k = 0; k < n && !dup;) {
-			size_t e = k;
-
-			while (e < n && out[e] != ',')
-				e++;
-			dup = e - k == hl && memcmp(out + k, v.p + start, hl) == 0;
-			k = e + 1;
-		}
-		if (dup)
+		slots = entry_slots(spec, &num);
+		for (k = 0; k < nh; k++)
+			if (h[k].name.n == hl &&
+			    memcmp(h[k].name.p, v.p + start, hl) == 0)
+				break;
+		if (k < nh) {
+			/* One entry per slot (Torque) is common. */
+			h[k].slots += slots;
+			counts = false;
 			continue;
-		if (n > 0)
-			out[n++] = ',';
-		memcpy(out + n, v.p + start, hl);
-		n += hl;
+		}
+		h[nh].name = (struct span){ v.p + start, hl };
+		h[nh].slots = slots;
+		h[nh++].num = num;
+		if (num < 0)
+			counts = false;
+		else
+			sum += num;
 	}
-	out[n] = '\0';
-	if (n == 0) {
-		free(out);
-		return NULL;
+	counts = counts && r->tasks > 0 && sum == r->tasks;
+	for (size_t k = 0; k < nh; k++) {
+		strv_push_take(&names, textscan_dup(h[k].name));
+		strv_pushf(&layout, "%ld", counts ? h[k].num : h[k].slots);
 	}
-	return out;
+	free(r->nodelist);
+	free(r->layout);
+	r->nodelist = nh > 0 ? strv_join(&names, ",") : NULL;
+	r->layout = nh > 0 ? strv_join(&layout, ",") : NULL;
+	strv_clear(&names);
+	strv_clear(&layout);
+	free(h);
 }
 
 /* --- qstat and qstat -a tables --- */
@@ -280,7 +326,7 @@ alt_line(struct span line, struct job_row *r)
 	r->state = qstat_state(w[k + 5].p, w[k + 5].n);
 	r->elapsed = is_none(w[k + 6]) ? -1 : pbs_duration(w[k + 6]);
 	if (k + 7 < nw && !is_none(w[k + 7]))
-		r->nodelist = hosts_of_exec_host(w[k + 7]);
+		set_exec_host(r, w[k + 7]);
 	/* Time left: Req'd Time minus Elap Time. */
 	jobtab_settle_times(r);
 	return true;
@@ -309,7 +355,7 @@ parse_table(const char *buf, size_t len, struct job_table *out,
 			struct job_row *r = &out->v[out->n - 1];
 
 			if (r->nodelist == NULL && !is_none(w[0]))
-				r->nodelist = hosts_of_exec_host(w[0]);
+				set_exec_host(r, w[0]);
 			last_was_row = false;
 			continue;
 		}
@@ -344,6 +390,7 @@ struct pbs_job {
 	int nodect, ncpus, mpiprocs;
 	int spec_nodes, spec_tasks;	/* from Resource_List.nodes/select */
 	char *comment;
+	char *exec_host;		/* read once the tasks are known */
 	char hold;			/* Hold_Types: u, o, s... */
 	bool depend;
 	bool bad;
@@ -475,8 +522,7 @@ pbs_attr(struct pbs_job *j, struct span key, struct span val)
 				r->start_at = at;
 		}
 	} else if (textscan_eq(key, "exec_host")) {
-		free(r->nodelist);
-		r->nodelist = hosts_of_exec_host(val);
+		set_str(&j->exec_host, val);
 	} else if (textscan_eq(key, "comment")) {
 		set_str(&j->comment, val);
 	} else if (textscan_eq(key, "Hold_Types")) {
@@ -549,6 +595,7 @@ pbs_finish(struct pbs_job *j, struct job_table *out)
 
 	if (j->bad || r->id == NULL || r->raw_state == NULL) {
 		free(j->comment);
+		free(j->exec_host);
 		jobtab_drop_last(out);
 		return 0;
 	}
@@ -559,6 +606,10 @@ pbs_finish(struct pbs_job *j, struct job_table *out)
 		r->tasks = j->ncpus;
 	else
 		r->tasks = j->mpiprocs;
+	if (j->exec_host != NULL)
+		set_exec_host(r, (struct span){ j->exec_host,
+		    strlen(j->exec_host) });
+	free(j->exec_host);
 	if (r->state == JOB_QUEUED || r->state == JOB_HELD) {
 		r->reason = j->comment;
 		j->comment = NULL;

@@ -115,6 +115,7 @@ free_engines(struct model_cluster *c)
 	free(c->engines);
 	c->engines = NULL;
 	c->nengines = 0;
+	nodes_clear(&c->nodes);
 }
 
 void
@@ -801,12 +802,23 @@ model_cluster_set_jobs(struct model *m, struct model_cluster *c,
 	changed(m);
 }
 
+/* The engines, and from them and the jobs the per-node report (batch
+ * clusters; the others have no engines jobs, so no nodes). */
 static void
 store_engines(struct model_cluster *c, struct model_engine *ev, size_t n)
 {
+	char **hosts = xcalloc(n + 1, sizeof *hosts);
+	size_t k = 0;
+
 	free_engines(c);
 	c->engines = ev;
 	c->nengines = n;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].state != MODEL_ENGINE_LOST)
+			hosts[k++] = ev[i].host;
+	if (c->rec != NULL)
+		nodes_of_cluster(&c->nodes, c->rec, &c->jobs, hosts, k);
+	free(hosts);
 }
 
 void

@@ -21,6 +21,7 @@
 #include "core/jobfmt.h"
 #include "core/jobtab.h"
 #include "core/loop.h"
+#include "core/nodes.h"
 #include "core/proflist.h"
 #include "core/pxfmt.h"
 #include "core/strv.h"
@@ -98,6 +99,8 @@ struct model_cluster {
 	struct model_source jobs_src;
 	struct model_engine *engines;	/* owned, sorted by id */
 	size_t nengines;
+	struct nodes_report nodes;	/* per node of its running engines
+					 * jobs, from jobs and engines */
 	struct model_source engines_src;
 
 	struct model_px_line *px;	/* ring of MODEL_PX_LINES */

@@ -257,6 +257,31 @@ gauge(struct dash *d, int y, int x, int w, int have, int want, bool warn)
 	put(y, x + 1 + inner, 1, colors_attr(COLOR_NORMAL) | A_BOLD, "]");
 }
 
+/* Per node registered/expected, then what `hpctop status` says about
+ * missing engines, at most rows lines from y; returns the next free row. */
+static int
+draw_nodes(const struct nodes_report *r, int y, int x, int w, int rows)
+{
+	struct strv notes = STRV_INIT;
+	char *sum;
+	int row = y;
+
+	if (r->n == 0 && r->error == NULL)
+		return y;
+	nodes_notes(r, &notes);
+	if (r->n > 0 && rows > 0) {
+		sum = nodes_summary(r);
+		putf(row++, x + 1, w - 1, colors_attr(notes.n > 0 ?
+		    COLOR_FAILED : COLOR_OK), "nodes %s", sum);
+		free(sum);
+	}
+	for (size_t i = 0; i < notes.n && row < y + rows; i++)
+		put(row++, x + 1, w - 1, colors_attr(COLOR_FAILED),
+		    notes.v[i]);
+	strv_clear(&notes);
+	return row;
+}
+
 static void
 draw_engines(struct dash *d, int y, int x, int w, int h)
 {
@@ -272,6 +297,10 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 		stale_label(model_stale_ms(m, &c->engines_src), stale,
 		    sizeof stale);
 	rule(d, y, x, w, "Engines", stale, colors_attr(COLOR_STALE));
+	/* The node lines under the count, the engines below them. */
+	int top = c != NULL ? draw_nodes(&c->nodes, y + 2, x, w, rows) : y + 2;
+
+	rows -= top - (y + 2);
 	if (c == NULL)
 		return;
 	model_time_note(c, &near, note, sizeof note);
@@ -282,9 +311,10 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	gauge(d, y + 1, x + 2 + (int)strlen(count), w - 3 -
 	    (int)strlen(count), c->registered, c->requested, near);
 	if (c->nengines == 0) {
-		put(y + 2, x + 1, w - 1, colors_attr(COLOR_DONE),
-		    c->state == CLUSTERSTATE_STOPPED ? "no cluster running" :
-		    "no engine registered");
+		if (rows > 0)
+			put(top, x + 1, w - 1, colors_attr(COLOR_DONE),
+			    c->state == CLUSTERSTATE_STOPPED ?
+			    "no cluster running" : "no engine registered");
 		return;
 	}
 	for (int r = 0; r < rows; r++) {
@@ -293,14 +323,14 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 		if ((size_t)r >= c->nengines)
 			break;
 		if (r == rows - 1 && c->nengines > (size_t)rows) {
-			putf(y + 2 + r, x + 1, w - 1, colors_attr(COLOR_DONE),
+			putf(top + r, x + 1, w - 1, colors_attr(COLOR_DONE),
 			    "+%zu more", c->nengines - (size_t)r);
 			break;
 		}
 		e = &c->engines[r];
-		putf(y + 2 + r, x + 1, w - 1, colors_attr(COLOR_NORMAL),
+		putf(top + r, x + 1, w - 1, colors_attr(COLOR_NORMAL),
 		    "%3d %-14.14s", e->id, e->host != NULL ? e->host : "-");
-		put(y + 2 + r, x + 20, w - 20, colors_attr(roles[e->state]),
+		put(top + r, x + 20, w - 20, colors_attr(roles[e->state]),
 		    names[e->state]);
 	}
 }

@@ -1,12 +1,15 @@
 /* libFuzzer target: squeue output. The whole input goes through hpctop's
  * own --format parser (squeue_parse) and the human-table parser; then the
  * first line is taken as a --format string and the rest as its output
- * (squeue_parse_format). Every table must render safely. */
+ * (squeue_parse_format). Every table must render safely. The input is
+ * also read as scontrol's job details (scontrol_layout), which follow
+ * squeue in a refresh. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scontrol.h"
 #include "core/squeue.h"
 #include "tests/fuzz/fuzzcheck.h"
 
@@ -49,6 +52,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    "squeue_parse_format: count");
 		fuzzcheck_table(&t);
 		free(fmt);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const lists[] = { "cn[1-2]", "n1,n2,n3" };
+		char *layout = scontrol_layout(buf, size, lists[i]);
+
+		fuzzcheck(layout == NULL || *layout != '\0',
+		    "scontrol_layout: an empty layout");
+		free(layout);
 	}
 	return 0;
 }

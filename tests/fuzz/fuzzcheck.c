@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/jobfmt.h"
+#include "core/nodes.h"
 
 void
 fuzzcheck(bool ok, const char *why)
@@ -67,10 +68,26 @@ fuzzcheck_table(struct job_table *t)
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct job_row *r = &t->v[i];
+		struct nodes_report nr = { 0 };
+		struct err e;
+		long want = 0;
 
 		fuzzcheck(r->id != NULL, "row without an id");
 		fuzzcheck(strchr("QREHC?", (int)r->state) != NULL &&
 		    r->state != 0, "row with an unknown state");
+		if (r->nodelist == NULL)
+			continue;
+		/* The node list and layout as status matches engines to
+		 * them: never more expected than the job's engines. */
+		e.msg[0] = '\0';
+		if (nodes_add_job(&nr, r->nodelist, r->layout, r->tasks, 0,
+		    &e) == -1)
+			fuzzcheck_err(&e);
+		for (size_t k = 0; k < nr.n; k++)
+			want += nr.v[k].expected;
+		fuzzcheck(want <= (r->tasks > 0 ? r->tasks : 0),
+		    "nodes_add_job: more expected than the job's tasks");
+		nodes_clear(&nr);
 	}
 	text = jobfmt_table(t);
 	fuzzcheck(text != NULL, "jobfmt_table returned NULL");

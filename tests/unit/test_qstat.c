@@ -76,6 +76,7 @@ test_recorded_alt(void **state)
 	assert_string_equal(r->time_req, "10:00");
 	assert_string_equal(r->raw_state, "R");
 	assert_int_equal(r->elapsed, 0);
+	assert_string_equal(r->layout, "2");
 	assert_string_equal(r->nodelist, "vm");
 	/* Time left: Req'd Time less Elap Time, for running jobs only. */
 	assert_int_equal(r->time_limit, 600);
@@ -167,6 +168,7 @@ test_torque_full(void **state)
 	assert_int_equal(r->nodes, 2);
 	assert_int_equal(r->tasks, 40);
 	assert_string_equal(r->nodelist, "r1i2n10,r1i2n11");
+	assert_string_equal(r->layout, "20,20");
 	assert_int_equal(r->elapsed, 50323);
 	r = schedfix_row(&t, "20031802.icts-p-svcs-1");
 	assert_string_equal(r->mem, "30gb");
@@ -198,6 +200,7 @@ test_pbspro_full(void **state)
 	assert_int_equal(r->state, JOB_RUNNING);
 	assert_int_equal(r->elapsed, 64 * 3600 + 26 * 60 + 16);
 	assert_string_equal(r->nodelist, "b141,b142,b143,b144");
+	assert_string_equal(r->layout, "16,16,16,16");
 	assert_string_equal(r->time_req, "3-00:00:00");
 	/* Resource_List.walltime 72:00:00 less resources_used.walltime. */
 	assert_int_equal(r->time_limit, 72 * 3600);
@@ -446,6 +449,57 @@ static const char alt_head[] =
     "-------------------- -------- -------- -------------------- ------ "
     "----- ----- ------ ----- - -----\n";
 
+/* exec_host as tasks per node (job_row.layout): Slurm's qsub wrapper
+ * writes each host once with its CPUs; Torque one entry per slot, or
+ * ranges; PBS Pro index*ncpus. The wrapper's form is told from Torque's
+ * by its numbers adding up to the job's tasks. */
+static void
+test_exec_host_layout(void **state)
+{
+	static const struct {
+		const char *exec_host, *nodes, *layout;
+		int tasks;
+	} cases[] = {
+		{ "cn1/3+cn2/1", "cn1,cn2", "3,1", 4 },
+		{ "cn1/1+cn2/1", "cn1,cn2", "1,1", 2 },
+		{ "cn1/3+cn2/1", "cn1,cn2", "1,1", 2 },
+		{ "n1/0+n1/1+n2/0+n2/1", "n1,n2", "2,2", 4 },
+		{ "n1/0-3+n2/0-1", "n1,n2", "4,2", 6 },
+		{ "n1/0,2+n2/5", "n1,n2", "2,1", 3 },
+		{ "b1/0*16+b2/0*16", "b1,b2", "16,16", 32 },
+		{ "n1/0+n2/0", "n1,n2", "1,1", 2 },
+		{ "n1+n2", "n1,n2", "1,1", 2 },
+	};
+	struct job_table t = { 0 };
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *in = xasprintf("%s1 root debug x -- 2 %d -- 01:00 R "
+		    "00:05   %s\n", alt_head, cases[i].tasks,
+		    cases[i].exec_host);
+		char *full = xasprintf("Job Id: 2.srv\n"
+		    "    job_state = R\n"
+		    "    exec_host = %s\n"
+		    "    Resource_List.ncpus = %d\n\n", cases[i].exec_host,
+		    cases[i].tasks);
+
+		assert_int_equal(qstat_parse(in, strlen(in), &t, &e), 1);
+		assert_string_equal(t.v[0].nodelist, cases[i].nodes);
+		if (strcmp(t.v[0].layout, cases[i].layout) != 0)
+			fail_msg("%s (%d tasks): layout %s, want %s",
+			    cases[i].exec_host, cases[i].tasks, t.v[0].layout,
+			    cases[i].layout);
+		jobtab_clear(&t);
+		/* -f: exec_host before the tasks are known. */
+		assert_int_equal(qstat_parse(full, strlen(full), &t, &e), 1);
+		assert_string_equal(t.v[0].layout, cases[i].layout);
+		jobtab_clear(&t);
+		free(in);
+		free(full);
+	}
+}
+
 /* How an ended job ended, from exit_status (Torque, -f and -x) or
  * Exit_status (PBS Pro, -f and -F json), whose negative codes differ. */
 /* PBS Pro's estimated.start_time (written here as its qstat -f and -F json
@@ -571,6 +625,7 @@ test_odd_inputs(void **state)
 	assert_string_equal(schedfix_row(&t, "7")->raw_state, "Z");
 	assert_string_equal(schedfix_row(&t, "7")->name, "my job name");
 	assert_string_equal(schedfix_row(&t, "10")->nodelist, "n7,n8");
+	assert_string_equal(schedfix_row(&t, "10")->layout, "2,1");
 	assert_string_equal(schedfix_row(&t, "10")->mem, "4gb");
 	assert_int_equal(schedfix_row(&t, "10")->elapsed, 65);
 	assert_int_equal(schedfix_row(&t, "11")->elapsed, 0);
@@ -599,8 +654,8 @@ test_odd_inputs(void **state)
 
 		assert_int_equal(qstat_parse(full, sizeof full - 1, &t, &e), 2);
 		assert_int_equal(t.skipped, 4);
-		assert_string_equal(schedfix_row(&t, "2.srv")->nodelist,
-		    "n1,n2");
+		assert_string_equal(schedfix_row(&t, "2.srv")->nodelist, "n1,n2");
+		assert_string_equal(schedfix_row(&t, "2.srv")->layout, "2,1");
 		assert_int_equal(schedfix_row(&t, "2.srv")->tasks, 4);
 		assert_int_equal(schedfix_row(&t, "3.srv")->state, JOB_QUEUED);
 		assert_null(schedfix_row(&t, "3.srv")->name);
@@ -648,6 +703,7 @@ int
 main(void)
 {
 	const struct CMUnitTest own[] = {
+		cmocka_unit_test(test_exec_host_layout),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_recorded_alt),
 		cmocka_unit_test(test_recorded_full_and_brief),

@@ -8,11 +8,13 @@
 
 #include "cli.h"
 #include "clustercli.h"
+#include "ippcli.h"
 #include "core/clusterop.h"
 #include "core/clusterstate.h"
 #include "core/diag.h"
 #include "core/jobfmt.h"
 #include "core/loop.h"
+#include "core/nodes.h"
 #include "core/units.h"
 #include "core/xmalloc.h"
 
@@ -28,6 +30,11 @@ static const char help[] =
     "saying when its engines will be lost.\n"
     "A cluster whose scheduler did not answer is shown as unknown and status\n"
     "exits 1.\n"
+    "Below the jobs, per node of the running engines jobs, the engines\n"
+    "registered from it / expected (PBS's exec_host, else tasks_per_node,\n"
+    "else where scontrol says Slurm placed them, else an even split, said\n"
+    "to be a guess), and a line naming each node whose engines are missing\n"
+    "(cn2: 0/2 engines registered).\n"
     "Engines that registered and are gone are shown as lost. A cluster\n"
     "whose processes are all gone is shown as such; 'hpctop stop' clears it.\n"
     "A start that was killed before it finished is shown as interrupted,\n"
@@ -59,6 +66,117 @@ ids_text(const int *ids, size_t n)
 	return out != NULL ? out : xstrdup("");
 }
 
+/* Whether c has an engines job running, so its engines have nodes. */
+static bool
+engines_placed(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct job_row *r;
+
+		if (c->procs[i].role != CLUSTER_ENGINES ||
+		    c->procs[i].job_id == NULL)
+			continue;
+		r = jobtab_find(&c->jobs, c->procs[i].job_id);
+		if (r != NULL && r->state == JOB_RUNNING)
+			return true;
+	}
+	return false;
+}
+
+/* The per-node report of a batch cluster: the hostnames of its registered
+ * engines asked from its controller (as `hpctop engines` does) when an
+ * engines job runs and engines registered; a controller that cannot be
+ * asked leaves them unknown. */
+static void
+node_report(const struct cluster *c, struct nodes_report *r)
+{
+	struct ippcli cli;
+	struct err e;
+	char **hosts = NULL;
+	size_t n = 0;
+
+	if (!engines_placed(c) || !clusterstate_controller_up(c))
+		return;
+	if (c->nids > 0 && ippcli_open(&cli, c->name, c->client_file,
+	    &e) == 0) {
+		const struct ipp_engine *eng;
+		size_t ne;
+
+		ipp_want_hosts(cli.ipp);
+		ipp_wait_hosts(cli.ipp, cli.loop);
+		eng = ipp_engines(cli.ipp, &ne);
+		hosts = xcalloc(ne + 1, sizeof *hosts);
+		for (size_t i = 0; i < ne; i++)
+			if (eng[i].registered)
+				hosts[n++] = eng[i].host != NULL ?
+				    xstrdup(eng[i].host) : NULL;
+		ippcli_close(&cli);
+	} else {
+		n = c->nids;
+		hosts = xcalloc(n + 1, sizeof *hosts);
+	}
+	nodes_of_cluster(r, c, &c->jobs, hosts, n);
+	for (size_t i = 0; i < n; i++)
+		free(hosts[i]);
+	free(hosts);
+}
+
+static void
+print_nodes(const struct cluster *c)
+{
+	struct nodes_report r = { 0 };
+	struct strv notes = STRV_INIT;
+	char *sum;
+
+	node_report(c, &r);
+	if (r.n > 0) {
+		sum = nodes_summary(&r);
+		cli_printf(stdout, "  nodes %s\n", sum);
+		free(sum);
+	}
+	nodes_notes(&r, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		cli_printf(stdout, "  %s\n", notes.v[i]);
+	strv_clear(&notes);
+	nodes_clear(&r);
+}
+
+static json_t *
+nodes_json(const struct nodes_report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:i, s:i, s:b, s:b}",
+		    "node", cli_json_text(r->v[i].name), "expected",
+		    r->v[i].expected, "registered", r->v[i].registered,
+		    "missing", nodes_missing(r, i), "guessed",
+		    r->v[i].guessed));
+	return a;
+}
+
+/* nodes, nodes_notes, engines_elsewhere and engines_host_unknown of c
+ * into o. */
+static void
+add_nodes_json(json_t *o, const struct cluster *c)
+{
+	struct nodes_report r = { 0 };
+	struct strv notes = STRV_INIT;
+	json_t *a = json_array();
+
+	node_report(c, &r);
+	nodes_notes(&r, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		json_array_append_new(a, cli_json_text(notes.v[i]));
+	strv_clear(&notes);
+	json_object_set_new(o, "nodes", nodes_json(&r));
+	json_object_set_new(o, "nodes_notes", a);
+	json_object_set_new(o, "engines_elsewhere", json_integer(r.elsewhere));
+	json_object_set_new(o, "engines_host_unknown",
+	    json_integer(r.unknown));
+	nodes_clear(&r);
+}
+
 /* Batch clusters: the qstat-style table of their jobs, where a job that
  * waits shows its reason instead of its nodes. */
 static void
@@ -81,6 +199,7 @@ print_jobs(const struct cluster *c)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
 		    c->jobs.skipped == 1 ? "" : "s");
+	print_nodes(c);
 	if (clusterstate_of(c) == CLUSTERSTATE_GONE)
 		cli_printf(stdout, "  (its jobs have ended; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
@@ -288,6 +407,7 @@ to_json(const struct cluster *c, const char *mpi)
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
+	add_nodes_json(o, c);
 	return o;
 }
 
