@@ -145,7 +145,10 @@ cluster_lock(struct cluster *c, const char *op, struct err *e)
 
 		if (n > 0) {
 			buf[n] = '\0';
-			if (sscanf(buf, "%ld %31s", &pid, what) != 2)
+			/* The holder writes its note just after it takes the
+			 * lock: until then the note is a gone holder's. */
+			if (sscanf(buf, "%ld %31s", &pid, what) != 2 ||
+			    (kill((pid_t)pid, 0) == -1 && errno == ESRCH))
 				pid = 0;
 		}
 		if (pid > 0)
@@ -178,7 +181,12 @@ cluster_unlock(struct cluster *c)
 {
 	if (!c->locked)
 		return;
-	/* Closing the last descriptor releases the flock. */
+	/* The note goes first: whoever takes the lock next writes its own,
+	 * and a reader in between must not take this one for it. Closing
+	 * the last descriptor releases the flock. */
+	if (ftruncate(c->lock_fd, 0) == -1) {
+		/* a stale note is only a note */
+	}
 	close(c->lock_fd);
 	c->lock_fd = -1;
 	c->locked = false;

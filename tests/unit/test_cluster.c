@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backends/procfs.h"
@@ -257,6 +258,23 @@ test_identity(void **state)
 	cluster_free(c);
 }
 
+/* Writes the lock note of a holder that has exited into b's lock. */
+static void
+note_dead_holder(struct cluster *b)
+{
+	pid_t pid = fork();
+	char buf[64];
+	int n;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	n = snprintf(buf, sizeof buf, "%ld stopping\n", (long)pid);
+	assert_int_equal(ftruncate(b->lock_fd, 0), 0);
+	assert_int_equal(pwrite(b->lock_fd, buf, (size_t)n, 0), n);
+}
+
 static void
 test_lock_and_fields(void **state)
 {
@@ -275,6 +293,14 @@ test_lock_and_fields(void **state)
 	free(want);
 	cluster_unlock(a);
 	assert_int_equal(cluster_lock(b, "stopping", &e), 0);
+	/* Between a holder's flock and its note, the note is the last
+	 * holder's: released, it is gone; left by a dead one, not quoted. */
+	assert_int_equal(cluster_lock(a, "starting", &e), -1);
+	assert_non_null(strstr(e.msg, "cluster 'lk' is stopping (hpctop pid "));
+	note_dead_holder(b);
+	assert_int_equal(cluster_lock(a, "starting", &e), -1);
+	assert_non_null(strstr(e.msg, "cluster 'lk' is starting or stopping "
+	    "(another hpctop holds "));
 	/* cluster_free releases it. */
 	cluster_free(b);
 	assert_int_equal(cluster_lock(a, "starting", &e), 0);
