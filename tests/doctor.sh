@@ -10,3 +10,23 @@ import json, sys
 for c in json.load(sys.stdin)["checks"]:
     print(c["check"], c["status"], c["detail"], c["fix"], sep="|")' <<<"$1"
 }
+# doctor_passes WHERE LIMITS LAUNCH MPI4PY MPIPROG ADDRESS -- ARGS: hpctop doctor ARGS passes, each
+# check's detail matching its pattern (the hosts and ranks of that cluster), and the probe job is gone
+# after; WHERE ends each test's name. Sets id to the probe job (recorded in $tmp/jobids).
+doctor_passes() {
+	local where=$1 limits=$2 launch=$3 mpi4py=$4 mpiprog=$5 address=$6
+	shift 7
+	run "$HPCTOP" doctor "$@"
+	is "$rc" 0 "doctor $1 passes$where"
+	[ "$rc" = 0 ] || diag_fail "$out" "$err"
+	id=$(job_of "$out")
+	[ -n "$id" ] && echo "$id" >>"$tmp/jobids"
+	like "$(check_line "$out" "partition limits")" "ok +partition limits +partition debug: time limit infinite, $limits" \
+		"partition limits against walltime and nodes$where"
+	like "$(check_line "$out" launch)" "ok +launch +$launch" "the probe ran as a job$where"
+	like "$(check_line "$out" mpi4py)" "ok +mpi4py +$mpi4py" "mpi4py against the launcher$where"
+	like "$(check_line "$out" "mpi program")" "ok +mpi program +$mpiprog" "the MPI program inside the allocation$where"
+	like "$(check_line "$out" "controller address")" "ok +controller address +$address" \
+		"the engines reach the controller's node by its name (ipcontroller --ip='*')$where"
+	is "$(batch_slurm_live "$id")" "" "the probe job is gone$where"
+}

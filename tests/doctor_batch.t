@@ -11,21 +11,10 @@
 . "$(dirname "$0")/doctor.sh"
 
 t0=$SECONDS
-run "$HPCTOP" doctor slurm -n 2
-is "$rc" 0 "doctor slurm passes"
-[ "$rc" = 0 ] || diag_fail "$out" "$err"
+doctor_passes "" "[0-9]+ nodes?; the engines job asks for 00:30:00, 1 node" \
+	"job [0-9]+ ran on $(hostname) in [0-9]+ s" "Open MPI .* as mpiexec.openmpi" \
+	"2 ranks on $(hostname) \(2\) see a world of 2" "$(hostname) reached $(hostname):[0-9]+" -- slurm -n 2
 diag "doctor slurm -n 2 took $((SECONDS - t0)) s"
-id=$(job_of "$out")
-[ -n "$id" ] && echo "$id" >>"$tmp/jobids"
-like "$(check_line "$out" "partition limits")" "ok +partition limits +partition debug: time limit infinite, [0-9]+ nodes?; the engines job asks for 00:30:00, 1 node" \
-	"partition limits against walltime and nodes"
-like "$(check_line "$out" launch)" "ok +launch +job [0-9]+ ran on $(hostname) in [0-9]+ s" "the probe ran as a job"
-like "$(check_line "$out" mpi4py)" "ok +mpi4py +Open MPI .* as mpiexec.openmpi" "mpi4py against the launcher"
-like "$(check_line "$out" "mpi program")" "ok +mpi program +2 ranks on $(hostname) \(2\) see a world of 2" \
-	"the MPI program inside the allocation"
-like "$(check_line "$out" "controller address")" "ok +controller address +$(hostname) reached $(hostname):[0-9]+" \
-	"the engines reach the controller's node by its name (ipcontroller --ip='*')"
-is "$(batch_slurm_live "$id")" "" "the probe job is gone"
 
 batch_profile long slurm "queue: short"	# walltime 00:10:00
 t0=$SECONDS

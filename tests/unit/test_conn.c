@@ -173,21 +173,24 @@ test_bad_fields(void **state)
 static void
 test_bad_json(void **state)
 {
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "{\n  \"mux\": 1,\n  \"key\" \"x\"\n}\n",
+		    "c.json:3:11: not valid JSON: ':' expected near '\"x\"'" },
+		{ "", "c.json:1:0: not valid JSON: "
+		    "'[' or '{' expected near end of file" },
+		{ "[1, 2]", "c.json: expected a JSON object, got a list" },
+		{ "{\"key\": \"a\", \"key\": \"b\"}", "c.json:1:18: not "
+		    "valid JSON: duplicate object key near '\"key\"'" },
+	};
 	struct err e;
 
 	(void)state;
-	assert_null(load("{\n  \"mux\": 1,\n  \"key\" \"x\"\n}\n", &e));
-	assert_string_equal(e.msg, "c.json:3:11: not valid JSON: "
-	    "':' expected near '\"x\"'");
-	assert_null(load("", &e));
-	assert_string_equal(e.msg, "c.json:1:0: not valid JSON: "
-	    "'[' or '{' expected near end of file");
-	assert_null(load("[1, 2]", &e));
-	assert_string_equal(e.msg, "c.json: expected a JSON object, got a "
-	    "list");
-	assert_null(load("{\"key\": \"a\", \"key\": \"b\"}", &e));
-	assert_string_equal(e.msg, "c.json:1:18: not valid JSON: duplicate "
-	    "object key near '\"key\"'");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_null(load(cases[i].text, &e));
+		assert_string_equal(e.msg, cases[i].msg);
+	}
 }
 
 static void

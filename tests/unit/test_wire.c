@@ -94,23 +94,27 @@ test_malformed(void **state)
 	struct wire_frame notype[] = {
 		F(WIRE_DELIM), F(""), F("{}"), F("{}"), F("{}"), F("{}"),
 	};
+	const struct {
+		struct wire_frame *f;
+		size_t n;
+		const char *key, *msg;
+	} cases[] = {
+		{ nodelim, 6, KEY, "no <IDS|MSG> delimiter in 6 frames" },
+		{ shortmsg, 5, KEY, "only 4 frames after the delimiter "
+		    "(expected signature and 4 JSON frames)" },
+		{ notjson, 6, "", "metadata frame is not a JSON object" },
+		{ notype, 6, "", "header has no msg_type" },
+	};
 	struct wire_msg m;
 	struct err e;
 
 	(void)state;
-	assert_int_equal(wire_parse(nodelim, 6, KEY, strlen(KEY), &m, &e),
-	    WIRE_MALFORMED);
-	assert_string_equal(e.msg, "no <IDS|MSG> delimiter in 6 frames");
-	assert_int_equal(wire_parse(shortmsg, 5, KEY, strlen(KEY), &m, &e),
-	    WIRE_MALFORMED);
-	assert_string_equal(e.msg, "only 4 frames after the delimiter "
-	    "(expected signature and 4 JSON frames)");
-	assert_int_equal(wire_parse(notjson, 6, "", 0, &m, &e),
-	    WIRE_MALFORMED);
-	assert_string_equal(e.msg, "metadata frame is not a JSON object");
-	assert_int_equal(wire_parse(notype, 6, "", 0, &m, &e),
-	    WIRE_MALFORMED);
-	assert_string_equal(e.msg, "header has no msg_type");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(wire_parse(cases[i].f, cases[i].n,
+		    cases[i].key, strlen(cases[i].key), &m, &e),
+		    WIRE_MALFORMED);
+		assert_string_equal(e.msg, cases[i].msg);
+	}
 	assert_null(m.header);
 }
 
