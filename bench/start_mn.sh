@@ -8,17 +8,8 @@
 # Usage: bench/start_mn.sh [REPEATS]   (default 3)
 # Needs root and network namespaces: skips, saying why, where they cannot
 # be made. Holds /tmp/hpctop-mn.lock (the cluster exists once per machine).
-set -u
-src=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${HPCTOP_MN_LOCKED:-}" ]; then
-	# -o: the daemons the run starts must not keep holding the lock.
-	HPCTOP_MN_LOCKED=1 exec flock -o /tmp/hpctop-mn.lock "$0" "$@"
-fi
-export HPCTOP=${HPCTOP:-$src/hpctop} HPCTOP_SRCDIR=$src
+. "$(dirname "$0")/lib/mn.sh"
 reps=${1:-3}
-. "$src/tests/tap.sh"
-skip_all() { echo "bench/start_mn.sh: skipped: $*"; exit 0; }
-. "$src/tests/mnenv.sh"
 
 # ipcluster writes its batch scripts into its working directory, and
 # sbatch the jobs' slurm-N.out files: both into $tmp.
