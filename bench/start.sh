@@ -26,7 +26,7 @@ time_hpctop() {	# N -> seconds
 
 time_ipcluster() {	# N -> seconds
 	local t0 t1
-	/usr/bin/ipython profile create bench >/dev/null 2>&1
+	mkdir -p "$IPYTHONDIR/profile_bench"
 	t0=$(now)
 	/usr/bin/ipcluster start -n "$1" --profile=bench --daemonize \
 		>/dev/null 2>&1 || return 1
