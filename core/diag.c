@@ -3,11 +3,13 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clusterstate.h"
 #include "conn.h"
 #include "file.h"
 #include "netif.h"
+#include "nodes.h"
 #include "strv.h"
 #include "xmalloc.h"
 
@@ -208,6 +210,24 @@ hint_for(const struct cluster *c, enum cause cause, const char *node,
 		break;
 	}
 	return xasprintf("its log: %s", log);
+}
+
+bool
+diag_controller_out_of_reach(const struct cluster *c)
+{
+	const char *ctl = where(c, CLUSTER_CONTROLLER);
+	char self[256] = "", *addr, *host;
+	bool out;
+
+	if (ctl == NULL || (addr = registration_address(c)) == NULL)
+		return false;
+	host = host_of(addr);
+	(void)gethostname(self, sizeof self - 1);
+	out = netif_loopback(host) && *self != '\0' &&
+	    !nodes_same_host(ctl, self);
+	free(host);
+	free(addr);
+	return out;
 }
 
 /* A loopback address is only wrong where an engine runs elsewhere: on

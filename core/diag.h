@@ -8,6 +8,8 @@
 #ifndef HPCTOP_DIAG_H
 #define HPCTOP_DIAG_H
 
+#include <stdbool.h>
+
 #include "backend.h"
 #include "cluster.h"
 
@@ -23,6 +25,11 @@ struct diag {
 void diag_cluster(const struct backend *b, const struct cluster *c,
     struct diag *d);
 void diag_clear(struct diag *d);
+
+/* Whether c's controller advertises a loopback address while it runs on
+ * another node than this one (controller.allow_loopback): then nothing
+ * here can ask it, and a query would only wait for its timeout. */
+bool diag_controller_out_of_reach(const struct cluster *c);
 
 /* The most telling line of a log ("CRITICAL | Registration timed out
  * after 5.0 seconds", "ipengine: not found", "ModuleNotFoundError: No

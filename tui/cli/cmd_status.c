@@ -86,7 +86,7 @@ engines_placed(const struct cluster *c)
 /* The per-node report of a batch cluster: the hostnames of its registered
  * engines asked from its controller (as `hpctop engines` does) when an
  * engines job runs and engines registered; a controller that cannot be
- * asked leaves them unknown. */
+ * asked (or is out of reach from here) leaves them unknown. */
 static void
 node_report(const struct cluster *c, struct nodes_report *r)
 {
@@ -97,7 +97,7 @@ node_report(const struct cluster *c, struct nodes_report *r)
 
 	if (!engines_placed(c) || !clusterstate_controller_up(c))
 		return;
-	if (c->nids > 0 && ippcli_open(&cli, c->name, c->client_file,
+	if (c->nids > 0 && !diag_controller_out_of_reach(c) && ippcli_open(&cli, c->name, c->client_file,
 	    &e) == 0) {
 		const struct ipp_engine *eng;
 		size_t ne;
