@@ -184,6 +184,39 @@ test_stalled_quietly(void **state)
 	free(log);
 }
 
+/* A loopback controller on another node cannot be asked from here; one
+ * on this host, or one that advertises a routable address, can. */
+static void
+test_out_of_reach(void **state)
+{
+	struct rec r;
+	char self[256] = "";
+	char *lo = write_log("lo.json", "{\"interface\": \"tcp://127.0.0.1\", "
+	    "\"registration\": 1, \"notification\": 2, \"mux\": 3, "
+	    "\"control\": 4, \"iopub\": 5, \"key\": \"k\"}");
+	char *far = write_log("far.json", "{\"interface\": \"tcp://10.0.0.7\", "
+	    "\"registration\": 1, \"notification\": 2, \"mux\": 3, "
+	    "\"control\": 4, \"iopub\": 5, \"key\": \"k\"}");
+
+	(void)state;
+	assert_int_equal(gethostname(self, sizeof self - 1), 0);
+	rec(&r, 10);
+	r.rows[0].state = JOB_RUNNING;
+	r.rows[0].nodelist = "hpctop-test-elsewhere";
+	assert_false(diag_controller_out_of_reach(&r.c));
+	r.c.engine_file = lo;
+	assert_true(diag_controller_out_of_reach(&r.c));
+	r.rows[0].nodelist = self;
+	assert_false(diag_controller_out_of_reach(&r.c));
+	r.rows[0].nodelist = "hpctop-test-elsewhere";
+	r.c.engine_file = far;
+	assert_false(diag_controller_out_of_reach(&r.c));
+	unlink(lo);
+	unlink(far);
+	free(lo);
+	free(far);
+}
+
 static int
 setup(void **state)
 {
@@ -205,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_telling_line),
 		cmocka_unit_test(test_tasks),
 		cmocka_unit_test(test_stalled_quietly),
+		cmocka_unit_test(test_out_of_reach),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
