@@ -14,6 +14,7 @@
 #include "core/jobfmt.h"
 #include "core/subproc.h"
 #include "core/paths.h"
+#include "core/profile.h"
 #include "core/pxfmt.h"
 #include "core/xmalloc.h"
 
@@ -1036,9 +1037,9 @@ model_start(struct model *m, size_t idx, int engines, struct err *e)
 
 	if (c == NULL)
 		return -1;
-	if (engines < 1 || engines > 100000)
-		return err_set(e, "engines must be 1 to 100000, not %d",
-		    engines);
+	if (engines < 1 || engines > PROFILE_MAX_ENGINES)
+		return err_set(e, "engines must be 1 to %d, not %d",
+		    PROFILE_MAX_ENGINES, engines);
 	if (c->op_busy || c->polling)
 		return err_set(e, "%s is already %s", c->entry->name,
 		    c->stopping ? "stopping" : "started");
