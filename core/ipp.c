@@ -14,6 +14,11 @@
 /* While IOPub is not known to be live, kernel_info_request probes go out
  * this often (doc/wire-protocol.md section 7.1). */
 #define SYNC_RETRY_MS 250
+/* How long a request may wait for the first sign of life from the engines
+ * (a kernel_info answer on IOPub) before it fails: a controller whose
+ * engine channel is dead (its mux scheduler could not bind its port)
+ * never gives one, and px must not wait for ever. */
+#define SYNC_GIVEUP_MS 30000
 /* Hostname queries: one expression, and how long an engine may take. */
 #define HOST_EXPR "__import__('socket').gethostname()"
 #define HOST_TIMEOUT_MS 5000
@@ -67,6 +72,7 @@ struct ipp {
 	bool iopub_live;
 	struct strv sync_ids;	/* outstanding kernel_info probes */
 	struct loop_timer *sync_timer;
+	uint64_t sync_since_us;	/* when the first probe went out; 0 none */
 
 	struct ipp_exec *execs;	/* pending, in creation order */
 	bool want_hosts;
@@ -916,6 +922,23 @@ on_sync_timer(void *arg)
 		;
 	if (ipp->iopub_live || x == NULL)
 		return;
+	if (ipp->sync_since_us == 0)
+		ipp->sync_since_us = ipp_now_us();
+	else if (ipp_now_us() - ipp->sync_since_us >
+	    (uint64_t)SYNC_GIVEUP_MS * 1000) {
+		snprintf(ipp->state_msg, sizeof ipp->state_msg, "no engine "
+		    "answered through the controller for %d s: its engine "
+		    "channel (mux) takes no request; the controller's log "
+		    "may say why ('hpctop logs')", SYNC_GIVEUP_MS / 1000);
+		/* One request per tick: its callback may free others. */
+		for (size_t i = 0; i < x->n; i++)
+			if (finish_reply(x, &x->r[i], IPP_DISCONNECTED))
+				break;
+		ipp->sync_since_us = 0;
+		ipp->sync_timer = loop_timer_add(ipp->loop, SYNC_RETRY_MS,
+		    on_sync_timer, ipp);
+		return;
+	}
 	content = json_object();
 	for (size_t i = 0; i < x->n; i++) {
 		char id[WIRE_UUID_LEN + 32];

@@ -3,8 +3,9 @@
 # local`): output ipyparallel.Client copes with (a lone surrogate, NUL, an
 # exception carrying a surrogate) in the CLI and the dashboard, the
 # interrupt (Ctrl-C / the dashboard's key), a connection file that is a FIFO,
-# an engine killed mid-px, and the controller stopped (SIGSTOP) or killed
-# (SIGKILL) under a running px, with and without the dashboard open.
+# an engine killed mid-px, a dead engine channel (mux), and the controller
+# stopped (SIGSTOP) or killed (SIGKILL) under a running px, with and without
+# the dashboard open.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/tmux.sh"
 
@@ -212,6 +213,20 @@ like "$(cat "$tmp/e")" '\[1:lost\] the engine went away before answering' "... t
 like "$(cat "$tmp/o")" '\[stdout:0\] done' "... the other engine's output is there"
 run "$HPCTOP" stop local
 is "$rc" 0 "stop the damaged cluster"
+
+# A controller whose engine channel is dead (its mux scheduler gone, as
+# when it could not bind its port): px gives up with why, it does not hang.
+start_cluster
+mux=$(jq -r .mux "$IPYTHONDIR/profile_local/security/ipcontroller-client.json")
+muxpid=$(ss -tlnpH "sport = :$mux" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+ok "$([ -n "$muxpid" ]; echo $?)" "the mux scheduler listens on port $mux (pid $muxpid)"
+[ -n "$muxpid" ] && kill -KILL "$muxpid"
+bounded "$HPCTOP" px local 'print(1)'
+is "$rc" 1 "a dead engine channel: px exits 1"
+like "$err" "hpctop: no engine answered through the controller for 30 s: its engine channel \(mux\) takes no request" \
+	"... saying why, after its bound"
+run "$HPCTOP" stop local
+is "$rc" 0 "stop the cluster with the dead engine channel"
 
 # The controller killed (SIGKILL) under a running px, dashboard open.
 start_cluster
