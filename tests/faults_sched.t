@@ -34,7 +34,10 @@ chmod +x "$tmp/hang/squeue" "$tmp/garbage/squeue"
 # Slurm kills them within its 30 s check period plus KillWait (5 s).
 batch_profile tl slurm
 sed -i 's/^walltime: .*/walltime: "00:01:00"/' "$XDG_CONFIG_HOME/hpctop/profiles/tl.yaml"
-run "$HPCTOP" start tl -n 1
+# --wait: two controllers starting at once on one node can race for a
+# port (ipyparallel picks them at random before binding), so sf starts
+# once tl's controller is up.
+run "$HPCTOP" start tl -n 1 --wait=150
 is "$rc" 0 "start a cluster with a 1-minute walltime"
 tl_t0=$SECONDS
 tl_ids=$(batch_jobids tl | tr '\n' ' ')
