@@ -445,8 +445,9 @@ int
 cluster_save(const struct cluster *c, struct err *e)
 {
 	json_t *o;
-	char *text, *path, *tmp;
-	int fd, rc = -1;
+	char *text, *path;
+	size_t len;
+	int rc;
 
 	if (paths_mkdir_p(c->dir, 0700, e) == -1)
 		return -1;
@@ -456,36 +457,12 @@ cluster_save(const struct cluster *c, struct err *e)
 	if (text == NULL)
 		fatal("json_dumps failed");
 	path = xasprintf("%s/cluster.json", c->dir);
-	tmp = xasprintf("%s/.cluster.json.%ld", c->dir, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		err_errno(e, "cannot write %s", tmp);
-		goto out;
-	}
-	if (file_write_all(fd, text, strlen(text)) == -1 ||
-	    file_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
-		err_errno(e, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		err_errno(e, "cannot rename %s to %s", tmp, path);
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename is durable only once the directory is synced. */
-	fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1) {
-		fsync(fd);
-		close(fd);
-	}
-	rc = 0;
-out:
+	len = strlen(text);
+	text[len] = '\n';
+	rc = file_write_atomic(path, text, len + 1, 0600, e);
+	text[len] = '\0';
 	free(text);
 	free(path);
-	free(tmp);
 	return rc;
 }
 

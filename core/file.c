@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -230,4 +231,47 @@ file_write(const char *path, const char *text, unsigned mode, struct err *e)
 	if (close(fd) == -1)
 		return err_errno(e, "cannot write %s", path);
 	return 0;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+    unsigned mode, struct err *e)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *tmp;
+	int fd, rc = -1;
+
+	dir = slash == NULL ? xstrdup(".") :
+	    xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd == -1) {
+		err_errno(e, "cannot write %s", tmp);
+		goto out;
+	}
+	/* The mode given wins over the umask, as for a connection file. */
+	if (fchmod(fd, (mode_t)mode) == -1 ||
+	    file_write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		err_errno(e, "cannot write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		err_errno(e, "cannot rename %s to %s", tmp, path);
+		unlink(tmp);
+		goto out;
+	}
+	/* The rename is durable only once the directory is synced. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	rc = 0;
+out:
+	free(dir);
+	free(tmp);
+	return rc;
 }

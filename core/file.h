@@ -39,5 +39,10 @@ int file_write_all(int fd, const void *buf, size_t len);
  * 0, or -1 with e "cannot write PATH: why". */
 int file_write(const char *path, const char *text, unsigned mode,
     struct err *e);
+/* Writes path atomically: a temporary file beside it (mode), fsync,
+ * rename over path, fsync of the directory. Readers see the old or the
+ * new contents, never a part. 0, or -1 with e ("cannot write PATH: why"). */
+int file_write_atomic(const char *path, const void *data, size_t len,
+    unsigned mode, struct err *e);
 
 #endif

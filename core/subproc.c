@@ -430,17 +430,37 @@ struct sync_state {
 	struct subproc_result *r;
 };
 
+struct subproc_result *
+subproc_result_copy(const struct subproc_result *r)
+{
+	struct subproc_result *c = xmalloc(sizeof *c);
+
+	*c = *r;
+	c->out = xmalloc(r->outlen + 1);
+	memcpy(c->out, r->out, r->outlen + 1);
+	c->errout = xmalloc(r->errlen + 1);
+	memcpy(c->errout, r->errout, r->errlen + 1);
+	return c;
+}
+
+struct subproc_result *
+subproc_result_failed(const struct err *e)
+{
+	struct subproc_result *r = xcalloc(1, sizeof *r);
+
+	r->exit_code = -1;
+	r->out = xstrdup("");
+	r->errout = xstrdup("");
+	r->err = *e;
+	return r;
+}
+
 static void
 sync_done(const struct subproc_result *r, void *arg)
 {
 	struct sync_state *st = arg;
 
-	st->r = xmalloc(sizeof *st->r);
-	*st->r = *r;
-	st->r->out = xmalloc(r->outlen + 1);
-	memcpy(st->r->out, r->out, r->outlen + 1);
-	st->r->errout = xmalloc(r->errlen + 1);
-	memcpy(st->r->errout, r->errout, r->errlen + 1);
+	st->r = subproc_result_copy(r);
 }
 
 struct subproc_result *
@@ -451,14 +471,8 @@ subproc_run_sync(struct loop *l, char *const argv[], char *const env[],
 	struct err e;
 
 	if (subproc_run(l, argv, env, input, inputlen, timeout_ms, sync_done, &st,
-	    &e) == NULL) {
-		st.r = xcalloc(1, sizeof *st.r);
-		st.r->exit_code = -1;
-		st.r->out = xstrdup("");
-		st.r->errout = xstrdup("");
-		st.r->err = e;
-		return st.r;
-	}
+	    &e) == NULL)
+		return subproc_result_failed(&e);
 	while (st.r == NULL)
 		if (loop_once(l, -1) == -1)
 			fatal("zmq_poll: %s", strerror(errno));

@@ -56,5 +56,9 @@ struct subproc_result *subproc_run_sync(struct loop *l, char *const argv[],
     char *const env[], const char *input, size_t inputlen,
     uint64_t timeout_ms);
 void subproc_result_free(struct subproc_result *r);
+/* An owned deep copy of r (for keeping a result past its callback). */
+struct subproc_result *subproc_result_copy(const struct subproc_result *r);
+/* An owned result for a command that never ran: exit_code -1, err *e. */
+struct subproc_result *subproc_result_failed(const struct err *e);
 
 #endif
