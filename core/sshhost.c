@@ -619,8 +619,14 @@ session_open(struct sshhost *sh, struct err *e)
 		 * which reads another config): a channel on the hop's session
 		 * to our host's port, our transport one end of a socketpair. */
 		ssh_options_set(sh->s, SSH_OPTIONS_PROXYCOMMAND, "none");
-		if ((jh = host_get(sh->loop, sh->jumpdest, e)) == NULL ||
-		    jh->impl != &ssh_impl) {
+		if (strchr(sh->jumpdest, ',') != NULL) {
+			err_set(e, "%s: ProxyJump %s: only one hop is supported "
+			    "(give the hop a ProxyJump of its own)", sh->h.dest,
+			    sh->jumpdest);
+			jh = NULL;
+		} else
+			jh = host_get(sh->loop, sh->jumpdest, e);
+		if (jh == NULL || jh->impl != &ssh_impl || jh == &sh->h) {
 			if (jh != NULL)
 				err_set(e, "%s: bad ProxyJump %s", sh->h.dest,
 				    sh->jumpdest);
