@@ -253,6 +253,14 @@ if useradd -M -d "$tmp" -s /bin/sh "$pwuser" 2>/dev/null; then
 	printf '#!/bin/sh\necho wrong\n' >"$tmp/badpass"; chmod 0755 "$tmp/badpass"
 	SSH_ASKPASS=$tmp/badpass SSH_ASKPASS_REQUIRE=force run hc pwhost run -- true
 	like "$err" "pwhost: password refused for user $pwuser" "password: a wrong one refused"
+	# keyboard-interactive: PAM's password prompt.
+	SSHD_NAME=kbdhost SSHD_USER=$pwuser sshd_start -o UsePAM=yes \
+		-o KbdInteractiveAuthentication=yes \
+		-o AuthenticationMethods=keyboard-interactive
+	: >"$tmp/asked"
+	SSH_ASKPASS=$tmp/askpass SSH_ASKPASS_REQUIRE=force run hc kbdhost run -- id -un
+	is "$out" "$pwuser" "keyboard-interactive: the PAM prompt answered through SSH_ASKPASS"
+	like "$(cat "$tmp/asked")" "^kbdhost: Password: ?$" "keyboard-interactive: the server's own prompt shown"
 else
 	ok 0 "# SKIP useradd failed: no password test"
 fi
