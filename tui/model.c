@@ -473,7 +473,7 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 			c->jobs_src.err = *e;
 			continue;
 		}
-		if (clusterop_read_registry(c->rec, &re) == -1) {
+		if (clusterop_read_registry(m->loop, c->rec, &re) == -1) {
 			c->engines_src.failed = true;
 			c->engines_src.err = re;
 		}

@@ -35,6 +35,7 @@ static const struct bad_case bad_cases[] = {
 	{ "duplicate.yaml", "duplicate.yaml:3:1: duplicate key 'engines' (first given at line 2)" },
 	{ "empty.yaml", "empty.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
 	{ "env-name.yaml", "env-name.yaml:3:3: env: '1BAD' is not a valid variable name" },
+	{ "host-option.yaml", "host-option.yaml:2:7: host: '-oProxyCommand=x' is not an ssh destination (user@host[:port] or a Host alias: not empty, no whitespace or control characters, no leading '-')" },
 	{ "huge-int.yaml", "huge-int.yaml:2:10: engines: 99999999999999999999999 is out of range (1 to 100000)" },
 	{ "huge-string.yaml", "huge-string.yaml:3:10: engines: expected an integer, got 'lots'" },
 	{ "interface-both.yaml", "interface-both.yaml:4:3: controller: give ip or interface, not both" },
@@ -303,6 +304,44 @@ test_buffer_and_walltimes(void **state)
 	}
 }
 
+/* host: an ssh destination, refused where it could not be one (with where
+ * it was given); absent is this machine. */
+static void
+test_host_key(void **state)
+{
+	static const char *const ok[] = { "login1", "me@login1",
+	    "me@login1.example.org:2222", "hpc-alias", NULL };
+	static const char *const bad[] = { "''", "'a b'", "'-l'", "\"a\\tb\"",
+	    "\"x\\u0001y\"", "[a]", NULL };
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	p = profile_load_buffer("backend: slurm\n", 15, "h.yaml", "h", &e);
+	assert_non_null(p);
+	assert_null(p->host);
+	profile_free(p);
+	for (int i = 0; ok[i] != NULL; i++) {
+		char *y = xasprintf("backend: slurm\nhost: %s\n", ok[i]);
+
+		p = profile_load_buffer(y, strlen(y), "h.yaml", "h", &e);
+		if (p == NULL)
+			fail_msg("host %s: %s", ok[i], e.msg);
+		assert_string_equal(p->host, ok[i]);
+		profile_free(p);
+		free(y);
+	}
+	for (int i = 0; bad[i] != NULL; i++) {
+		char *y = xasprintf("backend: slurm\nhost: %s\n", bad[i]);
+
+		p = profile_load_buffer(y, strlen(y), "h.yaml", "h", &e);
+		if (p != NULL)
+			fail_msg("host %s was accepted", bad[i]);
+		assert_non_null(strstr(e.msg, "h.yaml:2:7: host: "));
+		free(y);
+	}
+}
+
 /* stall_after: a bare number is seconds; at least 1 s. controller.ip
  * keeps where it was given, for start's loopback message. */
 static void
@@ -462,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_mpi_default),
 		cmocka_unit_test(test_stall_after_and_ip),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_search_path),
 		cmocka_unit_test(test_shipped_profiles),
 	};

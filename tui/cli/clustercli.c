@@ -78,7 +78,7 @@ clustercli_load(const char *arg)
 }
 
 char *
-clustercli_mpi_world(const struct cluster *c)
+clustercli_mpi_world(struct loop *l, const struct cluster *c)
 {
 	struct ippcli ic;
 	struct ipp_exec *x;
@@ -88,7 +88,7 @@ clustercli_mpi_world(const struct cluster *c)
 	if (mpiworld_load(c, &verdict) || !mpiworld_wanted(c))
 		return verdict;
 	/* Not answering now: nothing to conclude, asked again next time. */
-	if (ippcli_open(&ic, c->name, c->client_file, &e) == -1)
+	if (ippcli_open_cluster(&ic, l, c, &e) == -1)
 		return NULL;
 	x = mpiworld_ask(ic.ipp, NULL, NULL, &e);
 	if (x != NULL && ipp_wait_exec(ic.ipp, ic.loop, x, &e) == 0)
