@@ -625,9 +625,8 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			return -1;
 		if (!profile_valid_host(p->host))
 			return at(c, v, "host: '%s' is not an ssh destination "
-			    "(user@host[:port] or a Host alias: not empty, "
-			    "no whitespace or control characters, no leading "
-			    "'-')", shown(v, buf, sizeof buf));
+			    "(" PROFILE_HOST_RULE ")", shown(v, buf,
+			    sizeof buf));
 		return 0;
 	}
 	default:

@@ -106,7 +106,11 @@ char *profile_name_from_path(const char *path);
  * in some qsub wrappers): letters, digits and _.@+- only. */
 bool profile_valid_plain_name(const char *s);
 /* An ssh destination as `host:` and `hpctop -H` take it: not empty, no
- * leading '-', no whitespace or control characters. */
+ * leading '-', no whitespace or control characters. PROFILE_HOST_RULE
+ * says so in messages. */
+#define PROFILE_HOST_RULE "user@host[:port] or a Host alias: not empty, " \
+	"no whitespace or control characters, no leading '-'"
+
 bool profile_valid_host(const char *s);
 
 #define PROFILE_STALL_AFTER_DEFAULT 60

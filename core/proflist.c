@@ -149,6 +149,8 @@ proflist_free(struct proflist *pl)
 		free(pl->v[i].source);
 		profile_free(pl->v[i].profile);
 		free(pl->v[i].error);
+		free(pl->v[i].host);
+		free(pl->v[i].text);
 	}
 	for (size_t i = 0; i < pl->ndirs; i++) {
 		free(pl->dirs[i]);
@@ -156,6 +158,7 @@ proflist_free(struct proflist *pl)
 	}
 	free(pl->dirs);
 	free(pl->labels);
+	free(pl->error);
 	free(pl->v);
 	free(pl);
 }
@@ -169,24 +172,125 @@ proflist_find(const struct proflist *pl, const char *name)
 	return NULL;
 }
 
+/* An entry's profile as it runs: one found on another machine runs
+ * there unless it names a host itself. */
+static struct profile *
+entry_profile(const struct proflist_entry *en, struct err *e)
+{
+	struct profile *p;
+
+	char *where;
+
+	if (en->text == NULL)
+		return profile_load(en->path, en->name, e);
+	where = xasprintf("%s:%s", en->host, en->path);
+	p = profile_load_buffer(en->text, strlen(en->text), where, en->name,
+	    e);
+	free(where);
+	if (p != NULL && p->host == NULL)
+		p->host = xstrdup(en->host);
+	return p;
+}
+
 struct profile *
-proflist_load(const struct proflist *pl, const char *name, struct err *e)
+proflist_load_text(const struct proflist *pl, const char *name, char **text,
+    struct err *e)
 {
 	const struct proflist_entry *en;
+	struct profile *p;
+	const char *path;
 
 	if (has_suffix(name, ".yaml") || has_suffix(name, ".yml") ||
-	    strchr(name, '/') != NULL)
-		return profile_load(name, NULL, e);
-	en = proflist_find(pl, name);
-	if (en == NULL) {
+	    strchr(name, '/') != NULL) {
+		en = NULL;
+		path = name;
+	} else if ((en = proflist_find(pl, name)) == NULL) {
 		err_set(e, "no profile named '%s' (see 'hpctop profiles')",
 		    name);
 		return NULL;
-	}
-	if (en->profile == NULL) {
+	} else if (en->profile == NULL) {
 		err_set(e, "%s", en->error);
 		return NULL;
-	}
+	} else
+		path = en->path;
 	/* Reload so the caller owns an independent copy. */
-	return profile_load(en->path, en->name, e);
+	p = en != NULL ? entry_profile(en, e) : profile_load(path, NULL, e);
+	if (p == NULL || text == NULL)
+		return p;
+	*text = en != NULL && en->text != NULL ? xstrdup(en->text) :
+	    profile_read_text(path, NULL, e);
+	if (*text == NULL) {
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct profile *
+proflist_load(const struct proflist *pl, const char *name, struct err *e)
+{
+	return proflist_load_text(pl, name, NULL, e);
+}
+
+/* Lists the profile files of the directories given after it, each
+ * relative to the home directory unless absolute: one absolute path a
+ * line. */
+static const char list_profiles[] =
+    "cd || exit 1; for d in \"$@\"; do case $d in /*) ;; *) d=$PWD/$d;; "
+    "esac; for f in \"$d\"/*.yaml \"$d\"/*.yml; do [ -f \"$f\" ] && "
+    "printf '%s\\n' \"$f\"; done; done; exit 0";
+
+int
+proflist_add_host(struct proflist *pl, struct host *h, struct loop *l,
+    struct err *e)
+{
+	char *user = paths_below(paths_config_dir_in("."), "profiles");
+	char *argv[] = { "sh", "-c", (char *)list_profiles, "sh", user,
+	    "/etc/hpctop/profiles", NULL };
+	const char *dest = host_label(h);
+	struct subproc_result *r;
+	const char *p;
+
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	free(user);
+	if (!r->ok) {
+		err_set(e, "%s: cannot list its profiles: %s", dest,
+		    r->err.msg[0] != '\0' ? r->err.msg : r->errout);
+		subproc_result_free(r);
+		return -1;
+	}
+	for (p = r->out; *p != '\0';) {
+		size_t ll = strcspn(p, "\n");
+		char *path = xstrndup(p, ll), *base = strrchr(path, '/');
+		char *name, *text;
+		struct proflist_entry *en;
+		struct err fe;
+		size_t len;
+
+		p += ll + (p[ll] != '\0');
+		name = base != NULL ? profile_name_from_path(path) : NULL;
+		if (name == NULL || proflist_find(pl, name) != NULL ||
+		    host_read_file(h, l, path, PROFILE_MAX_BYTES, 0, &text,
+		    &len, &fe) == -1) {
+			free(name);
+			free(path);
+			continue;
+		}
+		pl->v = xreallocarray(pl->v, pl->n + 1, sizeof *pl->v);
+		en = &pl->v[pl->n++];
+		memset(en, 0, sizeof *en);
+		en->name = name;
+		en->path = path;
+		en->source = xstrdup(dest);
+		en->host = xstrdup(dest);
+		en->text = xstrndup(text, len);
+		free(text);
+		en->profile = entry_profile(en, &fe);
+		if (en->profile == NULL)
+			en->error = xstrdup(fe.msg);
+	}
+	subproc_result_free(r);
+	if (pl->n > 0)
+		qsort(pl->v, pl->n, sizeof *pl->v, entry_cmp);
+	return 0;
 }

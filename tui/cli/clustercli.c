@@ -14,21 +14,16 @@
 struct cluster *
 clustercli_new(const char *name, int n, const struct backend **bp)
 {
-	struct profile *p = cli_profile(name);
+	char *text = NULL;
+	struct profile *p = cli_profile_text(name, &text);
 	struct cluster *c = NULL;
 	struct err e;
-	char *text;
 
 	if (p == NULL)
 		return NULL;
-	text = profile_read_text(p->path, NULL, &e);
-	if (text == NULL) {
+	c = cluster_new(p, text, n > 0 ? n : p->engines, &e);
+	if (c == NULL)
 		cli_error("%s", e.msg);
-	} else {
-		c = cluster_new(p, text, n > 0 ? n : p->engines, &e);
-		if (c == NULL)
-			cli_error("%s", e.msg);
-	}
 	free(text);
 	profile_free(p);
 	if (c != NULL && (*bp = clustercli_backend(c->backend)) == NULL) {

@@ -188,7 +188,7 @@ logs_exec(const struct cmd_args *a)
 		return CLI_FAIL;
 	rc = pick(c, controller, engine, &logs);
 	if (rc == CLI_OK && c->host != NULL) {
-		struct loop *l = loop_new();
+		struct loop *l = cli_loop();
 		struct err e;
 		struct host *h = cluster_host(l, c, &e);
 
@@ -200,7 +200,6 @@ logs_exec(const struct cmd_args *a)
 		for (size_t i = 0; h != NULL && !following && i < logs.n &&
 		    rc == CLI_OK; i++)
 			rc = cat_remote(l, h, logs.v[i], logs.n > 1);
-		loop_free(l);
 	} else if (rc == CLI_OK && following) {
 		rc = follow(&logs);
 	} else if (rc == CLI_OK) {

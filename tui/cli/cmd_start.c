@@ -341,7 +341,7 @@ start_exec(const struct cmd_args *a)
 		cluster_free(c);
 		return rc;
 	}
-	l = loop_new();
+	l = cli_loop();
 	rc = check_existing(l, c->name);
 	if (rc == CLI_OK && clusterop_start_sync(l, b, c, &e) == -1)
 		rc = cli_error("cannot start '%s': %s", c->name, e.msg);
@@ -365,7 +365,6 @@ start_exec(const struct cmd_args *a)
 		if (wait_s > 0)
 			rc = wait_engines(l, b, c, wait_s);
 	}
-	loop_free(l);
 	cluster_free(c);
 	return rc;
 }

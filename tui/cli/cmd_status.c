@@ -518,7 +518,7 @@ status_exec(const struct cmd_args *a)
 		strv_push_take(&names, clustercli_record_name(a->argv[0]));
 	else
 		cluster_list(&names);
-	l = loop_new();
+	l = cli_loop();
 	cs = xcalloc(names.n + 1, sizeof *cs);
 	unreadable = xcalloc(names.n + 1, sizeof *unreadable);
 	refresh_all(l, &names, cs, unreadable, errors);
@@ -578,7 +578,6 @@ status_exec(const struct cmd_args *a)
 	 * not answer, is a failure. */
 	if ((a->argc > 0 && json_array_size(errors) > 0) || unknown)
 		rc = CLI_FAIL;
-	loop_free(l);
 	strv_clear(&names);
 	json_decref(arr);
 	json_decref(errors);

@@ -58,8 +58,7 @@ open_on(struct ippcli *c, struct loop *l, const char *dest, struct err *e)
 {
 	struct host *h;
 
-	c->own_loop = l == NULL;
-	c->loop = l != NULL ? l : loop_new();
+	c->loop = l != NULL ? l : cli_loop();
 	if ((h = host_get(c->loop, dest, e)) == NULL ||
 	    (c->conn = conn_load_host(h, c->loop, c->path, e)) == NULL ||
 	    conn_forward(c->conn, h, c->loop, e) == -1 ||
@@ -124,8 +123,6 @@ void
 ippcli_close(struct ippcli *c)
 {
 	ipp_free(c->ipp);
-	if (c->own_loop)
-		loop_free(c->loop);
 	conn_free(c->conn);
 	free(c->path);
 	memset(c, 0, sizeof *c);

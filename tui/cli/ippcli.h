@@ -16,7 +16,6 @@ struct ippcli {
 	struct conn *conn;
 	struct loop *loop;
 	struct ipp *ipp;
-	bool own_loop;		/* loop is the client's own, freed on close */
 };
 
 /* The client connection file for `profile`: an hpctop profile's
@@ -32,7 +31,7 @@ char *ippcli_conn_path(const char *profile, const char *file, struct err *e);
 int ippcli_open(struct ippcli *c, const char *profile, const char *file,
     struct err *e);
 /* Same for the controller of cluster cl, on cl's host, through loop l
- * (the one that host's session runs in; NULL: a loop of its own). */
+ * (NULL: the process's, cli_loop). */
 int ippcli_open_cluster(struct ippcli *c, struct loop *l,
     const struct cluster *cl, struct err *e);
 void ippcli_close(struct ippcli *c);
