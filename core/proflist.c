@@ -30,6 +30,48 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* An entry's profile as it runs: one found on another machine runs
+ * there unless it names a host itself. */
+static struct profile *
+entry_profile(const struct proflist_entry *en, struct err *e)
+{
+	struct profile *p;
+
+	char *where;
+
+	if (en->text == NULL)
+		return profile_load(en->path, en->name, e);
+	where = en->host != NULL ? xasprintf("%s:%s", en->host, en->path) :
+	    xstrdup(en->path);
+	p = profile_load_buffer(en->text, strlen(en->text), where, en->name,
+	    e);
+	free(where);
+	if (p != NULL && p->host == NULL && en->host != NULL)
+		p->host = xstrdup(en->host);
+	return p;
+}
+
+/* Appends an entry (taking name, path and text) and parses its profile. */
+static void
+add_entry(struct proflist *pl, char *name, char *path, const char *source,
+    const char *host, char *text)
+{
+	struct proflist_entry *en;
+	struct err e;
+
+	pl->v = xreallocarray(pl->v, pl->n + 1, sizeof *pl->v);
+	en = &pl->v[pl->n++];
+	memset(en, 0, sizeof *en);
+	en->name = name;
+	en->path = path;
+	en->source = xstrdup(source);
+	en->host = host != NULL ? xstrdup(host) : NULL;
+	en->text = text;
+	en->profile = entry_profile(en, &e);
+	if (en->profile == NULL)
+		en->error = xstrdup(e.msg);
+}
+
 static void
 scan_dir(struct proflist *pl, const char *dir, const char *label)
 {
@@ -56,9 +98,7 @@ scan_dir(struct proflist *pl, const char *dir, const char *label)
 		size_t cut = strlen(names[i]) -
 		    (has_suffix(names[i], ".yaml") ? 5 : 4);
 		char *name = xstrndup(names[i], cut);
-		struct proflist_entry *en;
 		struct stat st;
-		struct err e;
 
 		free(names[i]);
 		if (proflist_find(pl, name) != NULL || stat(path, &st) == -1 ||
@@ -67,15 +107,7 @@ scan_dir(struct proflist *pl, const char *dir, const char *label)
 			free(name);
 			continue;
 		}
-		pl->v = xreallocarray(pl->v, pl->n + 1, sizeof *pl->v);
-		en = &pl->v[pl->n++];
-		memset(en, 0, sizeof *en);
-		en->name = name;
-		en->path = path;
-		en->source = xstrdup(label);
-		en->profile = profile_load(path, name, &e);
-		if (en->profile == NULL)
-			en->error = xstrdup(e.msg);
+		add_entry(pl, name, path, label, NULL, NULL);
 	}
 	free(names);
 }
@@ -172,26 +204,6 @@ proflist_find(const struct proflist *pl, const char *name)
 	return NULL;
 }
 
-/* An entry's profile as it runs: one found on another machine runs
- * there unless it names a host itself. */
-static struct profile *
-entry_profile(const struct proflist_entry *en, struct err *e)
-{
-	struct profile *p;
-
-	char *where;
-
-	if (en->text == NULL)
-		return profile_load(en->path, en->name, e);
-	where = xasprintf("%s:%s", en->host, en->path);
-	p = profile_load_buffer(en->text, strlen(en->text), where, en->name,
-	    e);
-	free(where);
-	if (p != NULL && p->host == NULL)
-		p->host = xstrdup(en->host);
-	return p;
-}
-
 struct profile *
 proflist_load_text(const struct proflist *pl, const char *name, char **text,
     struct err *e)
@@ -263,7 +275,6 @@ proflist_add_host(struct proflist *pl, struct host *h, struct loop *l,
 		size_t ll = strcspn(p, "\n");
 		char *path = xstrndup(p, ll), *base = strrchr(path, '/');
 		char *name, *text;
-		struct proflist_entry *en;
 		struct err fe;
 		size_t len;
 
@@ -276,18 +287,8 @@ proflist_add_host(struct proflist *pl, struct host *h, struct loop *l,
 			free(path);
 			continue;
 		}
-		pl->v = xreallocarray(pl->v, pl->n + 1, sizeof *pl->v);
-		en = &pl->v[pl->n++];
-		memset(en, 0, sizeof *en);
-		en->name = name;
-		en->path = path;
-		en->source = xstrdup(dest);
-		en->host = xstrdup(dest);
-		en->text = xstrndup(text, len);
-		free(text);
-		en->profile = entry_profile(en, &fe);
-		if (en->profile == NULL)
-			en->error = xstrdup(fe.msg);
+		add_entry(pl, name, path, dest, host_is_local(h) ? NULL : dest,
+		    text);
 	}
 	subproc_result_free(r);
 	if (pl->n > 0)

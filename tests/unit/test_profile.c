@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/profile.h"
 #include "core/proflist.h"
 #include "core/xmalloc.h"
@@ -470,6 +471,72 @@ test_search_path(void **state)
 	assert_int_equal(testutil_rmtree(tmpdir), 0);
 }
 
+/* The profiles of a host (what -H lists), through this machine's host:
+ * the user directory below its home, found by the same command an SSH
+ * host runs; names listed already win; the text is kept for the record. */
+static void
+test_proflist_host(void **state)
+{
+	static char dir[] = "/tmp/hpctop-test-host-XXXXXX";
+	char *home = getenv("HOME") != NULL ? xstrdup(getenv("HOME")) : NULL;
+	char *pdir, *text = NULL;
+	struct proflist *pl;
+	const struct proflist_entry *en;
+	struct profile *p;
+	struct loop *l;
+	struct host *h;
+	struct err e;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pdir = xasprintf("%s/.config", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	free(pdir);
+	pdir = xasprintf("%s/.config/hpctop", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	free(pdir);
+	pdir = xasprintf("%s/.config/hpctop/profiles", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	write_file(pdir, "far.yaml", "backend: slurm\nengines: 5\n");
+	write_file(pdir, "near.yaml", "backend: pbs\n");
+	write_file(pdir, "bad.yml", "backend: slurm\nengnes: 5\n");
+	free(pdir);
+	pdir = xasprintf("%s/here", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	write_file(pdir, "near.yaml", "backend: local\n");
+	setenv("HOME", dir, 1);
+	pl = proflist_new_dirs((char *[]){ pdir }, (char *[]){ "here" }, 1);
+	l = loop_new();
+	h = host_get(l, NULL, &e);
+	assert_non_null(h);
+	assert_int_equal(proflist_add_host(pl, h, l, &e), 0);
+	en = proflist_find(pl, "far");
+	assert_non_null(en);
+	assert_string_equal(en->source, "this machine");
+	assert_int_equal(en->profile->engines, 5);
+	assert_null(en->profile->host);
+	assert_string_equal(en->text, "backend: slurm\nengines: 5\n");
+	en = proflist_find(pl, "near");
+	assert_string_equal(en->source, "here");
+	assert_string_equal(en->profile->backend, "local");
+	en = proflist_find(pl, "bad");
+	assert_null(en->profile);
+	assert_non_null(strstr(en->error, "bad.yml:2:1: unknown key"));
+	p = proflist_load_text(pl, "far", &text, &e);
+	assert_non_null(p);
+	assert_string_equal(text, "backend: slurm\nengines: 5\n");
+	free(text);
+	profile_free(p);
+	proflist_free(pl);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	free(home);
+	assert_int_equal(testutil_rmtree(dir), 0);
+	free(pdir);
+	host_free_all();
+	loop_free(l);
+}
+
 static void
 test_shipped_profiles(void **state)
 {
@@ -503,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_search_path),
+		cmocka_unit_test(test_proflist_host),
 		cmocka_unit_test(test_shipped_profiles),
 	};
 
