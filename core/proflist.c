@@ -248,7 +248,7 @@ proflist_load(const struct proflist *pl, const char *name, struct err *e)
  * relative to the home directory unless absolute: one absolute path a
  * line. */
 static const char list_profiles[] =
-    "cd || exit 1; for d in \"$@\"; do case $d in /*) ;; *) d=$PWD/$d;; "
+    "cd || exit 1; for d in \"$@\"; do case $d in /*) ;; *) d=$PWD/${d#./};; "
     "esac; for f in \"$d\"/*.yaml \"$d\"/*.yml; do [ -f \"$f\" ] && "
     "printf '%s\\n' \"$f\"; done; done; exit 0";
 
