@@ -102,9 +102,10 @@ is "$(batch_slurm_live $ids | wc -l)" 2 "both jobs still run"
 	-o "SetEnv=HOME=$rhome SLURM_CONF=$SLURM_CONF" </dev/null &
 SSHD_PID=$!
 _sshd_pids+=("$SSHD_PID")
+# Up when the ssh client gets in.
 for _ in $(seq 100); do
-	grep -q "Server listening" "$SSHD_LOG.2" 2>/dev/null && break
-	sleep 0.05
+	ssh -F "$SSHD_SSH_CONFIG" "$login" true 2>/dev/null && break
+	sleep 0.1
 done
 run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  running  engines 2/2" \
