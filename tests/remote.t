@@ -11,6 +11,7 @@
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/batchenv.sh"
 . "$(dirname "$0")/sshd.sh"
+. "$(dirname "$0")/tmux.sh"
 
 rhome=$tmp/remote-home
 mkdir -p "$rhome/.config/hpctop/profiles"
@@ -88,8 +89,16 @@ like "$out" "IPYTHONDIR='?$rhome/.ipython'?" "with the host's paths"
 run "$HPCTOP" -H '-oProxyCommand=x' profiles
 is "$rc" 2 "-H refuses an option for a destination"
 
+# The dashboard: where the cluster runs, its engines through the session.
+dash_open 132 30 far
+wait_for "running 2/2 on $login" 60
+ok $? "dashboard: running 2/2 on $login"
+
 # The login node goes away: reconnecting, the cluster never lost.
 sshd_stop
+wait_for "on $login: $login: (reconnecting|down)" 60
+ok $? "dashboard: the host is reconnecting"
+unlike "$scr" " far .*(lost|gone)" "dashboard: the cluster is not called lost or gone"
 run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  $login: (reconnecting|down)" \
 	"sshd gone: status says the host is reconnecting"
@@ -110,6 +119,10 @@ done
 run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  running  engines 2/2" \
 	"sshd back: status normal"
+wait_for "running 2/2 on $login" 90
+ok $? "dashboard: back to running 2/2 once the session reconnects"
+dash_close
+is "$(cat "$tmp/dash.err")" "" "the dashboard wrote nothing to stderr"
 
 run "$HPCTOP" stop far
 is "$rc" 0 "stop far"
