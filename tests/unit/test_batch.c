@@ -146,7 +146,7 @@ test_task_wrapper(void **state)
 	assert_non_null(strstr(out, "started\n"));
 	assert_non_null(strstr(out, "Registration timed out"));
 	assert_non_null(strstr(out, "rc=3\n"));
-	cluster_read_tasks(c);
+	cluster_read_tasks(NULL, c);
 	assert_int_equal(c->ntasks, 1);
 	gethostname(host, sizeof host - 1);
 	assert_string_equal(c->tasks[0].host, host);
