@@ -284,8 +284,9 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 		return err_set(e, "mpi: launcher family unknown (the script "
 		    "operation runs first)");
 	engines_spawn(c, f, &s);
-	rc = proc_spawn(c, &s, CLUSTER_ENGINES, "mpiexec", c->engines, e);
+	rc = proc_spawn(l, c, &s, CLUSTER_ENGINES, "mpiexec", c->engines, e);
 	spawn_clear(&s);
+	proc_fill_starts(l, c);
 	if (rc == 0)
 		proc_complete(l, c, NULL, cb, arg);
 	return rc;
