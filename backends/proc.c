@@ -219,13 +219,14 @@ struct snap_req {
 	size_t i;
 };
 
-/* The host pr runs on: this machine, or with remote (the ssh backend's
- * procs) the SSH destination its record names. */
+/* The host pr runs on: this machine, or with remote (the ssh backend)
+ * for engines the SSH destination their record names. */
 static struct host *
 host_of(struct loop *l, bool remote, const struct cluster_proc *pr,
     struct err *e)
 {
-	return host_get(l, remote ? pr->host : NULL, e);
+	return host_get(l, remote && pr->role == CLUSTER_ENGINES ? pr->host :
+	    NULL, e);
 }
 
 static void
@@ -239,16 +240,15 @@ snaps_add(struct snaps *s, struct host *h)
 	s->v[s->n++].h = h;
 }
 
-/* The hosts of c's procs; this machine's is always there for local
- * backends (marked processes no record names are looked for there). */
+/* The hosts of c's procs, this machine's first (the controller's, and
+ * where marked processes no record names are looked for). */
 static void
 snaps_add_cluster(struct snaps *s, struct loop *l, bool remote,
     const struct cluster *c)
 {
 	struct err e;
 
-	if (!remote)
-		snaps_add(s, host_get(l, NULL, &e));
+	snaps_add(s, host_get(l, NULL, &e));
 	for (size_t i = 0; remote && i < c->nprocs; i++) {
 		struct host *h = host_of(l, true, &c->procs[i], &e);
 
@@ -367,24 +367,13 @@ user_name(void)
  * names: adopt them from each host's snapshot, so they are seen and
  * stopped. */
 static void
-adopt_all(struct cluster *c, struct snaps *s, struct loop *l, bool remote,
-    bool children)
+adopt_all(struct cluster *c, struct snaps *s, bool children)
 {
-	struct err e;
-
-	if (!remote) {
-		struct snap *sn = &s->v[0];
-
-		if (!sn->failed && sn->ps != NULL)
-			procfs_adopt_marked(c, sn->ps, NULL, children);
-		return;
-	}
 	for (size_t i = 0; i < s->n; i++)
 		if (!s->v[i].failed && s->v[i].ps != NULL)
 			procfs_adopt_marked(c, s->v[i].ps,
+			    host_is_local(s->v[i].h) ? NULL :
 			    host_label(s->v[i].h), children);
-	(void)l;
-	(void)e;
 }
 
 static void
@@ -396,7 +385,7 @@ poll_one(struct cluster *c, struct snaps *s, struct loop *l, bool remote)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (!c->complete)
-		adopt_all(c, s, l, remote, false);
+		adopt_all(c, s, false);
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
@@ -448,7 +437,7 @@ proc_start_controller(struct loop *l, struct cluster *c, const char *what,
 
 	if (proc_check_command(c, "controller",
 	    c->profile->controller.command.v[0], e) == -1 ||
-	    proc_check_command(c, what, cmd, e) == -1 ||
+	    (what != NULL && proc_check_command(c, what, cmd, e) == -1) ||
 	    (addr = proc_controller_addr(c, e)) == NULL)
 		return -1;
 	if (proc_prepare_profile(c, e) == -1) {
@@ -659,7 +648,7 @@ stop_step(void *arg)
 	case STOP_BEGIN:
 		/* What carries this cluster's mark is stopped too, recorded or
 		 * not. */
-		adopt_all(st->c, &st->snaps, st->loop, st->remote, true);
+		adopt_all(st->c, &st->snaps, true);
 		/* SIGTERM to the whole session: the engine and its nanny, or
 		 * mpiexec and its ranks. */
 		signal_role(st, CLUSTER_ENGINES, SIGTERM, true);
@@ -731,6 +720,36 @@ proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e)
 {
 	return proc_stop_on(l, c, false, cb, arg);
+}
+
+char *
+proc_remote_engines(const struct backend *b, const struct cluster *c)
+{
+	const struct strv *hosts = &c->profile->hosts;
+	struct strv other = STRV_INIT;
+	char self[256] = "";
+	char *list, *out;
+
+	(void)b;
+	if (gethostname(self, sizeof self - 1) == -1)
+		self[0] = '\0';
+	for (size_t i = 0; i < hosts->n; i++) {
+		const char *h = hosts->v[i];
+		size_t n = strcspn(self, ".");
+
+		if (netif_loopback(h) || strcmp(h, self) == 0 ||
+		    (strncmp(h, self, n) == 0 && h[n] == '\0'))
+			continue;
+		strv_push(&other, h);
+	}
+	if (other.n == 0)
+		return NULL;
+	list = strv_join(&other, ", ");
+	out = xasprintf("engines on host%s %s (hosts)", other.n == 1 ? "" :
+	    "s", list);
+	free(list);
+	strv_clear(&other);
+	return out;
 }
 
 int

@@ -60,7 +60,8 @@ void proc_fill_starts(struct loop *l, struct cluster *c);
 
 /* backend.start_controller for process backends: checks the controller's
  * command and the engines' launcher (`what`, `cmd`: "engine" and ipengine,
- * or "mpiexec"), prepares the IPython profile, spawns the controller and
+ * or "mpiexec"; what NULL: none here, for engines on other hosts),
+ * prepares the IPython profile, spawns the controller and
  * completes from the loop. */
 int proc_start_controller(struct loop *l, struct cluster *c,
     const char *what, const char *cmd, backend_cb cb, void *arg,
@@ -94,6 +95,10 @@ int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
  * means when c->engines exceeds PROC_ENGINES_PER_CORE per online core. */
 int proc_confirm(const struct backend *b, const struct cluster *c,
     struct err *e);
+/* backend.remote_engines for backends whose engines run on the profile's
+ * hosts: "engines on hosts cn1, cn2 (hosts)" for those other than this
+ * one (they cannot reach a loopback controller); NULL when none. */
+char *proc_remote_engines(const struct backend *b, const struct cluster *c);
 /* The registry entry of a process backend: its own script and start
  * operations, the three above, and whether its engines may run on
  * other hosts (remote_op, NULL: never). */
