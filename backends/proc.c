@@ -367,13 +367,20 @@ user_name(void)
  * names: adopt them from each host's snapshot, so they are seen and
  * stopped. */
 static void
-adopt_all(struct cluster *c, struct snaps *s, bool children)
+adopt_all(struct cluster *c, struct snaps *s, bool remote, bool children)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
+		bool here = host_is_local(s->v[i].h);
+
+		/* With remote, the controller is looked for here and engines
+		 * on their hosts (where this machine's processes may be seen
+		 * too, as on nodes that are namespaces of it). */
 		if (!s->v[i].failed && s->v[i].ps != NULL)
-			procfs_adopt_marked(c, s->v[i].ps,
-			    host_is_local(s->v[i].h) ? NULL :
-			    host_label(s->v[i].h), children);
+			procfs_adopt_marked(c, s->v[i].ps, here ? NULL :
+			    host_label(s->v[i].h), children, !remote ?
+			    PROCFS_ADOPT_ALL : here ? PROCFS_ADOPT_CONTROLLER :
+			    PROCFS_ADOPT_ENGINES);
+	}
 }
 
 static void
@@ -385,7 +392,7 @@ poll_one(struct cluster *c, struct snaps *s, struct loop *l, bool remote)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (!c->complete)
-		adopt_all(c, s, false);
+		adopt_all(c, s, remote, false);
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
@@ -648,7 +655,7 @@ stop_step(void *arg)
 	case STOP_BEGIN:
 		/* What carries this cluster's mark is stopped too, recorded or
 		 * not. */
-		adopt_all(st->c, &st->snaps, true);
+		adopt_all(st->c, &st->snaps, st->remote, true);
 		/* SIGTERM to the whole session: the engine and its nanny, or
 		 * mpiexec and its ranks. */
 		signal_role(st, CLUSTER_ENGINES, SIGTERM, true);

@@ -148,7 +148,7 @@ covers(const struct cluster *c, const char *host, pid_t sid)
 
 size_t
 procfs_adopt_marked(struct cluster *c, const struct procsnap *ps,
-    const char *host, bool children)
+    const char *host, bool children, unsigned roles)
 {
 	char name[256] = "localhost";
 	size_t added = 0;
@@ -158,6 +158,7 @@ procfs_adopt_marked(struct cluster *c, const struct procsnap *ps,
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct procsnap_proc *p = &ps->v[i], *leader;
 		struct cluster_proc *pr;
+		enum cluster_role role;
 		const char *comm;
 
 		if (!procsnap_live(p) || !marked(c, p) ||
@@ -171,8 +172,12 @@ procfs_adopt_marked(struct cluster *c, const struct procsnap *ps,
 			leader = p;
 		comm = leader->comm != NULL && *leader->comm != '\0' ?
 		    leader->comm : "?";
-		pr = cluster_add_proc(c, strstr(comm, "ipcontroller") != NULL ?
-		    CLUSTER_CONTROLLER : CLUSTER_ENGINES, comm, p->sid, NULL, 0,
+		role = strstr(comm, "ipcontroller") != NULL ?
+		    CLUSTER_CONTROLLER : CLUSTER_ENGINES;
+		if (!(roles & (role == CLUSTER_CONTROLLER ?
+		    PROCFS_ADOPT_CONTROLLER : PROCFS_ADOPT_ENGINES)))
+			continue;
+		pr = cluster_add_proc(c, role, comm, p->sid, NULL, 0,
 		    host != NULL ? host : name, NULL);
 		pr->start_time = leader == p && p->pid != p->sid ? 0 :
 		    leader->start;

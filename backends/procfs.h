@@ -35,10 +35,15 @@ void procfs_fill_start(const struct cluster *c, const struct procsnap *ps,
  * (NULL: this machine, under its host name), named after its command. Without children, a process whose parent is
  * marked too is left out: it left its parent's session (an engine's nanny
  * does) and ends with that parent, so it is no process of its own to
- * show; stop wants it, so that nothing outlives the stop. Returns how
- * many it added. ps must be taken with CLUSTER_ENV. */
+ * show; stop wants it, so that nothing outlives the stop. roles says
+ * which to adopt (PROCFS_ADOPT_*: by its name, an ipcontroller is the
+ * controller, anything else engines). Returns how many it added. ps must
+ * be taken with CLUSTER_ENV. */
+#define PROCFS_ADOPT_CONTROLLER 1u
+#define PROCFS_ADOPT_ENGINES 2u
+#define PROCFS_ADOPT_ALL (PROCFS_ADOPT_CONTROLLER | PROCFS_ADOPT_ENGINES)
 size_t procfs_adopt_marked(struct cluster *c, const struct procsnap *ps,
-    const char *host, bool children);
+    const char *host, bool children, unsigned roles);
 /* The live (not zombie) processes of session sid, into *out when out is
  * not NULL (caller frees); returns how many. Our processes each lead a
  * session, and what they start stays in it even when it changes process

@@ -362,7 +362,10 @@ on_stopped(struct cluster *c, const struct err *e, void *arg)
 	err_clear(&ce);
 	for (size_t i = 0; c->profile != NULL && i < c->profile->hosts.n;
 	    i++) {
-		char *argv[] = { "rm", "-rf", NULL, NULL };
+		/* Its parents too when nothing else is left in them. */
+		char *argv[] = { "sh", "-c", "rm -rf -- \"$1\" && "
+		    "rmdir -- \"${1%/*}\" \"${1%/*/*}\" 2>/dev/null; exit 0",
+		    "sh", NULL, NULL };
 		struct subproc_result *r;
 		struct host *h = host_get(sg->loop, c->profile->hosts.v[i],
 		    &ce);
@@ -371,16 +374,16 @@ on_stopped(struct cluster *c, const struct err *e, void *arg)
 			failed = true;
 			continue;
 		}
-		argv[2] = remote_dir(c);
+		argv[4] = remote_dir(c);
 		r = host_run_sync(h, sg->loop, argv, NULL, NULL, 0,
 		    HOST_SYNC_TIMEOUT_MS);
 		if (!r->ok) {
 			err_set(&ce, "%s: cannot remove %s: %s",
-			    c->profile->hosts.v[i], argv[2], r->err.msg);
+			    c->profile->hosts.v[i], argv[4], r->err.msg);
 			failed = true;
 		}
 		subproc_result_free(r);
-		free(argv[2]);
+		free(argv[4]);
 	}
 	sg->cb(c, e != NULL ? e : failed ? &ce : NULL, sg->arg);
 	free(sg);

@@ -283,7 +283,6 @@ get_host_map(struct ctx *c, struct profile *p, yaml_node_t *n)
 {
 	strv_clear(&p->hosts);
 	free(p->host_engines);
-	free(p->host_engines);
 	p->host_engines = NULL;
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
 	    pr < n->data.mapping.pairs.top; pr++) {
@@ -1051,6 +1050,7 @@ profile_free(struct profile *p)
 	strv_clear(&p->mpiexec);
 	strv_clear(&p->mpiexec_args);
 	strv_clear(&p->hosts);
+	free(p->host_engines);
 	free(p->queue);
 	free(p->account);
 	strv_clear(&p->directives);

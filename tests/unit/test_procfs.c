@@ -72,7 +72,10 @@ test_adopt_marked(void **state)
 	spawn_clear(&s);
 	assert_true(pid > 0);
 	ps = snap_now();
-	assert_int_equal(procfs_adopt_marked(c, &ps, "cn9", false), 1);
+	assert_int_equal(procfs_adopt_marked(c, &ps, "cn9", false,
+	    PROCFS_ADOPT_CONTROLLER), 0);
+	assert_int_equal(procfs_adopt_marked(c, &ps, "cn9", false,
+	    PROCFS_ADOPT_ENGINES), 1);
 	assert_int_equal(c->nprocs, 1);
 	assert_int_equal(c->procs[0].pid, pid);
 	assert_string_equal(c->procs[0].name, "sleep");
@@ -81,9 +84,11 @@ test_adopt_marked(void **state)
 	assert_int_equal(c->procs[0].start_time,
 	    procsnap_find(&ps, pid)->start);
 	assert_true(procfs_proc_alive(c, &ps, &c->procs[0]));
-	assert_int_equal(procfs_adopt_marked(c, &ps, "cn9", true), 0);
+	assert_int_equal(procfs_adopt_marked(c, &ps, "cn9", true,
+	    PROCFS_ADOPT_ALL), 0);
 	/* Another host's pid of the same number is not this one. */
-	assert_int_equal(procfs_adopt_marked(c, &ps, "cn8", false), 1);
+	assert_int_equal(procfs_adopt_marked(c, &ps, "cn8", false,
+	    PROCFS_ADOPT_ALL), 1);
 	procsnap_free(&ps);
 	kill(-pid, SIGKILL);
 	cluster_free(c);

@@ -83,7 +83,7 @@ find_remains(struct loop *l, struct cluster *c, const struct profile *p)
 			    c->name, e.msg);
 			return NULL;
 		}
-		procfs_adopt_marked(c, &ps, NULL, false);
+		procfs_adopt_marked(c, &ps, NULL, false, PROCFS_ADOPT_ALL);
 		procsnap_free(&ps);
 		return &local_backend;
 	}
