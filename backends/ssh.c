@@ -182,8 +182,24 @@ static int
 ssh_start_controller(const struct backend *b, struct loop *l,
     struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
+	const struct profile *p = c->profile;
+	char *where;
+
 	if (check_hosts(c, e) == -1)
 		return -1;
+	/* Without an address the controller listens on loopback, which
+	 * engines on other hosts do not reach. */
+	if (p->controller.ip == NULL && p->controller.interface == NULL &&
+	    !p->controller.allow_loopback &&
+	    (where = proc_remote_engines(b, c)) != NULL) {
+		err_set(e, "controller: backend ssh runs %s, which do not reach "
+		    "this machine's loopback, where the controller listens "
+		    "without controller.ip or controller.interface; set one "
+		    "(or controller.allow_loopback: true if they do reach it)",
+		    where);
+		free(where);
+		return -1;
+	}
 	/* The engines' command is looked for on their hosts, not here. */
 	return proc_start_controller(l, c, NULL, NULL, cb, arg, e);
 }
@@ -223,7 +239,8 @@ start_host(struct starter *st, const char *dest, int first, int n,
 	    HOST_SYNC_TIMEOUT_MS);
 	strv_clear(&argv);
 	if (!r->ok) {
-		err_set(e, "%s: %s", dest, r->err.msg);
+		/* r->err names the host. */
+		err_set(e, "%s", r->err.msg);
 		subproc_result_free(r);
 		return -1;
 	}
@@ -350,8 +367,44 @@ struct stopping {
 	void *arg;
 };
 
-/* After the processes: what the cluster left on each host (the copy of
- * the connection file, with its key, and the logs). */
+/* Whether engines of c were started on dest. */
+static bool
+used_host(const struct cluster *c, const char *dest)
+{
+	for (size_t k = 0; k < c->nprocs; k++)
+		if (c->procs[k].role == CLUSTER_ENGINES &&
+		    c->procs[k].host != NULL &&
+		    strcmp(c->procs[k].host, dest) == 0)
+			return true;
+	return false;
+}
+
+/* Removes c's directory on dest, and its parents when nothing else is
+ * left in them. */
+static int
+remove_remote(struct loop *l, const struct cluster *c, const char *dest,
+    struct err *e)
+{
+	char *argv[] = { "sh", "-c", "rm -rf -- \"$1\" && "
+	    "rmdir -- \"${1%/*}\" \"${1%/*/*}\" 2>/dev/null; exit 0",
+	    "sh", NULL, NULL };
+	struct subproc_result *r;
+	struct host *h = host_get(l, dest, e);
+	int rc = 0;
+
+	if (h == NULL)
+		return -1;
+	argv[4] = remote_dir(c);
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	if (!r->ok)
+		rc = err_set(e, "cannot remove %s: %s", argv[4], r->err.msg);
+	subproc_result_free(r);
+	free(argv[4]);
+	return rc;
+}
+
+/* After the processes: what the cluster left on each host it used (the
+ * copy of the connection file, with its key, and the logs). */
 static void
 on_stopped(struct cluster *c, const struct err *e, void *arg)
 {
@@ -359,32 +412,11 @@ on_stopped(struct cluster *c, const struct err *e, void *arg)
 	struct err ce;
 	bool failed = false;
 
-	err_clear(&ce);
-	for (size_t i = 0; c->profile != NULL && i < c->profile->hosts.n;
-	    i++) {
-		/* Its parents too when nothing else is left in them. */
-		char *argv[] = { "sh", "-c", "rm -rf -- \"$1\" && "
-		    "rmdir -- \"${1%/*}\" \"${1%/*/*}\" 2>/dev/null; exit 0",
-		    "sh", NULL, NULL };
-		struct subproc_result *r;
-		struct host *h = host_get(sg->loop, c->profile->hosts.v[i],
-		    &ce);
-
-		if (h == NULL) {
+	for (size_t i = 0; c->profile != NULL && i < c->profile->hosts.n; i++)
+		if (used_host(c, c->profile->hosts.v[i]) &&
+		    remove_remote(sg->loop, c, c->profile->hosts.v[i], &ce) ==
+		    -1)
 			failed = true;
-			continue;
-		}
-		argv[4] = remote_dir(c);
-		r = host_run_sync(h, sg->loop, argv, NULL, NULL, 0,
-		    HOST_SYNC_TIMEOUT_MS);
-		if (!r->ok) {
-			err_set(&ce, "%s: cannot remove %s: %s",
-			    c->profile->hosts.v[i], argv[4], r->err.msg);
-			failed = true;
-		}
-		subproc_result_free(r);
-		free(argv[4]);
-	}
 	sg->cb(c, e != NULL ? e : failed ? &ce : NULL, sg->arg);
 	free(sg);
 }
