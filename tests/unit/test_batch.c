@@ -396,10 +396,11 @@ test_registry(void **state)
 	assert_ptr_equal(registry_find("pbs")->batch, &pbs_kind);
 	assert_null(registry_find("local")->batch);
 	assert_null(registry_find("mpi")->batch);
+	assert_null(registry_find("ssh")->batch);
 	assert_null(registry_find("sge"));
 	for (; (b = registry_get(n)) != NULL; n++)
 		assert_ptr_equal(registry_find(b->name), b);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 }
 
 
