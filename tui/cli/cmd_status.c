@@ -333,7 +333,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 			cli_printf(stdout, "  %s: %s\n", c->jobs.v[i].name ?
 			    c->jobs.v[i].name : "-", c->jobs.v[i].reason);
 	if (cluster_meta_get(c, CLUSTER_META_PLACED) != NULL)
-		print_nodes(c);
+		print_nodes(l, c);
 	if (c->interrupted)
 		cli_printf(stdout, "  (its start was interrupted: the hpctop "
 		    "starting it died; 'hpctop stop %s' ends what it started)\n",
