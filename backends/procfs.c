@@ -70,6 +70,15 @@ procfs_pid_start_time(pid_t pid)
 	return pstat_read(pid, &ps) ? ps.start : 0;
 }
 
+bool
+procfs_pid_is(pid_t pid, unsigned long long start_time)
+{
+	struct pstat ps;
+
+	return start_time != 0 && pstat_read(pid, &ps) && pstat_live(&ps) &&
+	    ps.start == start_time;
+}
+
 /* /proc/<pid>/<what> (NUL-separated strings), at most MAX_PROC_TEXT
  * bytes, NUL-terminated; NULL when unreadable. */
 static char *

@@ -15,6 +15,10 @@
 bool procfs_pid_alive(pid_t pid);
 /* Field 22 of /proc/<pid>/stat (clock ticks after boot); 0 when gone. */
 unsigned long long procfs_pid_start_time(pid_t pid);
+/* Whether pid is still the live process that started at start_time (as
+ * procfs_pid_start_time gave it; 0 never is), not a later one with its
+ * pid. */
+bool procfs_pid_is(pid_t pid, unsigned long long start_time);
 /* Whether pr's pid still is the session leader hpctop started (same boot,
  * same start time; for records without one, marked with CLUSTER_ENV or
  * started with --profile=<its IPython profile>) and is not a zombie. */
