@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "colors.h"
 #include "core/file.h"
+#include "core/host.h"
 #include "core/xmalloc.h"
 #include "screen.h"
 
@@ -702,6 +703,7 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	if (d->signo != 0 && rc == 0)
 		rc = 128 + d->signo;
 	dashboard_free(d);
+	host_free_all();
 	loop_free(l);
 	return rc;
 }
