@@ -132,26 +132,18 @@ test_rewrite_real(void **state)
 	json_decref(orig);
 }
 
-/* GOOD with one `"field": value` line replaced. */
+/* REAL with field's value replaced (its line removed with repl ""). */
 static char *
 edit(const char *field, const char *repl)
 {
-	char *pat = xasprintf("  \"%s\": ", field);
-	const char *at = strstr(REAL, pat), *eol;
-	char *s;
-
-	assert_non_null(at);
-	eol = strchr(at, '\n');
-	s = xasprintf("%.*s%s%s", (int)(at - REAL), REAL, repl, eol);
-	free(pat);
-	return s;
+	return testutil_json_edit(REAL, field, repl);
 }
 
 static void
 test_rewrite_lists_and_addresses(void **state)
 {
 	struct mapped m = { 0 };
-	char *t = edit("broadcast", "  \"broadcast\": [53557, 36061, 1],");
+	char *t = edit("broadcast", "[53557, 36061, 1]");
 	size_t n;
 	json_t *j = rewrite_ok(t, &m, &n), *b;
 
@@ -167,14 +159,14 @@ test_rewrite_lists_and_addresses(void **state)
 	json_decref(j);
 	free(t);
 
-	t = edit("interface", "  \"interface\": \"tcp://10.213.7.12\",");
+	t = edit("interface", "\"tcp://10.213.7.12\"");
 	memset(&m, 0, sizeof m);
 	json_decref(rewrite_ok(t, &m, &n));
 	assert_string_equal(m.addr, "10.213.7.12");
 	free(t);
 
 	/* '*' without location: the host's own loopback. */
-	t = edit("location", "  \"location\": null,");
+	t = edit("location", "null");
 	memset(&m, 0, sizeof m);
 	json_decref(rewrite_ok(t, &m, &n));
 	assert_string_equal(m.addr, "127.0.0.1");
@@ -199,29 +191,28 @@ bad(const char *text, const char *want, int fail_at)
 	assert_int_equal(n, 0);
 }
 
+/* REAL with field's value replaced by repl fails saying want. */
+static void
+bad_edit(const char *field, const char *repl, const char *want)
+{
+	char *t = edit(field, repl);
+
+	bad(t, want, 0);
+	free(t);
+}
+
 static void
 test_rewrite_errors(void **state)
 {
-	char *t;
-
 	(void)state;
 	bad("{", "c.json:1:", 0);
 	bad("[1]", "c.json: expected a JSON object", 0);
-	t = edit("task", "");
-	bad(t, "c.json: missing field 'task'", 0);
-	free(t);
-	t = edit("mux", "  \"mux\": \"44413\",");
-	bad(t, "c.json: 'mux' must be a port number", 0);
-	free(t);
-	t = edit("broadcast", "  \"broadcast\": [1, 70000],");
-	bad(t, "'broadcast' must be a port number", 0);
-	free(t);
-	t = edit("interface", "  \"interface\": \"ipc:///tmp/x\",");
-	bad(t, "cannot be tunnelled", 0);
-	free(t);
-	t = edit("ssh", "  \"ssh\": \"me@gw\",");
-	bad(t, "itself reached through SSH ('me@gw')", 0);
-	free(t);
+	bad_edit("task", "", "c.json: missing field 'task'");
+	bad_edit("mux", "\"44413\"", "c.json: 'mux' must be a port number");
+	bad_edit("broadcast", "[1, 70000]",
+	    "'broadcast' must be a port number");
+	bad_edit("interface", "\"ipc:///tmp/x\"", "cannot be tunnelled");
+	bad_edit("ssh", "\"me@gw\"", "itself reached through SSH ('me@gw')");
 	bad(REAL, "cannot forward cn1:", 3);
 }
 
@@ -277,16 +268,8 @@ mk(const char *name, const char *ipp)
 {
 	char *yaml = xasprintf("backend: local\nengines: 2\n"
 	    "ipython_profile: %s\n", ipp);
-	struct err e;
-	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
-	    name, &e);
-	struct cluster *c;
+	struct cluster *c = testutil_cluster(name, yaml, 2);
 
-	if (p == NULL)
-		fail_msg("%s", e.msg);
-	c = cluster_new(p, yaml, 2, &e);
-	assert_non_null(c);
-	profile_free(p);
 	free(yaml);
 	/* The controller's file on the "host". */
 	free(c->client_file);
