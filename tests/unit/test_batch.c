@@ -26,17 +26,7 @@
 static struct cluster *
 mk(const char *name, const char *yaml, int n)
 {
-	struct err e;
-	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
-	    name, &e);
-	struct cluster *c;
-
-	if (p == NULL)
-		fail_msg("%s", e.msg);
-	c = cluster_new(p, yaml, n, &e);
-	assert_non_null(c);
-	profile_free(p);
-	return c;
+	return testutil_cluster(name, yaml, n);
 }
 
 static char *
