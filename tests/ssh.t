@@ -34,6 +34,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-}
 # its stderr also kept for the sanitizer check at the end.
 hc() {
 	local e=$tmp/hc.err
+	sshd_privsep_dir
 	setsid -w timeout 60 "$HC" "$@" 2>"$e"
 	local r=$?
 	cat "$e" >>"$tmp/all.err"
