@@ -73,6 +73,7 @@ struct sjob {
 	uint64_t seq;
 	char *out, *errout;
 	size_t outlen, errlen;
+	size_t outcap, errcap;
 	int exit_status;	/* -1 until the remote says */
 	int exit_signal;	/* > 0 when a signal ended it */
 	struct loop_timer *timer;
@@ -1028,13 +1029,20 @@ on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
 }
 
 static void
-append(char **buf, size_t *len, const char *data, size_t n)
+append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 {
 	if (*len >= SUBPROC_MAX_OUTPUT)
 		return;
 	if (n > SUBPROC_MAX_OUTPUT - *len)
 		n = SUBPROC_MAX_OUTPUT - *len;
-	*buf = xreallocarray(*buf, *len + n + 1, 1);
+	if (*len + n + 1 > *cap) {
+		size_t want = *cap ? *cap : 4096;
+
+		while (want < *len + n + 1)
+			want *= 2;
+		*buf = xreallocarray(*buf, want, 1);
+		*cap = want;
+	}
 	memcpy(*buf + *len, data, n);
 	*len += n;
 	(*buf)[*len] = '\0';
@@ -1042,14 +1050,14 @@ append(char **buf, size_t *len, const char *data, size_t n)
 
 /* Reads what the channel has; -1 on a session error. */
 static int
-drain(ssh_channel ch, int is_stderr, char **buf, size_t *len)
+drain(ssh_channel ch, int is_stderr, char **buf, size_t *len, size_t *cap)
 {
 	char chunk[CHUNK];
 	int n;
 
 	while ((n = ssh_channel_read_nonblocking(ch, chunk, sizeof chunk,
 	    is_stderr)) > 0)
-		append(buf, len, chunk, (size_t)n);
+		append(buf, len, cap, chunk, (size_t)n);
 	return n == SSH_ERROR ? -1 : 0;
 }
 
@@ -1143,8 +1151,8 @@ job_step(struct sjob *j)
 				j->pidline[j->pidlen++] = c;
 			}
 		}
-		if ((j->pid_seen && drain(j->ch, 0, &j->out, &j->outlen) == -1) ||
-		    drain(j->ch, 1, &j->errout, &j->errlen) == -1)
+		if ((j->pid_seen && drain(j->ch, 0, &j->out, &j->outlen, &j->outcap) == -1) ||
+		    drain(j->ch, 1, &j->errout, &j->errlen, &j->errcap) == -1)
 			goto chan_error;
 		if (ssh_channel_is_eof(j->ch) &&
 		    ssh_channel_poll(j->ch, 0) == SSH_EOF &&
