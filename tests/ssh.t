@@ -237,6 +237,19 @@ run hc wrongkey run -- true
 is "$rc" 255 "a wrong key: refused"
 like "$err" "wrongkey: authentication refused" "a wrong key: says authentication was refused"
 
+# ssh-agent: the key only in the agent, none on disk for it.
+if command -v ssh-agent >/dev/null; then
+	eval "$(ssh-agent -s -a "$tmp/agent.sock")" >/dev/null
+	pids+=("$SSH_AGENT_PID")
+	ssh-add -q "$SSHD_KEY" 2>/dev/null
+	mkconf agenthost "$SSHD_KNOWN_HOSTS" yes "$tmp/no-such-key"
+	run hc agenthost run -- echo by-agent
+	is "$out" by-agent "ssh-agent: the agent's key authenticates"
+	unset SSH_AUTH_SOCK
+else
+	ok 0 "# SKIP no ssh-agent"
+fi
+
 # ---- passwords through SSH_ASKPASS ----
 pwuser=hpctoppw$$
 if useradd -M -d "$tmp" -s /bin/sh "$pwuser" 2>/dev/null; then
