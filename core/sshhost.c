@@ -346,6 +346,16 @@ session_close(struct sshhost *sh)
 	loop_timer_del(sh->loop, sh->ctimer);
 	sh->ctimer = NULL;
 	if (sh->s != NULL) {
+		/* ssh_free frees the session's channels: forget ours. */
+		for (struct sjob *j = sh->jobs; j != NULL; j = j->next)
+			if (j->ch != NULL) {
+				ssh_remove_channel_callbacks(j->ch, &j->cbs);
+				j->ch = NULL;
+			}
+		for (struct bridge *b = sh->bridges; b != NULL; b = b->next) {
+			b->ch = NULL;
+			b->open = false;
+		}
 		if (sh->ev != NULL)
 			ssh_event_remove_session(sh->ev, sh->s);
 		ssh_disconnect(sh->s);
@@ -956,7 +966,6 @@ auth_step(struct sshhost *sh)
 		sh->ph = auth_after(sh, rc == SSH_AUTH_PARTIAL ? PH_AUTH_NONE :
 		    sh->ph);
 		if (sh->ph == PH_IDLE) {
-			sh->ph = PH_AUTH_NONE;	/* for auth_refused's session */
 			auth_refused(sh, "authentication refused (no key or "
 			    "password accepted)");
 			return false;
@@ -1166,6 +1175,13 @@ job_step(struct sjob *j)
 	}
 	return true;
 chan_error:
+	if (!ssh_is_connected(sh->s) ||
+	    (ssh_get_status(sh->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+		/* The session, not this command: every job fails alike. */
+		sh->backoff_s = 1;
+		session_failed(sh, false, "connection lost");
+		return false;
+	}
 	{
 		char *msg = xasprintf("%s: %s: %s", sh->h.dest, j->name,
 		    ssh_get_error(sh->s));

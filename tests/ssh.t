@@ -321,6 +321,34 @@ rrc=$?
 like "$(cat "$tmp/rc.out")" $'one\nstate=reconnecting: sshtest: connection lost\ntwo\nstate=up' \
 	"reconnect: the drop seen, the next command runs on a new session"
 is "$rrc" 0 "reconnect: up again at the end"
+# A command running when the session drops fails, saying so.
+hc sshtest run -- sh -c 'echo started; exec sleep 20' ::: run -- echo after \
+	>"$tmp/rc2.out" 2>"$tmp/rc2.err" &
+rpid=$!
+for i in $(seq 50); do grep -q started "$tmp/rc2.out" && break; sleep 0.1; done
+for k in $(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+	[ "$k" != "$PID1" ] && kill "$k"
+done
+start=$SECONDS
+wait "$rpid"
+like "$(cat "$tmp/rc2.err")" "exit=255 timed_out=0 err=sshtest: connection lost" \
+	"reconnect: a running command fails with 'connection lost'"
+is "$(cat "$tmp/rc2.out")" $'started\nafter' "reconnect: then the next one runs ($((SECONDS - start)) s)"
+
+# A forward's listener outlives the session: new connections once it is back.
+rm -f "$tmp/fwd.out" "$tmp/fwd.stop"
+hc sshtest forward -w "$tmp/fwd.stop" 127.0.0.1 "$eport" >"$tmp/fwd.out" &
+fpid=$!
+wait_file "$tmp/fwd.out"
+bound=$(sed -n 's/^bound=//p' "$tmp/fwd.out")
+is "$($PY "$tmp/clients.py" "$bound" 1)" 1 "forward: echoes before the drop"
+for k in $(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+	[ "$k" != "$PID1" ] && kill "$k"
+done
+sleep 1.5
+is "$($PY "$tmp/clients.py" "$bound" 2)" 2 "forward: the same listener carries connections after the reconnect"
+touch "$tmp/fwd.stop"
+wait "$fpid"
 
 # ---- ProxyJump ----
 SSHD_NAME=behind sshd_start
