@@ -113,6 +113,47 @@ local_signal(struct host *h, struct loop *l, const pid_t *pids, size_t n,
 	return 0;
 }
 
+struct procs_later {
+	struct procsnap ps;
+	struct err e;
+	bool failed;
+	host_procs_cb cb;
+	void *arg;
+};
+
+static void
+procs_deliver(void *arg)
+{
+	struct procs_later *pl = arg;
+
+	if (pl->failed)
+		pl->cb(NULL, &pl->e, pl->arg);
+	else {
+		struct procsnap *ps = xmalloc(sizeof *ps);
+
+		*ps = pl->ps;
+		pl->cb(ps, NULL, pl->arg);
+	}
+	free(pl);
+}
+
+/* Reading /proc does not block: the snapshot is taken now and delivered
+ * from the loop, as every asynchronous operation is. */
+static int
+local_procs(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e)
+{
+	struct procs_later *pl = xcalloc(1, sizeof *pl);
+
+	(void)h;
+	(void)e;
+	pl->cb = cb;
+	pl->arg = arg;
+	pl->failed = procsnap_read_local(envname, &pl->ps, &pl->e) == -1;
+	loop_timer_add(l, 0, procs_deliver, pl);
+	return 0;
+}
+
 static int
 local_forward(struct host *h, struct loop *l, const char *addr, int port,
     int lport, int *bound, struct err *e)
@@ -155,6 +196,7 @@ static const struct host_impl local_impl = {
 	.write_file = local_write_file,
 	.spawn = local_spawn,
 	.signal = local_signal,
+	.procs = local_procs,
 	.forward = local_forward,
 	.unforward = local_unforward,
 	.state = local_state,
@@ -293,6 +335,104 @@ host_signal(struct host *h, struct loop *l, const pid_t *pids, size_t n,
     int sig, struct err *e)
 {
 	return h->impl->signal(h, l, pids, n, sig, e);
+}
+
+int
+host_procs(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e)
+{
+	return h->impl->procs(h, l, envname, cb, arg, e);
+}
+
+struct procs_sync {
+	bool done;
+	bool failed;
+	struct procsnap *ps;
+	struct err *e;
+};
+
+static void
+procs_sync_done(struct procsnap *ps, const struct err *e, void *arg)
+{
+	struct procs_sync *st = arg;
+
+	st->done = true;
+	if (ps != NULL) {
+		*st->ps = *ps;
+		free(ps);
+	} else {
+		*st->e = *e;
+		st->failed = true;
+	}
+}
+
+int
+host_procs_sync(struct host *h, struct loop *l, const char *envname,
+    struct procsnap *ps, struct err *e)
+{
+	struct procs_sync st = { .ps = ps, .e = e };
+
+	memset(ps, 0, sizeof *ps);
+	if (host_procs(h, l, envname, procs_sync_done, &st, e) == -1)
+		return -1;
+	while (!st.done)
+		if (loop_once(l, -1) == -1)
+			fatal("zmq_poll: %s", strerror(errno));
+	return st.failed ? -1 : 0;
+}
+
+struct procs_run {
+	struct host *h;
+	char *envname;
+	host_procs_cb cb;
+	void *arg;
+};
+
+static void
+procs_run_done(const struct subproc_result *r, void *arg)
+{
+	struct procs_run *pr = arg;
+	struct procsnap *ps = xmalloc(sizeof *ps);
+	struct err e;
+
+	err_clear(&e);
+	if (!r->ok)
+		err_set(&e, "%s: process list: %s", host_label(pr->h),
+		    r->err.msg);
+	else if (procsnap_parse(r->out, r->outlen, pr->envname, ps, &e) ==
+	    -1)
+		err_prefix(&e, "%s: process list", host_label(pr->h));
+	if (e.msg[0] != '\0') {
+		free(ps);
+		pr->cb(NULL, &e, pr->arg);
+	} else
+		pr->cb(ps, NULL, pr->arg);
+	free(pr->envname);
+	free(pr);
+}
+
+int
+host_procs_run(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e)
+{
+	struct procs_run *pr = xcalloc(1, sizeof *pr);
+	struct strv argv = STRV_INIT;
+	struct host_job *j;
+
+	pr->h = h;
+	pr->envname = xstrdup(envname);
+	pr->cb = cb;
+	pr->arg = arg;
+	procsnap_argv(envname, &argv);
+	j = host_run(h, l, argv.v, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS,
+	    procs_run_done, pr, e);
+	strv_clear(&argv);
+	if (j == NULL) {
+		free(pr->envname);
+		free(pr);
+		return -1;
+	}
+	return 0;
 }
 
 int

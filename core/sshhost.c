@@ -1858,6 +1858,7 @@ static const struct host_impl ssh_impl = {
 	.write_file = ssh_write_file,
 	.spawn = ssh_spawn,
 	.signal = ssh_signal,
+	.procs = host_procs_run,
 	.forward = ssh_forward,
 	.unforward = ssh_unforward,
 	.state = ssh_state,
