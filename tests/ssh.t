@@ -370,6 +370,16 @@ owners=$(ss -Htnp state established "dport = :$PORT2" | grep -o '(("[^"]*"' | so
 is "$owners" sshd "ProxyJump: the connection to it comes from the hop's sshd, not from us"
 touch "$tmp/jgo"
 wait "$jpid"
+cat >>"$HPCTOP_SSH_CONFIG" <<EOF
+Host badjump
+    HostName 127.0.0.1
+    Port $PORT2
+    ProxyJump root@127.0.0.1:$dead
+EOF
+run hc badjump run -- true ::: state
+like "$err" "err=badjump: the hop root@127.0.0.1:$dead went away: root@127.0.0.1:$dead: connection refused" \
+	"ProxyJump: a dead hop named in the error"
+like "$out" "^state=down: badjump: the hop" "ProxyJump: the host is down, saying why"
 
 unlike "$(cat "$tmp/all.err")" "Sanitizer|runtime error" "no leaks or sanitizer reports"
 done_testing
