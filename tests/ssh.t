@@ -214,6 +214,14 @@ like "$err" "unknownkey: unknown host key $fpre \\(add it to known_hosts, or set
 	"unknown host key: the SHA256 fingerprint shown"
 is "$(wc -c <"$tmp/kh.empty")" 0 "unknown host key: nothing recorded"
 
+printf '#!/bin/sh\necho "$1" >%s\necho yes\n' "$tmp/hk.asked" >"$tmp/sayyes"
+chmod 0755 "$tmp/sayyes"
+SSH_ASKPASS=$tmp/sayyes SSH_ASKPASS_REQUIRE=force run hc unknownkey run -- echo in
+is "$out" in "unknown host key: 'yes' asked through SSH_ASKPASS connects"
+like "$(cat "$tmp/hk.asked")" "^unknownkey: unknown host key $fpre; connect and remember it\\? \\(yes/no\\)" \
+	"unknown host key: the question shows the fingerprint"
+like "$(cat "$tmp/kh.empty")" "^\\[127.0.0.1\\]:$PORT1 ssh-ed25519 " "unknown host key: recorded after yes"
+
 : >"$tmp/kh.new"
 mkconf acceptnew "$tmp/kh.new" accept-new
 run hc acceptnew run -- echo in
