@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -881,6 +882,26 @@ kbdint_answer(struct sshhost *sh)
 	return 0;
 }
 
+/* A host that vanishes (powered off, a dropped link) must not leave a
+ * session that looks up for ever: TCP keepalives find an idle one dead in
+ * about a minute, TCP_USER_TIMEOUT one with data unacknowledged for 30 s.
+ * Not TCP (a ProxyJump socketpair): the hop's own session has them. */
+static void
+tcp_liveness(int fd)
+{
+	int on = 1, idle = 30, intvl = 10, cnt = 3;
+	unsigned user_timeout = 30000;
+
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1)
+		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+	    sizeof user_timeout);
+}
+
 static void
 authenticated(struct sshhost *sh)
 {
@@ -892,6 +913,7 @@ authenticated(struct sshhost *sh)
 	sh->backoff_s = 1;
 	sh->retry_at = 0;
 	err_clear(&sh->why);
+	tcp_liveness(ssh_get_fd(sh->s));
 	sh->ev = ssh_event_new();
 	if (sh->ev == NULL || ssh_event_add_session(sh->ev, sh->s) != SSH_OK)
 		fatal("ssh_event_add_session failed");
@@ -1447,7 +1469,9 @@ bridge_step(struct bridge *b)
 		shutdown(b->fd, SHUT_WR);
 		b->shut_wr = true;
 	}
-	if ((b->shut_wr && b->eof_sent) || ssh_channel_is_closed(b->ch))
+	/* Closed by the far end: what it sent still reaches the fd first. */
+	if ((b->shut_wr && b->eof_sent) ||
+	    (ssh_channel_is_closed(b->ch) && b->tofdlen == 0))
 		goto gone;
 	bridge_watch(b);
 	return;
