@@ -1,0 +1,31 @@
+# ipyparallel's own view of a cluster, for the tests of its cluster files
+# (core/ippcluster.h): source after tap.sh and cluster.sh (or batchenv.sh).
+
+ipp_file() { echo "$IPYTHONDIR/profile_$1/security/cluster-.json"; }	# ipp_file PROFILE
+
+# ipp_list PROFILE: `ipcluster list`'s line for the profile's cluster
+# ("PROFILE '' RUNNING ENGINES LAUNCHER", blanks squeezed).
+ipp_list() {
+	/usr/bin/ipcluster list --profile="$1" 2>/dev/null | awk -v p="$1" '$1 == p' | tr -s ' '
+}
+
+# ipp_from_file PROFILE N: a client from Cluster.from_file(profile=...),
+# waiting for N engines; prints "engines N" and a parallel sum of
+# range(100) over them ("psum 4950").
+ipp_from_file() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+import ipyparallel as ipp
+c = ipp.Cluster.from_file(profile=sys.argv[1])
+rc = c.connect_client_sync()
+rc.wait_for_engines(int(sys.argv[2]), timeout=60)
+dv = rc[:]
+print("engines", len(rc.ids))
+dv.scatter("part", list(range(100)), block=True)
+print("psum", sum(dv.apply_sync(lambda: sum(part))))
+rc.close()
+PY
+}
+
+# ipp_mode FILE: its permission bits (600).
+ipp_mode() { stat -c %a "$1"; }
