@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# ipyparallel's cluster file for a cluster hpctop runs on Slurm (the test
+# Slurm, tests/slurm/cluster): Slurm launchers with hpctop's job ids,
+# `ipcluster list` with the engine count, a client from
+# Cluster.from_file(), and `ipcluster stop` cancelling hpctop's jobs by id,
+# after which hpctop shows the cluster stopped and has cleared its record.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/batchenv.sh"
+. "$(dirname "$0")/ippfile.sh"
+
+batch_profile islurm slurm "queue: debug"
+f=$(ipp_file islurm)
+batch_start_ok islurm 2
+ok "$([ -f "$f" ]; echo $?)" "the cluster file is written"
+is "$(ipp_mode "$f")" 600 "mode 600"
+set -- $ids
+is "$(/usr/bin/python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(d["controller"]["class"], d["controller"]["state"]["job_id"], d["engines"]["class"],
+      " ".join(s["job_id"] + ":" + str(s["n"]) for s in d["engines"]["sets"].values()))' "$f")" \
+	"slurm $1 slurm $2:2" "the file names hpctop's jobs: controller $1, engines $2 (2 engines)"
+is "$(ipp_list islurm)" "islurm '' True 2 Slurm" "ipcluster list: running, 2 engines, Slurm launcher"
+
+run ipp_from_file islurm 2
+is "$rc" 0 "Cluster.from_file(profile='islurm').connect_client_sync()"
+like "$out" $'engines 2\npsum 4950' "a client on the 2 engines: psum of range(100) is 4950"
+[ "$rc" = 0 ] || diag_fail "$err"
+
+run /usr/bin/ipcluster stop --profile=islurm
+is "$rc" 0 "ipcluster stop --profile=islurm"
+wait_until 30 eval '[ -z "$(batch_slurm_live $ids)" ]'
+is "$(batch_slurm_live $ids)" "" "both jobs are gone from squeue ($ids)"
+ok "$([ ! -e "$f" ]; echo $?)" "ipcluster removed the cluster file"
+run "$HPCTOP" status islurm
+like "$out" "^islurm +backend slurm +stopped" "hpctop status: stopped"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/islurm" ]; echo $?)" "hpctop cleared its record"
+
+done_testing
