@@ -63,4 +63,32 @@ is "$rc" 0 "hpctop stop local"
 ok "$([ ! -e "$f" ]; echo $?)" "the cluster file is removed"
 is "$(ipp_list local)" "" "ipcluster list: nothing"
 
+# mpi: one MPIEngineSetLauncher, mpiexec's pid, which ipcluster stop ends.
+if command -v mpiexec.openmpi >/dev/null && /usr/bin/python3 -c 'import mpi4py' 2>/dev/null; then
+	f=$(ipp_file mpi)
+	run "$HPCTOP" start mpi -n 2 --wait=180
+	is "$rc" 0 "start mpi -n 2 --wait"
+	record_pids mpi
+	[ "$rc" = 0 ] || diag_fail "$err"
+	is "$(ipp_list mpi)" "mpi '' True 2 MPI" "ipcluster list: running, 2 engines, MPI launcher"
+	mpiexec_pid=$(/usr/bin/python3 -c 'import json,sys
+print([p["pid"] for p in json.load(open(sys.argv[1]))["procs"] if p["role"] == "engines"][0])' \
+		"$XDG_STATE_HOME/hpctop/clusters/mpi/cluster.json")
+	is "$(/usr/bin/python3 -c 'import json,sys
+print(*[s["pid"] for s in json.load(open(sys.argv[1]))["engines"]["sets"].values()])' "$f")" \
+		"$mpiexec_pid" "the engine set is hpctop's mpiexec ($mpiexec_pid)"
+	run ipp_from_file mpi 2
+	like "$out" $'engines 2\npsum 4950' "from_file client on the MPI engines: psum 4950"
+	procs=$(recorded_pids "$XDG_STATE_HOME/hpctop/clusters/mpi/cluster.json" | tr '\n' ' ')
+	run /usr/bin/ipcluster stop --profile=mpi
+	is "$rc" 0 "ipcluster stop --profile=mpi"
+	wait_until 20 eval '[ "$(left)" = 0 ]'
+	is "$(left)" 0 "mpiexec and the controller are gone ($procs)"
+	run "$HPCTOP" status mpi
+	like "$out" "^mpi +backend mpi +stopped" "hpctop status: stopped"
+	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/mpi" ]; echo $?)" "hpctop cleared its record"
+else
+	diag "mpi part skipped: mpiexec.openmpi or mpi4py is not installed"
+fi
+
 done_testing
