@@ -1,6 +1,8 @@
 #include "ippcluster.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "file.h"
 #include "paths.h"
+#include "procsnap.h"
 #include "xmalloc.h"
 
 /* A cluster file names a few launchers and pids: far below this. */
@@ -191,7 +194,9 @@ ippcluster_sync(struct cluster *c, struct err *e)
 	size_t len;
 	int rc = 0;
 
-	if (!cluster_any_alive(c) && !cluster_any_unknown(c))
+	/* An adopted file is its writer's to keep current. */
+	if (ippcluster_adopted(c) ||
+	    (!cluster_any_alive(c) && !cluster_any_unknown(c)))
 		return 0;
 	if ((text = ippcluster_json(c)) == NULL)
 		return 0;
@@ -231,4 +236,270 @@ ippcluster_stopped_outside(const struct cluster *c)
 	return path != NULL && c->complete && c->nprocs > 0 &&
 	    !cluster_any_alive(c) && !cluster_any_unknown(c) &&
 	    access(path, F_OK) == -1 && errno == ENOENT;
+}
+
+bool
+ippcluster_adopted(const struct cluster *c)
+{
+	return cluster_meta_get(c, IPPCLUSTER_ADOPTED) != NULL;
+}
+
+/* The backend for launchers of class cls (as the file names them). */
+static const char *
+backend_of(const char *cls)
+{
+	static const char *const names[] = { "local", "mpi", "slurm", "pbs" };
+
+	if (cls == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(cls, names[i]) == 0)
+			return names[i];
+	if (strstr(cls, "PBS") != NULL)
+		return "pbs";
+	if (strstr(cls, "Slurm") != NULL)
+		return "slurm";
+	if (strstr(cls, "MPI") != NULL)
+		return "mpi";
+	if (strstr(cls, "launcher.Local") != NULL)
+		return "local";
+	return NULL;
+}
+
+static const char *
+str_of(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) && json_string_value(v)[0] != '\0' ?
+	    json_string_value(v) : NULL;
+}
+
+static int
+int_of(const json_t *o, const char *key, int dflt)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) < 1000000 ? (int)json_integer_value(v) :
+	    dflt;
+}
+
+/* One launcher's state as a process or job of c; whether it runs (a pid
+ * that exists now; a job, which only its scheduler can tell). */
+static bool
+add_launcher(struct cluster *c, enum cluster_role role, const char *name,
+    const json_t *st, int engines)
+{
+	const char *job = str_of(st, "job_id");
+	json_int_t pid = json_integer_value(json_object_get(st, "pid"));
+	struct cluster_proc *p;
+	unsigned long long start = 0;
+
+	if (job == NULL && (pid <= 1 || pid > 1 << 22 ||
+	    (start = procsnap_pid_start((pid_t)pid)) == 0))
+		return false;
+	p = cluster_add_proc(c, role, name, job != NULL ? 0 : (pid_t)pid,
+	    job, engines, NULL, str_of(st, "output_file"));
+	p->start_time = start;
+	return true;
+}
+
+static bool
+add_engines(struct cluster *c, const json_t *sets, bool local)
+{
+	const char *id, *k;
+	json_t *set, *one;
+	bool any = false;
+	int i = 0;
+
+	json_object_foreach((json_t *)sets, id, set) {
+		const json_t *each = json_object_get(set, "engines");
+		char name[64];
+
+		if (local && json_is_object(each)) {
+			json_object_foreach((json_t *)each, k, one) {
+				snprintf(name, sizeof name, "ipengine.%d", i++);
+				any |= add_launcher(c, CLUSTER_ENGINES, name,
+				    one, 1);
+			}
+			continue;
+		}
+		snprintf(name, sizeof name, "engines.%d", i++);
+		any |= add_launcher(c, CLUSTER_ENGINES, name, set,
+		    int_of(set, "n", 1));
+	}
+	return any;
+}
+
+/* The YAML of an adopted cluster's profile: what the file says. Strings
+ * as JSON strings, which YAML reads as they are. */
+static char *
+adopted_yaml(const char *backend, int n, const char *profile,
+    const char *id, const char *path)
+{
+	char *desc = xasprintf("ipyparallel cluster file %s", path);
+	const char *in[3] = { profile, id, desc };
+	char *t[3], *yaml;
+
+	for (int i = 0; i < 3; i++) {
+		json_t *s = json_string(in[i]);
+
+		if (s == NULL || (t[i] = json_dumps(s, JSON_ENCODE_ANY)) ==
+		    NULL)
+			fatal("json_dumps failed");
+		json_decref(s);
+	}
+	yaml = xasprintf("version: 1\nbackend: %s\nengines: %d\n"
+	    "ipython_profile: %s\ncluster_id: %s\ndescription: %s\n",
+	    backend, n > 0 ? n : 1, t[0], t[1], t[2]);
+	for (int i = 0; i < 3; i++)
+		free(t[i]);
+	free(desc);
+	return yaml;
+}
+
+static bool
+record_exists(const char *name)
+{
+	char *dir = cluster_dir_for(name);
+	char *path = xasprintf("%s/cluster.json", dir);
+	bool exists = access(path, F_OK) == 0;
+
+	free(path);
+	free(dir);
+	return exists;
+}
+
+/* Records the cluster file at path (IPython profile, cluster id) under
+ * name unless it cannot be, or nothing of it runs. */
+static bool
+adopt(const char *path, const char *profile, const char *id,
+    const char *name)
+{
+	char *buf, *yaml;
+	size_t len;
+	json_t *root;
+	const json_t *info, *ctl, *eng;
+	const char *backend, *ccls;
+	struct profile *p;
+	struct cluster *c;
+	bool ok = false, any;
+
+	if (file_read(path, IPPCLUSTER_MAX, 0, &buf, &len, NULL) == -1)
+		return false;
+	root = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	info = json_object_get(root, "cluster");
+	ctl = json_object_get(root, "controller");
+	eng = json_object_get(root, "engines");
+	backend = backend_of(str_of(eng, "class"));
+	ccls = backend_of(str_of(ctl, "class"));
+	/* A controller of another kind than the engines (a local one beside
+	 * batch engines) is not one backend's: left to ipyparallel. */
+	if (!json_is_object(info) || backend == NULL || (ccls != NULL &&
+	    strcmp(ccls, backend) != 0 && strcmp(ccls, "local") != 0) ||
+	    (ccls != NULL && strcmp(ccls, "local") == 0 &&
+	    (strcmp(backend, "slurm") == 0 || strcmp(backend, "pbs") == 0)))
+		goto out;
+	yaml = adopted_yaml(backend, int_of(info, "n", 1), profile, id, path);
+	p = profile_load_buffer(yaml, strlen(yaml), path, name, NULL);
+	c = p != NULL ? cluster_new(p, yaml, int_of(info, "n", 1), NULL) :
+	    NULL;
+	profile_free(p);
+	free(yaml);
+	if (c == NULL)
+		goto out;
+	any = json_is_object(ctl) && add_launcher(c, CLUSTER_CONTROLLER,
+	    "ipcontroller", json_object_get(ctl, "state"), 0);
+	any |= add_engines(c, json_object_get(eng, "sets"),
+	    strcmp(backend, "local") == 0);
+	c->complete = true;
+	cluster_meta_set(c, IPPCLUSTER_META, path);
+	cluster_meta_set(c, IPPCLUSTER_ADOPTED, "1");
+	/* Under the lock, so two hpctops adopt it once. */
+	ok = any && cluster_mkdirs(c, NULL) == 0 &&
+	    cluster_lock(c, "adopting", NULL) == 0 &&
+	    !record_exists(name) && cluster_save(c, NULL) == 0;
+	if (any && !ok && !record_exists(name))
+		cluster_remove(c, NULL);
+	cluster_free(c);
+out:
+	json_decref(root);
+	return ok;
+}
+
+static void
+adopt_in(const char *pdir, const char *profile, struct strv *adopted)
+{
+	char *sec = xasprintf("%s/security", pdir);
+	DIR *d = opendir(sec);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char *id, *name, *path;
+
+		if (len < 13 || strncmp(de->d_name, "cluster-", 8) != 0 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		id = xstrndup(de->d_name + 8, len - 13);
+		name = id[0] == '\0' ? xstrdup(profile) :
+		    xasprintf("%s.%s", profile, id);
+		path = xasprintf("%s/%s", sec, de->d_name);
+		if (!record_exists(name) && adopt(path, profile, id, name) &&
+		    adopted != NULL)
+			strv_push(adopted, name);
+		free(path);
+		free(name);
+		free(id);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(sec);
+}
+
+void
+ippcluster_adopt_all(struct strv *adopted)
+{
+	char *ipdir = paths_ipython_dir();
+	DIR *d = opendir(ipdir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *pdir;
+
+		if (strncmp(de->d_name, "profile_", 8) != 0 ||
+		    de->d_name[8] == '\0' || de->d_name[8] == '.')
+			continue;
+		pdir = xasprintf("%s/%s", ipdir, de->d_name);
+		adopt_in(pdir, de->d_name + 8, adopted);
+		free(pdir);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(ipdir);
+}
+
+void
+ippcluster_add_profiles(struct proflist *pl)
+{
+	struct strv names = STRV_INIT;
+	bool missing;
+
+	ippcluster_adopt_all(NULL);
+	cluster_list(&names);
+	for (size_t i = 0; i < names.n; i++) {
+		struct cluster *c;
+
+		if (proflist_find(pl, names.v[i]) != NULL ||
+		    (c = cluster_load(names.v[i], &missing, NULL)) == NULL)
+			continue;
+		if (ippcluster_adopted(c))
+			proflist_add_text(pl, c->name,
+			    cluster_meta_get(c, IPPCLUSTER_META), "ipython",
+			    c->profile_yaml);
+		cluster_free(c);
+	}
+	strv_clear(&names);
 }

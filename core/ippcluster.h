@@ -26,6 +26,8 @@
 
 #include "cluster.h"
 #include "err.h"
+#include "proflist.h"
+#include "strv.h"
 
 /* Meta key (core/cluster.h) of the cluster file hpctop wrote for c. */
 #define IPPCLUSTER_META "ipp_cluster_file"
@@ -46,5 +48,24 @@ void ippcluster_remove(const struct cluster *c);
  * gone now (`ipcluster stop` and Cluster.stop_cluster remove it), and the
  * last poll saw nothing of c alive. */
 bool ippcluster_stopped_outside(const struct cluster *c);
+
+/* The other way: clusters described by cluster files others wrote
+ * (ipcluster, the Cluster API, the notebook's Clusters tab) become hpctop
+ * records, so status, profiles, px, logs, stop and the dashboard see them.
+ * Every $IPYTHONDIR/profile_P/security/cluster-ID.json with no record
+ * yet, whose launchers hpctop has a backend for (local, mpi, slurm, pbs)
+ * and of which something runs, is recorded as cluster P (ID ""), or
+ * P.ID, with its launchers' pids (start times read now) or job ids and
+ * their output files as logs. The file stays its writer's: hpctop does
+ * not rewrite it, removes it when it stops the cluster (as ipcluster
+ * stop would), and clears the record once the file went and nothing of
+ * the cluster runs. The records' names, into adopted (may be NULL). */
+#define IPPCLUSTER_ADOPTED "ipp_adopted"
+void ippcluster_adopt_all(struct strv *adopted);
+/* Adopts (ippcluster_adopt_all), then lists every adopted record that is
+ * no profile in pl with source "ipython" and its cluster file as path. */
+void ippcluster_add_profiles(struct proflist *pl);
+/* Whether c's record was adopted from another's cluster file. */
+bool ippcluster_adopted(const struct cluster *c);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/host.h"
+#include "core/ippcluster.h"
 #include "core/paths.h"
 #include "core/safetext.h"
 #include "core/xmalloc.h"
@@ -122,6 +123,8 @@ cli_proflist(void)
 			build = xasprintf("%s/profiles", HPCTOP_SRCDIR);
 	}
 	pl = proflist_new(share, build);
+	/* Clusters ipyparallel's tools started show beside the profiles. */
+	ippcluster_add_profiles(pl);
 	free(exe);
 	free(share);
 	free(build);
