@@ -29,3 +29,19 @@ PY
 
 # ipp_mode FILE: its permission bits (600).
 ipp_mode() { stat -c %a "$1"; }
+
+# ipp_pids FILE: every pid a cluster file's launchers name, one a line.
+ipp_pids() {
+	/usr/bin/python3 - "$1" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+def walk(o):
+    if isinstance(o, dict):
+        if isinstance(o.get("pid"), int) and o["pid"] > 0:
+            print(o["pid"])
+        for v in o.values():
+            walk(v)
+walk(d)
+PY
+	return 0
+}
