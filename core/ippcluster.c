@@ -371,11 +371,32 @@ record_exists(const char *name)
 	return exists;
 }
 
+/* Whether a process of c carries hpctop's mark: the file is one hpctop
+ * wrote for a cluster whose record went (status shows what is left of
+ * it by its mark), not another's. One snapshot, taken when first asked. */
+static bool
+hpctops(const struct cluster *c, struct procsnap **ps)
+{
+	if (*ps == NULL) {
+		*ps = xcalloc(1, sizeof **ps);
+		if (procsnap_read_local(CLUSTER_ENV, *ps, NULL) == -1)
+			return false;
+	}
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct procsnap_proc *p = c->procs[i].pid > 0 ?
+		    procsnap_find(*ps, c->procs[i].pid) : NULL;
+
+		if (p != NULL && p->env != NULL)
+			return true;
+	}
+	return false;
+}
+
 /* Records the cluster file at path (IPython profile, cluster id) under
  * name unless it cannot be, or nothing of it runs. */
 static bool
 adopt(const char *path, const char *profile, const char *id,
-    const char *name)
+    const char *name, struct procsnap **ps)
 {
 	char *buf, *yaml;
 	size_t len;
@@ -414,6 +435,10 @@ adopt(const char *path, const char *profile, const char *id,
 	    "ipcontroller", json_object_get(ctl, "state"), 0);
 	any |= add_engines(c, json_object_get(eng, "sets"),
 	    strcmp(backend, "local") == 0);
+	if (any && hpctops(c, ps)) {
+		cluster_free(c);
+		goto out;
+	}
 	c->complete = true;
 	cluster_meta_set(c, IPPCLUSTER_META, path);
 	cluster_meta_set(c, IPPCLUSTER_ADOPTED, "1");
@@ -430,7 +455,8 @@ out:
 }
 
 static void
-adopt_in(const char *pdir, const char *profile, struct strv *adopted)
+adopt_in(const char *pdir, const char *profile, struct strv *adopted,
+    struct procsnap **ps)
 {
 	char *sec = xasprintf("%s/security", pdir);
 	DIR *d = opendir(sec);
@@ -447,7 +473,7 @@ adopt_in(const char *pdir, const char *profile, struct strv *adopted)
 		name = id[0] == '\0' ? xstrdup(profile) :
 		    xasprintf("%s.%s", profile, id);
 		path = xasprintf("%s/%s", sec, de->d_name);
-		if (!record_exists(name) && adopt(path, profile, id, name) &&
+		if (!record_exists(name) && adopt(path, profile, id, name, ps) &&
 		    adopted != NULL)
 			strv_push(adopted, name);
 		free(path);
@@ -465,6 +491,7 @@ ippcluster_adopt_all(struct strv *adopted)
 	char *ipdir = paths_ipython_dir();
 	DIR *d = opendir(ipdir);
 	struct dirent *de;
+	struct procsnap *ps = NULL;
 
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		char *pdir;
@@ -473,11 +500,14 @@ ippcluster_adopt_all(struct strv *adopted)
 		    de->d_name[8] == '\0' || de->d_name[8] == '.')
 			continue;
 		pdir = xasprintf("%s/%s", ipdir, de->d_name);
-		adopt_in(pdir, de->d_name + 8, adopted);
+		adopt_in(pdir, de->d_name + 8, adopted, &ps);
 		free(pdir);
 	}
 	if (d != NULL)
 		closedir(d);
+	if (ps != NULL)
+		procsnap_free(ps);
+	free(ps);
 	free(ipdir);
 }
 

@@ -22,7 +22,9 @@ record_pids local
 [ "$rc" = 0 ] || diag_fail "$err"
 ok "$([ -f "$f" ]; echo $?)" "the cluster file is written: $f"
 is "$(ipp_mode "$f")" 600 "mode 600"
+sum0=$(md5sum <"$f")
 is "$(ipp_list local)" "local '' True 3 Local" "ipcluster list: running, 3 engines, Local launcher"
+is "$(md5sum <"$f")" "$sum0" "ipyparallel found nothing to rewrite (from_dict's to_dict() equals the file)"
 
 run ipp_from_file local 3
 is "$rc" 0 "Cluster.from_file(profile='local').connect_client_sync()"
