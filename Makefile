@@ -57,7 +57,8 @@ DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	libopenmpi-dev libmpich-dev \
 	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 nftables \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev \
+	python3-jupyter-server python3-nbclassic chromium curl
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c, one per parser of outside
 # input), built with clang apart from the gcc objects. `make fuzz` runs each

@@ -332,6 +332,19 @@ add_engines(struct cluster *c, const json_t *sets, bool local)
 	return any;
 }
 
+/* The engines of every set (ipcluster list's count). */
+static int
+set_engines(const json_t *sets)
+{
+	const char *id;
+	json_t *set;
+	int n = 0;
+
+	json_object_foreach((json_t *)sets, id, set)
+		n += int_of(set, "n", 0);
+	return n;
+}
+
 /* The YAML of an adopted cluster's profile: what the file says. Strings
  * as JSON strings, which YAML reads as they are. */
 static char *
@@ -406,6 +419,7 @@ adopt(const char *path, const char *profile, const char *id,
 	struct profile *p;
 	struct cluster *c;
 	bool ok = false, any;
+	int n;
 
 	if (file_read(path, IPPCLUSTER_MAX, 0, &buf, &len, NULL) == -1)
 		return false;
@@ -423,10 +437,12 @@ adopt(const char *path, const char *profile, const char *id,
 	    (ccls != NULL && strcmp(ccls, "local") == 0 &&
 	    (strcmp(backend, "slurm") == 0 || strcmp(backend, "pbs") == 0)))
 		goto out;
-	yaml = adopted_yaml(backend, int_of(info, "n", 1), profile, id, path);
+	/* The notebook's clusters leave n null: their sets say it. */
+	if ((n = int_of(info, "n", 0)) == 0)
+		n = set_engines(json_object_get(eng, "sets"));
+	yaml = adopted_yaml(backend, n, profile, id, path);
 	p = profile_load_buffer(yaml, strlen(yaml), path, name, NULL);
-	c = p != NULL ? cluster_new(p, yaml, int_of(info, "n", 1), NULL) :
-	    NULL;
+	c = p != NULL ? cluster_new(p, yaml, n, NULL) : NULL;
 	profile_free(p);
 	free(yaml);
 	if (c == NULL)
@@ -435,6 +451,7 @@ adopt(const char *path, const char *profile, const char *id,
 	    "ipcontroller", json_object_get(ctl, "state"), 0);
 	any |= add_engines(c, json_object_get(eng, "sets"),
 	    strcmp(backend, "local") == 0);
+
 	if (any && hpctops(c, ps)) {
 		cluster_free(c);
 		goto out;
