@@ -46,7 +46,9 @@ is "$(/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); prin
 ok "$([ -f "$tmp/home/.ssh/known_hosts" ] || [ ! -e "$tmp/home/.ssh" ]; echo $?)" \
 	"no ssh state made in the test's home"
 
+t0=$(date +%s.%N)
 run "$HPCTOP" status far
+diag "status through ssh (new session): $(echo "$(date +%s.%N) - $t0" | bc) s"
 is "$rc" 0 "status far"
 like "$out" "^far  backend slurm  on $login  running  engines 2/2" \
 	"status: on the host, running, engines 2/2"
@@ -57,7 +59,9 @@ run "$HPCTOP" status far --json
 like "$out" "\"host\": \"$login\"" "status --json: host"
 like "$out" '"host_unreachable": null' "status --json: host reachable"
 
+t0=$(date +%s.%N)
 run "$HPCTOP" px far 'import os; print("pid", os.getpid())'
+diag "one-shot px through ssh: $(echo "$(date +%s.%N) - $t0" | bc) s"
 is "$rc" 0 "px through the forwarded ports"
 is "$(grep -c 'pid [0-9]' <<<"$out")" 2 \
 	"px prints from both engines"
@@ -90,9 +94,11 @@ run "$HPCTOP" -H '-oProxyCommand=x' profiles
 is "$rc" 2 "-H refuses an option for a destination"
 
 # The dashboard: where the cluster runs, its engines through the session.
-dash_open 132 30 far
+dash_open 132 30 -H "$login" far
 wait_for "running 2/2 on $login" 60
 ok $? "dashboard: running 2/2 on $login"
+like "$scr" " there +slurm +3 +stopped on $login" \
+	"dashboard -H: the host's profile listed, on $login"
 
 # The login node goes away: reconnecting, the cluster never lost.
 sshd_stop

@@ -563,10 +563,14 @@ draw_status(struct dash *d, int y, int w)
 		    "no profiles found (see 'hpctop profiles')");
 	else if (c->entry->profile == NULL)
 		put(y, 0, w, colors_attr(COLOR_STATUS_ERROR), c->entry->error);
-	else
+	else if (*c->entry->profile->description != '\0')
 		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s",
-		    c->entry->name, *c->entry->profile->description != '\0' ?
-		    c->entry->profile->description : c->entry->path);
+		    c->entry->name, c->entry->profile->description);
+	else
+		/* A profile found on another machine: DEST:path. */
+		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s%s%s",
+		    c->entry->name, c->entry->host != NULL ? c->entry->host :
+		    "", c->entry->host != NULL ? ":" : "", c->entry->path);
 }
 
 struct hint_ctx {
