@@ -109,6 +109,9 @@ run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  $login: (reconnecting|down)" \
 	"sshd gone: status says the host is reconnecting"
 unlike "$out" "lost|gone" "and calls nothing lost or gone"
+run "$HPCTOP" stop far
+is "$rc" 1 "stop while the host cannot be asked fails"
+like "$err" "$login" "and names the host"
 ok "$([ -f "$rec" ]; echo $?)" "the record stays"
 is "$(batch_slurm_live $ids | wc -l)" 2 "both jobs still run"
 
