@@ -909,30 +909,13 @@ cluster_load(const char *name, bool *missing, struct err *e)
 	return c;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void
 cluster_list(struct strv *names)
 {
 	char *root = cluster_state_root();
-	DIR *d = opendir(root);
-	struct dirent *de;
 
+	paths_list_dir(root, "", names);
 	free(root);
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		strv_push(names, de->d_name);
-	}
-	closedir(d);
-	if (names->n > 1)
-		qsort(names->v, names->n, sizeof *names->v, cmp_str);
 }
 
 static int

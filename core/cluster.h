@@ -235,6 +235,9 @@ void cluster_list(struct strv *names);
 int cluster_remove(const struct cluster *c, struct err *e);
 
 /* Backend-private strings kept in the record. */
+/* Meta key of a cluster whose backend placed each engines proc on the
+ * host its record names (ssh): that host is its node (core/nodes.c). */
+#define CLUSTER_META_PLACED "placed"
 const char *cluster_meta_get(const struct cluster *c, const char *key);
 void cluster_meta_set(struct cluster *c, const char *key, const char *value);
 

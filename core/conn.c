@@ -99,10 +99,8 @@ get_port(const json_t *root, const char *field, const char *path,
 	return (int)json_integer_value(v);
 }
 
-/* tcp://0.0.0.0 means "all interfaces" on the controller's side; a client
- * reaches it through the controller's host name (`location`). */
-static char *
-reach_host(const char *host, const char *location)
+char *
+conn_reach_host(const char *host, const char *location, bool here)
 {
 	char self[256];
 
@@ -110,7 +108,7 @@ reach_host(const char *host, const char *location)
 		return xstrdup(host);
 	if (location == NULL || *location == '\0')
 		return xstrdup("127.0.0.1");
-	if (gethostname(self, sizeof self) == 0) {
+	if (here && gethostname(self, sizeof self) == 0) {
 		self[sizeof self - 1] = '\0';
 		if (strcmp(self, location) == 0)
 			return xstrdup("127.0.0.1");
@@ -197,7 +195,7 @@ conn_load_buffer(const char *buf, size_t len, const char *path,
 		goto out;
 	}
 	if (strncmp(iface, "tcp://", 6) == 0) {
-		host = reach_host(iface + 6, location);
+		host = conn_reach_host(iface + 6, location, true);
 		base = xasprintf("tcp://%s", host);
 		sep = ":";
 	} else if (strncmp(iface, "ipc://", 6) == 0) {

@@ -4,6 +4,7 @@
 #ifndef HPCTOP_CONN_H
 #define HPCTOP_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -50,5 +51,13 @@ void conn_free(struct conn *c);
  * on another machine, a session that is down). */
 int conn_forward(struct conn *c, struct host *h, struct loop *l,
     struct err *e);
+/* The host a client connects to for a controller that wrote `interface`
+ * host (without tcp://) and `location`: host itself, unless it is 0.0.0.0
+ * or '*' ("all interfaces" on the controller's side), then location, or
+ * 127.0.0.1 when there is none or, with here, when location is this
+ * machine's host name. here is false for a file read on another host
+ * (hpctop tunnel), where location is resolved as that host sees it.
+ * Caller frees. */
+char *conn_reach_host(const char *host, const char *location, bool here);
 
 #endif

@@ -1,5 +1,6 @@
 #include "paths.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -254,4 +255,33 @@ paths_mkdir_p(const char *path, unsigned mode, struct err *e)
 	}
 	free(copy);
 	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+paths_list_dir(const char *dir, const char *suffix, struct strv *names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t first = names->n, sl = strlen(suffix);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len <= sl ||
+		    strcmp(de->d_name + len - sl, suffix) != 0)
+			continue;
+		strv_push_take(names, xstrndup(de->d_name, len - sl));
+	}
+	closedir(d);
+	if (names->n - first > 1)
+		qsort(names->v + first, names->n - first, sizeof *names->v,
+		    cmp_str);
 }

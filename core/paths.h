@@ -4,6 +4,7 @@
 #define HPCTOP_PATHS_H
 
 #include "err.h"
+#include "strv.h"
 
 /* $HOME, or the passwd entry's home. Never NULL. */
 char *paths_home(void);
@@ -46,6 +47,10 @@ char *paths_exe_dir(void);
  * excepted). -1 with e saying which and why: "directory /x is writable by
  * others (mode 0777)". */
 int paths_check_trusted(const char *path, struct err *e);
+/* The names in dir that do not start with '.' and end in suffix (""
+ * for all), without it, sorted, pushed onto names; none when dir cannot
+ * be read. */
+void paths_list_dir(const char *dir, const char *suffix, struct strv *names);
 /* mkdir -p with the given mode for created components. */
 int paths_mkdir_p(const char *path, unsigned mode, struct err *e);
 

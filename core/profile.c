@@ -291,6 +291,42 @@ get_env(struct ctx *c, struct profile *p, yaml_node_t *n)
 	return 0;
 }
 
+/* hosts: as a mapping of host name -> how many engines run there. */
+static int
+get_host_map(struct ctx *c, struct profile *p, yaml_node_t *n)
+{
+	strv_clear(&p->hosts);
+	free(p->host_engines);
+	p->host_engines = NULL;
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+	    pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+		char buf[64], *key;
+		int count, rc;
+
+		if (k->type != YAML_SCALAR_NODE || !valid_name(scalar(k)))
+			return at(c, k, "hosts: '%s' is not a valid host name",
+			    shown(k, buf, sizeof buf));
+		for (size_t i = 0; i < p->hosts.n; i++)
+			if (strcmp(p->hosts.v[i], scalar(k)) == 0)
+				return at(c, k, "hosts: duplicate host '%s'",
+				    scalar(k));
+		key = xasprintf("hosts: %s", scalar(k));
+		rc = get_int(c, key, v, 1, PROFILE_MAX_ENGINES, &count);
+		free(key);
+		if (rc == -1)
+			return -1;
+		p->host_engines = xreallocarray(p->host_engines,
+		    p->hosts.n + 1, sizeof *p->host_engines);
+		p->host_engines[p->hosts.n] = count;
+		strv_push(&p->hosts, scalar(k));
+	}
+	if (p->hosts.n == 0)
+		return at(c, n, "hosts: must not be empty");
+	return 0;
+}
+
 /* Key tables: one per mapping, so the unknown-key message can list what
  * is allowed there. */
 enum key {
@@ -554,6 +590,8 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 	case K_MPIEXEC_ARGS:
 		return get_list(c, name, v, true, &p->mpiexec_args);
 	case K_HOSTS:
+		if (v->type == YAML_MAPPING_NODE)
+			return get_host_map(c, p, v);
 		if (get_list(c, name, v, false, &p->hosts) == -1)
 			return -1;
 		for (size_t i = 0; i < p->hosts.n; i++)
@@ -784,6 +822,7 @@ walk(struct ctx *c, struct profile *p)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	bool have_backend = false, have_ppn = false, have_mpi = false;
+	bool have_engines = false;
 
 	if (root == NULL || (root->type == YAML_SCALAR_NODE &&
 	    scalar(root)[0] == '\0'))
@@ -808,6 +847,8 @@ walk(struct ctx *c, struct profile *p)
 			have_backend = true;
 		if (key == K_MPI)
 			have_mpi = true;
+		if (key == K_ENGINES)
+			have_engines = true;
 	}
 	if (!have_backend) {
 		char names[128];
@@ -820,6 +861,16 @@ walk(struct ctx *c, struct profile *p)
 	 * mpi4py's). */
 	if (!have_mpi && strcmp(p->backend, "mpi") == 0)
 		p->mpi = true;
+	if (!have_engines && p->host_engines != NULL) {
+		long sum = 0;
+
+		for (size_t i = 0; i < p->hosts.n; i++)
+			sum += p->host_engines[i];
+		if (sum > PROFILE_MAX_ENGINES)
+			return at(c, root, "hosts: %ld engines in all, more "
+			    "than %d", sum, PROFILE_MAX_ENGINES);
+		p->engines = (int)sum;
+	}
 	return 0;
 }
 
@@ -1026,6 +1077,7 @@ profile_free(struct profile *p)
 	strv_clear(&p->mpiexec);
 	strv_clear(&p->mpiexec_args);
 	strv_clear(&p->hosts);
+	free(p->host_engines);
 	free(p->queue);
 	free(p->account);
 	strv_clear(&p->directives);

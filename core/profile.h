@@ -70,7 +70,11 @@ struct profile {
 				 * default true for backend mpi */
 	struct strv mpiexec;	/* default {"mpiexec"} */
 	struct strv mpiexec_args;
-	struct strv hosts;	/* hosts for mpiexec / batch node lists */
+	struct strv hosts;	/* hosts for mpiexec / batch node lists / ssh */
+	/* hosts given as a mapping host -> engines: each host's count, in
+	 * hosts' order (engines is then their sum unless given); NULL for a
+	 * list. */
+	int *host_engines;
 
 	/* Batch backends (slurm, pbs); NULL/0 when unset (-1 for walltime
 	 * and mem, where 0 means something to the scheduler). */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "backends/mpi.h"
+#include "core/procsnap.h"
 #include "backends/registry.h"
 #include "core/clusterop.h"
 #include "core/diag.h"
@@ -16,6 +17,7 @@
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/pxfmt.h"
+#include "core/tunnel.h"
 #include "core/xmalloc.h"
 
 static void
@@ -54,12 +56,14 @@ slot_init(struct model *m, struct model_cluster *c,
 }
 
 static void drop_client(struct model_cluster *c);
+static void drop_tunnel(struct model_cluster *c);
 static void free_engines(struct model_cluster *c);
 
 static void
 slot_free(struct model_cluster *c)
 {
 	drop_client(c);
+	drop_tunnel(c);
 	cluster_free(c->rec);
 	free(c->preview);
 	free(c->preview_err);
@@ -106,6 +110,72 @@ drop_client(struct model_cluster *c)
 	c->ipp = NULL;
 	conn_free(c->conn);
 	c->conn = NULL;
+}
+
+/* Ends the tunnel this dashboard keeps for c, if any. */
+static void
+drop_tunnel(struct model_cluster *c)
+{
+	char *rec;
+
+	if (c->tunnel != NULL) {
+		rec = tunnel_rec_path(c->tunnel->name, "json");
+		unlink(rec);
+		free(rec);
+		tunnel_close(c->tunnel);
+		c->tunnel = NULL;
+	}
+	free(c->tunnel_note);
+	c->tunnel_note = NULL;
+	c->tunnel_retry_ms = 0;
+}
+
+/* A failed tunnel is tried again after this long. */
+#define TUNNEL_RETRY_MS 30000
+
+/* SOURCE: tunnel_note. A running cluster on another host gets a tunnel
+ * (core/tunnel, as hpctop tunnel makes it) while this dashboard shows it,
+ * unless a tunnel process of its own (hpctop tunnel) has it. */
+static void
+keep_tunnel(struct model *m, struct model_cluster *c)
+{
+	struct cluster *r = c->rec;
+	struct tunnel_rec *tr;
+	struct host *h;
+	struct err e;
+	bool missing;
+
+	if (r == NULL || !cluster_controller_alive(r)) {
+		drop_tunnel(c);
+		return;
+	}
+	if (c->tunnel != NULL || loop_now() < c->tunnel_retry_ms ||
+	    (h = cluster_host(m->loop, r, &e)) == NULL || host_is_local(h))
+		return;
+	free(c->tunnel_note);
+	c->tunnel_note = NULL;
+	if ((tr = tunnel_rec_load(r->name, &missing, &e)) != NULL) {
+		if (procsnap_pid_is(tr->pid, tr->start_time)) {
+			c->tunnel_note = xasprintf("tunnel: %s (pid %ld)",
+			    tr->mode != NULL ? tr->mode : "?", (long)tr->pid);
+			c->tunnel_retry_ms = loop_now() + TUNNEL_RETRY_MS;
+			tunnel_rec_free(tr);
+			return;
+		}
+		tunnel_rec_remove(tr);
+		tunnel_rec_free(tr);
+	}
+	if ((c->tunnel = tunnel_open(m->loop, h, r, &e)) == NULL ||
+	    tunnel_rec_save(c->tunnel, getpid(),
+	    procsnap_pid_start(getpid()), "dashboard", NULL, &e) == -1) {
+		tunnel_close(c->tunnel);
+		c->tunnel = NULL;
+		c->tunnel_note = xasprintf("no tunnel: %s", e.msg);
+		c->tunnel_retry_ms = loop_now() + TUNNEL_RETRY_MS;
+		return;
+	}
+	c->tunnel_note = tunnel_summary(c->tunnel);
+	message(m, false, "%s", c->tunnel_note);
 }
 
 static void
@@ -424,6 +494,7 @@ push_cluster(struct model *m, struct model_cluster *c)
 		drop_client(c);
 	if (clusterstate_can_px(st))
 		ensure_client(m, c);
+	keep_tunnel(m, c);
 	if (st == CLUSTERSTATE_RUNNING && c->state == CLUSTERSTATE_STARTING)
 		message(m, false, "%s: engines %d/%d registered",
 		    c->entry->name, (int)r->nids, r->engines);
@@ -515,6 +586,7 @@ load_record(struct model *m, struct model_cluster *c)
 		if (c->rec != NULL || (!missing &&
 		    c->state != CLUSTERSTATE_UNREADABLE)) {
 			drop_client(c);
+			drop_tunnel(c);
 			cluster_free(c->rec);
 			c->rec = NULL;
 			jobtab_clear(&c->jobs);
@@ -537,6 +609,7 @@ load_record(struct model *m, struct model_cluster *c)
 		return;
 	}
 	drop_client(c);
+	drop_tunnel(c);
 	cluster_free(c->rec);
 	c->rec = r;
 	c->backend = registry_find(r->backend);

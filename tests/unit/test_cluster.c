@@ -294,6 +294,17 @@ test_engine_state(void **state)
 	cluster_free(c);
 }
 
+/* This machine's processes now. */
+static struct procsnap
+snap_now(void)
+{
+	struct procsnap ps;
+	struct err e;
+
+	assert_int_equal(procsnap_read_local(CLUSTER_ENV, &ps, &e), 0);
+	return ps;
+}
+
 /* A process in a session of its own is ours only with its own start time
  * and this boot's id; a record from before start times checks the mark. */
 static void
@@ -301,6 +312,7 @@ test_identity(void **state)
 {
 	struct cluster *c = mk("ident");
 	struct cluster_proc *pr;
+	struct procsnap ps;
 	int release;
 	pid_t child, *pids;
 
@@ -308,37 +320,45 @@ test_identity(void **state)
 	child = testutil_session_child(&release);
 	pr = cluster_add_proc(c, CLUSTER_ENGINES, "e", child, NULL, 1, NULL,
 	    NULL);
-	pr->start_time = procfs_pid_start_time(child);
+	ps = snap_now();
+	assert_non_null(procsnap_find(&ps, child));
+	pr->start_time = procsnap_find(&ps, child)->start;
 	assert_true(pr->start_time > 0);
-	assert_true(procfs_proc_alive(c, pr));
-	assert_int_equal(procfs_proc_pids(c, pr, &pids), 1);
+	assert_true(procfs_proc_alive(c, &ps, pr));
+	assert_int_equal(procfs_proc_pids(c, &ps, pr, &pids), 1);
 	free(pids);
 	/* The same pid, started at another time: someone else's. */
 	pr->start_time++;
-	assert_false(procfs_proc_alive(c, pr));
-	assert_int_equal(procfs_proc_pids(c, pr, &pids), 0);
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	assert_int_equal(procfs_proc_pids(c, &ps, pr, &pids), 0);
 	assert_null(pids);
 	/* The right start time from another boot. */
 	pr->start_time--;
 	free(c->boot_id);
 	c->boot_id = xstrdup("another-boot");
-	assert_false(procfs_proc_alive(c, pr));
-	assert_int_equal(procfs_proc_pids(c, pr, NULL), 0);
-	/* No start time recorded: the child carries neither mark. */
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	assert_int_equal(procfs_proc_pids(c, &ps, pr, NULL), 0);
+	/* No start time recorded: the child carries neither mark, so none is
+	 * filled in either. */
 	free(c->boot_id);
 	c->boot_id = NULL;
 	pr->start_time = 0;
-	assert_false(procfs_proc_alive(c, pr));
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	procfs_fill_start(c, &ps, pr);
+	assert_int_equal(pr->start_time, 0);
 	/* A pid that leads no session (this process, unless run as one):
 	 * never ours, whatever its start time. */
 	if (getsid(0) != getpid()) {
 		pr->pid = getpid();
-		pr->start_time = procfs_pid_start_time(getpid());
-		assert_false(procfs_proc_alive(c, pr));
+		pr->start_time = procsnap_find(&ps, getpid())->start;
+		assert_false(procfs_proc_alive(c, &ps, pr));
 	}
+	procsnap_free(&ps);
 	testutil_session_end(child, release);
 	pr->pid = child;
-	assert_false(procfs_proc_alive(c, pr));
+	ps = snap_now();
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	procsnap_free(&ps);
 	cluster_free(c);
 }
 

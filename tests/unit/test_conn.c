@@ -15,6 +15,7 @@
 #include "core/conn.h"
 #include "core/host.h"
 #include "core/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 #define GOOD "{\n" \
 	"  \"ssh\": \"\",\n" \
@@ -57,19 +58,7 @@ load_ok(const char *text)
 static char *
 edit(const char *field, const char *repl)
 {
-	char *pat = xasprintf("  \"%s\": ", field);
-	const char *at = strstr(GOOD, pat), *eol;
-	char *out;
-
-	assert_non_null(at);
-	eol = strchr(at, '\n');
-	if (*repl == '\0')
-		out = xasprintf("%.*s%s", (int)(at - GOOD), GOOD, eol + 1);
-	else
-		out = xasprintf("%.*s  \"%s\": %s%s%s", (int)(at - GOOD), GOOD,
-		    field, repl, eol[-1] == ',' ? "," : "", eol);
-	free(pat);
-	return out;
+	return testutil_json_edit(GOOD, field, repl);
 }
 
 static void

@@ -45,7 +45,7 @@ static const struct bad_case bad_cases[] = {
 	{ "latin1.yaml", "latin1.yaml:2:18: not valid UTF-8 text (invalid trailing UTF-8 octet)" },
 	{ "list-root.yaml", "list-root.yaml:1:1: expected a mapping of settings, got a list" },
 	{ "mem.yaml", "mem.yaml:2:6: mem: expected a size such as 4G, 500M or 512 (megabytes), got 'lots'" },
-	{ "no-backend.yaml", "no-backend.yaml:1:1: missing required key 'backend' (local, mpi, slurm or pbs)" },
+	{ "no-backend.yaml", "no-backend.yaml:1:1: missing required key 'backend' (local, mpi, slurm, pbs or ssh)" },
 	{ "nul.yaml", "nul.yaml:2:4: NUL byte in file (not a text file)" },
 	{ "ppn-both.yaml", "ppn-both.yaml:3:17: tasks_per_node: give either ppn or tasks_per_node, not both" },
 	{ "queue-shell.yaml", "queue-shell.yaml:2:8: queue: 'debug$(id)' is not a queue name (letters, digits and _.@+-)" },
@@ -56,7 +56,7 @@ static const struct bad_case bad_cases[] = {
 	{ "too-large.yaml", "too-large.yaml:1:1: file is too large (2000029 bytes; a profile may have at most 1048576)" },
 	{ "two-docs.yaml", "two-docs.yaml:3:1: only one YAML document is allowed in a profile" },
 	{ "type-engines.yaml", "type-engines.yaml:2:10: engines: expected an integer, got 'eight'" },
-	{ "unknown-backend.yaml", "unknown-backend.yaml:1:10: backend: unknown backend 'lsf' (expected local, mpi, slurm or pbs)" },
+	{ "unknown-backend.yaml", "unknown-backend.yaml:1:10: backend: unknown backend 'lsf' (expected local, mpi, slurm, pbs or ssh)" },
 	{ "unknown-key.yaml", "unknown-key.yaml:2:1: unknown key 'queu' (did you mean 'queue'?)" },
 	{ "unknown-subkey.yaml", "unknown-subkey.yaml:3:3: controller: unknown key 'ipp' (did you mean 'ip'?)" },
 	{ "version.yaml", "version.yaml:1:10: version: schema version 2 is not supported (this hpctop reads version 1)" },
@@ -541,7 +541,7 @@ static void
 test_shipped_profiles(void **state)
 {
 	static const char *const names[] = { "local", "mpi", "slurm", "pbs",
-	    NULL };
+	    "ssh", NULL };
 
 	(void)state;
 	for (int i = 0; names[i] != NULL; i++) {
@@ -552,6 +552,61 @@ test_shipped_profiles(void **state)
 		assert_string_equal(p->backend, names[i]);
 		profile_free(p);
 		free(path);
+	}
+}
+
+/* hosts: as a list or as a mapping host -> engines (engines then their
+ * sum unless given), each count checked where it is. */
+static void
+test_hosts_mapping(void **state)
+{
+	static const char map[] = "backend: ssh\nhosts:\n  cn1: 2\n"
+	    "  cn2: 3\n";
+	static const char given[] = "backend: ssh\nengines: 4\n"
+	    "hosts: {cn1: 2, cn2: 3}\n";
+	static const char list[] = "backend: ssh\nhosts: [cn1, cn2]\n";
+	static const struct bad_case bad[] = {
+		{ "backend: ssh\nhosts: {cn1: 0}\n",
+		    "t.yaml:2:14: hosts: cn1: 0 is out of range (1 to 100000)" },
+		{ "backend: ssh\nhosts: {cn1: two}\n",
+		    "t.yaml:2:14: hosts: cn1: expected an integer, got 'two'" },
+		{ "backend: ssh\nhosts: {cn1: 1, cn1: 2}\n",
+		    "t.yaml:2:17: hosts: duplicate host 'cn1'" },
+		{ "backend: ssh\nhosts: {'a b': 1}\n",
+		    "t.yaml:2:9: hosts: 'a b' is not a valid host name" },
+		{ "backend: ssh\nhosts: {}\n",
+		    "t.yaml:2:8: hosts: must not be empty" },
+		{ "backend: ssh\nhosts: {a: 60000, b: 60000}\n",
+		    "t.yaml:1:1: hosts: 120000 engines in all, more than 100000" },
+	};
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	p = profile_load_buffer(map, strlen(map), "t.yaml", "m", &e);
+	assert_non_null(p);
+	assert_int_equal(p->hosts.n, 2);
+	assert_string_equal(p->hosts.v[1], "cn2");
+	assert_non_null(p->host_engines);
+	assert_int_equal(p->host_engines[0], 2);
+	assert_int_equal(p->host_engines[1], 3);
+	assert_int_equal(p->engines, 5);
+	profile_free(p);
+	p = profile_load_buffer(given, strlen(given), "t.yaml", "m", &e);
+	assert_non_null(p);
+	assert_int_equal(p->engines, 4);
+	profile_free(p);
+	p = profile_load_buffer(list, strlen(list), "t.yaml", "m", &e);
+	assert_non_null(p);
+	assert_int_equal(p->hosts.n, 2);
+	assert_null(p->host_engines);
+	assert_int_equal(p->engines, 1);
+	profile_free(p);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		p = profile_load_buffer(bad[i].file, strlen(bad[i].file),
+		    "t.yaml", "m", &e);
+		assert_null(p);
+		assert_string_equal(e.msg, bad[i].expect);
 	}
 }
 
@@ -572,6 +627,7 @@ main(void)
 		cmocka_unit_test(test_search_path),
 		cmocka_unit_test(test_proflist_host),
 		cmocka_unit_test(test_shipped_profiles),
+		cmocka_unit_test(test_hosts_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

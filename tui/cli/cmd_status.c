@@ -70,6 +70,8 @@ ids_text(const int *ids, size_t n)
 static bool
 engines_placed(const struct cluster *c)
 {
+	if (cluster_meta_get(c, CLUSTER_META_PLACED) != NULL)
+		return true;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct job_row *r;
 
@@ -325,6 +327,13 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 		    (char)r->state, el, r->nodelist ? r->nodelist : "-",
 		    (long)r->pid);
 	}
+	/* Rows whose host did not answer say why. */
+	for (size_t i = 0; i < c->jobs.n; i++)
+		if (c->jobs.v[i].reason != NULL)
+			cli_printf(stdout, "  %s: %s\n", c->jobs.v[i].name ?
+			    c->jobs.v[i].name : "-", c->jobs.v[i].reason);
+	if (cluster_meta_get(c, CLUSTER_META_PLACED) != NULL)
+		print_nodes(l, c);
 	if (c->interrupted)
 		cli_printf(stdout, "  (its start was interrupted: the hpctop "
 		    "starting it died; 'hpctop stop %s' ends what it started)\n",

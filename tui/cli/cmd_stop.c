@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
+#include "core/host.h"
 #include "core/loop.h"
 #include "core/xmalloc.h"
 
@@ -74,7 +75,16 @@ find_remains(struct loop *l, struct cluster *c, const struct profile *p)
 	struct err e;
 
 	if (b == NULL || b->batch == NULL) {
-		procfs_adopt_marked(c, false);
+		struct procsnap ps;
+
+		if (host_procs_sync(host_get(l, NULL, &e), l, CLUSTER_ENV, &ps,
+		    &e) == -1) {
+			cli_error("cannot list the processes of '%s': %s",
+			    c->name, e.msg);
+			return NULL;
+		}
+		procfs_adopt_marked(c, &ps, NULL, false, PROCFS_ADOPT_ALL);
+		procsnap_free(&ps);
 		return &local_backend;
 	}
 	free(c->backend);
