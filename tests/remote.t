@@ -81,6 +81,32 @@ run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  running  engines 2/2" \
 	"status from a new process (the record alone)"
 
+# Two hosts at once: one scheduler query per host, each cluster's jobs
+# from its own host's answer.
+first=("$SSHD_PID" "$SSHD_CONFIG" "$SSHD_PORT" "$SSHD_LOG")
+rhome2=$tmp/remote-home2
+mkdir -p "$rhome2"
+sshd_start -o "SetEnv=HOME=$rhome2 SLURM_CONF=$SLURM_CONF" ||
+	{ done_testing; exit 1; }
+login2=$SSHD_HOST
+SSHD_PID=${first[0]} SSHD_CONFIG=${first[1]} SSHD_PORT=${first[2]} SSHD_LOG=${first[3]}
+batch_profile near slurm "host: $login2"
+run "$HPCTOP" start near -n 1 --wait=150
+is "$rc" 0 "start near on $login2"
+[ "$rc" = 0 ] || diag_fail "$err"
+ids2=$(batch_jobids near | tr '\n' ' ')
+ok "$([ -f "$rhome2/.local/state/hpctop/clusters/near/controller.sbatch" ]; echo $?)" \
+	"its job scripts on $login2"
+run "$HPCTOP" status
+is "$rc" 0 "status of both"
+like "$out" "(^|"$'\n'")far  backend slurm  on $login  running  engines 2/2" \
+	"far on $login, running 2/2"
+like "$out" $'\n'"near  backend slurm  on $login2  running  engines 1/1" \
+	"near on $login2, running 1/1"
+run "$HPCTOP" stop near
+is "$rc" 0 "stop near"
+is "$(batch_slurm_live $ids2)" "" "near leaves no job"
+
 # -H: the host's own profiles, listed with source HOST.
 printf '%s\n' "backend: slurm" "engines: 3" >"$rhome/.config/hpctop/profiles/there.yaml"
 run "$HPCTOP" -H "$login" profiles
