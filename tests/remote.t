@@ -120,11 +120,12 @@ run "$HPCTOP" -H '-oProxyCommand=x' profiles
 is "$rc" 2 "-H refuses an option for a destination"
 
 # The dashboard: where the cluster runs, its engines through the session.
-dash_open 132 30 -H "$login" far
+dash_open 132 50 -H "$login" far
 wait_for "running 2/2 on $login" 60
 ok $? "dashboard: running 2/2 on $login"
 like "$scr" " there +slurm +3 +stopped on $login" \
 	"dashboard -H: the host's profile listed, on $login"
+unlike "$scr" "-H $login" "dashboard -H: no listing failed"
 
 # The login node goes away: reconnecting, the cluster never lost.
 sshd_stop
