@@ -119,6 +119,19 @@ like "$out" "IPYTHONDIR='?$rhome/.ipython'?" "with the host's paths"
 run "$HPCTOP" -H '-oProxyCommand=x' profiles
 is "$rc" 2 "-H refuses an option for a destination"
 
+# A controller that fails there: start says so with the end of its log,
+# read through the host, and leaves nothing.
+printf '%s\n' "backend: slurm" "host: $login" "engines: 1" \
+	'walltime: "00:10:00"' \
+	"controller: {command: [sh, -c, 'echo remote-boom; exit 3', sh]}" \
+	>"$profiles/boom.yaml"
+batch_profiles+=(boom)
+run "$HPCTOP" start boom --wait=120
+is "$rc" 1 "a controller failing on $login fails start"
+like "$err" "controller log $login:$rhome/.local/state/hpctop/clusters/boom/logs/controller.log:"$'\n'"    remote-boom" \
+	"with the end of its log there"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/boom" ]; echo $?)" "and no record left"
+
 # The dashboard: where the cluster runs, its engines through the session.
 dash_open 132 50 -H "$login" far
 wait_for "running 2/2 on $login" 60
