@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +74,7 @@ struct sjob {
 	uint64_t seq;
 	char *out, *errout;
 	size_t outlen, errlen;
+	size_t outcap, errcap;
 	int exit_status;	/* -1 until the remote says */
 	int exit_signal;	/* > 0 when a signal ended it */
 	struct loop_timer *timer;
@@ -345,6 +347,16 @@ session_close(struct sshhost *sh)
 	loop_timer_del(sh->loop, sh->ctimer);
 	sh->ctimer = NULL;
 	if (sh->s != NULL) {
+		/* ssh_free frees the session's channels: forget ours. */
+		for (struct sjob *j = sh->jobs; j != NULL; j = j->next)
+			if (j->ch != NULL) {
+				ssh_remove_channel_callbacks(j->ch, &j->cbs);
+				j->ch = NULL;
+			}
+		for (struct bridge *b = sh->bridges; b != NULL; b = b->next) {
+			b->ch = NULL;
+			b->open = false;
+		}
 		if (sh->ev != NULL)
 			ssh_event_remove_session(sh->ev, sh->s);
 		ssh_disconnect(sh->s);
@@ -870,6 +882,26 @@ kbdint_answer(struct sshhost *sh)
 	return 0;
 }
 
+/* A host that vanishes (powered off, a dropped link) must not leave a
+ * session that looks up for ever: TCP keepalives find an idle one dead in
+ * about a minute, TCP_USER_TIMEOUT one with data unacknowledged for 30 s.
+ * Not TCP (a ProxyJump socketpair): the hop's own session has them. */
+static void
+tcp_liveness(int fd)
+{
+	int on = 1, idle = 30, intvl = 10, cnt = 3;
+	unsigned user_timeout = 30000;
+
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1)
+		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+	    sizeof user_timeout);
+}
+
 static void
 authenticated(struct sshhost *sh)
 {
@@ -881,6 +913,7 @@ authenticated(struct sshhost *sh)
 	sh->backoff_s = 1;
 	sh->retry_at = 0;
 	err_clear(&sh->why);
+	tcp_liveness(ssh_get_fd(sh->s));
 	sh->ev = ssh_event_new();
 	if (sh->ev == NULL || ssh_event_add_session(sh->ev, sh->s) != SSH_OK)
 		fatal("ssh_event_add_session failed");
@@ -955,7 +988,6 @@ auth_step(struct sshhost *sh)
 		sh->ph = auth_after(sh, rc == SSH_AUTH_PARTIAL ? PH_AUTH_NONE :
 		    sh->ph);
 		if (sh->ph == PH_IDLE) {
-			sh->ph = PH_AUTH_NONE;	/* for auth_refused's session */
 			auth_refused(sh, "authentication refused (no key or "
 			    "password accepted)");
 			return false;
@@ -1028,13 +1060,20 @@ on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
 }
 
 static void
-append(char **buf, size_t *len, const char *data, size_t n)
+append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 {
 	if (*len >= SUBPROC_MAX_OUTPUT)
 		return;
 	if (n > SUBPROC_MAX_OUTPUT - *len)
 		n = SUBPROC_MAX_OUTPUT - *len;
-	*buf = xreallocarray(*buf, *len + n + 1, 1);
+	if (*len + n + 1 > *cap) {
+		size_t want = *cap ? *cap : 4096;
+
+		while (want < *len + n + 1)
+			want *= 2;
+		*buf = xreallocarray(*buf, want, 1);
+		*cap = want;
+	}
 	memcpy(*buf + *len, data, n);
 	*len += n;
 	(*buf)[*len] = '\0';
@@ -1042,14 +1081,14 @@ append(char **buf, size_t *len, const char *data, size_t n)
 
 /* Reads what the channel has; -1 on a session error. */
 static int
-drain(ssh_channel ch, int is_stderr, char **buf, size_t *len)
+drain(ssh_channel ch, int is_stderr, char **buf, size_t *len, size_t *cap)
 {
 	char chunk[CHUNK];
 	int n;
 
 	while ((n = ssh_channel_read_nonblocking(ch, chunk, sizeof chunk,
 	    is_stderr)) > 0)
-		append(buf, len, chunk, (size_t)n);
+		append(buf, len, cap, chunk, (size_t)n);
 	return n == SSH_ERROR ? -1 : 0;
 }
 
@@ -1143,8 +1182,8 @@ job_step(struct sjob *j)
 				j->pidline[j->pidlen++] = c;
 			}
 		}
-		if ((j->pid_seen && drain(j->ch, 0, &j->out, &j->outlen) == -1) ||
-		    drain(j->ch, 1, &j->errout, &j->errlen) == -1)
+		if ((j->pid_seen && drain(j->ch, 0, &j->out, &j->outlen, &j->outcap) == -1) ||
+		    drain(j->ch, 1, &j->errout, &j->errlen, &j->errcap) == -1)
 			goto chan_error;
 		if (ssh_channel_is_eof(j->ch) &&
 		    ssh_channel_poll(j->ch, 0) == SSH_EOF &&
@@ -1158,6 +1197,13 @@ job_step(struct sjob *j)
 	}
 	return true;
 chan_error:
+	if (!ssh_is_connected(sh->s) ||
+	    (ssh_get_status(sh->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+		/* The session, not this command: every job fails alike. */
+		sh->backoff_s = 1;
+		session_failed(sh, false, "connection lost");
+		return false;
+	}
 	{
 		char *msg = xasprintf("%s: %s: %s", sh->h.dest, j->name,
 		    ssh_get_error(sh->s));
@@ -1423,7 +1469,9 @@ bridge_step(struct bridge *b)
 		shutdown(b->fd, SHUT_WR);
 		b->shut_wr = true;
 	}
-	if ((b->shut_wr && b->eof_sent) || ssh_channel_is_closed(b->ch))
+	/* Closed by the far end: what it sent still reaches the fd first. */
+	if ((b->shut_wr && b->eof_sent) ||
+	    (ssh_channel_is_closed(b->ch) && b->tofdlen == 0))
 		goto gone;
 	bridge_watch(b);
 	return;

@@ -34,6 +34,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-}
 # its stderr also kept for the sanitizer check at the end.
 hc() {
 	local e=$tmp/hc.err
+	sshd_privsep_dir
 	setsid -w timeout 60 "$HC" "$@" 2>"$e"
 	local r=$?
 	cat "$e" >>"$tmp/all.err"
@@ -213,6 +214,14 @@ like "$err" "unknownkey: unknown host key $fpre \\(add it to known_hosts, or set
 	"unknown host key: the SHA256 fingerprint shown"
 is "$(wc -c <"$tmp/kh.empty")" 0 "unknown host key: nothing recorded"
 
+printf '#!/bin/sh\necho "$1" >%s\necho yes\n' "$tmp/hk.asked" >"$tmp/sayyes"
+chmod 0755 "$tmp/sayyes"
+SSH_ASKPASS=$tmp/sayyes SSH_ASKPASS_REQUIRE=force run hc unknownkey run -- echo in
+is "$out" in "unknown host key: 'yes' asked through SSH_ASKPASS connects"
+like "$(cat "$tmp/hk.asked")" "^unknownkey: unknown host key $fpre; connect and remember it\\? \\(yes/no\\)" \
+	"unknown host key: the question shows the fingerprint"
+like "$(cat "$tmp/kh.empty")" "^\\[127.0.0.1\\]:$PORT1 ssh-ed25519 " "unknown host key: recorded after yes"
+
 : >"$tmp/kh.new"
 mkconf acceptnew "$tmp/kh.new" accept-new
 run hc acceptnew run -- echo in
@@ -235,6 +244,19 @@ EOF
 run hc wrongkey run -- true
 is "$rc" 255 "a wrong key: refused"
 like "$err" "wrongkey: authentication refused" "a wrong key: says authentication was refused"
+
+# ssh-agent: the key only in the agent, none on disk for it.
+if command -v ssh-agent >/dev/null; then
+	eval "$(ssh-agent -s -a "$tmp/agent.sock")" >/dev/null
+	pids+=("$SSH_AGENT_PID")
+	ssh-add -q "$SSHD_KEY" 2>/dev/null
+	mkconf agenthost "$SSHD_KNOWN_HOSTS" yes "$tmp/no-such-key"
+	run hc agenthost run -- echo by-agent
+	is "$out" by-agent "ssh-agent: the agent's key authenticates"
+	unset SSH_AUTH_SOCK
+else
+	ok 0 "# SKIP no ssh-agent"
+fi
 
 # ---- passwords through SSH_ASKPASS ----
 pwuser=hpctoppw$$
@@ -296,7 +318,7 @@ fi
 # ---- reconnect ----
 hc sshtest run -- echo one ::: pause "$tmp/go" ::: state ::: run -- echo two ::: state >"$tmp/rc.out" &
 rpid=$!
-for i in $(seq 50); do grep -q one "$tmp/rc.out" && break; sleep 0.1; done
+for i in $(seq 300); do grep -q one "$tmp/rc.out" && break; sleep 0.1; done
 kids=$(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
 ok "$([ -n "$kids" ] && echo 0 || echo 1)" "reconnect: the session's sshd found ($(echo $kids))"
 for k in $kids; do [ "$k" != "$PID1" ] && kill "$k"; done
@@ -307,6 +329,34 @@ rrc=$?
 like "$(cat "$tmp/rc.out")" $'one\nstate=reconnecting: sshtest: connection lost\ntwo\nstate=up' \
 	"reconnect: the drop seen, the next command runs on a new session"
 is "$rrc" 0 "reconnect: up again at the end"
+# A command running when the session drops fails, saying so.
+hc sshtest run -- sh -c 'echo started; exec sleep 20' ::: run -- echo after \
+	>"$tmp/rc2.out" 2>"$tmp/rc2.err" &
+rpid=$!
+for i in $(seq 300); do grep -q started "$tmp/rc2.out" && break; sleep 0.1; done
+for k in $(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+	[ "$k" != "$PID1" ] && kill "$k"
+done
+start=$SECONDS
+wait "$rpid"
+like "$(cat "$tmp/rc2.err")" "exit=255 timed_out=0 err=sshtest: connection lost" \
+	"reconnect: a running command fails with 'connection lost'"
+is "$(cat "$tmp/rc2.out")" $'started\nafter' "reconnect: then the next one runs ($((SECONDS - start)) s)"
+
+# A forward's listener outlives the session: new connections once it is back.
+rm -f "$tmp/fwd.out" "$tmp/fwd.stop"
+hc sshtest forward -w "$tmp/fwd.stop" 127.0.0.1 "$eport" >"$tmp/fwd.out" &
+fpid=$!
+wait_file "$tmp/fwd.out"
+bound=$(sed -n 's/^bound=//p' "$tmp/fwd.out")
+is "$($PY "$tmp/clients.py" "$bound" 1)" 1 "forward: echoes before the drop"
+for k in $(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+	[ "$k" != "$PID1" ] && kill "$k"
+done
+sleep 1.5
+is "$($PY "$tmp/clients.py" "$bound" 2)" 2 "forward: the same listener carries connections after the reconnect"
+touch "$tmp/fwd.stop"
+wait "$fpid"
 
 # ---- ProxyJump ----
 SSHD_NAME=behind sshd_start
@@ -328,6 +378,16 @@ owners=$(ss -Htnp state established "dport = :$PORT2" | grep -o '(("[^"]*"' | so
 is "$owners" sshd "ProxyJump: the connection to it comes from the hop's sshd, not from us"
 touch "$tmp/jgo"
 wait "$jpid"
+cat >>"$HPCTOP_SSH_CONFIG" <<EOF
+Host badjump
+    HostName 127.0.0.1
+    Port $PORT2
+    ProxyJump root@127.0.0.1:$dead
+EOF
+run hc badjump run -- true ::: state
+like "$err" "err=badjump: the hop root@127.0.0.1:$dead went away: root@127.0.0.1:$dead: connection refused" \
+	"ProxyJump: a dead hop named in the error"
+like "$out" "^state=down: badjump: the hop" "ProxyJump: the host is down, saying why"
 
 unlike "$(cat "$tmp/all.err")" "Sanitizer|runtime error" "no leaks or sanitizer reports"
 done_testing

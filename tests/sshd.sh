@@ -3,6 +3,7 @@
 #   sshd_start [-o OPTION=VALUE]...   start one (more may run at once)
 #   sshd_stop [PID]                   stop one (default: the last started)
 #   sshd_cleanup                      stop every one, remove $SSHD_BASE
+#   sshd_privsep_dir                  make /run/sshd again if gone
 #
 # Everything lives in $SSHD_BASE (a temp dir): one client key
 # ($SSHD_KEY, in $SSHD_BASE/authorized_keys), one known_hosts
@@ -37,7 +38,6 @@ chmod 0644 "$SSHD_BASE/authorized_keys"
 : >"$SSHD_SSH_CONFIG"
 _sshd_pids=()
 _sshd_n=0
-_sshd_made_run=
 
 eval "_sshd_prev=($(trap -p EXIT))"
 _sshd_prev_trap=${_sshd_prev[2]:-}
@@ -52,6 +52,12 @@ _sshd_free_port() {	# a port nothing listens on at $1 just now
 	done
 }
 
+# sshd's privilege separation directory, which each new connection needs:
+# made when missing and never removed (other sshds on the machine need it
+# too; tests/slurm/cluster removes it on `down` when it made it, so tests
+# call this again before connecting).
+sshd_privsep_dir() { [ -d /run/sshd ] || install -d -m 0755 /run/sshd; }
+
 sshd_start() {
 	local name dir port i
 	_sshd_n=$((_sshd_n + 1))
@@ -59,10 +65,7 @@ sshd_start() {
 	dir=$SSHD_BASE/sshd$_sshd_n
 	mkdir -p "$dir"
 	ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/host_ed25519" </dev/null
-	if [ ! -d /run/sshd ]; then	# sshd's privilege separation directory
-		install -d -m 0755 /run/sshd
-		_sshd_made_run=1
-	fi
+	sshd_privsep_dir
 	SSHD_ADDR=${SSHD_LISTEN:-127.0.0.1}
 	cat >"$dir/sshd_config" <<EOF
 ListenAddress $SSHD_ADDR
@@ -131,7 +134,6 @@ sshd_cleanup() {
 	local p
 	for p in "${_sshd_pids[@]}"; do sshd_stop "$p"; done
 	_sshd_pids=()
-	[ -n "$_sshd_made_run" ] && rmdir /run/sshd 2>/dev/null
 	[ -n "$SSHD_BASE" ] && rm -rf "$SSHD_BASE"
 	return 0
 }
