@@ -34,6 +34,8 @@ SRC_LIB  := $(wildcard core/*.c) $(wildcard backends/*.c)
 SRC_TUI  := $(wildcard tui/*.c) $(wildcard tui/cli/*.c)
 SRC_UNIT := $(wildcard tests/unit/test_*.c)
 SRC_HELP := $(filter-out $(SRC_UNIT),$(wildcard tests/unit/*.c))
+# Test drivers: programs the .t scripts run (tests/drivers/NAME.c).
+SRC_DRV  := $(wildcard tests/drivers/*.c)
 
 REL := build/rel
 SAN := build/san
@@ -44,6 +46,7 @@ OBJ_LIB_SAN := $(SRC_LIB:%.c=$(SAN)/%.o)
 OBJ_TUI_SAN := $(SRC_TUI:%.c=$(SAN)/%.o)
 OBJ_HELP    := $(SRC_HELP:%.c=$(SAN)/%.o)
 UNIT_BINS   := $(SRC_UNIT:%.c=$(SAN)/%)
+DRV_BINS    := $(SRC_DRV:%.c=$(SAN)/%)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BINS  := $(BENCH_SRC:%.c=$(REL)/%)
 
@@ -53,7 +56,7 @@ DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
 	libssh-dev libjansson-dev libssl-dev libxml2-dev libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	libopenmpi-dev libmpich-dev \
-	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 \
+	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 nftables \
 	clang libclang-rt-14-dev
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c, one per parser of outside
@@ -93,6 +96,9 @@ $(SAN)/hpctop: $(OBJ_LIB_SAN) $(OBJ_TUI_SAN)
 
 $(SAN)/tests/unit/%: $(SAN)/tests/unit/%.o $(OBJ_LIB_SAN) $(OBJ_HELP)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_CORE)
+
+$(SAN)/tests/drivers/%: $(SAN)/tests/drivers/%.o $(OBJ_LIB_SAN)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS_CORE)
 
 # The dashboard's model links without curses, so a unit test can have it.
 $(SAN)/tests/unit/test_model: $(SAN)/tui/model.o
@@ -134,13 +140,13 @@ deps:
 run: deps hpctop
 	./hpctop local
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(DRV_BINS)
 
 # Every test through prove: cmocka binaries speak TAP, the rest are .t
 # scripts. HPCTOP points the scripts at the sanitized binary.
 check: deps
 	@$(MAKE) --no-print-directory $(SAN)/hpctop hpctop $(UNIT_BINS) \
-		$(FUZZ_BINS)
+		$(DRV_BINS) $(FUZZ_BINS)
 	HPCTOP=$(CURDIR)/$(SAN)/hpctop HPCTOP_SRCDIR=$(CURDIR) \
 	CMOCKA_MESSAGE_OUTPUT=TAP \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

@@ -56,12 +56,13 @@ local_start_engines(const struct backend *b, struct loop *l,
 		int rc;
 
 		engine_spawn(c, i, &s);
-		rc = proc_spawn(c, &s, CLUSTER_ENGINES, name, 1, e);
+		rc = proc_spawn(l, c, &s, CLUSTER_ENGINES, name, 1, e);
 		spawn_clear(&s);
 		free(name);
 		if (rc == -1)
 			return -1;
 	}
+	proc_fill_starts(l, c);
 	proc_complete(l, c, NULL, cb, arg);
 	return 0;
 }

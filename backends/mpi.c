@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/mpiworld.h"
 #include "core/paths.h"
 #include "core/netif.h"
@@ -67,6 +68,27 @@ has_arg(const struct strv *sv, const char *arg)
 	return false;
 }
 
+/* "cn1:2,cn2:3": each host with its count from a hosts: mapping, else
+ * with k (0: bare names). */
+static char *
+host_counts(const struct profile *p, int k)
+{
+	struct strv hs = STRV_INIT;
+	char *out;
+
+	for (size_t i = 0; i < p->hosts.n; i++) {
+		int n = p->host_engines != NULL ? p->host_engines[i] : k;
+
+		if (n > 0)
+			strv_pushf(&hs, "%s:%d", p->hosts.v[i], n);
+		else
+			strv_push(&hs, p->hosts.v[i]);
+	}
+	out = strv_join(&hs, ",");
+	strv_clear(&hs);
+	return out;
+}
+
 void
 mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
     struct strv *argv)
@@ -81,7 +103,7 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 	strv_pushf(argv, "%d", n);
 	if (f == MPI_HYDRA) {
 		if (nhosts > 0) {
-			list = strv_join(&p->hosts, ",");
+			list = host_counts(p, 0);
 			strv_push(argv, "-hosts");
 			strv_push_take(argv, list);
 		}
@@ -94,16 +116,15 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 
 		if (nhosts > 0) {
 			/* Open MPI gives a bare host one slot: say how many. */
-			struct strv hs = STRV_INIT;
 			int k = ppn > 0 ? ppn : (n + (int)nhosts - 1) /
 			    (int)nhosts;
 
-			for (size_t i = 0; i < nhosts; i++)
-				strv_pushf(&hs, "%s:%d", p->hosts.v[i], k);
 			strv_push(argv, "--host");
-			strv_push_take(argv, strv_join(&hs, ","));
-			strv_clear(&hs);
-			slots = k * (int)nhosts;
+			strv_push_take(argv, host_counts(p, k));
+			slots = 0;
+			for (size_t i = 0; i < nhosts; i++)
+				slots += p->host_engines != NULL ?
+				    p->host_engines[i] : k;
 		} else {
 			slots = ppn > 0 ? ppn : cores;
 		}
@@ -118,7 +139,7 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 		 * IPython profile hpctop reads, whatever HOME and IPYTHONDIR
 		 * their ssh session has. */
 		if (nhosts > 0) {
-			char *ipdir = paths_ipython_dir();
+			char *ipdir = cluster_ipython_dir(c);
 
 			for (size_t i = 0; i < p->nenv; i++) {
 				strv_push(argv, "-x");
@@ -233,15 +254,21 @@ mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
 	    "mpi_family"));
 	struct strv argv = STRV_INIT, env = STRV_INIT;
 	struct probe *pr;
-	struct subproc *j;
+	struct host_job *j;
+	struct host *h;
 
+	if (cluster_place(l, c, e) == -1)
+		return -1;
 	if (f != MPI_UNKNOWN) {
 		render(c, f);
 		proc_complete(l, c, NULL, cb, arg);
 		return 0;
 	}
-	if (proc_check_command(c, "mpiexec", c->profile->mpiexec.v[0], e) ==
-	    -1)
+	/* On another machine the probe itself says whether it is there. */
+	if (c->host == NULL && proc_check_command(c, "mpiexec",
+	    c->profile->mpiexec.v[0], e) == -1)
+		return -1;
+	if ((h = cluster_host(l, c, e)) == NULL)
 		return -1;
 	strv_extend(&argv, &c->profile->mpiexec);
 	strv_push(&argv, "--version");
@@ -252,7 +279,7 @@ mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
 	pr->c = c;
 	pr->cb = cb;
 	pr->arg = arg;
-	j = subproc_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
+	j = host_run(h, l, strv_argv(&argv), strv_argv(&env), NULL, 0,
 	    VERSION_TIMEOUT_MS, on_version, pr, e);
 	strv_clear(&argv);
 	strv_clear(&env);
@@ -284,44 +311,13 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 		return err_set(e, "mpi: launcher family unknown (the script "
 		    "operation runs first)");
 	engines_spawn(c, f, &s);
-	rc = proc_spawn(c, &s, CLUSTER_ENGINES, "mpiexec", c->engines, e);
+	rc = proc_spawn(l, c, &s, CLUSTER_ENGINES, "mpiexec", c->engines, e);
 	spawn_clear(&s);
+	proc_fill_starts(l, c);
 	if (rc == 0)
 		proc_complete(l, c, NULL, cb, arg);
 	return rc;
 }
 
-/* Hosts other than this one: the engines there cannot reach a loopback
- * controller. */
-static char *
-mpi_remote_engines(const struct backend *b, const struct cluster *c)
-{
-	const struct strv *hosts = &c->profile->hosts;
-	struct strv other = STRV_INIT;
-	char self[256] = "";
-	char *list, *out;
-
-	(void)b;
-	if (gethostname(self, sizeof self - 1) == -1)
-		self[0] = '\0';
-	for (size_t i = 0; i < hosts->n; i++) {
-		const char *h = hosts->v[i];
-		size_t n = strcspn(self, ".");
-
-		if (netif_loopback(h) || strcmp(h, self) == 0 ||
-		    (strncmp(h, self, n) == 0 && h[n] == '\0'))
-			continue;
-		strv_push(&other, h);
-	}
-	if (other.n == 0)
-		return NULL;
-	list = strv_join(&other, ", ");
-	out = xasprintf("engines on host%s %s (hosts)", other.n == 1 ? "" :
-	    "s", list);
-	free(list);
-	strv_clear(&other);
-	return out;
-}
-
 const struct backend mpi_backend = PROC_BACKEND("mpi", mpi_script,
-    mpi_start_controller, mpi_start_engines, mpi_remote_engines);
+    mpi_start_controller, mpi_start_engines, proc_remote_engines);

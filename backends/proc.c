@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/netif.h"
 #include "core/paths.h"
 #include "core/shquote.h"
@@ -121,24 +122,46 @@ proc_prepare_profile(const struct cluster *c, struct err *e)
 }
 
 int
-proc_spawn(struct cluster *c, struct spawn *s, enum cluster_role role,
-    const char *name, int engines, struct err *e)
+proc_spawn_on(struct loop *l, struct host *h, struct cluster *c,
+    struct spawn *s, enum cluster_role role, const char *name, int engines,
+    struct err *e)
 {
 	char host[256] = "localhost";
-	struct cluster_proc *pr;
 	pid_t pid;
 
 	/* The mark finds the process even when no record names it. */
 	strv_pushf(&s->env, "%s=%s", CLUSTER_ENV, c->dir);
-	pid = spawn_start(s, e);
+	pid = host_spawn(h, l, s, e);
 	if (pid == -1)
 		return err_prefix(e, "%s", name);
-	gethostname(host, sizeof host - 1);
-	pr = cluster_add_proc(c, role, name, pid, NULL, engines, host, s->log);
-	/* exec keeps the start time: it tells this process from a later one
-	 * given the same pid. */
-	pr->start_time = procfs_pid_start_time(pid);
+	if (host_is_local(h))
+		gethostname(host, sizeof host - 1);
+	cluster_add_proc(c, role, name, pid, NULL, engines,
+	    host_is_local(h) ? host : host_label(h), s->log);
 	return 0;
+}
+
+int
+proc_spawn(struct loop *l, struct cluster *c, struct spawn *s,
+    enum cluster_role role, const char *name, int engines, struct err *e)
+{
+	return proc_spawn_on(l, host_get(l, NULL, e), c, s, role, name,
+	    engines, e);
+}
+
+void
+proc_fill_starts(struct loop *l, struct cluster *c)
+{
+	struct procsnap ps;
+	struct err e;
+
+	/* Without one the mark tells them apart until the next poll. */
+	if (host_procs_sync(host_get(l, NULL, &e), l, CLUSTER_ENV, &ps,
+	    &e) == -1)
+		return;
+	for (size_t i = 0; i < c->nprocs; i++)
+		procfs_fill_start(c, &ps, &c->procs[i]);
+	procsnap_free(&ps);
 }
 
 struct later {
@@ -174,6 +197,156 @@ proc_complete(struct loop *l, struct cluster *c, const struct err *e,
 	loop_timer_add(l, 0, on_later, lt);
 }
 
+/* ---- snapshots of the hosts the procs run on ---- */
+
+struct snap {
+	struct host *h;
+	struct procsnap *ps;	/* NULL until taken, or when it failed */
+	struct err e;
+	bool failed;
+};
+
+struct snaps {
+	struct snap *v;
+	size_t n;
+	size_t pending;
+	void (*done)(void *arg);
+	void *arg;
+};
+
+struct snap_req {
+	struct snaps *s;
+	size_t i;
+};
+
+/* The host pr runs on: this machine, or with remote (the ssh backend)
+ * for engines the SSH destination their record names. */
+static struct host *
+host_of(struct loop *l, bool remote, const struct cluster_proc *pr,
+    struct err *e)
+{
+	return host_get(l, remote && pr->role == CLUSTER_ENGINES ? pr->host :
+	    NULL, e);
+}
+
+static void
+snaps_add(struct snaps *s, struct host *h)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].h == h)
+			return;
+	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	memset(&s->v[s->n], 0, sizeof *s->v);
+	s->v[s->n++].h = h;
+}
+
+/* The hosts of c's procs, this machine's first (the controller's, and
+ * where marked processes no record names are looked for). */
+static void
+snaps_add_cluster(struct snaps *s, struct loop *l, bool remote,
+    const struct cluster *c)
+{
+	struct err e;
+
+	snaps_add(s, host_get(l, NULL, &e));
+	for (size_t i = 0; remote && i < c->nprocs; i++) {
+		struct host *h = host_of(l, true, &c->procs[i], &e);
+
+		if (h != NULL)
+			snaps_add(s, h);
+	}
+}
+
+static struct snap *
+snaps_find(struct snaps *s, struct loop *l, bool remote,
+    const struct cluster_proc *pr, struct err *why)
+{
+	struct host *h = host_of(l, remote, pr, why);
+
+	for (size_t i = 0; h != NULL && i < s->n; i++)
+		if (s->v[i].h == h) {
+			if (s->v[i].failed)
+				*why = s->v[i].e;
+			return s->v[i].failed ? NULL : &s->v[i];
+		}
+	return NULL;
+}
+
+static void
+snaps_clear(struct snaps *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].ps != NULL)
+			procsnap_free(s->v[i].ps);
+		free(s->v[i].ps);
+		s->v[i].ps = NULL;
+		s->v[i].failed = false;
+	}
+}
+
+static void
+snaps_free(struct snaps *s)
+{
+	snaps_clear(s);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void
+snap_done(struct procsnap *ps, const struct err *e, void *arg)
+{
+	struct snap_req *rq = arg;
+	struct snaps *s = rq->s;
+	struct snap *sn = &s->v[rq->i];
+
+	free(rq);
+	if (ps != NULL)
+		sn->ps = ps;
+	else {
+		sn->e = *e;
+		sn->failed = true;
+	}
+	if (--s->pending == 0)
+		s->done(s->arg);
+}
+
+static void
+snaps_none_pending(void *arg)
+{
+	struct snaps *s = arg;
+
+	s->done(s->arg);
+}
+
+/* Takes a snapshot of every host in s at once (one query per host);
+ * done(arg) runs from the loop when all have answered. */
+static void
+snaps_take(struct snaps *s, struct loop *l, void (*done)(void *arg),
+    void *arg)
+{
+	snaps_clear(s);
+	s->done = done;
+	s->arg = arg;
+	s->pending = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		struct snap_req *rq = xcalloc(1, sizeof *rq);
+
+		rq->s = s;
+		rq->i = i;
+		s->pending++;
+		if (host_procs(s->v[i].h, l, CLUSTER_ENV, snap_done, rq,
+		    &s->v[i].e) == -1) {
+			free(rq);
+			s->v[i].failed = true;
+			s->pending--;
+		}
+	}
+	/* Every answer comes from the loop: the last one calls done. */
+	if (--s->pending == 0)
+		loop_timer_add(l, 0, snaps_none_pending, s);
+}
+
 /* Local processes are the user's own: name the owner as squeue would.
  * Looked up once, not on every refresh. */
 static const char *
@@ -190,40 +363,74 @@ user_name(void)
 	return name;
 }
 
+/* A start killed between spawning and saving left processes no record
+ * names: adopt them from each host's snapshot, so they are seen and
+ * stopped. */
 static void
-poll_one(struct cluster *c)
+adopt_all(struct cluster *c, struct snaps *s, bool remote, bool children)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		bool here = host_is_local(s->v[i].h);
+
+		/* With remote, the controller is looked for here and engines
+		 * on their hosts (where this machine's processes may be seen
+		 * too, as on nodes that are namespaces of it). */
+		if (!s->v[i].failed && s->v[i].ps != NULL)
+			procfs_adopt_marked(c, s->v[i].ps, here ? NULL :
+			    host_label(s->v[i].h), children, !remote ?
+			    PROCFS_ADOPT_ALL : here ? PROCFS_ADOPT_CONTROLLER :
+			    PROCFS_ADOPT_ENGINES);
+	}
+}
+
+static void
+poll_one(struct cluster *c, struct snaps *s, struct loop *l, bool remote)
 {
 	double now;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	/* A start killed between spawning and saving left processes no
-	 * record names: show them, so they are seen and stopped. */
 	if (!c->complete)
-		procfs_adopt_marked(c, false);
+		adopt_all(c, s, remote, false);
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
 		struct job_row *r = jobtab_append(&c->jobs);
-		bool main = procfs_proc_alive(c, pr);
-		bool group = main || procfs_proc_pids(c, pr, NULL) > 0;
+		struct err why;
+		struct snap *sn;
+		bool main, group;
 
-		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
-		pr->stopped = main && procfs_proc_stopped(c, pr);
+		err_clear(&why);
+		sn = snaps_find(s, l, remote, pr, &why);
 		r->id = xasprintf("%ld", (long)pr->pid);
 		r->name = xstrdup(pr->name);
 		r->user = xstrdup(user_name());
+		r->nodes = 1;
+		r->tasks = pr->role == CLUSTER_CONTROLLER ? 1 : pr->engines;
+		r->nodelist = pr->host != NULL ? xstrdup(pr->host) : NULL;
+		r->pid = pr->pid;
+		if (sn == NULL) {
+			/* Its host did not answer: nothing is known. */
+			pr->live = CLUSTER_LIVE_UNKNOWN;
+			pr->stopped = false;
+			r->state = JOB_UNKNOWN;
+			r->raw_state = xstrdup("unreachable");
+			r->reason = xstrdup(why.msg);
+			r->elapsed = -1;
+			continue;
+		}
+		procfs_fill_start(c, sn->ps, pr);
+		main = procfs_proc_alive(c, sn->ps, pr);
+		group = main || procfs_proc_pids(c, sn->ps, pr, NULL) > 0;
+		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
+		pr->stopped = main && procfs_proc_stopped(c, sn->ps, pr);
 		r->state = main ? JOB_RUNNING : group ? JOB_EXITING :
 		    JOB_COMPLETED;
 		r->raw_state = xstrdup(pr->stopped ? "stopped" : main ?
 		    "running" : group ? "exiting" : "gone");
 		r->elapsed = main && now > pr->started ?
 		    (long)(now - pr->started) : -1;
-		r->nodes = 1;
-		r->tasks = pr->role == CLUSTER_CONTROLLER ? 1 : pr->engines;
-		r->nodelist = pr->host != NULL ? xstrdup(pr->host) : NULL;
-		r->pid = pr->pid;
 	}
 }
 
@@ -237,7 +444,7 @@ proc_start_controller(struct loop *l, struct cluster *c, const char *what,
 
 	if (proc_check_command(c, "controller",
 	    c->profile->controller.command.v[0], e) == -1 ||
-	    proc_check_command(c, what, cmd, e) == -1 ||
+	    (what != NULL && proc_check_command(c, what, cmd, e) == -1) ||
 	    (addr = proc_controller_addr(c, e)) == NULL)
 		return -1;
 	if (proc_prepare_profile(c, e) == -1) {
@@ -246,46 +453,63 @@ proc_start_controller(struct loop *l, struct cluster *c, const char *what,
 	}
 	proc_controller_spawn(c, addr, &s);
 	free(addr);
-	rc = proc_spawn(c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
+	rc = proc_spawn(l, c, &s, CLUSTER_CONTROLLER, "ipcontroller", 0, e);
 	spawn_clear(&s);
+	proc_fill_starts(l, c);
 	if (rc == 0)
 		proc_complete(l, c, NULL, cb, arg);
 	return rc;
 }
 
 struct poll_done {
+	struct loop *loop;
 	struct cluster **cs;
 	size_t n;
+	bool remote;
+	struct snaps snaps;
 	backend_poll_cb cb;
 	void *arg;
 };
 
 static void
-on_poll_done(void *arg)
+on_poll_snaps(void *arg)
 {
 	struct poll_done *pd = arg;
 
+	for (size_t i = 0; i < pd->n; i++)
+		poll_one(pd->cs[i], &pd->snaps, pd->loop, pd->remote);
+	snaps_free(&pd->snaps);
 	pd->cb(pd->cs, pd->n, NULL, pd->arg);
 	free(pd);
+}
+
+int
+proc_poll_on(struct loop *l, struct cluster **cs, size_t n, bool remote,
+    backend_poll_cb cb, void *arg)
+{
+	struct poll_done *pd = xcalloc(1, sizeof *pd);
+
+	pd->loop = l;
+	pd->cs = cs;
+	pd->n = n;
+	pd->remote = remote;
+	pd->cb = cb;
+	pd->arg = arg;
+	for (size_t i = 0; i < n; i++)
+		snaps_add_cluster(&pd->snaps, l, remote, cs[i]);
+	snaps_take(&pd->snaps, l, on_poll_snaps, pd);
+	return 0;
 }
 
 int
 proc_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e)
 {
-	struct poll_done *pd = xcalloc(1, sizeof *pd);
-
-	for (size_t i = 0; i < n; i++)
-		poll_one(cs[i]);
-	pd->cs = cs;
-	pd->n = n;
-	pd->cb = cb;
-	pd->arg = arg;
-	loop_timer_add(l, 0, on_poll_done, pd);
-	return 0;
+	return proc_poll_on(l, cs, n, false, cb, arg);
 }
 
 enum stop_phase {
+	STOP_BEGIN,		/* first snapshot under way */
 	STOP_ENGINES,		/* SIGTERM sent to engine groups */
 	STOP_ENGINES_KILLED,
 	STOP_CONTROLLER,	/* SIGTERM sent to the controller */
@@ -295,132 +519,244 @@ enum stop_phase {
 struct stopper {
 	struct loop *loop;
 	struct cluster *c;
+	bool remote;
+	struct snaps snaps;
 	backend_cb cb;
 	void *arg;
 	enum stop_phase phase;
 	uint64_t deadline;
 };
 
+/* Whether anything of pr's session is left; a host that did not answer
+ * may still run it. */
 static bool
-role_alive(const struct cluster *c, enum cluster_role role)
+proc_left(struct stopper *st, const struct cluster_proc *pr,
+    struct err *why)
 {
-	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].role == role &&
-		    procfs_proc_pids(c, &c->procs[i], NULL) > 0)
+	struct snap *sn;
+
+	err_clear(why);
+	sn = snaps_find(&st->snaps, st->loop, st->remote, pr, why);
+	return sn == NULL || procfs_proc_pids(st->c, sn->ps, pr, NULL) > 0;
+}
+
+static bool
+role_alive(struct stopper *st, enum cluster_role role)
+{
+	struct err why;
+
+	for (size_t i = 0; i < st->c->nprocs; i++)
+		if (st->c->procs[i].role == role &&
+		    proc_left(st, &st->c->procs[i], &why))
 			return true;
 	return false;
 }
 
-/* Signals the session leader we started, or with `all` every process
- * left in its session (they are ours: nothing else joins a session). A
- * pid that now belongs to another process is never signalled. */
-static void
-signal_role(const struct cluster *c, enum cluster_role role, int sig,
-    bool all)
+/* The distinct process groups of pids in ps, into *out; how many. */
+static size_t
+groups_of(const struct procsnap *ps, const pid_t *pids, size_t n,
+    pid_t *out)
 {
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct procsnap_proc *p = procsnap_find(ps, pids[i]);
+		bool seen = false;
+
+		for (size_t j = 0; p != NULL && j < k && !seen; j++)
+			seen = out[j] == p->pgid;
+		if (p != NULL && !seen && p->pgid > 0)
+			out[k++] = p->pgid;
+	}
+	return k;
+}
+
+/* Signals the session leader we started (its group), or with `all` every
+ * group left in its session (they are ours: nothing else joins a
+ * session), on its host. A pid that now belongs to another process is
+ * never signalled. */
+static void
+signal_role(struct stopper *st, enum cluster_role role, int sig, bool all)
+{
+	const struct cluster *c = st->c;
+
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
-		pid_t *pids;
+		struct err why;
+		struct snap *sn;
+		pid_t *pids, *groups;
 		size_t n;
 
 		if (pr->role != role || pr->pid <= 0)
 			continue;
+		sn = snaps_find(&st->snaps, st->loop, st->remote, pr, &why);
+		if (sn == NULL)
+			continue;
 		if (!all) {
-			if (procfs_proc_alive(c, pr))
-				kill(pr->pid, sig);
+			if (procfs_proc_alive(c, sn->ps, pr))
+				host_signal(sn->h, st->loop, &pr->pid, 1, sig,
+				    &why);
 			continue;
 		}
-		n = procfs_proc_pids(c, pr, &pids);
-		for (size_t k = 0; k < n; k++)
-			kill(pids[k], sig);
+		n = procfs_proc_pids(c, sn->ps, pr, &pids);
+		groups = xcalloc(n + 1, sizeof *groups);
+		n = groups_of(sn->ps, pids, n, groups);
+		if (n > 0)
+			host_signal(sn->h, st->loop, groups, n, sig, &why);
+		free(groups);
 		free(pids);
 	}
 }
 
-static void stop_tick(void *arg);
-
 static void
 stop_finish(struct stopper *st)
 {
-	struct err e;
+	struct err e, why;
 	bool failed = false;
 
 	err_clear(&e);
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (procfs_proc_pids(st->c, pr, NULL) > 0) {
+		if (!proc_left(st, pr, &why))
+			continue;
+		if (why.msg[0] != '\0')
+			err_set(&e, "%s (session %ld on %s): cannot tell "
+			    "whether it ended: %s", pr->name, (long)pr->pid,
+			    pr->host != NULL ? pr->host : "?", why.msg);
+		else
 			err_set(&e, "%s (session %ld) survived SIGKILL",
 			    pr->name, (long)pr->pid);
-			failed = true;
-		}
+		failed = true;
 	}
+	snaps_free(&st->snaps);
 	st->cb(st->c, failed ? &e : NULL, st->arg);
 	free(st);
 }
 
+static void stop_tick(void *arg);
+
 static void
-stop_tick(void *arg)
+stop_next(void *arg)
+{
+	struct stopper *st = arg;
+
+	loop_timer_add(st->loop, STOP_TICK_MS, stop_tick, st);
+}
+
+/* With a fresh snapshot of every host: the next step. */
+static void
+stop_step(void *arg)
 {
 	struct stopper *st = arg;
 	uint64_t now = loop_now();
 
 	switch (st->phase) {
+	case STOP_BEGIN:
+		/* What carries this cluster's mark is stopped too, recorded or
+		 * not. */
+		adopt_all(st->c, &st->snaps, st->remote, true);
+		/* SIGTERM to the whole session: the engine and its nanny, or
+		 * mpiexec and its ranks. */
+		signal_role(st, CLUSTER_ENGINES, SIGTERM, true);
+		st->phase = STOP_ENGINES;
+		st->deadline = now + STOP_ENGINE_GRACE_MS;
+		break;
 	case STOP_ENGINES:
 	case STOP_ENGINES_KILLED:
-		if (role_alive(st->c, CLUSTER_ENGINES)) {
+		if (role_alive(st, CLUSTER_ENGINES)) {
 			if (now < st->deadline)
 				break;
 			if (st->phase == STOP_ENGINES) {
-				signal_role(st->c, CLUSTER_ENGINES, SIGKILL,
-				    true);
+				signal_role(st, CLUSTER_ENGINES, SIGKILL, true);
 				st->phase = STOP_ENGINES_KILLED;
 				st->deadline = now + STOP_KILL_WAIT_MS;
 				break;
 			}
 		}
 		/* The Hub's own clean exit removes the connection files. */
-		signal_role(st->c, CLUSTER_CONTROLLER, SIGTERM, false);
+		signal_role(st, CLUSTER_CONTROLLER, SIGTERM, false);
 		st->phase = STOP_CONTROLLER;
 		st->deadline = now + STOP_CONTROLLER_GRACE_MS;
 		break;
 	case STOP_CONTROLLER:
 	case STOP_CONTROLLER_KILLED:
-		if (role_alive(st->c, CLUSTER_CONTROLLER) &&
+		if (role_alive(st, CLUSTER_CONTROLLER) &&
 		    st->phase == STOP_CONTROLLER && now >= st->deadline) {
 			/* Its workers share its group: end them all. */
-			signal_role(st->c, CLUSTER_CONTROLLER, SIGKILL, true);
+			signal_role(st, CLUSTER_CONTROLLER, SIGKILL, true);
 			st->phase = STOP_CONTROLLER_KILLED;
 			st->deadline = now + STOP_KILL_WAIT_MS;
 			break;
 		}
-		if (role_alive(st->c, CLUSTER_CONTROLLER) && now < st->deadline)
+		if (role_alive(st, CLUSTER_CONTROLLER) && now < st->deadline)
 			break;
 		stop_finish(st);
 		return;
 	}
-	loop_timer_add(st->loop, STOP_TICK_MS, stop_tick, st);
+	stop_next(st);
+}
+
+static void
+stop_tick(void *arg)
+{
+	struct stopper *st = arg;
+
+	snaps_take(&st->snaps, st->loop, stop_step, st);
+}
+
+int
+proc_stop_on(struct loop *l, struct cluster *c, bool remote, backend_cb cb,
+    void *arg)
+{
+	struct stopper *st = xcalloc(1, sizeof *st);
+
+	st->loop = l;
+	st->c = c;
+	st->remote = remote;
+	st->cb = cb;
+	st->arg = arg;
+	st->phase = STOP_BEGIN;
+	snaps_add_cluster(&st->snaps, l, remote, c);
+	snaps_take(&st->snaps, l, stop_step, st);
+	return 0;
 }
 
 int
 proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e)
 {
-	struct stopper *st = xcalloc(1, sizeof *st);
+	return proc_stop_on(l, c, false, cb, arg);
+}
 
-	st->loop = l;
-	st->c = c;
-	st->cb = cb;
-	st->arg = arg;
-	/* What carries this cluster's mark is stopped too, recorded or not. */
-	procfs_adopt_marked(c, true);
-	/* SIGTERM to the whole session: the engine and its nanny, or
-	 * mpiexec and its ranks. */
-	signal_role(c, CLUSTER_ENGINES, SIGTERM, true);
-	st->phase = STOP_ENGINES;
-	st->deadline = loop_now() + STOP_ENGINE_GRACE_MS;
-	loop_timer_add(l, STOP_TICK_MS, stop_tick, st);
-	return 0;
+char *
+proc_remote_engines(const struct backend *b, const struct cluster *c)
+{
+	const struct strv *hosts = &c->profile->hosts;
+	struct strv other = STRV_INIT;
+	char self[256] = "";
+	char *list, *out;
+
+	(void)b;
+	if (gethostname(self, sizeof self - 1) == -1)
+		self[0] = '\0';
+	for (size_t i = 0; i < hosts->n; i++) {
+		const char *h = hosts->v[i];
+		size_t n = strcspn(self, ".");
+
+		if (netif_loopback(h) || strcmp(h, self) == 0 ||
+		    (strncmp(h, self, n) == 0 && h[n] == '\0'))
+			continue;
+		strv_push(&other, h);
+	}
+	if (other.n == 0)
+		return NULL;
+	list = strv_join(&other, ", ");
+	out = xasprintf("engines on host%s %s (hosts)", other.n == 1 ? "" :
+	    "s", list);
+	free(list);
+	strv_clear(&other);
+	return out;
 }
 
 int

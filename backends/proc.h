@@ -5,6 +5,7 @@
 #define HPCTOP_PROC_H
 
 #include "core/backend.h"
+#include "core/host.h"
 #include "core/spawn.h"
 
 /* How often the Hub's heart monitor beats, in ms. The Hub admits an engine
@@ -45,13 +46,22 @@ int proc_check_command(const struct cluster *c, const char *what,
  * so registration counts start at zero. */
 int proc_prepare_profile(const struct cluster *c, struct err *e);
 
-/* Spawns s and records it in c as a process with this role and name. */
-int proc_spawn(struct cluster *c, struct spawn *s, enum cluster_role role,
-    const char *name, int engines, struct err *e);
+/* Spawns s on h (host_spawn) and records it in c as a process with this
+ * role and name, on this machine's host name or h's destination. */
+int proc_spawn_on(struct loop *l, struct host *h, struct cluster *c,
+    struct spawn *s, enum cluster_role role, const char *name, int engines,
+    struct err *e);
+/* proc_spawn_on this machine. */
+int proc_spawn(struct loop *l, struct cluster *c, struct spawn *s,
+    enum cluster_role role, const char *name, int engines, struct err *e);
+/* Records the start time of each of c's local procs that has none, from
+ * one snapshot of this machine. */
+void proc_fill_starts(struct loop *l, struct cluster *c);
 
 /* backend.start_controller for process backends: checks the controller's
  * command and the engines' launcher (`what`, `cmd`: "engine" and ipengine,
- * or "mpiexec"), prepares the IPython profile, spawns the controller and
+ * or "mpiexec"; what NULL: none here, for engines on other hosts),
+ * prepares the IPython profile, spawns the controller and
  * completes from the loop. */
 int proc_start_controller(struct loop *l, struct cluster *c,
     const char *what, const char *cmd, backend_cb cb, void *arg,
@@ -61,11 +71,19 @@ int proc_start_controller(struct loop *l, struct cluster *c,
 void proc_complete(struct loop *l, struct cluster *c, const struct err *e,
     backend_cb cb, void *arg);
 
-/* backend.poll for process backends: procs' liveness and c->jobs rows. */
+/* backend.poll for process backends: procs' liveness and c->jobs rows,
+ * from one snapshot per host (host_procs): this machine's, or with remote
+ * each host the procs' records name (an SSH destination); a host that
+ * does not answer makes its procs' rows "unreachable" with why. */
+int proc_poll_on(struct loop *l, struct cluster **cs, size_t n, bool remote,
+    backend_poll_cb cb, void *arg);
 int proc_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e);
 /* backend.stop for process backends: SIGTERM engine groups, wait, SIGKILL;
- * then SIGTERM the controller, wait, SIGKILL its group; verify. */
+ * then SIGTERM the controller, wait, SIGKILL its group; verify; through
+ * host_signal on the procs' hosts as proc_poll_on finds them. */
+int proc_stop_on(struct loop *l, struct cluster *c, bool remote,
+    backend_cb cb, void *arg);
 int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
 
@@ -77,6 +95,10 @@ int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
  * means when c->engines exceeds PROC_ENGINES_PER_CORE per online core. */
 int proc_confirm(const struct backend *b, const struct cluster *c,
     struct err *e);
+/* backend.remote_engines for backends whose engines run on the profile's
+ * hosts: "engines on hosts cn1, cn2 (hosts)" for those other than this
+ * one (they cannot reach a loopback controller); NULL when none. */
+char *proc_remote_engines(const struct backend *b, const struct cluster *c);
 /* The registry entry of a process backend: its own script and start
  * operations, the three above, and whether its engines may run on
  * other hosts (remote_op, NULL: never). */

@@ -1,156 +1,40 @@
 #include "procfs.h"
 
-#include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/xmalloc.h"
 
-/* Bound on what is read of a /proc/PID/environ or cmdline (ARG_MAX is
- * 2 MiB here; our marks are in what spawn adds, at the end). */
-#define MAX_PROC_TEXT (2 * 1024 * 1024)
-
-/* Fields of /proc/<pid>/stat after the parenthesised name (which may
- * itself contain spaces and parentheses). */
-struct pstat {
-	char state;		/* field 3 */
-	pid_t ppid;		/* 4 */
-	pid_t sid;		/* 6 */
-	unsigned long long start;	/* 22: clock ticks after boot */
-};
-
 static bool
-pstat_read(pid_t pid, struct pstat *ps)
+boot_matches(const struct cluster *c, const struct procsnap *ps)
 {
-	char path[64], buf[1024], *rp;
-	FILE *f;
-	size_t n;
-	int ppid, pg, session;
-
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	if (rp == NULL || sscanf(rp + 1, " %c %d %d %d %*s %*s %*s %*s %*s "
-	    "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", &ps->state, &ppid,
-	    &pg, &session, &ps->start) != 5)
-		return false;
-	ps->ppid = (pid_t)ppid;
-	ps->sid = (pid_t)session;
-	return true;
+	/* The record's boot is this machine's: another host's snapshot is
+	 * told apart by start times alone. */
+	if (!ps->local)
+		return true;
+	return c->boot_id == NULL || *c->boot_id == '\0' ||
+	    *ps->boot_id == '\0' || strcmp(c->boot_id, ps->boot_id) == 0;
 }
 
 static bool
-pstat_live(const struct pstat *ps)
+marked(const struct cluster *c, const struct procsnap_proc *p)
 {
-	return ps->state != 'Z' && ps->state != 'X';
-}
-
-bool
-procfs_pid_alive(pid_t pid)
-{
-	struct pstat ps;
-
-	return pstat_read(pid, &ps) && pstat_live(&ps);
-}
-
-unsigned long long
-procfs_pid_start_time(pid_t pid)
-{
-	struct pstat ps;
-
-	return pstat_read(pid, &ps) ? ps.start : 0;
-}
-
-bool
-procfs_pid_is(pid_t pid, unsigned long long start_time)
-{
-	struct pstat ps;
-
-	return start_time != 0 && pstat_read(pid, &ps) && pstat_live(&ps) &&
-	    ps.start == start_time;
-}
-
-/* /proc/<pid>/<what> (NUL-separated strings), at most MAX_PROC_TEXT
- * bytes, NUL-terminated; NULL when unreadable. */
-static char *
-proc_text(pid_t pid, const char *what, size_t *len)
-{
-	char path[64];
-	size_t cap = 4096, n = 0;
-	char *buf;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, what);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(cap + 1);
-	for (;;) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (n < cap || cap >= MAX_PROC_TEXT)
-			break;
-		cap *= 2;
-		buf = xreallocarray(buf, cap + 1, 1);
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* Whether /proc/<pid>/<what> holds the string want as one whole entry. */
-static bool
-proc_has_entry(pid_t pid, const char *what, const char *want)
-{
-	size_t len, wl = strlen(want);
-	char *buf = proc_text(pid, what, &len);
-	bool found = false;
-
-	if (buf == NULL)
-		return false;
-	for (size_t off = 0; off < len && !found; off += strlen(buf + off) + 1)
-		found = strlen(buf + off) == wl &&
-		    memcmp(buf + off, want, wl) == 0;
-	free(buf);
-	return found;
-}
-
-static bool
-boot_matches(const struct cluster *c)
-{
-	const char *now = cluster_boot_id();
-
-	return c->boot_id == NULL || *c->boot_id == '\0' || *now == '\0' ||
-	    strcmp(c->boot_id, now) == 0;
+	return p != NULL && p->env != NULL && c->dir != NULL &&
+	    strcmp(p->env, c->dir) == 0;
 }
 
 /* Records without start times: a process of ours carries our mark, or at
  * least our IPython profile on its command line. */
 static bool
-carries_mark(const struct cluster *c, pid_t pid)
+carries_mark(const struct cluster *c, const struct procsnap_proc *p)
 {
-	bool yes = false;
+	bool yes = marked(c, p);
 	char *want;
 
-	if (c->dir != NULL) {
-		want = xasprintf("%s=%s", CLUSTER_ENV, c->dir);
-		yes = proc_has_entry(pid, "environ", want);
-		free(want);
-	}
 	if (!yes && c->ipython_profile != NULL) {
 		want = xasprintf("--profile=%s", c->ipython_profile);
-		yes = proc_has_entry(pid, "cmdline", want);
+		yes = procsnap_has_arg(p, want);
 		free(want);
 	}
 	return yes;
@@ -163,136 +47,141 @@ enum leader {
 };
 
 static enum leader
-leader_of(const struct cluster *c, const struct cluster_proc *pr,
-    struct pstat *ps)
+leader_of(const struct cluster *c, const struct procsnap *ps,
+    const struct cluster_proc *pr, const struct procsnap_proc **out)
 {
-	if (!pstat_read(pr->pid, ps))
+	const struct procsnap_proc *p = pr->pid > 0 ?
+	    procsnap_find(ps, pr->pid) : NULL;
+
+	*out = p;
+	if (p == NULL)
 		return LEADER_NONE;
-	if (!boot_matches(c) || ps->sid != pr->pid)
+	if (!boot_matches(c, ps) || p->sid != pr->pid)
 		return LEADER_OTHER;
 	if (pr->start_time != 0)
-		return ps->start == pr->start_time ? LEADER_OURS : LEADER_OTHER;
-	return carries_mark(c, pr->pid) ? LEADER_OURS : LEADER_OTHER;
+		return p->start == pr->start_time ? LEADER_OURS : LEADER_OTHER;
+	return carries_mark(c, p) ? LEADER_OURS : LEADER_OTHER;
 }
 
 bool
-procfs_proc_alive(const struct cluster *c, const struct cluster_proc *pr)
+procfs_proc_alive(const struct cluster *c, const struct procsnap *ps,
+    const struct cluster_proc *pr)
 {
-	struct pstat ps;
+	const struct procsnap_proc *p;
 
-	return leader_of(c, pr, &ps) == LEADER_OURS && pstat_live(&ps);
+	return leader_of(c, ps, pr, &p) == LEADER_OURS && procsnap_live(p);
 }
 
 bool
-procfs_proc_stopped(const struct cluster *c, const struct cluster_proc *pr)
+procfs_proc_stopped(const struct cluster *c, const struct procsnap *ps,
+    const struct cluster_proc *pr)
 {
-	struct pstat ps;
+	const struct procsnap_proc *p;
 
-	return leader_of(c, pr, &ps) == LEADER_OURS && pstat_live(&ps) &&
-	    (ps.state == 'T' || ps.state == 't');
+	return leader_of(c, ps, pr, &p) == LEADER_OURS && procsnap_live(p) &&
+	    (p->state == 'T' || p->state == 't');
 }
 
 size_t
-procfs_proc_pids(const struct cluster *c, const struct cluster_proc *pr,
-    pid_t **out)
+procfs_proc_pids(const struct cluster *c, const struct procsnap *ps,
+    const struct cluster_proc *pr, pid_t **out)
 {
-	struct pstat ps;
+	const struct procsnap_proc *p;
 
 	if (out != NULL)
 		*out = NULL;
 	/* With the leader gone the session id stays ours: the kernel does not
 	 * hand out a pid still in use as a session id. */
-	if (!boot_matches(c) || leader_of(c, pr, &ps) == LEADER_OTHER)
+	if (!boot_matches(c, ps) || leader_of(c, ps, pr, &p) == LEADER_OTHER)
 		return 0;
-	return procfs_session_pids(pr->pid, out);
+	return procfs_session_pids(ps, pr->pid, out);
+}
+
+void
+procfs_fill_start(const struct cluster *c, const struct procsnap *ps,
+    struct cluster_proc *pr)
+{
+	const struct procsnap_proc *p;
+
+	if (pr->start_time == 0 && leader_of(c, ps, pr, &p) == LEADER_OURS &&
+	    procsnap_live(p) && marked(c, p))
+		pr->start_time = p->start;
 }
 
 size_t
-procfs_session_pids(pid_t sid, pid_t **out)
+procfs_session_pids(const struct procsnap *ps, pid_t sid, pid_t **out)
 {
-	DIR *d;
-	struct dirent *de;
 	size_t n = 0, cap = 0;
 
 	if (out != NULL)
 		*out = NULL;
 	if (sid <= 0)
 		return 0;
-	d = opendir("/proc");
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		struct pstat ps;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct procsnap_proc *p = &ps->v[i];
 
-		if (*end != '\0' || pid <= 0)
-			continue;
-		if (!pstat_read((pid_t)pid, &ps) || !pstat_live(&ps) ||
-		    ps.sid != sid)
+		if (!procsnap_live(p) || p->sid != sid)
 			continue;
 		if (out != NULL) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
 				*out = xreallocarray(*out, cap, sizeof **out);
 			}
-			(*out)[n] = (pid_t)pid;
+			(*out)[n] = p->pid;
 		}
 		n++;
 	}
-	closedir(d);
 	return n;
 }
 
+/* host NULL: this machine, whatever name its records give it. */
 static bool
-covers(const struct cluster *c, pid_t sid)
+covers(const struct cluster *c, const char *host, pid_t sid)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].pid == sid)
+		if (c->procs[i].pid == sid && (host == NULL ||
+		    c->procs[i].host == NULL ||
+		    strcmp(c->procs[i].host, host) == 0))
 			return true;
 	return false;
 }
 
 size_t
-procfs_adopt_marked(struct cluster *c, bool children)
+procfs_adopt_marked(struct cluster *c, const struct procsnap *ps,
+    const char *host, bool children, unsigned roles)
 {
-	char *want = xasprintf("%s=%s", CLUSTER_ENV, c->dir);
-	char host[256] = "localhost";
-	DIR *d = opendir("/proc");
-	struct dirent *de;
+	char name[256] = "localhost";
 	size_t added = 0;
 
-	gethostname(host, sizeof host - 1);
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		char *end, *comm;
-		long pid = strtol(de->d_name, &end, 10);
+	if (host == NULL)
+		gethostname(name, sizeof name - 1);
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct procsnap_proc *p = &ps->v[i], *leader;
 		struct cluster_proc *pr;
-		struct pstat ps;
-		pid_t sid;
-		size_t len;
+		enum cluster_role role;
+		const char *comm;
 
-		if (*end != '\0' || pid <= 0 || !pstat_read((pid_t)pid, &ps) ||
-		    !pstat_live(&ps) || covers(c, ps.sid) ||
-		    !proc_has_entry((pid_t)pid, "environ", want))
+		if (!procsnap_live(p) || !marked(c, p) ||
+		    covers(c, host, p->sid))
 			continue;
-		if (!children && proc_has_entry(ps.ppid, "environ", want))
+		if (!children && marked(c, procsnap_find(ps, p->ppid)))
 			continue;
-		sid = ps.sid;
 		/* Named after the session's leader when it is still there. */
-		comm = proc_text(procfs_pid_alive(sid) ? sid : (pid_t)pid,
-		    "comm", &len);
-		if (comm != NULL)
-			comm[strcspn(comm, "\n")] = '\0';
-		pr = cluster_add_proc(c, comm != NULL &&
-		    strstr(comm, "ipcontroller") != NULL ? CLUSTER_CONTROLLER :
-		    CLUSTER_ENGINES, comm != NULL && *comm != '\0' ? comm : "?",
-		    sid, NULL, 0, host, NULL);
-		pr->start_time = procfs_pid_start_time(sid);
-		free(comm);
+		leader = procsnap_find(ps, p->sid);
+		if (leader == NULL || !procsnap_live(leader))
+			leader = p;
+		comm = leader->comm != NULL && *leader->comm != '\0' ?
+		    leader->comm : "?";
+		role = strstr(comm, "ipcontroller") != NULL ?
+		    CLUSTER_CONTROLLER : CLUSTER_ENGINES;
+		if (!(roles & (role == CLUSTER_CONTROLLER ?
+		    PROCFS_ADOPT_CONTROLLER : PROCFS_ADOPT_ENGINES)))
+			continue;
+		pr = cluster_add_proc(c, role, comm, p->sid, NULL, 0,
+		    host != NULL ? host : name, NULL);
+		pr->start_time = leader == p && p->pid != p->sid ? 0 :
+		    leader->start;
 		added++;
 	}
-	if (d != NULL)
-		closedir(d);
-	free(want);
 	return added;
 }

@@ -6,12 +6,14 @@
 #include "mpi.h"
 #include "pbs.h"
 #include "slurm.h"
+#include "ssh.h"
 
 static const struct backend *const backends[] = {
 	&local_backend,
 	&mpi_backend,
 	&slurm_backend,
 	&pbs_backend,
+	&ssh_backend,
 };
 
 const struct backend *

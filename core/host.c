@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -112,6 +113,47 @@ local_signal(struct host *h, struct loop *l, const pid_t *pids, size_t n,
 	return 0;
 }
 
+struct procs_later {
+	struct procsnap ps;
+	struct err e;
+	bool failed;
+	host_procs_cb cb;
+	void *arg;
+};
+
+static void
+procs_deliver(void *arg)
+{
+	struct procs_later *pl = arg;
+
+	if (pl->failed)
+		pl->cb(NULL, &pl->e, pl->arg);
+	else {
+		struct procsnap *ps = xmalloc(sizeof *ps);
+
+		*ps = pl->ps;
+		pl->cb(ps, NULL, pl->arg);
+	}
+	free(pl);
+}
+
+/* Reading /proc does not block: the snapshot is taken now and delivered
+ * from the loop, as every asynchronous operation is. */
+static int
+local_procs(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e)
+{
+	struct procs_later *pl = xcalloc(1, sizeof *pl);
+
+	(void)h;
+	(void)e;
+	pl->cb = cb;
+	pl->arg = arg;
+	pl->failed = procsnap_read_local(envname, &pl->ps, &pl->e) == -1;
+	loop_timer_add(l, 0, procs_deliver, pl);
+	return 0;
+}
+
 static int
 local_forward(struct host *h, struct loop *l, const char *addr, int port,
     int lport, int *bound, struct err *e)
@@ -154,6 +196,7 @@ static const struct host_impl local_impl = {
 	.write_file = local_write_file,
 	.spawn = local_spawn,
 	.signal = local_signal,
+	.procs = local_procs,
 	.forward = local_forward,
 	.unforward = local_unforward,
 	.state = local_state,
@@ -295,6 +338,104 @@ host_signal(struct host *h, struct loop *l, const pid_t *pids, size_t n,
 }
 
 int
+host_procs(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e)
+{
+	return h->impl->procs(h, l, envname, cb, arg, e);
+}
+
+struct procs_sync {
+	bool done;
+	bool failed;
+	struct procsnap *ps;
+	struct err *e;
+};
+
+static void
+procs_sync_done(struct procsnap *ps, const struct err *e, void *arg)
+{
+	struct procs_sync *st = arg;
+
+	st->done = true;
+	if (ps != NULL) {
+		*st->ps = *ps;
+		free(ps);
+	} else {
+		*st->e = *e;
+		st->failed = true;
+	}
+}
+
+int
+host_procs_sync(struct host *h, struct loop *l, const char *envname,
+    struct procsnap *ps, struct err *e)
+{
+	struct procs_sync st = { .ps = ps, .e = e };
+
+	memset(ps, 0, sizeof *ps);
+	if (host_procs(h, l, envname, procs_sync_done, &st, e) == -1)
+		return -1;
+	while (!st.done)
+		if (loop_once(l, -1) == -1)
+			fatal("zmq_poll: %s", strerror(errno));
+	return st.failed ? -1 : 0;
+}
+
+struct procs_run {
+	struct host *h;
+	char *envname;
+	host_procs_cb cb;
+	void *arg;
+};
+
+static void
+procs_run_done(const struct subproc_result *r, void *arg)
+{
+	struct procs_run *pr = arg;
+	struct procsnap *ps = xmalloc(sizeof *ps);
+	struct err e;
+
+	err_clear(&e);
+	if (!r->ok)
+		err_set(&e, "%s: process list: %s", host_label(pr->h),
+		    r->err.msg);
+	else if (procsnap_parse(r->out, r->outlen, pr->envname, ps, &e) ==
+	    -1)
+		err_prefix(&e, "%s: process list", host_label(pr->h));
+	if (e.msg[0] != '\0') {
+		free(ps);
+		pr->cb(NULL, &e, pr->arg);
+	} else
+		pr->cb(ps, NULL, pr->arg);
+	free(pr->envname);
+	free(pr);
+}
+
+int
+host_procs_run(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e)
+{
+	struct procs_run *pr = xcalloc(1, sizeof *pr);
+	struct strv argv = STRV_INIT;
+	struct host_job *j;
+
+	pr->h = h;
+	pr->envname = xstrdup(envname);
+	pr->cb = cb;
+	pr->arg = arg;
+	procsnap_argv(envname, &argv);
+	j = host_run(h, l, argv.v, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS,
+	    procs_run_done, pr, e);
+	strv_clear(&argv);
+	if (j == NULL) {
+		free(pr->envname);
+		free(pr);
+		return -1;
+	}
+	return 0;
+}
+
+int
 host_forward(struct host *h, struct loop *l, const char *addr, int port,
     int lport, int *bound, struct err *e)
 {
@@ -309,7 +450,64 @@ host_unforward(struct host *h, int bound)
 
 /* ---- asking ---- */
 
-/* Asks on /dev/tty, without echo unless echo; -1 when there is none. */
+/* OpenSSH's convention: $SSH_ASKPASS PROMPT prints the answer. -1 when
+ * it cannot be run or fails. */
+static int
+askpass(const char *prog, const char *dest, const char *prompt, char *buf,
+    size_t size)
+{
+	char *full = xasprintf("%s: %s", dest, prompt);
+	int p[2], status, rc = -1;
+	size_t n = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		free(full);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		free(full);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null != -1)
+			dup2(null, 0);
+		dup2(p[1], 1);
+		execlp(prog, prog, full, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	free(full);
+	for (;;) {
+		ssize_t r = read(p[0], buf + n, size - 1 - n);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == size - 1)
+			break;
+	}
+	close(p[0]);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		rc = 0;
+	else
+		explicit_bzero(buf, size);
+	return rc;
+}
+
+/* Asks on /dev/tty, without echo unless echo; -1 when there is none.
+ * With SSH_ASKPASS set, asks that program instead when there is no
+ * terminal or SSH_ASKPASS_REQUIRE says force (or prefer). */
 static int
 tty_ask(const char *dest, const char *prompt, bool echo, char *buf,
     size_t size, void *arg)
@@ -319,9 +517,20 @@ tty_ask(const char *dest, const char *prompt, bool echo, char *buf,
 	size_t n = 0;
 	bool restore = false;
 	char ch;
+	const char *ap = getenv("SSH_ASKPASS");
+	const char *req = getenv("SSH_ASKPASS_REQUIRE");
 
 	(void)arg;
-	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+	if (req != NULL && strcmp(req, "never") == 0)
+		ap = NULL;
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (ap != NULL && *ap != '\0' && (fd == -1 || (req != NULL &&
+	    (strcmp(req, "force") == 0 || strcmp(req, "prefer") == 0)))) {
+		if (fd != -1)
+			close(fd);
+		return askpass(ap, dest, prompt, buf, size);
+	}
+	if (fd == -1)
 		return -1;
 	if (!echo && tcgetattr(fd, &old) == 0) {
 		raw = old;

@@ -31,6 +31,7 @@
 
 #include "err.h"
 #include "loop.h"
+#include "procsnap.h"
 #include "spawn.h"
 #include "subproc.h"
 
@@ -39,6 +40,12 @@
 
 struct host;
 struct host_job;
+
+/* host_procs' callback, called once from the loop: ps is the snapshot
+ * (the callback owns it: procsnap_free), or NULL with e saying why (e
+ * names the destination). */
+typedef void (*host_procs_cb)(struct procsnap *ps, const struct err *e,
+    void *arg);
 
 enum host_state {
 	HOST_UP,		/* this machine, or an authenticated session */
@@ -66,6 +73,8 @@ struct host_impl {
 	    struct err *e);
 	int (*signal)(struct host *h, struct loop *l, const pid_t *pids,
 	    size_t n, int sig, struct err *e);
+	int (*procs)(struct host *h, struct loop *l, const char *envname,
+	    host_procs_cb cb, void *arg, struct err *e);
 	int (*forward)(struct host *h, struct loop *l, const char *addr,
 	    int port, int lport, int *bound, struct err *e);
 	void (*unforward)(struct host *h, int bound);
@@ -134,6 +143,22 @@ pid_t host_spawn(struct host *h, struct loop *l, const struct spawn *s,
  * not an error. */
 int host_signal(struct host *h, struct loop *l, const pid_t *pids, size_t n,
     int sig, struct err *e);
+
+/* A snapshot of the calling user's processes on h (core/procsnap.h),
+ * each with the value of envname in its environment: what the process
+ * backends watch and stop their processes by, one query per host. 0 when
+ * started (cb then runs once, from the loop; arg must live until then),
+ * -1 with e filled when it cannot be. */
+int host_procs(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e);
+/* Blocking form: 0 with *ps filled (caller frees: procsnap_free), or -1
+ * with e filled. */
+int host_procs_sync(struct host *h, struct loop *l, const char *envname,
+    struct procsnap *ps, struct err *e);
+/* The procs op of a host that runs commands (core/sshhost.c's): runs
+ * procsnap_argv on h with host_run and parses its output. */
+int host_procs_run(struct host *h, struct loop *l, const char *envname,
+    host_procs_cb cb, void *arg, struct err *e);
 
 /* Makes addr:port, as seen from h, reachable from this machine: *bound is
  * the port to connect to on 127.0.0.1 instead. For this machine that is

@@ -363,6 +363,38 @@ nodes_add_host(struct nodes_report *r, const char *host)
 	r->elsewhere++;
 }
 
+/* Engines procs on the hosts their records name: each host once, with
+ * the engines started there (lost ones too: they are missing there). */
+static void
+add_placed(struct nodes_report *r, const struct cluster *c)
+{
+	struct err e;
+
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+		int n = 0;
+		bool seen = false;
+
+		if (pr->role != CLUSTER_ENGINES || pr->job_id != NULL ||
+		    pr->host == NULL)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = c->procs[k].role == CLUSTER_ENGINES &&
+			    c->procs[k].host != NULL &&
+			    strcmp(c->procs[k].host, pr->host) == 0;
+		if (seen)
+			continue;
+		for (size_t k = i; k < c->nprocs; k++)
+			if (c->procs[k].role == CLUSTER_ENGINES &&
+			    c->procs[k].host != NULL &&
+			    strcmp(c->procs[k].host, pr->host) == 0)
+				n += c->procs[k].engines;
+		if (nodes_add_job(r, pr->host, NULL, n, 0, &e) == -1 &&
+		    r->error == NULL)
+			r->error = xasprintf("%s: %s", pr->name, e.msg);
+	}
+}
+
 void
 nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
     const struct job_table *jobs, char *const *hosts, size_t nhosts)
@@ -389,6 +421,8 @@ nodes_of_cluster(struct nodes_report *r, const struct cluster *c,
 		    &e) == -1 && r->error == NULL)
 			r->error = xasprintf("job %s: %s", pr->job_id, e.msg);
 	}
+	if (cluster_meta_get(c, CLUSTER_META_PLACED) != NULL)
+		add_placed(r, c);
 	/* No running job, no nodes: the engines are not placed yet. */
 	if (r->n == 0)
 		return;

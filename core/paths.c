@@ -52,6 +52,10 @@ paths_below(char *dir, const char *fmt, ...)
 	return out;
 }
 
+#define CONFIG_FALLBACK ".config"
+#define STATE_FALLBACK ".local/state"
+#define IPYTHON_FALLBACK ".ipython"
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {
@@ -65,36 +69,81 @@ xdg_dir(const char *var, const char *fallback)
 char *
 paths_config_dir(void)
 {
-	return xdg_dir("XDG_CONFIG_HOME", ".config");
+	return xdg_dir("XDG_CONFIG_HOME", CONFIG_FALLBACK);
 }
 
 char *
 paths_state_dir(void)
 {
-	return xdg_dir("XDG_STATE_HOME", ".local/state");
+	return xdg_dir("XDG_STATE_HOME", STATE_FALLBACK);
+}
+
+char *
+paths_config_dir_in(const char *home)
+{
+	return xasprintf("%s/%s/hpctop", home, CONFIG_FALLBACK);
+}
+
+char *
+paths_state_dir_in(const char *home)
+{
+	return xasprintf("%s/%s/hpctop", home, STATE_FALLBACK);
+}
+
+char *
+paths_ipython_dir_in(const char *home)
+{
+	return xasprintf("%s/%s", home, IPYTHON_FALLBACK);
 }
 
 char *
 paths_ipython_dir(void)
 {
 	const char *v = getenv("IPYTHONDIR");
+	char *home, *out;
 
 	if (v != NULL && *v != '\0')
 		return xstrdup(v);
-	return paths_below(paths_home(), ".ipython");
+	home = paths_home();
+	out = paths_ipython_dir_in(home);
+	free(home);
+	return out;
 }
 
 char *
 paths_ipython_profile_dir(const char *ipython_profile)
 {
-	return paths_below(paths_ipython_dir(), "profile_%s", ipython_profile);
+	char *ipdir = paths_ipython_dir();
+	char *out = paths_ipython_profile_dir_in(ipdir, ipython_profile);
+
+	free(ipdir);
+	return out;
+}
+
+char *
+paths_ipython_profile_dir_in(const char *ipython_dir,
+    const char *ipython_profile)
+{
+	return xasprintf("%s/profile_%s", ipython_dir, ipython_profile);
 }
 
 char *
 paths_connection_file(const char *ipython_profile, const char *cluster_id,
     const char *which)
 {
-	char *dir = paths_ipython_profile_dir(ipython_profile);
+	char *ipdir = paths_ipython_dir();
+	char *out = paths_connection_file_in(ipdir, ipython_profile,
+	    cluster_id, which);
+
+	free(ipdir);
+	return out;
+}
+
+char *
+paths_connection_file_in(const char *ipython_dir, const char *ipython_profile,
+    const char *cluster_id, const char *which)
+{
+	char *dir = paths_ipython_profile_dir_in(ipython_dir, ipython_profile);
 	char *out;
 
 	if (cluster_id != NULL && *cluster_id != '\0')

@@ -226,6 +226,20 @@ valid_name(const char *s)
 }
 
 bool
+profile_valid_host(const char *s)
+{
+	/* A leading '-' would be an option to ssh; whitespace and control
+	 * characters are no part of any destination. */
+	if (s == NULL || *s == '\0' || *s == '-')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	    p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+bool
 profile_valid_plain_name(const char *s)
 {
 	if (s == NULL || *s == '\0')
@@ -277,13 +291,49 @@ get_env(struct ctx *c, struct profile *p, yaml_node_t *n)
 	return 0;
 }
 
+/* hosts: as a mapping of host name -> how many engines run there. */
+static int
+get_host_map(struct ctx *c, struct profile *p, yaml_node_t *n)
+{
+	strv_clear(&p->hosts);
+	free(p->host_engines);
+	p->host_engines = NULL;
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+	    pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+		char buf[64], *key;
+		int count, rc;
+
+		if (k->type != YAML_SCALAR_NODE || !valid_name(scalar(k)))
+			return at(c, k, "hosts: '%s' is not a valid host name",
+			    shown(k, buf, sizeof buf));
+		for (size_t i = 0; i < p->hosts.n; i++)
+			if (strcmp(p->hosts.v[i], scalar(k)) == 0)
+				return at(c, k, "hosts: duplicate host '%s'",
+				    scalar(k));
+		key = xasprintf("hosts: %s", scalar(k));
+		rc = get_int(c, key, v, 1, PROFILE_MAX_ENGINES, &count);
+		free(key);
+		if (rc == -1)
+			return -1;
+		p->host_engines = xreallocarray(p->host_engines,
+		    p->hosts.n + 1, sizeof *p->host_engines);
+		p->host_engines[p->hosts.n] = count;
+		strv_push(&p->hosts, scalar(k));
+	}
+	if (p->hosts.n == 0)
+		return at(c, n, "hosts: must not be empty");
+	return 0;
+}
+
 /* Key tables: one per mapping, so the unknown-key message can list what
  * is allowed there. */
 enum key {
 	K_VERSION, K_BACKEND, K_ENGINES, K_DESCRIPTION, K_IPYTHON_PROFILE,
 	K_CLUSTER_ID, K_SETUP, K_ENV, K_CONTROLLER, K_ENGINE, K_MPI, K_MPIEXEC,
 	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
-	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER,
+	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER, K_HOST,
 	K_IP, K_INTERFACE, K_ALLOW_LOOPBACK, K_COMMAND, K_ARGS,
 	K_NONE
 };
@@ -305,6 +355,7 @@ static const struct keydef top_keys[] = {
 	{ "account", K_ACCOUNT }, { "nodes", K_NODES }, { "ppn", K_PPN },
 	{ "tasks_per_node", K_TASKS_PER_NODE }, { "mem", K_MEM },
 	{ "directives", K_DIRECTIVES }, { "stall_after", K_STALL_AFTER },
+	{ "host", K_HOST },
 	{ NULL, K_NONE }
 };
 static const struct keydef controller_keys[] = {
@@ -539,6 +590,8 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 	case K_MPIEXEC_ARGS:
 		return get_list(c, name, v, true, &p->mpiexec_args);
 	case K_HOSTS:
+		if (v->type == YAML_MAPPING_NODE)
+			return get_host_map(c, p, v);
 		if (get_list(c, name, v, false, &p->hosts) == -1)
 			return -1;
 		for (size_t i = 0; i < p->hosts.n; i++)
@@ -603,6 +656,17 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 		if (get_list(c, name, v, false, &p->directives) == -1)
 			return -1;
 		return check_single_lines(c, name, v, &p->directives);
+	case K_HOST: {
+		char buf[64];
+
+		if (get_string(c, name, v, &p->host) == -1)
+			return -1;
+		if (!profile_valid_host(p->host))
+			return at(c, v, "host: '%s' is not an ssh destination "
+			    "(" PROFILE_HOST_RULE ")", shown(v, buf,
+			    sizeof buf));
+		return 0;
+	}
 	default:
 		fatal("profile: unhandled key %d", key);
 	}
@@ -758,6 +822,7 @@ walk(struct ctx *c, struct profile *p)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	bool have_backend = false, have_ppn = false, have_mpi = false;
+	bool have_engines = false;
 
 	if (root == NULL || (root->type == YAML_SCALAR_NODE &&
 	    scalar(root)[0] == '\0'))
@@ -782,6 +847,8 @@ walk(struct ctx *c, struct profile *p)
 			have_backend = true;
 		if (key == K_MPI)
 			have_mpi = true;
+		if (key == K_ENGINES)
+			have_engines = true;
 	}
 	if (!have_backend) {
 		char names[128];
@@ -794,6 +861,16 @@ walk(struct ctx *c, struct profile *p)
 	 * mpi4py's). */
 	if (!have_mpi && strcmp(p->backend, "mpi") == 0)
 		p->mpi = true;
+	if (!have_engines && p->host_engines != NULL) {
+		long sum = 0;
+
+		for (size_t i = 0; i < p->hosts.n; i++)
+			sum += p->host_engines[i];
+		if (sum > PROFILE_MAX_ENGINES)
+			return at(c, root, "hosts: %ld engines in all, more "
+			    "than %d", sum, PROFILE_MAX_ENGINES);
+		p->engines = (int)sum;
+	}
 	return 0;
 }
 
@@ -984,6 +1061,7 @@ profile_free(struct profile *p)
 	free(p->description);
 	free(p->ipython_profile);
 	free(p->cluster_id);
+	free(p->host);
 	strv_clear(&p->setup);
 	for (size_t i = 0; i < p->nenv; i++) {
 		free(p->env[i].key);
@@ -999,6 +1077,7 @@ profile_free(struct profile *p)
 	strv_clear(&p->mpiexec);
 	strv_clear(&p->mpiexec_args);
 	strv_clear(&p->hosts);
+	free(p->host_engines);
 	free(p->queue);
 	free(p->account);
 	strv_clear(&p->directives);

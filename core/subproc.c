@@ -217,6 +217,41 @@ first_line(const char *s, size_t len)
 	    (size_t)(end - start));
 }
 
+void
+subproc_result_explain(struct subproc_result *r, const char *name, int signo,
+    int exec_errno, uint64_t timeout_ms)
+{
+	r->ok = false;
+	if (exec_errno != 0) {
+		r->exit_code = -1;
+		if (exec_errno == ENOENT)
+			err_set(&r->err, "%s: command not found", name);
+		else
+			err_set(&r->err, "%s: cannot run: %s", name,
+			    strerror(exec_errno));
+	} else if (r->timed_out) {
+		err_set(&r->err, "%s: no answer after %.3g s (killed)",
+		    name, (double)timeout_ms / 1000);
+	} else if (r->exit_code != 0) {
+		char *line = first_line(r->errout, r->errlen);
+
+		if (*line == '\0') {
+			free(line);
+			line = first_line(r->out, r->outlen);
+		}
+		if (signo > 0)
+			err_set(&r->err, "%s killed by signal %d%s%s", name,
+			    signo, *line ? ": " : "", line);
+		else
+			err_set(&r->err, "%s exited with status %d%s%s",
+			    name, r->exit_code, *line ? ": " : "", line);
+		free(line);
+	} else {
+		err_clear(&r->err);
+		r->ok = true;
+	}
+}
+
 static void
 fill_result(struct subproc *j, struct subproc_result *r)
 {
@@ -236,33 +271,9 @@ fill_result(struct subproc *j, struct subproc_result *r)
 		r->exit_code = 128 + WTERMSIG(j->status);
 	else
 		r->exit_code = -1;
-	if (j->exec_errno != 0) {
-		r->exit_code = -1;
-		if (j->exec_errno == ENOENT)
-			err_set(&r->err, "%s: command not found", j->name);
-		else
-			err_set(&r->err, "%s: cannot run: %s", j->name,
-			    strerror(j->exec_errno));
-	} else if (j->timed_out) {
-		err_set(&r->err, "%s: no answer after %.3g s (killed)",
-		    j->name, (double)j->timeout_ms / 1000);
-	} else if (r->exit_code != 0) {
-		char *line = first_line(r->errout, r->errlen);
-
-		if (*line == '\0') {
-			free(line);
-			line = first_line(r->out, r->outlen);
-		}
-		if (WIFSIGNALED(j->status))
-			err_set(&r->err, "%s killed by signal %d%s%s", j->name,
-			    WTERMSIG(j->status), *line ? ": " : "", line);
-		else
-			err_set(&r->err, "%s exited with status %d%s%s",
-			    j->name, r->exit_code, *line ? ": " : "", line);
-		free(line);
-	} else {
-		r->ok = true;
-	}
+	subproc_result_explain(r, j->name,
+	    WIFSIGNALED(j->status) ? WTERMSIG(j->status) : 0, j->exec_errno,
+	    j->timeout_ms);
 }
 
 static void

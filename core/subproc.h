@@ -56,6 +56,12 @@ struct subproc_result *subproc_run_sync(struct loop *l, char *const argv[],
     char *const env[], const char *input, size_t inputlen,
     uint64_t timeout_ms);
 void subproc_result_free(struct subproc_result *r);
+/* Sets r->ok and r->err from r's exit_code, timed_out, errout and out, the
+ * one wording for every runner: name is the command, signo > 0 when a
+ * signal killed it, exec_errno != 0 when it could not be run (ENOENT: not
+ * found), timeout_ms the limit it was killed at. */
+void subproc_result_explain(struct subproc_result *r, const char *name,
+    int signo, int exec_errno, uint64_t timeout_ms);
 /* An owned deep copy of r (for keeping a result past its callback). */
 struct subproc_result *subproc_result_copy(const struct subproc_result *r);
 /* An owned result for a command that never ran: exit_code -1, err *e. */

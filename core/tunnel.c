@@ -250,13 +250,6 @@ unforward_all(struct host *h, const struct tunnel_port *p, size_t n)
 		host_unforward(h, p[i].local);
 }
 
-struct host *
-tunnel_host(struct loop *l, const struct cluster *c, struct err *e)
-{
-	(void)c;
-	return host_get(l, NULL, e);
-}
-
 struct tunnel *
 tunnel_open(struct loop *l, struct host *h, const struct cluster *c,
     struct err *e)

@@ -69,11 +69,6 @@ struct tunnel {
 	size_t nports;
 };
 
-/* The host cluster c runs on, for tunnel_open. Records do not name a host
- * yet (the profile key host: comes with the remote backends): until then
- * this machine, which tunnel_open refuses. */
-struct host *tunnel_host(struct loop *l, const struct cluster *c,
-    struct err *e);
 /* Opens the tunnel to cluster c on host h: reads c's client file there,
  * forwards its ports, writes the rewritten file. Refuses, writing
  * nothing, when h is this machine (Client(profile=...) attaches

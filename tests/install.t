@@ -14,7 +14,7 @@ is "$rc" 0 "make install exits 0"
 [ -x "$tmp/root/opt/hpc/bin/hpctop" ]; ok $? "binary installed under DESTDIR/PREFIX/bin"
 [ -f "$tmp/root/opt/hpc/share/man/man1/hpctop.1" ]; ok $? "man page installed"
 n=$(ls "$tmp/root/opt/hpc/share/hpctop/profiles"/*.yaml | wc -l)
-is "$n" 4 "the four shipped profiles installed"
+is "$n" 5 "the five shipped profiles installed"
 [ -f "$tmp/root/opt/hpc/share/doc/hpctop/profiles.md" ]; ok $? "profile schema doc installed"
 
 run "$tmp/root/opt/hpc/bin/hpctop" profiles

@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "colors.h"
 #include "core/file.h"
-#include "core/host.h"
 #include "core/xmalloc.h"
 #include "screen.h"
 
@@ -634,7 +633,7 @@ int
 dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 {
 	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
-	struct loop *l = loop_new();
+	struct loop *l = cli_loop();
 	struct dash *d;
 	struct strv running = STRV_INIT;
 	SCREEN *scr;
@@ -658,7 +657,6 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 		fprintf(stderr, "hpctop: cannot use terminal type '%s'\n",
 		    getenv("TERM") != NULL ? getenv("TERM") : "");
 		dashboard_free(d);
-		loop_free(l);
 		return 1;
 	}
 	curses_active = true;
@@ -707,7 +705,5 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	if (d->signo != 0 && rc == 0)
 		rc = 128 + d->signo;
 	dashboard_free(d);
-	host_free_all();
-	loop_free(l);
 	return rc;
 }

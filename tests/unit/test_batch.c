@@ -136,7 +136,7 @@ test_task_wrapper(void **state)
 	assert_non_null(strstr(out, "started\n"));
 	assert_non_null(strstr(out, "Registration timed out"));
 	assert_non_null(strstr(out, "rc=3\n"));
-	cluster_read_tasks(c);
+	cluster_read_tasks(NULL, c);
 	assert_int_equal(c->ntasks, 1);
 	gethostname(host, sizeof host - 1);
 	assert_string_equal(c->tasks[0].host, host);
@@ -386,10 +386,11 @@ test_registry(void **state)
 	assert_ptr_equal(registry_find("pbs")->batch, &pbs_kind);
 	assert_null(registry_find("local")->batch);
 	assert_null(registry_find("mpi")->batch);
+	assert_null(registry_find("ssh")->batch);
 	assert_null(registry_find("sge"));
 	for (; (b = registry_get(n)) != NULL; n++)
 		assert_ptr_equal(registry_find(b->name), b);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 }
 
 

@@ -16,6 +16,7 @@
 
 #include "backends/procfs.h"
 #include "core/cluster.h"
+#include "core/file.h"
 #include "core/paths.h"
 #include "core/xmalloc.h"
 #include "tests/unit/testutil.h"
@@ -104,6 +105,89 @@ test_round_trip(void **state)
 	cluster_free(c);
 }
 
+/* A cluster on another machine: the record names the host and its home,
+ * and its work files and connection files are there; a record of this
+ * machine has neither key, and one without them loads as local. */
+static void
+test_round_trip_host(void **state)
+{
+	static const char hy[] = "backend: slurm\nhost: me@login1\n";
+	struct profile *p;
+	struct cluster *c, *d;
+	struct err e;
+	char *path, *text, *w;
+	bool missing;
+	size_t len;
+
+	(void)state;
+	p = profile_load_buffer(hy, strlen(hy), "h.yaml", "h", &e);
+	assert_non_null(p);
+	c = cluster_new(p, hy, 2, &e);
+	assert_non_null(c);
+	profile_free(p);
+	assert_string_equal(c->host, "me@login1");
+	assert_null(c->host_home);
+	/* Placed: what cluster_place sets once the home is known. */
+	c->host_home = xstrdup("/home/me");
+	free(c->client_file);
+	free(c->engine_file);
+	c->client_file = xstrdup("/home/me/.ipython/profile_h/security/"
+	    "ipcontroller-client.json");
+	c->engine_file = NULL;
+	w = cluster_work_dir(c);
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h");
+	free(w);
+	w = cluster_log_path(c, "controller");
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h/"
+	    "logs/controller.log");
+	free(w);
+	w = cluster_tasks_dir(c);
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h/"
+	    "tasks");
+	free(w);
+	w = cluster_engine_state_path(c);
+	assert_string_equal(w, "/home/me/.ipython/profile_h/log/"
+	    "engines.json");
+	free(w);
+	/* The record itself stays here. */
+	assert_int_equal(strncmp(c->dir, "/home/me/", 9) == 0, 0);
+	assert_int_equal(cluster_save(c, &e), 0);
+	d = cluster_load("h", &missing, &e);
+	if (d == NULL)
+		fail_msg("%s", e.msg);
+	assert_string_equal(d->host, "me@login1");
+	assert_string_equal(d->host_home, "/home/me");
+	assert_string_equal(d->client_file, c->client_file);
+	w = cluster_work_dir(d);
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h");
+	free(w);
+	/* Asking again is a no-op once the home is known. */
+	assert_int_equal(cluster_place(NULL, d, &e), 0);
+	cluster_free(d);
+	assert_int_equal(cluster_remove(c, &e), 0);
+	cluster_free(c);
+
+	c = mk("loc");
+	assert_null(c->host);
+	assert_int_equal(cluster_save(c, &e), 0);
+	path = xasprintf("%s/cluster.json", c->dir);
+	assert_int_equal(file_read(path, 1 << 20, 0, &text, &len, &e), 0);
+	assert_null(strstr(text, "\"host\""));
+	assert_null(strstr(text, "host_home"));
+	free(text);
+	free(path);
+	w = cluster_work_dir(c);
+	assert_string_equal(w, c->dir);
+	free(w);
+	d = cluster_load("loc", &missing, &e);
+	assert_non_null(d);
+	assert_null(d->host);
+	assert_int_equal(cluster_place(NULL, d, &e), 0);
+	cluster_free(d);
+	assert_int_equal(cluster_remove(c, &e), 0);
+	cluster_free(c);
+}
+
 static void
 test_list_and_corrupt(void **state)
 {
@@ -175,19 +259,19 @@ test_engine_state(void **state)
 	(void)state;
 	assert_non_null(strstr(path, "/profile_es/log/engines.json"));
 	/* No file yet: nothing registered. */
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_true(c->ids_known);
 	assert_int_equal(c->nids, 0);
 	dir = xasprintf("%s/ipy dir/profile_es/log", testutil_state_dir());
 	assert_int_equal(paths_mkdir_p(dir, 0700, &e), 0);
 	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\", \"1\": "
 	    "\"u1\"}, \"next_id\": 3}");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 3);
 	assert_int_equal(c->nseen, 3);
 	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\"}, "
 	    "\"next_id\": 3}");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 2);
 	n = cluster_lost_ids(c, &lost);
 	assert_int_equal(n, 1);
@@ -196,18 +280,29 @@ test_engine_state(void **state)
 	/* Caught while the Hub rewrites it (empty, or cut short): the last
 	 * good read stands. */
 	write_file(path, "");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 2);
 	write_file(path, "{\"engines\": {\"2\": \"u");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 2);
 	/* Damaged before its end: an error that says where. */
 	write_file(path, "{\"engines\": ]} ");
-	assert_int_equal(cluster_read_engine_state(c, &e), -1);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), -1);
 	assert_non_null(strstr(e.msg, "engines.json:1:"));
 	free(path);
 	free(dir);
 	cluster_free(c);
+}
+
+/* This machine's processes now. */
+static struct procsnap
+snap_now(void)
+{
+	struct procsnap ps;
+	struct err e;
+
+	assert_int_equal(procsnap_read_local(CLUSTER_ENV, &ps, &e), 0);
+	return ps;
 }
 
 /* A process in a session of its own is ours only with its own start time
@@ -217,6 +312,7 @@ test_identity(void **state)
 {
 	struct cluster *c = mk("ident");
 	struct cluster_proc *pr;
+	struct procsnap ps;
 	int release;
 	pid_t child, *pids;
 
@@ -224,37 +320,45 @@ test_identity(void **state)
 	child = testutil_session_child(&release);
 	pr = cluster_add_proc(c, CLUSTER_ENGINES, "e", child, NULL, 1, NULL,
 	    NULL);
-	pr->start_time = procfs_pid_start_time(child);
+	ps = snap_now();
+	assert_non_null(procsnap_find(&ps, child));
+	pr->start_time = procsnap_find(&ps, child)->start;
 	assert_true(pr->start_time > 0);
-	assert_true(procfs_proc_alive(c, pr));
-	assert_int_equal(procfs_proc_pids(c, pr, &pids), 1);
+	assert_true(procfs_proc_alive(c, &ps, pr));
+	assert_int_equal(procfs_proc_pids(c, &ps, pr, &pids), 1);
 	free(pids);
 	/* The same pid, started at another time: someone else's. */
 	pr->start_time++;
-	assert_false(procfs_proc_alive(c, pr));
-	assert_int_equal(procfs_proc_pids(c, pr, &pids), 0);
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	assert_int_equal(procfs_proc_pids(c, &ps, pr, &pids), 0);
 	assert_null(pids);
 	/* The right start time from another boot. */
 	pr->start_time--;
 	free(c->boot_id);
 	c->boot_id = xstrdup("another-boot");
-	assert_false(procfs_proc_alive(c, pr));
-	assert_int_equal(procfs_proc_pids(c, pr, NULL), 0);
-	/* No start time recorded: the child carries neither mark. */
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	assert_int_equal(procfs_proc_pids(c, &ps, pr, NULL), 0);
+	/* No start time recorded: the child carries neither mark, so none is
+	 * filled in either. */
 	free(c->boot_id);
 	c->boot_id = NULL;
 	pr->start_time = 0;
-	assert_false(procfs_proc_alive(c, pr));
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	procfs_fill_start(c, &ps, pr);
+	assert_int_equal(pr->start_time, 0);
 	/* A pid that leads no session (this process, unless run as one):
 	 * never ours, whatever its start time. */
 	if (getsid(0) != getpid()) {
 		pr->pid = getpid();
-		pr->start_time = procfs_pid_start_time(getpid());
-		assert_false(procfs_proc_alive(c, pr));
+		pr->start_time = procsnap_find(&ps, getpid())->start;
+		assert_false(procfs_proc_alive(c, &ps, pr));
 	}
+	procsnap_free(&ps);
 	testutil_session_end(child, release);
 	pr->pid = child;
-	assert_false(procfs_proc_alive(c, pr));
+	ps = snap_now();
+	assert_false(procfs_proc_alive(c, &ps, pr));
+	procsnap_free(&ps);
 	cluster_free(c);
 }
 
@@ -346,6 +450,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_host),
 		cmocka_unit_test(test_list_and_corrupt),
 		cmocka_unit_test(test_engine_state),
 		cmocka_unit_test(test_identity),

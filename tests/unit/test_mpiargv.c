@@ -86,6 +86,9 @@ test_openmpi(void **state)
 	/* Hosts alone: slots spread over them. */
 	expect("backend: mpi\nhosts: [a, b]\n", 5, MPI_OPENMPI, 2,
 	    "mpiexec -n 5 --host a:3,b:3 -x IPYTHONDIR=/ipy " TAIL);
+	/* A hosts: mapping: its counts are the slots. */
+	expect("backend: mpi\nhosts: {a: 1, b: 3}\n", 4, MPI_OPENMPI, 8,
+	    "mpiexec -n 4 --host a:1,b:3 -x IPYTHONDIR=/ipy " TAIL);
 	/* More ranks than the hosts' slots. */
 	expect("backend: mpi\nhosts: [a]\ntasks_per_node: 2\n", 4, MPI_OPENMPI,
 	    8, "mpiexec -n 4 --host a:2 --map-by ppr:2:node --oversubscribe "
@@ -104,6 +107,8 @@ test_hydra(void **state)
 	expect("backend: mpi\ncluster_id: c1\nengine:\n  args: ['--a=b c']\n",
 	    2, MPI_HYDRA, 2, "mpiexec -n 2 ipengine --profile=t "
 	    "--cluster-id=c1 --IPEngine.wait_for_url_file=120 --mpi --a=b c");
+	expect("backend: mpi\nhosts: {a: 1, b: 3}\n", 4, MPI_HYDRA, 2,
+	    "mpiexec -n 4 -hosts a:1,b:3 " TAIL);
 	/* mpi: false (MPICH's launcher, mpi4py on Open MPI): no --mpi. */
 	expect("backend: mpi\nmpi: false\nhosts: [a, b]\n", 2, MPI_HYDRA, 2,
 	    "mpiexec -n 2 -hosts a,b ipengine --profile=t "

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
+#include "core/host.h"
 #include "core/loop.h"
 #include "core/xmalloc.h"
 
@@ -74,7 +75,16 @@ find_remains(struct loop *l, struct cluster *c, const struct profile *p)
 	struct err e;
 
 	if (b == NULL || b->batch == NULL) {
-		procfs_adopt_marked(c, false);
+		struct procsnap ps;
+
+		if (host_procs_sync(host_get(l, NULL, &e), l, CLUSTER_ENV, &ps,
+		    &e) == -1) {
+			cli_error("cannot list the processes of '%s': %s",
+			    c->name, e.msg);
+			return NULL;
+		}
+		procfs_adopt_marked(c, &ps, NULL, false, PROCFS_ADOPT_ALL);
+		procsnap_free(&ps);
 		return &local_backend;
 	}
 	free(c->backend);
@@ -95,7 +105,7 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 {
 	struct profile *p = quiet_profile(name);
 	struct cluster *c = cluster_stub(name, p);
-	struct loop *l = loop_new();
+	struct loop *l = cli_loop();
 	const struct backend *b = find_remains(l, c, p);
 	char *found = procs_text(c);
 	const char *what = c->nprocs > 0 && c->procs[0].job_id != NULL ?
@@ -134,7 +144,6 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 			rc = CLI_OK;
 		}
 	}
-	loop_free(l);
 	free(found);
 	cluster_free(c);
 	profile_free(p);
@@ -170,12 +179,11 @@ stop_exec(const struct cmd_args *a)
 		cluster_free(c);
 		return CLI_FAIL;
 	}
-	l = loop_new();
+	l = cli_loop();
 	if (clusterop_stop_sync(l, b, c, &e) == -1)
 		rc = cli_error("cannot stop '%s': %s", c->name, e.msg);
 	else
 		cli_printf(stdout, "stopped '%s'\n", c->name);
-	loop_free(l);
 	cluster_free(c);
 	return rc;
 }

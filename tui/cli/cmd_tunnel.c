@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backends/procfs.h"
+#include "core/procsnap.h"
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
@@ -66,7 +66,7 @@ check_none(const char *name)
 
 	if ((r = tunnel_rec_load(name, &missing, &e)) == NULL)
 		return missing ? 0 : cli_error("%s", e.msg);
-	if (procfs_pid_is(r->pid, r->start_time)) {
+	if (procsnap_pid_is(r->pid, r->start_time)) {
 		cli_error("a tunnel for '%s' is up already (%s, pid %ld)", name,
 		    r->mode != NULL ? r->mode : "?", (long)r->pid);
 		tunnel_rec_free(r);
@@ -102,17 +102,17 @@ run(const char *arg, const char *log)
 		cluster_free(c);
 		return CLI_FAIL;
 	}
-	l = loop_new();
+	l = cli_loop();
 	if (clusterop_poll_sync(l, b, &c, 1, &e) == -1)
 		cli_error("%s: %s", c->name, e.msg);
 	else if (!cluster_controller_alive(c))
 		cli_error("cluster '%s' is not running (its controller is %s)",
 		    c->name, cluster_any_unknown(c) ? "in an unknown state" :
 		    "not up");
-	else if ((h = tunnel_host(l, c, &e)) == NULL ||
+	else if ((h = cluster_host(l, c, &e)) == NULL ||
 	    (t = tunnel_open(l, h, c, &e)) == NULL)
 		cli_error("%s", e.msg);
-	else if (tunnel_rec_save(t, getpid(), procfs_pid_start_time(getpid()),
+	else if (tunnel_rec_save(t, getpid(), procsnap_pid_start(getpid()),
 	    log != NULL ? "background" : "foreground", log, &e) == -1)
 		cli_error("%s", e.msg);
 	else
@@ -141,7 +141,6 @@ run(const char *arg, const char *log)
 	}
 	tunnel_close(t);
 	host_free_all();
-	loop_free(l);
 	cluster_free(c);
 	return rc;
 }
@@ -243,7 +242,7 @@ stop_one(const char *name)
 	if ((r = tunnel_rec_load(name, &missing, &e)) == NULL)
 		return missing ? cli_error("no tunnel for '%s'", name) :
 		    cli_error("%s", e.msg);
-	if (!procfs_pid_is(r->pid, r->start_time)) {
+	if (!procsnap_pid_is(r->pid, r->start_time)) {
 		tunnel_rec_remove(r);
 		cli_printf(stdout, "tunnel for %s was not running (pid %ld "
 		    "gone): record cleared\n", name, (long)r->pid);
@@ -258,11 +257,11 @@ stop_one(const char *name)
 	}
 	kill(r->pid, SIGTERM);
 	until = loop_now() + STOP_WAIT_MS;
-	while (procfs_pid_is(r->pid, r->start_time) && loop_now() < until)
+	while (procsnap_pid_is(r->pid, r->start_time) && loop_now() < until)
 		usleep(20000);
-	if (procfs_pid_is(r->pid, r->start_time)) {
+	if (procsnap_pid_is(r->pid, r->start_time)) {
 		kill(r->pid, SIGKILL);
-		while (procfs_pid_is(r->pid, r->start_time))
+		while (procsnap_pid_is(r->pid, r->start_time))
 			usleep(20000);
 	}
 	/* What a killed one could not remove itself. */
@@ -333,7 +332,7 @@ list(bool json)
 				cli_error("%s", e.msg);
 			continue;
 		}
-		up = procfs_pid_is(r->pid, r->start_time);
+		up = procsnap_pid_is(r->pid, r->start_time);
 		if (json)
 			json_array_append_new(arr, rec_json(r, up));
 		else {
