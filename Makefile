@@ -56,7 +56,7 @@ DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
 	libssh-dev libjansson-dev libssl-dev libxml2-dev libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	libopenmpi-dev libmpich-dev \
-	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 \
+	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 nftables \
 	clang libclang-rt-14-dev
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c, one per parser of outside

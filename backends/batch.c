@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/shquote.h"
@@ -35,7 +36,7 @@ char *
 batch_script_path(const struct batch_kind *k, const struct cluster *c,
     enum batch_job which)
 {
-	return xasprintf("%s/%s.%s", c->dir,
+	return paths_below(cluster_work_dir(c), "%s.%s",
 	    which == BATCH_CONTROLLER ? "controller" : "engines", k->ext);
 }
 
@@ -191,7 +192,7 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 	free(q);
 	/* The job must use the IPython profile hpctop reads, whatever
 	 * environment the scheduler gives it. */
-	q = paths_ipython_dir();
+	q = cluster_ipython_dir(c);
 	strv_push_take(&words, shquote(q));
 	free(q);
 	strv_pushf(&lines, "export IPYTHONDIR=%s", words.v[0]);
@@ -315,7 +316,7 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 	strv_pushf(&lines, "# wait up to %d s for the connection file the "
 	    "controller writes.", PROC_URL_WAIT_S);
 	{
-		char *logs = xasprintf("%s/logs", c->dir);
+		char *logs = paths_below(cluster_work_dir(c), "logs");
 
 		q = shquote(logs);
 		strv_pushf(&lines, "mkdir -p %s", q);
@@ -476,29 +477,11 @@ batch_script(const struct backend *b, struct loop *l, struct cluster *c,
 	const struct batch_kind *k = b->batch;
 	char *text;
 
-	if (batch_render(k, c, &text, e) == -1)
+	if (cluster_place(l, c, e) == -1 || batch_render(k, c, &text, e) == -1)
 		return -1;
 	free(c->script);
 	c->script = text;
 	proc_complete(l, c, NULL, cb, arg);
-	return 0;
-}
-
-static int
-write_file(const char *path, const char *text, struct err *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-	FILE *f = fd != -1 ? fdopen(fd, "w") : NULL;
-	bool bad;
-
-	if (f == NULL) {
-		if (fd != -1)
-			close(fd);
-		return err_errno(e, "cannot write %s", path);
-	}
-	bad = fputs(text, f) == EOF;
-	if (fclose(f) == EOF || bad)
-		return err_errno(e, "cannot write %s", path);
 	return 0;
 }
 
@@ -516,17 +499,30 @@ batch_in_dir(const struct strv *argv, const char *cwd, struct strv *out)
 	strv_extend(out, argv);
 }
 
-/* Runs argv in cwd (NULL: here) as an async job. */
-static struct subproc *
-run_in(struct loop *l, struct strv *argv, const char *cwd,
+/* Runs argv on c's host as an async job. */
+static struct host_job *
+run_on(struct loop *l, const struct cluster *c, struct strv *argv,
     uint64_t timeout_ms, subproc_cb cb, void *arg, struct err *e)
 {
+	struct host *h = cluster_host(l, c, e);
+
+	if (h == NULL)
+		return NULL;
+	return host_run(h, l, strv_argv(argv), NULL, NULL, 0, timeout_ms, cb,
+	    arg, e);
+}
+
+/* Runs argv in cwd (NULL: anywhere) on c's host as an async job. */
+static struct host_job *
+run_in(struct loop *l, const struct cluster *c, struct strv *argv,
+    const char *cwd, uint64_t timeout_ms, subproc_cb cb, void *arg,
+    struct err *e)
+{
 	struct strv full = STRV_INIT;
-	struct subproc *j;
+	struct host_job *j;
 
 	batch_in_dir(argv, cwd, &full);
-	j = subproc_run(l, strv_argv(&full), NULL, NULL, 0, timeout_ms, cb, arg,
-	    e);
+	j = run_on(l, c, &full, timeout_ms, cb, arg, e);
 	strv_clear(&full);
 	return j;
 }
@@ -604,12 +600,15 @@ controller_job_id(const struct cluster *c)
 }
 
 static int
-write_scripts(const struct batch_kind *k, const struct cluster *c,
-    struct err *e)
+write_scripts(const struct batch_kind *k, struct loop *l,
+    const struct cluster *c, struct err *e)
 {
 	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
 	    BATCH_ENGINES };
+	struct host *h = cluster_host(l, c, e);
 
+	if (h == NULL)
+		return -1;
 	for (size_t i = 0; i < 2; i++) {
 		char *body, *path;
 		int rc;
@@ -617,13 +616,59 @@ write_scripts(const struct batch_kind *k, const struct cluster *c,
 		if (batch_render_job(k, c, jobs[i], &body, e) == -1)
 			return -1;
 		path = batch_script_path(k, c, jobs[i]);
-		rc = write_file(path, body, e);
+		rc = host_write_file(h, l, path, body, strlen(body), 0700, e);
 		free(path);
 		free(body);
 		if (rc == -1)
 			return -1;
 	}
 	return 0;
+}
+
+/* What proc_prepare_profile and cluster_mkdirs do here, on c's host: the
+ * IPython profile's directories, the logs directory, and no engine state
+ * or engine file of an earlier run (a stale engine file would send
+ * engines to an old address). */
+static int
+prepare_remote(struct loop *l, const struct cluster *c, struct err *e)
+{
+	static const char *const subs[] = { "security", "log", "pid",
+	    "startup" };
+	struct host *h = cluster_host(l, c, e);
+	struct strv mk = STRV_INIT, rm = STRV_INIT;
+	struct subproc_result *r;
+	char *ipdir, *dir;
+	int rc = 0;
+
+	if (h == NULL)
+		return -1;
+	ipdir = cluster_ipython_dir(c);
+	dir = paths_ipython_profile_dir_in(ipdir, c->ipython_profile);
+	free(ipdir);
+	strv_push(&mk, "mkdir");
+	strv_push(&mk, "-p");
+	strv_push(&mk, "-m");
+	strv_push(&mk, "700");
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+		strv_pushf(&mk, "%s/%s", dir, subs[i]);
+	free(dir);
+	strv_push_take(&mk, paths_below(cluster_work_dir(c), "logs"));
+	strv_push(&rm, "rm");
+	strv_push(&rm, "-f");
+	strv_push_take(&rm, cluster_engine_state_path(c));
+	if (c->engine_file != NULL)
+		strv_push(&rm, c->engine_file);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		r = host_run_sync(h, l, strv_argv(i == 0 ? &mk : &rm), NULL,
+		    NULL, 0, HOST_SYNC_TIMEOUT_MS);
+		if (!r->ok)
+			rc = err_set(e, "%s: %s", c->backend, r->err.msg[0] ?
+			    r->err.msg : r->errout);
+		subproc_result_free(r);
+	}
+	strv_clear(&mk);
+	strv_clear(&rm);
+	return rc;
 }
 
 static int
@@ -635,9 +680,15 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	const char *after = NULL;
 	struct submit *s;
 	char *cwd, *found;
-	struct subproc *j;
+	struct host_job *j;
 
-	if (which == BATCH_CONTROLLER) {
+	if (which == BATCH_CONTROLLER && c->host != NULL) {
+		/* On another machine the submission itself says whether the
+		 * scheduler's client is there. */
+		if (prepare_remote(l, c, e) == -1 ||
+		    write_scripts(k, l, c, e) == -1)
+			return -1;
+	} else if (which == BATCH_CONTROLLER) {
 		found = spawn_which(k->submit, NULL);
 		if (found == NULL)
 			return err_set(e, "%s: command '%s' not found on PATH "
@@ -645,7 +696,7 @@ start_job(const struct batch_kind *k, enum batch_job which,
 			    c->backend, k->submit);
 		free(found);
 		if (proc_prepare_profile(c, e) == -1 ||
-		    write_scripts(k, c, e) == -1)
+		    write_scripts(k, l, c, e) == -1)
 			return -1;
 		/* A stale engine file would send engines to an old address. */
 		if (c->engine_file != NULL)
@@ -664,7 +715,8 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	s->log = log_base(c, which);
 	s->cb = cb;
 	s->arg = arg;
-	j = run_in(l, &argv, cwd, BATCH_SUBMIT_TIMEOUT_MS, on_submitted, s, e);
+	j = run_in(l, c, &argv, cwd, BATCH_SUBMIT_TIMEOUT_MS, on_submitted, s,
+	    e);
 	strv_clear(&argv);
 	free(cwd);
 	if (j == NULL) {
@@ -912,7 +964,7 @@ next_layout(struct poller *po)
 	if (r != NULL) {
 		po->want_id = xstrdup(r->id);
 		po->k->layout_argv(r->id, &argv);
-		if (subproc_run(po->loop, strv_argv(&argv), NULL, NULL, 0,
+		if (run_on(po->loop, po->cs[po->ci], &argv,
 		    BATCH_QUERY_TIMEOUT_MS, on_layout, po, &e) != NULL) {
 			strv_clear(&argv);
 			return;
@@ -996,20 +1048,19 @@ on_nothing_polled(void *arg)
 /* Starts the scheduler's listing of this user's jobs (the one query that
  * both polling and adopting read); done gets its result. */
 static int
-run_query(const struct batch_kind *k, const char *backend, struct loop *l,
-    subproc_cb done, void *arg, struct err *e)
+run_query(const struct batch_kind *k, const struct cluster *c,
+    struct loop *l, subproc_cb done, void *arg, struct err *e)
 {
 	struct strv argv = STRV_INIT;
-	char *user = paths_user_name();
-	struct subproc *j;
+	char *user = cluster_user(l, c, e);
+	struct host_job *j;
 
 	if (user == NULL)
-		return err_set(e, "%s: cannot tell which user's jobs to list "
-		    "(no passwd entry, no $USER)", backend);
+		return err_prefix(e, "%s: cannot tell which user's jobs to list",
+		    c->backend);
 	k->query_argv(user, &argv);
 	free(user);
-	j = subproc_run(l, strv_argv(&argv), NULL, NULL, 0, BATCH_QUERY_TIMEOUT_MS,
-	    done, arg, e);
+	j = run_on(l, c, &argv, BATCH_QUERY_TIMEOUT_MS, done, arg, e);
 	strv_clear(&argv);
 	return j == NULL ? -1 : 0;
 }
@@ -1026,7 +1077,7 @@ poll_kind(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 	po->cb = cb;
 	po->arg = arg;
 	po->loop = l;
-	if (run_query(k, cs[0]->backend, l, on_query, po, e) < 0) {
+	if (run_query(k, cs[0], l, on_query, po, e) < 0) {
 		free(po);
 		return -1;
 	}
@@ -1097,12 +1148,12 @@ static int
 cancel(struct stopper *st, const struct strv *ids, bool hard, struct err *e)
 {
 	struct strv argv = STRV_INIT;
-	struct subproc *j;
+	struct host_job *j;
 
 	st->k->cancel_argv(hard, &argv);
 	strv_extend(&argv, ids);
-	j = subproc_run(st->loop, strv_argv(&argv), NULL, NULL, 0,
-	    BATCH_CANCEL_TIMEOUT_MS, on_cancelled, st, e);
+	j = run_on(st->loop, st->c, &argv, BATCH_CANCEL_TIMEOUT_MS,
+	    on_cancelled, st, e);
 	strv_clear(&argv);
 	return j != NULL ? 0 : -1;
 }
@@ -1213,12 +1264,111 @@ stop_next(struct stopper *st)
 		stop_finish(st, &e);
 }
 
+static bool
+same_host(const struct cluster *a, const struct cluster *b)
+{
+	return a->host == NULL ? b->host == NULL : b->host != NULL &&
+	    strcmp(a->host, b->host) == 0;
+}
+
+/* Clusters on several hosts: one query per host, all answers joined
+ * into one callback (the first failure is the batch's). */
+struct poll_join {
+	struct cluster **cs;
+	size_t n;
+	backend_poll_cb cb;
+	void *arg;
+	struct cluster ***parts;
+	size_t nparts;
+	size_t pending;
+	struct err e;
+	bool failed;
+};
+
+static void
+on_part_polled(struct cluster **cs, size_t n, const struct err *e,
+    void *arg)
+{
+	struct poll_join *pj = arg;
+
+	(void)cs;
+	(void)n;
+	if (e != NULL && !pj->failed) {
+		pj->failed = true;
+		pj->e = *e;
+	}
+	if (--pj->pending > 0)
+		return;
+	pj->cb(pj->cs, pj->n, pj->failed ? &pj->e : NULL, pj->arg);
+	for (size_t i = 0; i < pj->nparts; i++)
+		free(pj->parts[i]);
+	free(pj->parts);
+	free(pj);
+}
+
+static int
+poll_hosts(const struct batch_kind *k, struct loop *l, struct cluster **cs,
+    size_t n, backend_poll_cb cb, void *arg, struct err *e)
+{
+	struct poll_join *pj = xcalloc(1, sizeof *pj);
+	bool *taken = xcalloc(n, sizeof *taken);
+	struct err pe;
+
+	pj->cs = cs;
+	pj->n = n;
+	pj->cb = cb;
+	pj->arg = arg;
+	pj->parts = xcalloc(n, sizeof *pj->parts);
+	for (size_t i = 0; i < n; i++) {
+		struct cluster **part;
+		size_t np = 0;
+
+		if (taken[i])
+			continue;
+		part = xcalloc(n, sizeof *part);
+		for (size_t j = i; j < n; j++)
+			if (!taken[j] && same_host(cs[i], cs[j])) {
+				taken[j] = true;
+				part[np++] = cs[j];
+			}
+		pj->parts[pj->nparts++] = part;
+		pj->pending++;
+		/* A host that cannot be asked fails its own clusters only:
+		 * their jobs are shown unknown, as a scheduler that does not
+		 * answer leaves them. */
+		if (poll_kind(k, l, part, np, on_part_polled, pj, &pe) == -1) {
+			for (size_t j = 0; j < np; j++)
+				distribute(k, part[j], NULL, pe.msg);
+			if (!pj->failed) {
+				pj->failed = true;
+				pj->e = pe;
+			}
+			pj->pending--;
+		}
+	}
+	free(taken);
+	if (pj->pending == 0) {
+		*e = pj->e;
+		for (size_t i = 0; i < pj->nparts; i++)
+			free(pj->parts[i]);
+		free(pj->parts);
+		free(pj);
+		return -1;
+	}
+	return 0;
+}
+
 int
 batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e)
 {
 	struct poller *po;
+	bool one_host = true;
 
+	for (size_t i = 1; i < n; i++)
+		one_host = one_host && same_host(cs[0], cs[i]);
+	if (n > 0 && !one_host)
+		return poll_hosts(b->batch, l, cs, n, cb, arg, e);
 	if (n > 0)
 		return poll_kind(b->batch, l, cs, n, cb, arg, e);
 	po = xcalloc(1, sizeof *po);
@@ -1318,7 +1468,7 @@ batch_adopt_named(const struct backend *b, struct loop *l,
 	ad->c = c;
 	ad->cb = cb;
 	ad->arg = arg;
-	if (run_query(k, b->name, l, on_adopt_query, ad, e) < 0) {
+	if (run_query(k, c, l, on_adopt_query, ad, e) < 0) {
 		free(ad);
 		return -1;
 	}

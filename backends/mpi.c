@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/mpiworld.h"
 #include "core/paths.h"
 #include "core/netif.h"
@@ -138,7 +139,7 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 		 * IPython profile hpctop reads, whatever HOME and IPYTHONDIR
 		 * their ssh session has. */
 		if (nhosts > 0) {
-			char *ipdir = paths_ipython_dir();
+			char *ipdir = cluster_ipython_dir(c);
 
 			for (size_t i = 0; i < p->nenv; i++) {
 				strv_push(argv, "-x");
@@ -253,15 +254,21 @@ mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
 	    "mpi_family"));
 	struct strv argv = STRV_INIT, env = STRV_INIT;
 	struct probe *pr;
-	struct subproc *j;
+	struct host_job *j;
+	struct host *h;
 
+	if (cluster_place(l, c, e) == -1)
+		return -1;
 	if (f != MPI_UNKNOWN) {
 		render(c, f);
 		proc_complete(l, c, NULL, cb, arg);
 		return 0;
 	}
-	if (proc_check_command(c, "mpiexec", c->profile->mpiexec.v[0], e) ==
-	    -1)
+	/* On another machine the probe itself says whether it is there. */
+	if (c->host == NULL && proc_check_command(c, "mpiexec",
+	    c->profile->mpiexec.v[0], e) == -1)
+		return -1;
+	if ((h = cluster_host(l, c, e)) == NULL)
 		return -1;
 	strv_extend(&argv, &c->profile->mpiexec);
 	strv_push(&argv, "--version");
@@ -272,7 +279,7 @@ mpi_script(const struct backend *b, struct loop *l, struct cluster *c,
 	pr->c = c;
 	pr->cb = cb;
 	pr->arg = arg;
-	j = subproc_run(l, strv_argv(&argv), strv_argv(&env), NULL, 0,
+	j = host_run(h, l, strv_argv(&argv), strv_argv(&env), NULL, 0,
 	    VERSION_TIMEOUT_MS, on_version, pr, e);
 	strv_clear(&argv);
 	strv_clear(&env);

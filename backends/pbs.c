@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/paths.h"
 #include "core/qstat.h"
 #include "core/units.h"
 #include "core/xmalloc.h"
@@ -86,14 +87,14 @@ pbs_submit_argv(const struct cluster *c, const char *job,
 		strv_pushf(argv, "depend=after:%s", after);
 	}
 	strv_pushf(argv, "../%s", base != NULL ? base + 1 : script);
-	*cwd = xasprintf("%s/logs", c->dir);
+	*cwd = paths_below(cluster_work_dir(c), "logs");
 }
 
 static char *
 pbs_log_path(const struct cluster *c, const char *job, const char *log,
     const char *id)
 {
-	return xasprintf("%s/logs/%s.o%.*s", c->dir, job,
+	return paths_below(cluster_work_dir(c), "logs/%s.o%.*s", job,
 	    (int)strcspn(id, "."), id);
 }
 

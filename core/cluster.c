@@ -45,17 +45,169 @@ cluster_dir_for(const char *name)
 	return paths_below(cluster_state_root(), "%s", name);
 }
 
+/* A remote home not asked yet: paths relative to it, as an exec channel
+ * or SFTP resolves them. */
+#define UNASKED_HOME "."
+
+static const char *
+home_on_host(const struct cluster *c)
+{
+	return c->host_home != NULL ? c->host_home : UNASKED_HOME;
+}
+
+char *
+cluster_work_dir(const struct cluster *c)
+{
+	if (c->host == NULL)
+		return xstrdup(c->dir);
+	return paths_below(paths_state_dir_in(home_on_host(c)), "clusters/%s",
+	    c->name);
+}
+
+char *
+cluster_ipython_dir(const struct cluster *c)
+{
+	return c->host == NULL ? paths_ipython_dir() :
+	    paths_ipython_dir_in(home_on_host(c));
+}
+
 static void
 fill_paths(struct cluster *c)
 {
+	char *ipdir = cluster_ipython_dir(c);
+
 	free(c->dir);
 	c->dir = cluster_dir_for(c->name);
 	if (c->client_file == NULL)
-		c->client_file = paths_connection_file(c->ipython_profile,
-		    c->cluster_id, "client");
+		c->client_file = paths_connection_file_in(ipdir,
+		    c->ipython_profile, c->cluster_id, "client");
 	if (c->engine_file == NULL)
-		c->engine_file = paths_connection_file(c->ipython_profile,
-		    c->cluster_id, "engine");
+		c->engine_file = paths_connection_file_in(ipdir,
+		    c->ipython_profile, c->cluster_id, "engine");
+	free(ipdir);
+}
+
+struct host *
+cluster_host(struct loop *l, const struct cluster *c, struct err *e)
+{
+	return host_get(l, c->host, e);
+}
+
+const char *
+cluster_host_state_label(enum host_state s)
+{
+	switch (s) {
+	case HOST_UP:
+		return "up";
+	case HOST_CONNECTING:
+		return "connecting";
+	case HOST_RECONNECTING:
+		return "reconnecting";
+	case HOST_DOWN:
+		break;
+	}
+	return "down";
+}
+
+bool
+cluster_host_unreachable(struct loop *l, const struct cluster *c,
+    char *buf, size_t len)
+{
+	struct host *h;
+	enum host_state st;
+	struct err why;
+
+	if (c->host == NULL)
+		return false;
+	if ((h = cluster_host(l, c, &why)) == NULL)
+		st = HOST_DOWN;
+	else if ((st = host_state(h, &why)) != HOST_RECONNECTING &&
+	    st != HOST_DOWN)
+		return false;
+	if (buf != NULL)
+		snprintf(buf, len, "%s: %s%s%s%s", c->host,
+		    cluster_host_state_label(st), why.msg[0] ? " (" : "",
+		    why.msg, why.msg[0] ? ")" : "");
+	return true;
+}
+
+/* What was asked of each host this session: its home and login name. */
+struct host_facts {
+	char *dest;
+	char *home;
+	char *user;
+};
+static struct host_facts *facts;
+static size_t nfacts;
+
+/* One command for both: printenv HOME, then the login name. */
+static const struct host_facts *
+facts_of(struct loop *l, const char *dest, struct err *e)
+{
+	static char *const argv[] = { "sh", "-c",
+	    "printenv HOME && id -un", NULL };
+	struct subproc_result *r;
+	struct host_facts *f;
+	struct host *h;
+	size_t hl, ul;
+
+	for (size_t i = 0; i < nfacts; i++)
+		if (strcmp(facts[i].dest, dest) == 0)
+			return &facts[i];
+	if ((h = host_get(l, dest, e)) == NULL)
+		return NULL;
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	hl = r->ok ? strcspn(r->out, "\n") : 0;
+	ul = hl > 0 && r->out[hl] == '\n' ? strcspn(r->out + hl + 1, "\n") : 0;
+	if (hl == 0 || ul == 0 || r->out[0] != '/') {
+		if (!r->ok)
+			err_set(e, "%s", r->err.msg);
+		else
+			err_set(e, "%s: printenv HOME and id -un printed no "
+			    "home directory and user name", dest);
+		subproc_result_free(r);
+		return NULL;
+	}
+	facts = xreallocarray(facts, nfacts + 1, sizeof *facts);
+	f = &facts[nfacts++];
+	f->dest = xstrdup(dest);
+	f->home = xstrndup(r->out, hl);
+	f->user = xstrndup(r->out + hl + 1, ul);
+	subproc_result_free(r);
+	return f;
+}
+
+char *
+cluster_user(struct loop *l, const struct cluster *c, struct err *e)
+{
+	const struct host_facts *f;
+	char *user;
+
+	if (c->host == NULL) {
+		if ((user = paths_user_name()) == NULL)
+			err_set(e, "no passwd entry, no $USER");
+		return user;
+	}
+	f = facts_of(l, c->host, e);
+	return f != NULL ? xstrdup(f->user) : NULL;
+}
+
+int
+cluster_place(struct loop *l, struct cluster *c, struct err *e)
+{
+	const struct host_facts *f;
+
+	if (c->host == NULL || c->host_home != NULL)
+		return 0;
+	if ((f = facts_of(l, c->host, e)) == NULL)
+		return err_prefix(e, "cluster '%s': asking its home directory",
+		    c->name);
+	c->host_home = xstrdup(f->home);
+	free(c->client_file);
+	free(c->engine_file);
+	c->client_file = c->engine_file = NULL;
+	fill_paths(c);
+	return 0;
 }
 
 struct cluster *
@@ -84,6 +236,7 @@ cluster_new(const struct profile *p, const char *yaml, int n, struct err *e)
 	c->cluster_id = xstrdup(p->cluster_id != NULL ? p->cluster_id : "");
 	c->started = wall_now();
 	c->boot_id = xstrdup(cluster_boot_id());
+	c->host = p->host != NULL ? xstrdup(p->host) : NULL;
 	c->lock_fd = -1;
 	fill_paths(c);
 	return c;
@@ -103,6 +256,7 @@ cluster_stub(const char *name, const struct profile *p)
 		c->ipython_profile = xstrdup(p->ipython_profile);
 		c->cluster_id = xstrdup(p->cluster_id != NULL ?
 		    p->cluster_id : "");
+		c->host = p->host != NULL ? xstrdup(p->host) : NULL;
 		fill_paths(c);
 	} else
 		c->dir = cluster_dir_for(name);
@@ -233,6 +387,8 @@ cluster_free(struct cluster *c)
 	free(c->seen_ids);
 	strv_clear(&c->meta);
 	free(c->boot_id);
+	free(c->host);
+	free(c->host_home);
 	free(c->dir);
 	profile_free(c->profile);
 	jobtab_clear(&c->jobs);
@@ -260,13 +416,13 @@ cluster_mkdirs(struct cluster *c, struct err *e)
 char *
 cluster_log_path(const struct cluster *c, const char *name)
 {
-	return xasprintf("%s/logs/%s.log", c->dir, name);
+	return paths_below(cluster_work_dir(c), "logs/%s.log", name);
 }
 
 char *
 cluster_tasks_dir(const struct cluster *c)
 {
-	return xasprintf("%s/tasks", c->dir);
+	return paths_below(cluster_work_dir(c), "tasks");
 }
 
 static int
@@ -278,20 +434,79 @@ task_cmp(const void *a, const void *b)
 	return d != 0 ? d : (x->rank > y->rank) - (x->rank < y->rank);
 }
 
+/* One exit record: the file `name` in dir (HOST.RANK.exit) holding text. */
+static void
+add_task(struct cluster *c, size_t *cap, const char *dir, const char *name,
+    const char *text)
+{
+	size_t nl = strlen(name);
+	struct cluster_task *t;
+	char host[256];
+	int rank, code;
+
+	if (nl < 6 || strcmp(name + nl - 5, ".exit") != 0 ||
+	    sscanf(text, "%255s %d %d", host, &rank, &code) != 3)
+		return;
+	if (c->ntasks == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		c->tasks = xreallocarray(c->tasks, *cap, sizeof *c->tasks);
+	}
+	t = &c->tasks[c->ntasks++];
+	t->host = xstrdup(host);
+	t->rank = rank;
+	t->code = code;
+	t->log = xasprintf("%s/%.*s.log", dir, (int)(nl - 5), name);
+}
+
+/* Every exit record of a remote tasks directory in one command: a line
+ * "NAME TEXT" each. */
+static const char list_exits[] =
+    "cd \"$1\" 2>/dev/null || exit 0; for f in *.exit; do "
+    "[ -f \"$f\" ] && printf '%s %s\\n' \"$f\" \"$(cat \"$f\")\"; done; "
+    "exit 0";
+
+static void
+read_remote_tasks(struct loop *l, struct cluster *c, const char *dir,
+    size_t *cap)
+{
+	char *argv[] = { "sh", "-c", (char *)list_exits, "sh", (char *)dir,
+	    NULL };
+	struct subproc_result *r;
+	struct host *h = cluster_host(l, c, NULL);
+	const char *p;
+
+	if (h == NULL || cluster_host_unreachable(l, c, NULL, 0))
+		return;
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	for (p = r->ok ? r->out : ""; *p != '\0';) {
+		size_t ll = strcspn(p, "\n"), nl = strcspn(p, " \n");
+		char *line = xstrndup(p, ll);
+
+		if (nl < ll) {
+			line[nl] = '\0';
+			add_task(c, cap, dir, line, line + nl + 1);
+		}
+		free(line);
+		p += ll + (p[ll] != '\0');
+	}
+	subproc_result_free(r);
+}
+
 void
-cluster_read_tasks(struct cluster *c)
+cluster_read_tasks(struct loop *l, struct cluster *c)
 {
 	char *dir = cluster_tasks_dir(c);
-	DIR *d = opendir(dir);
+	DIR *d = c->host == NULL ? opendir(dir) : NULL;
 	struct dirent *de;
 	size_t cap = 0;
 
 	clear_tasks(c);
+	if (c->host != NULL)
+		read_remote_tasks(l, c, dir, &cap);
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		size_t nl = strlen(de->d_name);
-		char *path, *buf, host[256];
+		char *path, *buf;
 		size_t len;
-		int rank, code;
 
 		if (nl < 6 || strcmp(de->d_name + nl - 5, ".exit") != 0)
 			continue;
@@ -301,21 +516,7 @@ cluster_read_tasks(struct cluster *c)
 			continue;
 		}
 		free(path);
-		if (sscanf(buf, "%255s %d %d", host, &rank, &code) == 3) {
-			struct cluster_task *t;
-
-			if (c->ntasks == cap) {
-				cap = cap ? cap * 2 : 8;
-				c->tasks = xreallocarray(c->tasks, cap,
-				    sizeof *c->tasks);
-			}
-			t = &c->tasks[c->ntasks++];
-			t->host = xstrdup(host);
-			t->rank = rank;
-			t->code = code;
-			t->log = xasprintf("%s/%.*s.log", dir, (int)(nl - 5),
-			    de->d_name);
-		}
+		add_task(c, &cap, dir, de->d_name, buf);
 		free(buf);
 	}
 	if (d != NULL)
@@ -381,7 +582,12 @@ static const struct {
 	{ "client_file", offsetof(struct cluster, client_file), false },
 	{ "engine_file", offsetof(struct cluster, engine_file), false },
 	{ "boot_id", offsetof(struct cluster, boot_id), false },
+	{ "host", offsetof(struct cluster, host), false },
+	{ "host_home", offsetof(struct cluster, host_home), false },
 };
+/* From here on, absent rather than null when unset: a record without
+ * them is one of this machine, as older records are. */
+#define FIRST_OMITTED 9
 #define NSTR_FIELDS (sizeof str_fields / sizeof *str_fields)
 
 static char **
@@ -404,8 +610,9 @@ to_json(const struct cluster *c)
 
 	json_object_set_new(o, "version", json_integer(CLUSTER_FORMAT_VERSION));
 	for (size_t i = 0; i < NSTR_FIELDS; i++)
-		json_object_set_new(o, str_fields[i].key,
-		    jstr(str_value(c, i)));
+		if (i < FIRST_OMITTED || str_value(c, i) != NULL)
+			json_object_set_new(o, str_fields[i].key,
+			    jstr(str_value(c, i)));
 	json_object_set_new(o, "engines", json_integer(c->engines));
 	json_object_set_new(o, "started", json_real(c->started));
 	for (size_t i = 0; i < c->nseen; i++)
@@ -702,30 +909,13 @@ cluster_load(const char *name, bool *missing, struct err *e)
 	return c;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void
 cluster_list(struct strv *names)
 {
 	char *root = cluster_state_root();
-	DIR *d = opendir(root);
-	struct dirent *de;
 
+	paths_list_dir(root, "", names);
 	free(root);
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		strv_push(names, de->d_name);
-	}
-	closedir(d);
-	if (names->n > 1)
-		qsort(names->v, names->n, sizeof *names->v, cmp_str);
 }
 
 static int
@@ -830,14 +1020,18 @@ cluster_set_ids(struct cluster *c, const int *ids, size_t n)
 char *
 cluster_engine_state_path(const struct cluster *c)
 {
-	return paths_below(paths_ipython_profile_dir(c->ipython_profile),
-	    "log/engines%s.json", c->cluster_id);
+	char *ipdir = cluster_ipython_dir(c);
+	char *dir = paths_ipython_profile_dir_in(ipdir, c->ipython_profile);
+
+	free(ipdir);
+	return paths_below(dir, "log/engines%s.json", c->cluster_id);
 }
 
 int
-cluster_read_engine_state(struct cluster *c, struct err *e)
+cluster_read_engine_state(struct loop *l, struct cluster *c, struct err *e)
 {
 	char *path = cluster_engine_state_path(c);
+	struct host *h = cluster_host(l, c, e);
 	json_error_t je;
 	json_t *o, *engines, *v;
 	const char *key;
@@ -845,7 +1039,12 @@ cluster_read_engine_state(struct cluster *c, struct err *e)
 	size_t n = 0, len;
 	char *buf;
 
-	if (file_read(path, ENGINE_STATE_MAX, 0, &buf, &len, e) == -1) {
+	if (h == NULL) {
+		free(path);
+		return -1;
+	}
+	if (host_read_file(h, l, path, ENGINE_STATE_MAX, 0, &buf, &len,
+	    e) == -1) {
 		free(path);
 		if (errno != ENOENT)
 			return -1;
@@ -894,7 +1093,9 @@ cluster_lost_ids(const struct cluster *c, int **out)
 	size_t n = 0;
 
 	*out = xcalloc(c->nseen + 1, sizeof **out);
-	for (size_t i = 0; i < c->nseen; i++)
+	/* Nobody said which are registered now (the controller's host
+	 * cannot be asked): none is known to be lost. */
+	for (size_t i = 0; c->ids_known && i < c->nseen; i++)
 		if (!has_id(c->ids, c->nids, c->seen_ids[i]))
 			(*out)[n++] = c->seen_ids[i];
 	return n;

@@ -14,6 +14,17 @@
  *                     home is shared with the compute nodes)
  * <name> is the profile name: one cluster per profile at a time.
  *
+ * A cluster on another machine (profile key `host: DEST`, core/host.h)
+ * keeps this record here, naming DEST, and its files there: script.sh and
+ * cluster.json stay local, while the job scripts, logs/ and tasks/ are in
+ * DEST's $HOME/.local/state/hpctop/clusters/<name>/ (the work dir) and the
+ * connection files in DEST's $HOME/.ipython/profile_<ipython profile>/.
+ * DEST's $HOME is asked once per session (printenv HOME, with id -un for
+ * the scheduler queries, through the host)
+ * and kept in the record as host_home, so every path is absolute and
+ * nothing depends on the directory a command runs in there. DEST's own
+ * XDG_STATE_HOME and IPYTHONDIR are not read.
+ *
  * cluster.json (format version 1; unknown keys are ignored on load):
  *   { "version": 1, "name": "local", "backend": "local",
  *     "profile_path": "/…/local.yaml", "profile_yaml": "<the YAML text>",
@@ -27,7 +38,8 @@
  *                  "pid": 1234, "job_id": null, "engines": 0,
  *                  "host": "node1", "log": "…/logs/controller.log",
  *                  "started": 1718000000.25, "start_time": 123456 }, … ],
- *   "boot_id": "…", "complete": true }
+ *   "boot_id": "…", "complete": true,
+ *   "host": "login1", "host_home": "/home/me" }   absent: this machine
  * pid is the process id AND process-group id (local/mpi start each process
  * with setsid); batch backends leave it 0 and set job_id. start_time (field
  * 22 of /proc/PID/stat) and boot_id tell the process hpctop started from
@@ -45,7 +57,9 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "host.h"
 #include "jobtab.h"
+#include "loop.h"
 #include "profile.h"
 #include "strv.h"
 
@@ -110,6 +124,8 @@ struct cluster {
 	struct strv meta;	/* "key=value" backend-private strings */
 	char *boot_id;		/* the boot the pids belong to; NULL unknown */
 	bool complete;		/* start launched every process or job */
+	char *host;		/* ssh destination it runs on; NULL: here */
+	char *host_home;	/* $HOME on host; NULL until asked (or here) */
 
 	/* Runtime (not saved). */
 	char *dir;		/* <state dir>/clusters/<name> */
@@ -152,18 +168,46 @@ void cluster_unlock(struct cluster *c);
 /* <state dir>/clusters, and the directory of the record called name. */
 char *cluster_state_root(void);
 char *cluster_dir_for(const char *name);
+/* The host c runs on (core/host.h): this machine, or its `host:`. */
+struct host *cluster_host(struct loop *l, const struct cluster *c,
+    struct err *e);
+/* "up", "connecting", "reconnecting", "down": the one word for s. */
+const char *cluster_host_state_label(enum host_state s);
+/* Whether c runs on another machine that cannot be asked now (its session
+ * is reconnecting or down): then its jobs and engines are not known, and
+ * never taken for lost or gone. buf (when not NULL) gets "DEST:
+ * reconnecting (why)". */
+bool cluster_host_unreachable(struct loop *l, const struct cluster *c,
+    char *buf, size_t len);
+/* For a cluster on another machine: learns that machine's $HOME (once per
+ * destination and session) into c->host_home and points the connection
+ * files there. A no-op here or when host_home is known. -1 with e naming
+ * the destination when it cannot be asked. */
+int cluster_place(struct loop *l, struct cluster *c, struct err *e);
+/* The login name c's jobs run as on its host (asked there once per
+ * session for another machine); NULL with e filled when unknown. Caller
+ * frees. */
+char *cluster_user(struct loop *l, const struct cluster *c, struct err *e);
+/* The directory of c's job scripts, logs/ and tasks/ on its host: c->dir
+ * here (see the layout above). Caller frees. */
+char *cluster_work_dir(const struct cluster *c);
+/* The IPython directory on c's host. Caller frees. */
+char *cluster_ipython_dir(const struct cluster *c);
+
 /* Creates c->dir and c->dir/logs (mode 0700). */
 int cluster_mkdirs(struct cluster *c, struct err *e);
-/* Path of a log file for a process called name: <dir>/logs/<name>.log. */
+/* Path of a log file for a process called name, on c's host:
+ * <work dir>/logs/<name>.log. */
 char *cluster_log_path(const struct cluster *c, const char *name);
 
 /* The directory batch engine tasks record their exits in. Caller
  * frees. */
 char *cluster_tasks_dir(const struct cluster *c);
-/* Reads the exit records there into c->tasks (replacing them; none when
- * the directory is missing). Malformed records are skipped: they are
- * being written, or not ours. */
-void cluster_read_tasks(struct cluster *c);
+/* Reads the exit records there (through c's host) into c->tasks
+ * (replacing them; none when the directory is missing or the host cannot
+ * be asked). Malformed records are skipped: they are being written, or
+ * not ours. */
+void cluster_read_tasks(struct loop *l, struct cluster *c);
 
 /* Appends a process record and returns it (valid until the next append).
  * The strings are copied; log may be NULL. */
@@ -205,9 +249,11 @@ bool cluster_set_ids(struct cluster *c, const int *ids, size_t n);
 /* Reads the Hub's <profile dir>/log/engines<cluster_id>.json (rewritten on
  * every (un)registration) and calls cluster_set_ids. A missing file means
  * no engine registered yet. -1 with e filled when it cannot be parsed. */
-int cluster_read_engine_state(struct cluster *c, struct err *e);
+int cluster_read_engine_state(struct loop *l, struct cluster *c,
+    struct err *e);
 char *cluster_engine_state_path(const struct cluster *c);
-/* Ids in seen_ids but not registered now, into *out (caller frees). */
+/* Ids in seen_ids but not registered now, into *out (caller frees); none
+ * while no registry source answered (ids_known false). */
 size_t cluster_lost_ids(const struct cluster *c, int **out);
 
 /* Whether any recorded process or job was still alive at the last poll. */

@@ -69,12 +69,43 @@ op_lock(struct op *op, const char *what, struct err *e)
 }
 
 void
-clusterop_remove_connection_files(const struct cluster *c)
+clusterop_remove_connection_files(struct loop *l, const struct cluster *c)
 {
-	if (c->client_file != NULL)
-		unlink(c->client_file);
-	if (c->engine_file != NULL)
-		unlink(c->engine_file);
+	char *argv[] = { "rm", "-f", c->client_file, c->engine_file, NULL };
+	struct host *h;
+
+	if (c->host == NULL) {
+		if (c->client_file != NULL)
+			unlink(c->client_file);
+		if (c->engine_file != NULL)
+			unlink(c->engine_file);
+		return;
+	}
+	/* Paths relative to a home never asked are not removed blind. */
+	if (c->host_home == NULL || c->client_file == NULL ||
+	    c->engine_file == NULL || (h = cluster_host(l, c, NULL)) == NULL)
+		return;
+	subproc_result_free(host_run_sync(h, l, argv, NULL, NULL, 0,
+	    HOST_SYNC_TIMEOUT_MS));
+}
+
+int
+clusterop_client_file_exists(struct loop *l, const struct cluster *c, struct err *e)
+{
+	struct host *h;
+	char *buf;
+	size_t len;
+
+	if (c->host == NULL)
+		return access(c->client_file, F_OK) == 0;
+	if ((h = cluster_host(l, c, e)) == NULL)
+		return -1;
+	if (host_read_file(h, l, c->client_file, 1024 * 1024, 0, &buf, &len,
+	    e) == 0) {
+		free(buf);
+		return 1;
+	}
+	return errno == ENOENT ? 0 : -1;
 }
 
 static int
@@ -203,12 +234,23 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 	char *record;
 	bool exists;
 
+	int found;
+
 	if (check_address(b, c, e) == -1)
 		return -1;
-	if (access(c->client_file, F_OK) == 0)
-		return err_set(e, "%s exists: a controller hpctop did not start "
-		    "may be running for IPython profile '%s' (remove the file "
-		    "if it is stale)", c->client_file, c->ipython_profile);
+	if (c->host != NULL && b->batch == NULL)
+		return err_set(e, "%s: host %s: backend %s does not run on "
+		    "another machine (slurm and pbs do)", c->profile_path,
+		    c->host, b->name);
+	if (cluster_place(l, c, e) == -1 ||
+	    (found = clusterop_client_file_exists(l, c, e)) == -1)
+		return -1;
+	if (found)
+		return err_set(e, "%s%s%s exists: a controller hpctop did not "
+		    "start may be running for IPython profile '%s' (remove "
+		    "the file if it is stale)", c->host != NULL ? c->host : "",
+		    c->host != NULL ? ":" : "", c->client_file,
+		    c->ipython_profile);
 	op = op_new(l, b, c, cb, arg);
 	/* Held until everything is launched and recorded: exactly one of two
 	 * starts gets it, and the other then finds the winner's record. */
@@ -234,15 +276,19 @@ clusterop_confirm(const struct backend *b, const struct cluster *c,
 }
 
 int
-clusterop_read_registry(struct cluster *c, struct err *e)
+clusterop_read_registry(struct loop *l, struct cluster *c, struct err *e)
 {
 	size_t nseen = c->nseen;
 	bool save = false;
 	struct err le;
 
-	if (cluster_read_engine_state(c, e) == -1)
-		return -1;
-	cluster_read_tasks(c);
+	/* A host that cannot be asked leaves the engines unknown, as a
+	 * scheduler that does not answer leaves the jobs. */
+	if (cluster_host_unreachable(l, c, NULL, 0))
+		return 0;
+	if (cluster_read_engine_state(l, c, e) == -1)
+		return cluster_host_unreachable(l, c, NULL, 0) ? 0 : -1;
+	cluster_read_tasks(l, c);
 	/* Remember first sightings, so a lost engine stays known. */
 	save = c->nseen != nseen;
 	/* An incomplete record nobody is starting: the start died. Keep what
@@ -272,7 +318,7 @@ on_polled(struct cluster **cs, size_t n, const struct err *e, void *arg)
 		op_done(op, e);
 		return;
 	}
-	if (clusterop_read_registry(op->c, &re) == -1) {
+	if (clusterop_read_registry(op->loop, op->c, &re) == -1) {
 		op_done(op, &re);
 		return;
 	}
@@ -301,7 +347,7 @@ on_stopped(struct cluster *c, const struct err *e, void *arg)
 		op_done(op, e);
 		return;
 	}
-	clusterop_remove_connection_files(c);
+	clusterop_remove_connection_files(op->loop, c);
 	if (cluster_remove(c, &re) == -1) {
 		op_done(op, &re);
 		return;

@@ -70,9 +70,16 @@ int clusterop_poll_sync(struct loop *l, const struct backend *b,
  * whose start did not finish, with nobody holding its lock, is an
  * interrupted start: sets c->interrupted and saves what the poll found
  * running for it. */
-int clusterop_read_registry(struct cluster *c, struct err *e);
+int clusterop_read_registry(struct loop *l, struct cluster *c,
+    struct err *e);
 
-/* Removes the client and engine connection files if present. */
-void clusterop_remove_connection_files(const struct cluster *c);
+/* Whether c's client connection file exists on its host: 1, 0, or -1
+ * with e filled when the host cannot tell. */
+int clusterop_client_file_exists(struct loop *l, const struct cluster *c,
+    struct err *e);
+/* Removes the client and engine connection files if present, on c's
+ * host. */
+void clusterop_remove_connection_files(struct loop *l,
+    const struct cluster *c);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "host.h"
 #include "xmalloc.h"
 
 /* A real connection file is well under 1 KiB. */
@@ -98,10 +99,8 @@ get_port(const json_t *root, const char *field, const char *path,
 	return (int)json_integer_value(v);
 }
 
-/* tcp://0.0.0.0 means "all interfaces" on the controller's side; a client
- * reaches it through the controller's host name (`location`). */
-static char *
-reach_host(const char *host, const char *location)
+char *
+conn_reach_host(const char *host, const char *location, bool here)
 {
 	char self[256];
 
@@ -109,7 +108,7 @@ reach_host(const char *host, const char *location)
 		return xstrdup(host);
 	if (location == NULL || *location == '\0')
 		return xstrdup("127.0.0.1");
-	if (gethostname(self, sizeof self) == 0) {
+	if (here && gethostname(self, sizeof self) == 0) {
 		self[sizeof self - 1] = '\0';
 		if (strcmp(self, location) == 0)
 			return xstrdup("127.0.0.1");
@@ -196,7 +195,7 @@ conn_load_buffer(const char *buf, size_t len, const char *path,
 		goto out;
 	}
 	if (strncmp(iface, "tcp://", 6) == 0) {
-		host = reach_host(iface + 6, location);
+		host = conn_reach_host(iface + 6, location, true);
 		base = xasprintf("tcp://%s", host);
 		sep = ":";
 	} else if (strncmp(iface, "ipc://", 6) == 0) {
@@ -227,23 +226,91 @@ out:
 }
 
 struct conn *
-conn_load(const char *path, struct err *e)
+conn_load_host(struct host *h, struct loop *l, const char *path,
+    struct err *e)
 {
 	char *buf;
 	size_t n;
 	struct conn *c;
 
-	if (file_read(path, CONN_MAX_BYTES, FILE_SECRET, &buf, &n, e) == -1) {
+	if (host_read_file(h, l, path, CONN_MAX_BYTES, FILE_SECRET, &buf, &n,
+	    e) == -1) {
+		const char *on = host_is_local(h) ? "" : host_label(h);
+
 		if (errno == ENOENT)
-			err_set(e, "%s: no such file (is the controller "
-			    "running?)", path);
+			err_set(e, "%s%s%s: no such file (is the controller "
+			    "running?)", on, *on ? ":" : "", path);
 		else if (errno == EFBIG)
-			err_set(e, "%s: file is too large for a connection "
-			    "file (more than %d bytes)", path, CONN_MAX_BYTES);
+			err_set(e, "%s%s%s: file is too large for a connection "
+			    "file (more than %d bytes)", on, *on ? ":" : "",
+			    path, CONN_MAX_BYTES);
 		return NULL;
 	}
 	c = conn_load_buffer(buf, n, path, e);
 	explicit_bzero(buf, n);
 	free(buf);
 	return c;
+}
+
+struct conn *
+conn_load(const char *path, struct err *e)
+{
+	return conn_load_host(host_get(NULL, NULL, NULL), NULL, path, e);
+}
+
+/* Makes one endpoint reachable from here: "tcp://ADDR:PORT" as h sees it
+ * becomes "tcp://127.0.0.1:BOUND". */
+static int
+forward_one(struct host *h, struct loop *l, const char *what, char **ep,
+    struct err *e)
+{
+	const char *addr, *colon;
+	char *host, *end;
+	long port;
+	int bound;
+
+	/* This machine reaches its own controller as the file says
+	 * (host_forward would give back the same port). */
+	if (host_is_local(h))
+		return 0;
+	if (strncmp(*ep, "tcp://", 6) != 0)
+		return err_set(e, "%s: %s endpoint %s cannot be carried over "
+		    "SSH (only tcp:// can)", host_label(h), what, *ep);
+	addr = *ep + 6;
+	colon = strrchr(addr, ':');
+	port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+	if (colon == NULL || *end != '\0' || port < 1 || port > 65535)
+		return err_set(e, "%s: %s endpoint %s has no port",
+		    host_label(h), what, *ep);
+	host = addr[0] == '[' && colon > addr + 1 && colon[-1] == ']' ?
+	    xstrndup(addr + 1, (size_t)(colon - addr) - 2) :
+	    xstrndup(addr, (size_t)(colon - addr));
+	if (host_forward(h, l, host, (int)port, 0, &bound, e) == -1) {
+		free(host);
+		return err_prefix(e, "%s endpoint %s", what, *ep);
+	}
+	free(host);
+	free(*ep);
+	*ep = xasprintf("tcp://127.0.0.1:%d", bound);
+	return 0;
+}
+
+int
+conn_forward(struct conn *c, struct host *h, struct loop *l, struct err *e)
+{
+	struct {
+		const char *what;
+		char **ep;
+	} eps[] = {
+		{ "registration", &c->registration },
+		{ "notification", &c->notification },
+		{ "mux", &c->mux },
+		{ "control", &c->control },
+		{ "iopub", &c->iopub },
+	};
+
+	for (size_t i = 0; i < sizeof eps / sizeof *eps; i++)
+		if (forward_one(h, l, eps[i].what, eps[i].ep, e) == -1)
+			return -1;
+	return 0;
 }

@@ -4,9 +4,12 @@
 #ifndef HPCTOP_CONN_H
 #define HPCTOP_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
+#include "host.h"
+#include "loop.h"
 
 /* Everything is owned by the struct. Endpoints are full ZeroMQ addresses
  * ("tcp://127.0.0.1:58987"); an `interface` of 0.0.0.0 or '*' has already
@@ -32,6 +35,27 @@ struct conn *conn_load(const char *path, struct err *e);
 /* Same from a memory buffer; `path` is used in messages only. */
 struct conn *conn_load_buffer(const char *buf, size_t len, const char *path,
     struct err *e);
+/* conn_load on host h (host_read_file): errors name h when it is not this
+ * machine. */
+struct conn *conn_load_host(struct host *h, struct loop *l, const char *path,
+    struct err *e);
 void conn_free(struct conn *c);
+
+/* Makes every endpoint (registration, notification, mux, control, iopub),
+ * as the controller's host h sees it, reachable from here (host_forward)
+ * and rewrites it to tcp://127.0.0.1:<bound port>. For this machine
+ * host_forward binds nothing and the endpoints stay as they are. -1 with
+ * e naming the endpoint when one cannot be forwarded (an ipc:// endpoint
+ * on another machine, a session that is down). */
+int conn_forward(struct conn *c, struct host *h, struct loop *l,
+    struct err *e);
+/* The host a client connects to for a controller that wrote `interface`
+ * host (without tcp://) and `location`: host itself, unless it is 0.0.0.0
+ * or '*' ("all interfaces" on the controller's side), then location, or
+ * 127.0.0.1 when there is none or, with here, when location is this
+ * machine's host name. here is false for a file read on another host
+ * (hpctop tunnel), where location is resolved as that host sees it.
+ * Caller frees. */
+char *conn_reach_host(const char *host, const char *location, bool here);
 
 #endif

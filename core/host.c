@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -449,7 +450,64 @@ host_unforward(struct host *h, int bound)
 
 /* ---- asking ---- */
 
-/* Asks on /dev/tty, without echo unless echo; -1 when there is none. */
+/* OpenSSH's convention: $SSH_ASKPASS PROMPT prints the answer. -1 when
+ * it cannot be run or fails. */
+static int
+askpass(const char *prog, const char *dest, const char *prompt, char *buf,
+    size_t size)
+{
+	char *full = xasprintf("%s: %s", dest, prompt);
+	int p[2], status, rc = -1;
+	size_t n = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		free(full);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		free(full);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null != -1)
+			dup2(null, 0);
+		dup2(p[1], 1);
+		execlp(prog, prog, full, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	free(full);
+	for (;;) {
+		ssize_t r = read(p[0], buf + n, size - 1 - n);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == size - 1)
+			break;
+	}
+	close(p[0]);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		rc = 0;
+	else
+		explicit_bzero(buf, size);
+	return rc;
+}
+
+/* Asks on /dev/tty, without echo unless echo; -1 when there is none.
+ * With SSH_ASKPASS set, asks that program instead when there is no
+ * terminal or SSH_ASKPASS_REQUIRE says force (or prefer). */
 static int
 tty_ask(const char *dest, const char *prompt, bool echo, char *buf,
     size_t size, void *arg)
@@ -459,9 +517,20 @@ tty_ask(const char *dest, const char *prompt, bool echo, char *buf,
 	size_t n = 0;
 	bool restore = false;
 	char ch;
+	const char *ap = getenv("SSH_ASKPASS");
+	const char *req = getenv("SSH_ASKPASS_REQUIRE");
 
 	(void)arg;
-	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+	if (req != NULL && strcmp(req, "never") == 0)
+		ap = NULL;
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (ap != NULL && *ap != '\0' && (fd == -1 || (req != NULL &&
+	    (strcmp(req, "force") == 0 || strcmp(req, "prefer") == 0)))) {
+		if (fd != -1)
+			close(fd);
+		return askpass(ap, dest, prompt, buf, size);
+	}
+	if (fd == -1)
 		return -1;
 	if (!echo && tcgetattr(fd, &old) == 0) {
 		raw = old;

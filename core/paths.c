@@ -1,5 +1,6 @@
 #include "paths.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -51,6 +52,10 @@ paths_below(char *dir, const char *fmt, ...)
 	return out;
 }
 
+#define CONFIG_FALLBACK ".config"
+#define STATE_FALLBACK ".local/state"
+#define IPYTHON_FALLBACK ".ipython"
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {
@@ -64,36 +69,81 @@ xdg_dir(const char *var, const char *fallback)
 char *
 paths_config_dir(void)
 {
-	return xdg_dir("XDG_CONFIG_HOME", ".config");
+	return xdg_dir("XDG_CONFIG_HOME", CONFIG_FALLBACK);
 }
 
 char *
 paths_state_dir(void)
 {
-	return xdg_dir("XDG_STATE_HOME", ".local/state");
+	return xdg_dir("XDG_STATE_HOME", STATE_FALLBACK);
+}
+
+char *
+paths_config_dir_in(const char *home)
+{
+	return xasprintf("%s/%s/hpctop", home, CONFIG_FALLBACK);
+}
+
+char *
+paths_state_dir_in(const char *home)
+{
+	return xasprintf("%s/%s/hpctop", home, STATE_FALLBACK);
+}
+
+char *
+paths_ipython_dir_in(const char *home)
+{
+	return xasprintf("%s/%s", home, IPYTHON_FALLBACK);
 }
 
 char *
 paths_ipython_dir(void)
 {
 	const char *v = getenv("IPYTHONDIR");
+	char *home, *out;
 
 	if (v != NULL && *v != '\0')
 		return xstrdup(v);
-	return paths_below(paths_home(), ".ipython");
+	home = paths_home();
+	out = paths_ipython_dir_in(home);
+	free(home);
+	return out;
 }
 
 char *
 paths_ipython_profile_dir(const char *ipython_profile)
 {
-	return paths_below(paths_ipython_dir(), "profile_%s", ipython_profile);
+	char *ipdir = paths_ipython_dir();
+	char *out = paths_ipython_profile_dir_in(ipdir, ipython_profile);
+
+	free(ipdir);
+	return out;
+}
+
+char *
+paths_ipython_profile_dir_in(const char *ipython_dir,
+    const char *ipython_profile)
+{
+	return xasprintf("%s/profile_%s", ipython_dir, ipython_profile);
 }
 
 char *
 paths_connection_file(const char *ipython_profile, const char *cluster_id,
     const char *which)
 {
-	char *dir = paths_ipython_profile_dir(ipython_profile);
+	char *ipdir = paths_ipython_dir();
+	char *out = paths_connection_file_in(ipdir, ipython_profile,
+	    cluster_id, which);
+
+	free(ipdir);
+	return out;
+}
+
+char *
+paths_connection_file_in(const char *ipython_dir, const char *ipython_profile,
+    const char *cluster_id, const char *which)
+{
+	char *dir = paths_ipython_profile_dir_in(ipython_dir, ipython_profile);
 	char *out;
 
 	if (cluster_id != NULL && *cluster_id != '\0')
@@ -205,4 +255,33 @@ paths_mkdir_p(const char *path, unsigned mode, struct err *e)
 	}
 	free(copy);
 	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+paths_list_dir(const char *dir, const char *suffix, struct strv *names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t first = names->n, sl = strlen(suffix);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len <= sl ||
+		    strcmp(de->d_name + len - sl, suffix) != 0)
+			continue;
+		strv_push_take(names, xstrndup(de->d_name, len - sl));
+	}
+	closedir(d);
+	if (names->n - first > 1)
+		qsort(names->v + first, names->n - first, sizeof *names->v,
+		    cmp_str);
 }

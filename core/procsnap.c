@@ -78,6 +78,29 @@ proc_text(const char *dir, const char *what, size_t *len)
 	return buf;
 }
 
+unsigned long long
+procsnap_pid_start(pid_t pid)
+{
+	struct procsnap_proc p = { 0 };
+	char dir[64], *text;
+	size_t len;
+	bool ok;
+
+	snprintf(dir, sizeof dir, "/proc/%ld", (long)pid);
+	if (pid <= 0 || (text = proc_text(dir, "stat", &len)) == NULL)
+		return 0;
+	ok = procsnap_parse_stat(text, len, &p) && procsnap_live(&p);
+	free(text);
+	free(p.comm);
+	return ok ? p.start : 0;
+}
+
+bool
+procsnap_pid_is(pid_t pid, unsigned long long start)
+{
+	return start != 0 && procsnap_pid_start(pid) == start;
+}
+
 /* The value of entry "name=" in the NUL-separated list buf, or NULL. */
 static char *
 entry_value(const char *buf, size_t len, const char *name)

@@ -66,4 +66,12 @@ bool procsnap_live(const struct procsnap_proc *p);
 bool procsnap_has_arg(const struct procsnap_proc *p, const char *want);
 void procsnap_free(struct procsnap *ps);
 
+/* Field 22 of /proc/<pid>/stat of a live (not zombie) process on this
+ * machine; 0 when it is gone. */
+unsigned long long procsnap_pid_start(pid_t pid);
+/* Whether pid on this machine is still the live process that started at
+ * start (as procsnap_pid_start gave it; 0 never is), not a later one with
+ * its pid. */
+bool procsnap_pid_is(pid_t pid, unsigned long long start);
+
 #endif

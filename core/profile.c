@@ -226,6 +226,20 @@ valid_name(const char *s)
 }
 
 bool
+profile_valid_host(const char *s)
+{
+	/* A leading '-' would be an option to ssh; whitespace and control
+	 * characters are no part of any destination. */
+	if (s == NULL || *s == '\0' || *s == '-')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	    p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+bool
 profile_valid_plain_name(const char *s)
 {
 	if (s == NULL || *s == '\0')
@@ -319,7 +333,7 @@ enum key {
 	K_VERSION, K_BACKEND, K_ENGINES, K_DESCRIPTION, K_IPYTHON_PROFILE,
 	K_CLUSTER_ID, K_SETUP, K_ENV, K_CONTROLLER, K_ENGINE, K_MPI, K_MPIEXEC,
 	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
-	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER,
+	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER, K_HOST,
 	K_IP, K_INTERFACE, K_ALLOW_LOOPBACK, K_COMMAND, K_ARGS,
 	K_NONE
 };
@@ -341,6 +355,7 @@ static const struct keydef top_keys[] = {
 	{ "account", K_ACCOUNT }, { "nodes", K_NODES }, { "ppn", K_PPN },
 	{ "tasks_per_node", K_TASKS_PER_NODE }, { "mem", K_MEM },
 	{ "directives", K_DIRECTIVES }, { "stall_after", K_STALL_AFTER },
+	{ "host", K_HOST },
 	{ NULL, K_NONE }
 };
 static const struct keydef controller_keys[] = {
@@ -641,6 +656,17 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 		if (get_list(c, name, v, false, &p->directives) == -1)
 			return -1;
 		return check_single_lines(c, name, v, &p->directives);
+	case K_HOST: {
+		char buf[64];
+
+		if (get_string(c, name, v, &p->host) == -1)
+			return -1;
+		if (!profile_valid_host(p->host))
+			return at(c, v, "host: '%s' is not an ssh destination "
+			    "(" PROFILE_HOST_RULE ")", shown(v, buf,
+			    sizeof buf));
+		return 0;
+	}
 	default:
 		fatal("profile: unhandled key %d", key);
 	}
@@ -1035,6 +1061,7 @@ profile_free(struct profile *p)
 	free(p->description);
 	free(p->ipython_profile);
 	free(p->cluster_id);
+	free(p->host);
 	strv_clear(&p->setup);
 	for (size_t i = 0; i < p->nenv; i++) {
 		free(p->env[i].key);

@@ -34,6 +34,9 @@ struct profile {
 	char *description;	/* may be "" */
 	char *ipython_profile;	/* defaults to name */
 	char *cluster_id;	/* ipcontroller --cluster-id; default "" */
+	/* NULL: this machine; else the ssh destination (user@host[:port] or
+	 * a Host alias of the ssh config) the cluster runs on (core/host.h). */
+	char *host;
 
 	struct strv setup;	/* shell lines run before controller/engines */
 	struct profile_env *env;
@@ -106,6 +109,13 @@ char *profile_name_from_path(const char *path);
 /* Queue and account names reach sbatch's and qsub's own parsers (and shells,
  * in some qsub wrappers): letters, digits and _.@+- only. */
 bool profile_valid_plain_name(const char *s);
+/* An ssh destination as `host:` and `hpctop -H` take it: not empty, no
+ * leading '-', no whitespace or control characters. PROFILE_HOST_RULE
+ * says so in messages. */
+#define PROFILE_HOST_RULE "user@host[:port] or a Host alias: not empty, " \
+	"no whitespace or control characters, no leading '-'"
+
+bool profile_valid_host(const char *s);
 
 #define PROFILE_STALL_AFTER_DEFAULT 60
 

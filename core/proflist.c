@@ -30,6 +30,48 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* An entry's profile as it runs: one found on another machine runs
+ * there unless it names a host itself. */
+static struct profile *
+entry_profile(const struct proflist_entry *en, struct err *e)
+{
+	struct profile *p;
+
+	char *where;
+
+	if (en->text == NULL)
+		return profile_load(en->path, en->name, e);
+	where = en->host != NULL ? xasprintf("%s:%s", en->host, en->path) :
+	    xstrdup(en->path);
+	p = profile_load_buffer(en->text, strlen(en->text), where, en->name,
+	    e);
+	free(where);
+	if (p != NULL && p->host == NULL && en->host != NULL)
+		p->host = xstrdup(en->host);
+	return p;
+}
+
+/* Appends an entry (taking name, path and text) and parses its profile. */
+static void
+add_entry(struct proflist *pl, char *name, char *path, const char *source,
+    const char *host, char *text)
+{
+	struct proflist_entry *en;
+	struct err e;
+
+	pl->v = xreallocarray(pl->v, pl->n + 1, sizeof *pl->v);
+	en = &pl->v[pl->n++];
+	memset(en, 0, sizeof *en);
+	en->name = name;
+	en->path = path;
+	en->source = xstrdup(source);
+	en->host = host != NULL ? xstrdup(host) : NULL;
+	en->text = text;
+	en->profile = entry_profile(en, &e);
+	if (en->profile == NULL)
+		en->error = xstrdup(e.msg);
+}
+
 static void
 scan_dir(struct proflist *pl, const char *dir, const char *label)
 {
@@ -56,9 +98,7 @@ scan_dir(struct proflist *pl, const char *dir, const char *label)
 		size_t cut = strlen(names[i]) -
 		    (has_suffix(names[i], ".yaml") ? 5 : 4);
 		char *name = xstrndup(names[i], cut);
-		struct proflist_entry *en;
 		struct stat st;
-		struct err e;
 
 		free(names[i]);
 		if (proflist_find(pl, name) != NULL || stat(path, &st) == -1 ||
@@ -67,15 +107,7 @@ scan_dir(struct proflist *pl, const char *dir, const char *label)
 			free(name);
 			continue;
 		}
-		pl->v = xreallocarray(pl->v, pl->n + 1, sizeof *pl->v);
-		en = &pl->v[pl->n++];
-		memset(en, 0, sizeof *en);
-		en->name = name;
-		en->path = path;
-		en->source = xstrdup(label);
-		en->profile = profile_load(path, name, &e);
-		if (en->profile == NULL)
-			en->error = xstrdup(e.msg);
+		add_entry(pl, name, path, label, NULL, NULL);
 	}
 	free(names);
 }
@@ -149,6 +181,8 @@ proflist_free(struct proflist *pl)
 		free(pl->v[i].source);
 		profile_free(pl->v[i].profile);
 		free(pl->v[i].error);
+		free(pl->v[i].host);
+		free(pl->v[i].text);
 	}
 	for (size_t i = 0; i < pl->ndirs; i++) {
 		free(pl->dirs[i]);
@@ -156,6 +190,7 @@ proflist_free(struct proflist *pl)
 	}
 	free(pl->dirs);
 	free(pl->labels);
+	free(pl->error);
 	free(pl->v);
 	free(pl);
 }
@@ -170,23 +205,93 @@ proflist_find(const struct proflist *pl, const char *name)
 }
 
 struct profile *
-proflist_load(const struct proflist *pl, const char *name, struct err *e)
+proflist_load_text(const struct proflist *pl, const char *name, char **text,
+    struct err *e)
 {
 	const struct proflist_entry *en;
+	struct profile *p;
+	const char *path;
 
 	if (has_suffix(name, ".yaml") || has_suffix(name, ".yml") ||
-	    strchr(name, '/') != NULL)
-		return profile_load(name, NULL, e);
-	en = proflist_find(pl, name);
-	if (en == NULL) {
+	    strchr(name, '/') != NULL) {
+		en = NULL;
+		path = name;
+	} else if ((en = proflist_find(pl, name)) == NULL) {
 		err_set(e, "no profile named '%s' (see 'hpctop profiles')",
 		    name);
 		return NULL;
-	}
-	if (en->profile == NULL) {
+	} else if (en->profile == NULL) {
 		err_set(e, "%s", en->error);
 		return NULL;
-	}
+	} else
+		path = en->path;
 	/* Reload so the caller owns an independent copy. */
-	return profile_load(en->path, en->name, e);
+	p = en != NULL ? entry_profile(en, e) : profile_load(path, NULL, e);
+	if (p == NULL || text == NULL)
+		return p;
+	*text = en != NULL && en->text != NULL ? xstrdup(en->text) :
+	    profile_read_text(path, NULL, e);
+	if (*text == NULL) {
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct profile *
+proflist_load(const struct proflist *pl, const char *name, struct err *e)
+{
+	return proflist_load_text(pl, name, NULL, e);
+}
+
+/* Lists the profile files of the directories given after it, each
+ * relative to the home directory unless absolute: one absolute path a
+ * line. */
+static const char list_profiles[] =
+    "cd || exit 1; for d in \"$@\"; do case $d in /*) ;; *) d=$PWD/${d#./};; "
+    "esac; for f in \"$d\"/*.yaml \"$d\"/*.yml; do [ -f \"$f\" ] && "
+    "printf '%s\\n' \"$f\"; done; done; exit 0";
+
+int
+proflist_add_host(struct proflist *pl, struct host *h, struct loop *l,
+    struct err *e)
+{
+	char *user = paths_below(paths_config_dir_in("."), "profiles");
+	char *argv[] = { "sh", "-c", (char *)list_profiles, "sh", user,
+	    "/etc/hpctop/profiles", NULL };
+	const char *dest = host_label(h);
+	struct subproc_result *r;
+	const char *p;
+
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	free(user);
+	if (!r->ok) {
+		err_set(e, "%s: cannot list its profiles: %s", dest,
+		    r->err.msg[0] != '\0' ? r->err.msg : r->errout);
+		subproc_result_free(r);
+		return -1;
+	}
+	for (p = r->out; *p != '\0';) {
+		size_t ll = strcspn(p, "\n");
+		char *path = xstrndup(p, ll), *base = strrchr(path, '/');
+		char *name, *text;
+		struct err fe;
+		size_t len;
+
+		p += ll + (p[ll] != '\0');
+		name = base != NULL ? profile_name_from_path(path) : NULL;
+		if (name == NULL || proflist_find(pl, name) != NULL ||
+		    host_read_file(h, l, path, PROFILE_MAX_BYTES, 0, &text,
+		    &len, &fe) == -1) {
+			free(name);
+			free(path);
+			continue;
+		}
+		add_entry(pl, name, path, dest, host_is_local(h) ? NULL : dest,
+		    text);
+	}
+	subproc_result_free(r);
+	if (pl->n > 0)
+		qsort(pl->v, pl->n, sizeof *pl->v, entry_cmp);
+	return 0;
 }

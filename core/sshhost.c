@@ -63,6 +63,13 @@ struct sjob {
 	size_t inputlen, inputoff;
 	bool eof_sent;
 	bool counted;		/* holds one of sh->sessions */
+	/* The remote shell prints its pid (its process group: sshd gives
+	 * each session one) before exec'ing the command, so a timeout or a
+	 * cancel can kill the group: sshd refuses signal requests for root. */
+	char pidline[24];
+	size_t pidlen;
+	bool pid_seen;
+	long rpid;
 	uint64_t seq;
 	char *out, *errout;
 	size_t outlen, errlen;
@@ -370,6 +377,27 @@ job_result(struct sjob *j, struct subproc_result *r)
 	r->elapsed_ms = loop_now() - j->started;
 }
 
+static struct host_job *ssh_run(struct host *h, struct loop *l,
+    char *const argv[], char *const env[], const char *input, size_t inputlen,
+    uint64_t timeout_ms, subproc_cb cb, void *arg, struct err *e);
+
+/* A job stopped before its end: TERM to its remote process group, by a
+ * signal request and by kill(1) on a channel of its own (nobody waits for
+ * it). */
+static void
+kill_remote(struct sjob *j)
+{
+	char pg[32];
+	char *argv[] = { "kill", "-TERM", "--", pg, NULL };
+
+	ssh_channel_request_send_signal(j->ch, "TERM");
+	if (j->rpid <= 0)
+		return;
+	snprintf(pg, sizeof pg, "-%ld", j->rpid);
+	ssh_run(&j->sh->h, j->sh->loop, argv, NULL, NULL, 0,
+	    HOST_SYNC_TIMEOUT_MS, NULL, NULL, NULL);
+}
+
 static void
 job_free(struct sjob *j)
 {
@@ -386,10 +414,12 @@ job_free(struct sjob *j)
 		sh->sessions--;
 	if (j->ch != NULL) {
 		if (sh->s != NULL && ssh_channel_is_open(j->ch)) {
-			if (j->st == J_RUN)
-				ssh_channel_request_send_signal(j->ch, "TERM");
+			if (j->st == J_RUN && !ssh_channel_is_eof(j->ch))
+				kill_remote(j);
 			ssh_channel_close(j->ch);
 		}
+		/* libssh keeps the channel until the server closes it too. */
+		ssh_remove_channel_callbacks(j->ch, &j->cbs);
 		ssh_channel_free(j->ch);
 	}
 	free(j->cmd);
@@ -410,7 +440,8 @@ job_finish(struct sjob *j, struct subproc_result *r)
 	void *arg = j->arg;
 
 	job_free(j);
-	cb(r, arg);
+	if (cb != NULL)
+		cb(r, arg);
 	free(r->out);
 	free(r->errout);
 }
@@ -588,8 +619,14 @@ session_open(struct sshhost *sh, struct err *e)
 		 * which reads another config): a channel on the hop's session
 		 * to our host's port, our transport one end of a socketpair. */
 		ssh_options_set(sh->s, SSH_OPTIONS_PROXYCOMMAND, "none");
-		if ((jh = host_get(sh->loop, sh->jumpdest, e)) == NULL ||
-		    jh->impl != &ssh_impl) {
+		if (strchr(sh->jumpdest, ',') != NULL) {
+			err_set(e, "%s: ProxyJump %s: only one hop is supported "
+			    "(give the hop a ProxyJump of its own)", sh->h.dest,
+			    sh->jumpdest);
+			jh = NULL;
+		} else
+			jh = host_get(sh->loop, sh->jumpdest, e);
+		if (jh == NULL || jh->impl != &ssh_impl || jh == &sh->h) {
 			if (jh != NULL)
 				err_set(e, "%s: bad ProxyJump %s", sh->h.dest,
 				    sh->jumpdest);
@@ -658,12 +695,14 @@ server_fingerprint(ssh_session s)
 	return out;
 }
 
-/* "FILE:LINE" of the known_hosts entry for this server; caller frees. */
+/* "FILE:LINE" of the (first) known_hosts entry naming this server, the one
+ * its key no longer matches; caller frees. Hashed names are not matched:
+ * then just FILE. */
 static char *
 known_line(ssh_session s)
 {
-	struct ssh_knownhosts_entry *ent = NULL;
-	char *file = NULL, *where, line[8192];
+	char *file = NULL, *host = NULL, *name, *where, line[8192];
+	unsigned port = 22;
 	FILE *f;
 	size_t n = 0;
 
@@ -676,14 +715,23 @@ known_line(ssh_session s)
 		ssh_string_free_char(file);
 		file = c;
 	}
+	ssh_options_get(s, SSH_OPTIONS_HOST, &host);
+	ssh_options_get_port(s, &port);
+	name = port == 22 ? xstrdup(host ? host : "") :
+	    xasprintf("[%s]:%u", host ? host : "", port);
+	ssh_string_free_char(host);
 	where = xstrdup(file);
-	if (ssh_session_get_known_hosts_entry(s, &ent) !=
-	    SSH_KNOWN_HOSTS_ERROR && ent != NULL && ent->unparsed != NULL &&
-	    (f = fopen(file, "re")) != NULL) {
+	if ((f = fopen(file, "re")) != NULL) {
 		while (fgets(line, sizeof line, f) != NULL) {
+			char *save = NULL;
+			bool hit = false;
+
 			n++;
-			line[strcspn(line, "\r\n")] = '\0';
-			if (strcmp(line, ent->unparsed) == 0) {
+			line[strcspn(line, " \t\r\n")] = '\0';
+			for (char *h = strtok_r(line, ",", &save); h != NULL &&
+			    !hit; h = strtok_r(NULL, ",", &save))
+				hit = strcmp(h, name) == 0;
+			if (hit) {
 				free(where);
 				where = xasprintf("%s:%zu", file, n);
 				break;
@@ -691,7 +739,7 @@ known_line(ssh_session s)
 		}
 		fclose(f);
 	}
-	ssh_knownhosts_entry_free(ent);
+	free(name);
 	free(file);
 	return where;
 }
@@ -1079,7 +1127,23 @@ job_step(struct sjob *j)
 				break;
 			j->inputoff += (size_t)rc;
 		}
-		if (drain(j->ch, 0, &j->out, &j->outlen) == -1 ||
+		while (!j->pid_seen) {
+			char c;
+
+			rc = ssh_channel_read_nonblocking(j->ch, &c, 1, 0);
+			if (rc == SSH_ERROR)
+				goto chan_error;
+			if (rc <= 0)
+				break;
+			if (c == '\n' || j->pidlen + 1 >= sizeof j->pidline) {
+				j->pidline[j->pidlen] = '\0';
+				j->rpid = strtol(j->pidline, NULL, 10);
+				j->pid_seen = true;
+			} else {
+				j->pidline[j->pidlen++] = c;
+			}
+		}
+		if ((j->pid_seen && drain(j->ch, 0, &j->out, &j->outlen) == -1) ||
 		    drain(j->ch, 1, &j->errout, &j->errlen) == -1)
 			goto chan_error;
 		if (ssh_channel_is_eof(j->ch) &&
@@ -1144,7 +1208,7 @@ ssh_run(struct host *h, struct loop *l, char *const argv[], char *const env[],
 	struct sshhost *sh = h->priv;
 	struct sjob *j;
 	struct strv words = STRV_INIT;
-	char *cmd;
+	char *cmd, *line;
 
 	(void)l;
 	if (argv == NULL || argv[0] == NULL) {
@@ -1159,8 +1223,10 @@ ssh_run(struct host *h, struct loop *l, char *const argv[], char *const env[],
 	}
 	for (size_t i = 0; argv[i] != NULL; i++)
 		strv_push(&words, argv[i]);
-	cmd = shquote_argv(strv_argv(&words));
+	line = shquote_argv(strv_argv(&words));
 	strv_clear(&words);
+	cmd = xasprintf("echo $$; exec %s", line);
+	free(line);
 	j = xcalloc(1, sizeof *j);
 	j->job.impl = &ssh_impl;
 	j->sh = sh;

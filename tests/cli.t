@@ -56,7 +56,7 @@ done
 run "$HPCTOP" profiles --json
 is "$rc" 0 "profiles --json exits 0"
 n=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), [e["name"] for e in d if not e["valid"]], [e["engines"] for e in d if e["name"]=="local"])')
-is "$n" "5 ['typo'] [7]" "profiles --json is valid JSON with the same content"
+is "$n" "6 ['typo'] [7]" "profiles --json is valid JSON with the same content"
 
 HPCTOP_PROFILE_PATH=$HPCTOP_SRCDIR/tests/data/profiles/good run "$HPCTOP" profiles
 like "$out" $'\nfull +slurm +8 +stopped +env:' "HPCTOP_PROFILE_PATH comes first"
@@ -66,7 +66,7 @@ like "$out" $'\nfull +slurm +8 +stopped +env:' "HPCTOP_PROFILE_PATH comes first"
 # same line 'hpctop --help' lists; a bad option, a missing value and a wrong
 # argument count exit 2 with the message, the usage and the --help hint on
 # stderr, and nothing on stdout.
-cmds="profiles start status stop logs script engines px doctor"
+cmds="profiles start status stop logs script engines px doctor tunnel"
 run "$HPCTOP" --help
 top=$out
 listed=$(printf '%s\n' "$top" | sed -n '/^Commands:$/,/^$/{s/^  \([a-z]\+\) .*/\1/p}' | tr '\n' ' ')

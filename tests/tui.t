@@ -66,12 +66,14 @@ keys Down Down
 wait_for 'Jobs: slurm'
 ok $? "Down moves too"
 keys Down
+wait_for 'Jobs: ssh'
+keys Down
 wait_for 'Jobs: typo'
 like "$(line 23)" "typo.yaml:2:1: unknown key 'queu'" "the invalid profile's error in the status line"
 keys S
 wait_for "unknown key 'queu'"
 unlike "$scr" 'how many engines' "S on an invalid profile does not prompt"
-keys k k k k
+keys k k k k k
 wait_for 'Jobs: local'
 ok $? "k moves back up"
 keys Up

@@ -633,7 +633,7 @@ int
 dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 {
 	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
-	struct loop *l = loop_new();
+	struct loop *l = cli_loop();
 	struct dash *d;
 	struct strv running = STRV_INIT;
 	SCREEN *scr;
@@ -653,7 +653,6 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 		fprintf(stderr, "hpctop: cannot use terminal type '%s'\n",
 		    getenv("TERM") != NULL ? getenv("TERM") : "");
 		dashboard_free(d);
-		loop_free(l);
 		return 1;
 	}
 	curses_active = true;
@@ -702,6 +701,5 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	if (d->signo != 0 && rc == 0)
 		rc = 128 + d->signo;
 	dashboard_free(d);
-	loop_free(l);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -17,6 +18,8 @@ static const char help[] =
     "With no command, opens the dashboard (PROFILE selected, if given).\n"
     "\n"
     "Options:\n"
+    "  -H, --host=DEST  (before any command) also list the profiles found on\n"
+    "                   the ssh destination DEST; they run there\n"
     "  -d, --delay=N    refresh the dashboard every N tenths of a second\n"
     "                   (1 to 600; default 20, i.e. 2 s)\n"
     "  -h, --help       show this help\n"
@@ -64,6 +67,8 @@ dashboard_exec(const struct cmd_args *a)
 	}
 	o.delay = (int)cmd_num(a, 'd', DELAY_DEFAULT);
 	pl = cli_proflist();
+	if (pl->error != NULL)
+		cli_error("%s", pl->error);
 	if (a->argc > 0) {
 		o.profile = a->argv[0];
 		if (proflist_find(pl, o.profile) == NULL) {
@@ -83,12 +88,51 @@ dashboard_exec(const struct cmd_args *a)
 	return dashboard_run(&o, pl);
 }
 
+/* -H DEST / -HDEST / --host DEST / --host=DEST before the command:
+ * consumed here, so that every command and the dashboard see the same
+ * profile list. Returns how many words it took, or -1 after saying why
+ * DEST is refused. */
+static int
+host_option(int argc, char **argv)
+{
+	const char *a = argc > 1 ? argv[1] : "", *dest = NULL;
+	int took = 0;
+
+	if (strcmp(a, "-H") == 0 || strcmp(a, "--host") == 0) {
+		dest = argc > 2 ? argv[2] : "";
+		took = 2;
+	} else if (strncmp(a, "-H", 2) == 0) {
+		dest = a + 2;
+		took = 1;
+	} else if (strncmp(a, "--host=", 7) == 0) {
+		dest = a + 7;
+		took = 1;
+	}
+	if (took == 0)
+		return 0;
+	if (!profile_valid_host(dest)) {
+		cli_error("-H: '%s' is not an ssh destination ("
+		    PROFILE_HOST_RULE ")", dest);
+		return -1;
+	}
+	cli_set_host(dest);
+	return took;
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct cmd_entry *e;
+	int took;
 
 	setlocale(LC_ALL, "");
+	if ((took = host_option(argc, argv)) == -1)
+		return CLI_USAGE;
+	if (took > 0) {
+		argv[took] = argv[0];
+		argc -= took;
+		argv += took;
+	}
 	if (argc > 1 && argv[1][0] != '-' && (e = cmd_find(argv[1])) != NULL)
 		return cmd_run(e, argc - 1, argv + 1);
 	return cmd_run(&main_entry, argc, argv);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "backends/mpi.h"
+#include "core/procsnap.h"
 #include "backends/registry.h"
 #include "core/clusterop.h"
 #include "core/diag.h"
@@ -16,6 +17,7 @@
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/pxfmt.h"
+#include "core/tunnel.h"
 #include "core/xmalloc.h"
 
 static void
@@ -54,12 +56,14 @@ slot_init(struct model *m, struct model_cluster *c,
 }
 
 static void drop_client(struct model_cluster *c);
+static void drop_tunnel(struct model_cluster *c);
 static void free_engines(struct model_cluster *c);
 
 static void
 slot_free(struct model_cluster *c)
 {
 	drop_client(c);
+	drop_tunnel(c);
 	cluster_free(c->rec);
 	free(c->preview);
 	free(c->preview_err);
@@ -106,6 +110,72 @@ drop_client(struct model_cluster *c)
 	c->ipp = NULL;
 	conn_free(c->conn);
 	c->conn = NULL;
+}
+
+/* Ends the tunnel this dashboard keeps for c, if any. */
+static void
+drop_tunnel(struct model_cluster *c)
+{
+	char *rec;
+
+	if (c->tunnel != NULL) {
+		rec = tunnel_rec_path(c->tunnel->name, "json");
+		unlink(rec);
+		free(rec);
+		tunnel_close(c->tunnel);
+		c->tunnel = NULL;
+	}
+	free(c->tunnel_note);
+	c->tunnel_note = NULL;
+	c->tunnel_retry_ms = 0;
+}
+
+/* A failed tunnel is tried again after this long. */
+#define TUNNEL_RETRY_MS 30000
+
+/* SOURCE: tunnel_note. A running cluster on another host gets a tunnel
+ * (core/tunnel, as hpctop tunnel makes it) while this dashboard shows it,
+ * unless a tunnel process of its own (hpctop tunnel) has it. */
+static void
+keep_tunnel(struct model *m, struct model_cluster *c)
+{
+	struct cluster *r = c->rec;
+	struct tunnel_rec *tr;
+	struct host *h;
+	struct err e;
+	bool missing;
+
+	if (r == NULL || !cluster_controller_alive(r)) {
+		drop_tunnel(c);
+		return;
+	}
+	if (c->tunnel != NULL || loop_now() < c->tunnel_retry_ms ||
+	    (h = cluster_host(m->loop, r, &e)) == NULL || host_is_local(h))
+		return;
+	free(c->tunnel_note);
+	c->tunnel_note = NULL;
+	if ((tr = tunnel_rec_load(r->name, &missing, &e)) != NULL) {
+		if (procsnap_pid_is(tr->pid, tr->start_time)) {
+			c->tunnel_note = xasprintf("tunnel: %s (pid %ld)",
+			    tr->mode != NULL ? tr->mode : "?", (long)tr->pid);
+			c->tunnel_retry_ms = loop_now() + TUNNEL_RETRY_MS;
+			tunnel_rec_free(tr);
+			return;
+		}
+		tunnel_rec_remove(tr);
+		tunnel_rec_free(tr);
+	}
+	if ((c->tunnel = tunnel_open(m->loop, h, r, &e)) == NULL ||
+	    tunnel_rec_save(c->tunnel, getpid(),
+	    procsnap_pid_start(getpid()), "dashboard", NULL, &e) == -1) {
+		tunnel_close(c->tunnel);
+		c->tunnel = NULL;
+		c->tunnel_note = xasprintf("no tunnel: %s", e.msg);
+		c->tunnel_retry_ms = loop_now() + TUNNEL_RETRY_MS;
+		return;
+	}
+	c->tunnel_note = tunnel_summary(c->tunnel);
+	message(m, false, "%s", c->tunnel_note);
 }
 
 static void
@@ -246,6 +316,7 @@ static void on_ipp_engines(struct ipp *ipp, void *arg);
 static void
 ensure_client(struct model *m, struct model_cluster *c)
 {
+	struct host *h;
 	struct err e;
 
 	/* A controller that stopped answering may have been restarted with
@@ -253,9 +324,14 @@ ensure_client(struct model *m, struct model_cluster *c)
 	if (c->ipp != NULL && ipp_state(c->ipp) == IPP_DOWN)
 		drop_client(c);
 	if (c->ipp != NULL || c->rec == NULL || c->rec->client_file == NULL ||
-	    access(c->rec->client_file, R_OK) != 0)
+	    (c->rec->host == NULL && access(c->rec->client_file, R_OK) != 0))
 		return;
-	if ((c->conn = conn_load(c->rec->client_file, &e)) == NULL ||
+	/* On another machine: read there, its ports carried over SSH. */
+	if (cluster_host_unreachable(m->loop, c->rec, NULL, 0) ||
+	    (h = cluster_host(m->loop, c->rec, &e)) == NULL)
+		return;
+	if ((c->conn = conn_load_host(h, m->loop, c->rec->client_file,
+	    &e)) == NULL || conn_forward(c->conn, h, m->loop, &e) == -1 ||
 	    (c->ipp = ipp_new(c->conn, &e)) == NULL) {
 		conn_free(c->conn);
 		c->conn = NULL;
@@ -418,6 +494,7 @@ push_cluster(struct model *m, struct model_cluster *c)
 		drop_client(c);
 	if (clusterstate_can_px(st))
 		ensure_client(m, c);
+	keep_tunnel(m, c);
 	if (st == CLUSTERSTATE_RUNNING && c->state == CLUSTERSTATE_STARTING)
 		message(m, false, "%s: engines %d/%d registered",
 		    c->entry->name, (int)r->nids, r->engines);
@@ -463,17 +540,23 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 			/* Unknown, never stopped: the last known jobs stay
 			 * (marked stale below), or the recorded ones (the
 			 * poll marked them unknown) when there are none. */
+			char down[ERR_MAX + 64];
+
 			if (c->jobs.n == 0)
 				model_cluster_set_jobs(m, c, &c->rec->jobs);
+			/* A host that cannot be asked says so, rather than
+			 * what its failed command said. */
 			model_cluster_set_state(m, c, CLUSTERSTATE_UNKNOWN,
-			    c->registered, c->rec->engines, e->msg);
+			    c->registered, c->rec->engines,
+			    cluster_host_unreachable(m->loop, c->rec, down,
+			    sizeof down) ? down : e->msg);
 			c->stale = true;
 			c->jobs_src.busy_ms = 0;
 			c->jobs_src.failed = true;
 			c->jobs_src.err = *e;
 			continue;
 		}
-		if (clusterop_read_registry(c->rec, &re) == -1) {
+		if (clusterop_read_registry(m->loop, c->rec, &re) == -1) {
 			c->engines_src.failed = true;
 			c->engines_src.err = re;
 		}
@@ -503,6 +586,7 @@ load_record(struct model *m, struct model_cluster *c)
 		if (c->rec != NULL || (!missing &&
 		    c->state != CLUSTERSTATE_UNREADABLE)) {
 			drop_client(c);
+			drop_tunnel(c);
 			cluster_free(c->rec);
 			c->rec = NULL;
 			jobtab_clear(&c->jobs);
@@ -525,6 +609,7 @@ load_record(struct model *m, struct model_cluster *c)
 		return;
 	}
 	drop_client(c);
+	drop_tunnel(c);
 	cluster_free(c->rec);
 	c->rec = r;
 	c->backend = registry_find(r->backend);
@@ -710,6 +795,8 @@ model_sched_name(enum model_sched s)
 const char *
 model_state_label(const struct model_cluster *c, char *buf, size_t len)
 {
+	const char *host = c->rec != NULL ? c->rec->host :
+	    c->entry->profile != NULL ? c->entry->profile->host : NULL;
 	char word[64];
 
 	if (c->stopping)
@@ -717,7 +804,8 @@ model_state_label(const struct model_cluster *c, char *buf, size_t len)
 	else
 		clusterstate_format(c->state, c->registered, c->requested,
 		    c->stale, word, sizeof word);
-	snprintf(buf, len, "%s%s%s", word, c->error != NULL ? ": " : "",
+	snprintf(buf, len, "%s%s%s%s%s", word, host != NULL ? " on " : "",
+	    host != NULL ? host : "", c->error != NULL ? ": " : "",
 	    c->error != NULL ? c->error : "");
 	return buf;
 }
@@ -966,7 +1054,8 @@ new_record(struct model_cluster *c, int n, const struct backend **b,
 		    "version", p->backend);
 		return NULL;
 	}
-	if ((text = profile_read_text(c->entry->path, NULL, e)) == NULL)
+	if ((text = c->entry->text != NULL ? xstrdup(c->entry->text) :
+	    profile_read_text(c->entry->path, NULL, e)) == NULL)
 		return NULL;
 	r = cluster_new(p, text, n, e);
 	free(text);

@@ -25,6 +25,7 @@
 #include "core/proflist.h"
 #include "core/pxfmt.h"
 #include "core/strv.h"
+#include "core/tunnel.h"
 
 /* How long a scheduler command may take before it is killed. */
 #define MODEL_SCHED_TIMEOUT_MS 10000
@@ -103,6 +104,10 @@ struct model_cluster {
 					 * jobs, from jobs and engines */
 	struct model_source engines_src;
 
+	/* The tunnel to a cluster on another host (core/tunnel): what
+	 * the status line says of it, NULL when there is none to keep. */
+	char *tunnel_note;	/* owned */
+
 	struct model_px_line *px;	/* ring of MODEL_PX_LINES */
 	size_t px_first, px_n;
 
@@ -122,6 +127,8 @@ struct model_cluster {
 	char *preview_err;	/* why there is none */
 	int preview_n;		/* engines it was rendered for */
 	bool preview_busy;
+	struct tunnel *tunnel;	/* kept while it runs elsewhere; owned */
+	uint64_t tunnel_retry_ms;	/* no new try before (loop_now) */
 };
 
 struct model {

@@ -563,6 +563,9 @@ draw_status(struct dash *d, int y, int w)
 		    "no profiles found (see 'hpctop profiles')");
 	else if (c->entry->profile == NULL)
 		put(y, 0, w, colors_attr(COLOR_STATUS_ERROR), c->entry->error);
+	else if (c->tunnel_note != NULL)
+		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s",
+		    c->entry->name, c->tunnel_note);
 	else
 		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s",
 		    c->entry->name, *c->entry->profile->description != '\0' ?

@@ -375,6 +375,7 @@ main(int argc, char **argv)
 	}
 	for (int i = 2; i <= argc; i++)
 		if (i == argc || strcmp(argv[i], ":::") == 0) {
+			argv[i] = NULL;	/* ends the step's argv */
 			if (i > start)
 				rc = step(argv + start, i - start);
 			start = i + 1;

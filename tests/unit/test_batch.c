@@ -26,17 +26,7 @@
 static struct cluster *
 mk(const char *name, const char *yaml, int n)
 {
-	struct err e;
-	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
-	    name, &e);
-	struct cluster *c;
-
-	if (p == NULL)
-		fail_msg("%s", e.msg);
-	c = cluster_new(p, yaml, n, &e);
-	assert_non_null(c);
-	profile_free(p);
-	return c;
+	return testutil_cluster(name, yaml, n);
 }
 
 static char *
@@ -146,7 +136,7 @@ test_task_wrapper(void **state)
 	assert_non_null(strstr(out, "started\n"));
 	assert_non_null(strstr(out, "Registration timed out"));
 	assert_non_null(strstr(out, "rc=3\n"));
-	cluster_read_tasks(c);
+	cluster_read_tasks(NULL, c);
 	assert_int_equal(c->ntasks, 1);
 	gethostname(host, sizeof host - 1);
 	assert_string_equal(c->tasks[0].host, host);

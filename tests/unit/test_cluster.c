@@ -16,6 +16,7 @@
 
 #include "backends/procfs.h"
 #include "core/cluster.h"
+#include "core/file.h"
 #include "core/paths.h"
 #include "core/xmalloc.h"
 #include "tests/unit/testutil.h"
@@ -104,6 +105,89 @@ test_round_trip(void **state)
 	cluster_free(c);
 }
 
+/* A cluster on another machine: the record names the host and its home,
+ * and its work files and connection files are there; a record of this
+ * machine has neither key, and one without them loads as local. */
+static void
+test_round_trip_host(void **state)
+{
+	static const char hy[] = "backend: slurm\nhost: me@login1\n";
+	struct profile *p;
+	struct cluster *c, *d;
+	struct err e;
+	char *path, *text, *w;
+	bool missing;
+	size_t len;
+
+	(void)state;
+	p = profile_load_buffer(hy, strlen(hy), "h.yaml", "h", &e);
+	assert_non_null(p);
+	c = cluster_new(p, hy, 2, &e);
+	assert_non_null(c);
+	profile_free(p);
+	assert_string_equal(c->host, "me@login1");
+	assert_null(c->host_home);
+	/* Placed: what cluster_place sets once the home is known. */
+	c->host_home = xstrdup("/home/me");
+	free(c->client_file);
+	free(c->engine_file);
+	c->client_file = xstrdup("/home/me/.ipython/profile_h/security/"
+	    "ipcontroller-client.json");
+	c->engine_file = NULL;
+	w = cluster_work_dir(c);
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h");
+	free(w);
+	w = cluster_log_path(c, "controller");
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h/"
+	    "logs/controller.log");
+	free(w);
+	w = cluster_tasks_dir(c);
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h/"
+	    "tasks");
+	free(w);
+	w = cluster_engine_state_path(c);
+	assert_string_equal(w, "/home/me/.ipython/profile_h/log/"
+	    "engines.json");
+	free(w);
+	/* The record itself stays here. */
+	assert_int_equal(strncmp(c->dir, "/home/me/", 9) == 0, 0);
+	assert_int_equal(cluster_save(c, &e), 0);
+	d = cluster_load("h", &missing, &e);
+	if (d == NULL)
+		fail_msg("%s", e.msg);
+	assert_string_equal(d->host, "me@login1");
+	assert_string_equal(d->host_home, "/home/me");
+	assert_string_equal(d->client_file, c->client_file);
+	w = cluster_work_dir(d);
+	assert_string_equal(w, "/home/me/.local/state/hpctop/clusters/h");
+	free(w);
+	/* Asking again is a no-op once the home is known. */
+	assert_int_equal(cluster_place(NULL, d, &e), 0);
+	cluster_free(d);
+	assert_int_equal(cluster_remove(c, &e), 0);
+	cluster_free(c);
+
+	c = mk("loc");
+	assert_null(c->host);
+	assert_int_equal(cluster_save(c, &e), 0);
+	path = xasprintf("%s/cluster.json", c->dir);
+	assert_int_equal(file_read(path, 1 << 20, 0, &text, &len, &e), 0);
+	assert_null(strstr(text, "\"host\""));
+	assert_null(strstr(text, "host_home"));
+	free(text);
+	free(path);
+	w = cluster_work_dir(c);
+	assert_string_equal(w, c->dir);
+	free(w);
+	d = cluster_load("loc", &missing, &e);
+	assert_non_null(d);
+	assert_null(d->host);
+	assert_int_equal(cluster_place(NULL, d, &e), 0);
+	cluster_free(d);
+	assert_int_equal(cluster_remove(c, &e), 0);
+	cluster_free(c);
+}
+
 static void
 test_list_and_corrupt(void **state)
 {
@@ -175,19 +259,19 @@ test_engine_state(void **state)
 	(void)state;
 	assert_non_null(strstr(path, "/profile_es/log/engines.json"));
 	/* No file yet: nothing registered. */
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_true(c->ids_known);
 	assert_int_equal(c->nids, 0);
 	dir = xasprintf("%s/ipy dir/profile_es/log", testutil_state_dir());
 	assert_int_equal(paths_mkdir_p(dir, 0700, &e), 0);
 	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\", \"1\": "
 	    "\"u1\"}, \"next_id\": 3}");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 3);
 	assert_int_equal(c->nseen, 3);
 	write_file(path, "{\"engines\": {\"2\": \"u2\", \"0\": \"u0\"}, "
 	    "\"next_id\": 3}");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 2);
 	n = cluster_lost_ids(c, &lost);
 	assert_int_equal(n, 1);
@@ -196,14 +280,14 @@ test_engine_state(void **state)
 	/* Caught while the Hub rewrites it (empty, or cut short): the last
 	 * good read stands. */
 	write_file(path, "");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 2);
 	write_file(path, "{\"engines\": {\"2\": \"u");
-	assert_int_equal(cluster_read_engine_state(c, &e), 0);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
 	assert_int_equal(c->nids, 2);
 	/* Damaged before its end: an error that says where. */
 	write_file(path, "{\"engines\": ]} ");
-	assert_int_equal(cluster_read_engine_state(c, &e), -1);
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), -1);
 	assert_non_null(strstr(e.msg, "engines.json:1:"));
 	free(path);
 	free(dir);
@@ -366,6 +450,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_host),
 		cmocka_unit_test(test_list_and_corrupt),
 		cmocka_unit_test(test_engine_state),
 		cmocka_unit_test(test_identity),

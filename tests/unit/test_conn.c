@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "core/conn.h"
+#include "core/host.h"
 #include "core/xmalloc.h"
+#include "tests/unit/testutil.h"
 
 #define GOOD "{\n" \
 	"  \"ssh\": \"\",\n" \
@@ -56,19 +58,7 @@ load_ok(const char *text)
 static char *
 edit(const char *field, const char *repl)
 {
-	char *pat = xasprintf("  \"%s\": ", field);
-	const char *at = strstr(GOOD, pat), *eol;
-	char *out;
-
-	assert_non_null(at);
-	eol = strchr(at, '\n');
-	if (*repl == '\0')
-		out = xasprintf("%.*s%s", (int)(at - GOOD), GOOD, eol + 1);
-	else
-		out = xasprintf("%.*s  \"%s\": %s%s%s", (int)(at - GOOD), GOOD,
-		    field, repl, eol[-1] == ',' ? "," : "", eol);
-	free(pat);
-	return out;
+	return testutil_json_edit(GOOD, field, repl);
 }
 
 static void
@@ -255,6 +245,36 @@ test_not_regular(void **state)
 	free(path);
 }
 
+/* conn_forward through this machine: every endpoint stays as the file
+ * says (host_forward binds nothing here), so the local path is
+ * unchanged; an ipc:// endpoint stays too. */
+static void
+test_forward_local(void **state)
+{
+	struct conn *c = load_ok(GOOD), *d;
+	struct host *h;
+	struct err e;
+	char *ipc;
+
+	(void)state;
+	h = host_get(NULL, NULL, &e);
+	assert_non_null(h);
+	assert_int_equal(conn_forward(c, h, NULL, &e), 0);
+	assert_string_equal(c->registration, "tcp://127.0.0.1:58987");
+	assert_string_equal(c->notification, "tcp://127.0.0.1:42795");
+	assert_string_equal(c->mux, "tcp://127.0.0.1:46325");
+	assert_string_equal(c->control, "tcp://127.0.0.1:47151");
+	assert_string_equal(c->iopub, "tcp://127.0.0.1:53849");
+	conn_free(c);
+	ipc = edit("interface", "\"ipc:///tmp/ipc\"");
+	d = load_ok(ipc);
+	assert_int_equal(conn_forward(d, h, NULL, &e), 0);
+	assert_string_equal(d->mux, "ipc:///tmp/ipc-46325");
+	conn_free(d);
+	free(ipc);
+	host_free_all();
+}
+
 int
 main(void)
 {
@@ -266,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_forward_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/profile.h"
 #include "core/proflist.h"
 #include "core/xmalloc.h"
@@ -35,6 +36,7 @@ static const struct bad_case bad_cases[] = {
 	{ "duplicate.yaml", "duplicate.yaml:3:1: duplicate key 'engines' (first given at line 2)" },
 	{ "empty.yaml", "empty.yaml:1:1: empty profile (expected a mapping with at least 'backend')" },
 	{ "env-name.yaml", "env-name.yaml:3:3: env: '1BAD' is not a valid variable name" },
+	{ "host-option.yaml", "host-option.yaml:2:7: host: '-oProxyCommand=x' is not an ssh destination (user@host[:port] or a Host alias: not empty, no whitespace or control characters, no leading '-')" },
 	{ "huge-int.yaml", "huge-int.yaml:2:10: engines: 99999999999999999999999 is out of range (1 to 100000)" },
 	{ "huge-string.yaml", "huge-string.yaml:3:10: engines: expected an integer, got 'lots'" },
 	{ "interface-both.yaml", "interface-both.yaml:4:3: controller: give ip or interface, not both" },
@@ -303,6 +305,44 @@ test_buffer_and_walltimes(void **state)
 	}
 }
 
+/* host: an ssh destination, refused where it could not be one (with where
+ * it was given); absent is this machine. */
+static void
+test_host_key(void **state)
+{
+	static const char *const ok[] = { "login1", "me@login1",
+	    "me@login1.example.org:2222", "hpc-alias", NULL };
+	static const char *const bad[] = { "''", "'a b'", "'-l'", "\"a\\tb\"",
+	    "\"x\\u0001y\"", "[a]", NULL };
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	p = profile_load_buffer("backend: slurm\n", 15, "h.yaml", "h", &e);
+	assert_non_null(p);
+	assert_null(p->host);
+	profile_free(p);
+	for (int i = 0; ok[i] != NULL; i++) {
+		char *y = xasprintf("backend: slurm\nhost: %s\n", ok[i]);
+
+		p = profile_load_buffer(y, strlen(y), "h.yaml", "h", &e);
+		if (p == NULL)
+			fail_msg("host %s: %s", ok[i], e.msg);
+		assert_string_equal(p->host, ok[i]);
+		profile_free(p);
+		free(y);
+	}
+	for (int i = 0; bad[i] != NULL; i++) {
+		char *y = xasprintf("backend: slurm\nhost: %s\n", bad[i]);
+
+		p = profile_load_buffer(y, strlen(y), "h.yaml", "h", &e);
+		if (p != NULL)
+			fail_msg("host %s was accepted", bad[i]);
+		assert_non_null(strstr(e.msg, "h.yaml:2:7: host: "));
+		free(y);
+	}
+}
+
 /* stall_after: a bare number is seconds; at least 1 s. controller.ip
  * keeps where it was given, for start's loopback message. */
 static void
@@ -431,6 +471,72 @@ test_search_path(void **state)
 	assert_int_equal(testutil_rmtree(tmpdir), 0);
 }
 
+/* The profiles of a host (what -H lists), through this machine's host:
+ * the user directory below its home, found by the same command an SSH
+ * host runs; names listed already win; the text is kept for the record. */
+static void
+test_proflist_host(void **state)
+{
+	static char dir[] = "/tmp/hpctop-test-host-XXXXXX";
+	char *home = getenv("HOME") != NULL ? xstrdup(getenv("HOME")) : NULL;
+	char *pdir, *text = NULL;
+	struct proflist *pl;
+	const struct proflist_entry *en;
+	struct profile *p;
+	struct loop *l;
+	struct host *h;
+	struct err e;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pdir = xasprintf("%s/.config", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	free(pdir);
+	pdir = xasprintf("%s/.config/hpctop", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	free(pdir);
+	pdir = xasprintf("%s/.config/hpctop/profiles", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	write_file(pdir, "far.yaml", "backend: slurm\nengines: 5\n");
+	write_file(pdir, "near.yaml", "backend: pbs\n");
+	write_file(pdir, "bad.yml", "backend: slurm\nengnes: 5\n");
+	free(pdir);
+	pdir = xasprintf("%s/here", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	write_file(pdir, "near.yaml", "backend: local\n");
+	setenv("HOME", dir, 1);
+	pl = proflist_new_dirs((char *[]){ pdir }, (char *[]){ "here" }, 1);
+	l = loop_new();
+	h = host_get(l, NULL, &e);
+	assert_non_null(h);
+	assert_int_equal(proflist_add_host(pl, h, l, &e), 0);
+	en = proflist_find(pl, "far");
+	assert_non_null(en);
+	assert_string_equal(en->source, "this machine");
+	assert_int_equal(en->profile->engines, 5);
+	assert_null(en->profile->host);
+	assert_string_equal(en->text, "backend: slurm\nengines: 5\n");
+	en = proflist_find(pl, "near");
+	assert_string_equal(en->source, "here");
+	assert_string_equal(en->profile->backend, "local");
+	en = proflist_find(pl, "bad");
+	assert_null(en->profile);
+	assert_non_null(strstr(en->error, "bad.yml:2:1: unknown key"));
+	p = proflist_load_text(pl, "far", &text, &e);
+	assert_non_null(p);
+	assert_string_equal(text, "backend: slurm\nengines: 5\n");
+	free(text);
+	profile_free(p);
+	proflist_free(pl);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	free(home);
+	assert_int_equal(testutil_rmtree(dir), 0);
+	free(pdir);
+	host_free_all();
+	loop_free(l);
+}
+
 static void
 test_shipped_profiles(void **state)
 {
@@ -517,7 +623,9 @@ main(void)
 		cmocka_unit_test(test_mpi_default),
 		cmocka_unit_test(test_stall_after_and_ip),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_search_path),
+		cmocka_unit_test(test_proflist_host),
 		cmocka_unit_test(test_shipped_profiles),
 		cmocka_unit_test(test_hosts_mapping),
 	};

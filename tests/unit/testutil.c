@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,4 +81,38 @@ testutil_rmtree(const char *dir)
 
 	free(cmd);
 	return rc == 0 ? 0 : -1;
+}
+
+char *
+testutil_json_edit(const char *text, const char *field, const char *repl)
+{
+	char *pat = xasprintf("  \"%s\": ", field);
+	const char *at = strstr(text, pat), *eol;
+	char *out;
+
+	assert_non_null(at);
+	eol = strchr(at, '\n');
+	if (*repl == '\0')
+		out = xasprintf("%.*s%s", (int)(at - text), text, eol + 1);
+	else
+		out = xasprintf("%.*s  \"%s\": %s%s%s", (int)(at - text), text,
+		    field, repl, eol[-1] == ',' ? "," : "", eol);
+	free(pat);
+	return out;
+}
+
+struct cluster *
+testutil_cluster(const char *name, const char *yaml, int n)
+{
+	struct err e;
+	struct profile *p = profile_load_buffer(yaml, strlen(yaml), "x.yaml",
+	    name, &e);
+	struct cluster *c;
+
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	c = cluster_new(p, yaml, n, &e);
+	assert_non_null(c);
+	profile_free(p);
+	return c;
 }

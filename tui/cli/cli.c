@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/host.h"
 #include "core/paths.h"
 #include "core/safetext.h"
 #include "core/xmalloc.h"
@@ -79,6 +80,26 @@ cli_error(const char *fmt, ...)
 	return CLI_FAIL;
 }
 
+/* -H DEST: profiles found there are listed too. */
+static char *extra_host;
+
+void
+cli_set_host(const char *dest)
+{
+	free(extra_host);
+	extra_host = dest != NULL ? xstrdup(dest) : NULL;
+}
+
+struct loop *
+cli_loop(void)
+{
+	static struct loop *l;
+
+	if (l == NULL)
+		l = loop_new();
+	return l;
+}
+
 struct proflist *
 cli_proflist(void)
 {
@@ -104,21 +125,38 @@ cli_proflist(void)
 	free(exe);
 	free(share);
 	free(build);
+	if (extra_host != NULL) {
+		struct err e;
+		struct host *h = host_get(cli_loop(), extra_host, &e);
+
+		/* The profiles of this machine are listed all the same; who
+		 * asked says why the others are not (the dashboard keeps
+		 * stderr for itself while curses is up). */
+		if (h == NULL || proflist_add_host(pl, h, cli_loop(),
+		    &e) == -1)
+			pl->error = xasprintf("-H %s: %s", extra_host, e.msg);
+	}
 	return pl;
 }
 
 struct profile *
-cli_profile(const char *name)
+cli_profile_text(const char *name, char **text)
 {
 	struct proflist *pl = cli_proflist();
 	struct profile *p;
 	struct err e;
 
-	p = proflist_load(pl, name, &e);
+	p = proflist_load_text(pl, name, text, &e);
 	if (p == NULL)
 		cli_error("%s", e.msg);
 	proflist_free(pl);
 	return p;
+}
+
+struct profile *
+cli_profile(const char *name)
+{
+	return cli_profile_text(name, NULL);
 }
 
 int

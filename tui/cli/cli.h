@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "core/loop.h"
 #include "core/profile.h"
 #include "core/proflist.h"
 
@@ -29,11 +30,20 @@ json_t *cli_json_text(const char *s);
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The profile list on the default search path (build tree included when the
- * binary runs from the checkout). Caller frees. */
+ * binary runs from the checkout), and with -H DEST the profiles on DEST
+ * (pl->error says why they are missing, when they are). Caller frees. */
 struct proflist *cli_proflist(void);
+/* -H DEST (NULL: none). */
+void cli_set_host(const char *dest);
+/* The one event loop of this process: every command's, and the
+ * dashboard's, so that an SSH session opened by one step (listing the
+ * profiles on DEST, a poll) serves the next. Never freed. */
+struct loop *cli_loop(void);
 /* Loads the named profile, printing its error (and returning NULL) when
  * missing or invalid. Caller frees. */
 struct profile *cli_profile(const char *name);
+/* Same, with the text it was parsed from in *text (NULL: not wanted). */
+struct profile *cli_profile_text(const char *name, char **text);
 
 /* The one parser of integer values (options through struct cmd_int, the
  * dashboard's prompt): decimal digits only (no sign, no spaces), from min

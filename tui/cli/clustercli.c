@@ -14,21 +14,16 @@
 struct cluster *
 clustercli_new(const char *name, int n, const struct backend **bp)
 {
-	struct profile *p = cli_profile(name);
+	char *text = NULL;
+	struct profile *p = cli_profile_text(name, &text);
 	struct cluster *c = NULL;
 	struct err e;
-	char *text;
 
 	if (p == NULL)
 		return NULL;
-	text = profile_read_text(p->path, NULL, &e);
-	if (text == NULL) {
+	c = cluster_new(p, text, n > 0 ? n : p->engines, &e);
+	if (c == NULL)
 		cli_error("%s", e.msg);
-	} else {
-		c = cluster_new(p, text, n > 0 ? n : p->engines, &e);
-		if (c == NULL)
-			cli_error("%s", e.msg);
-	}
 	free(text);
 	profile_free(p);
 	if (c != NULL && (*bp = clustercli_backend(c->backend)) == NULL) {
@@ -78,7 +73,7 @@ clustercli_load(const char *arg)
 }
 
 char *
-clustercli_mpi_world(const struct cluster *c)
+clustercli_mpi_world(struct loop *l, const struct cluster *c)
 {
 	struct ippcli ic;
 	struct ipp_exec *x;
@@ -88,7 +83,7 @@ clustercli_mpi_world(const struct cluster *c)
 	if (mpiworld_load(c, &verdict) || !mpiworld_wanted(c))
 		return verdict;
 	/* Not answering now: nothing to conclude, asked again next time. */
-	if (ippcli_open(&ic, c->name, c->client_file, &e) == -1)
+	if (ippcli_open_cluster(&ic, l, c, &e) == -1)
 		return NULL;
 	x = mpiworld_ask(ic.ipp, NULL, NULL, &e);
 	if (x != NULL && ipp_wait_exec(ic.ipp, ic.loop, x, &e) == 0)

@@ -25,6 +25,6 @@ struct cluster *clustercli_load(const char *arg);
  * record, else, when c wants the check, its engines are asked now
  * (blocking, bounded by MPIWORLD_TIMEOUT_MS) and their answer kept. NULL
  * when they share one world or it is not known (yet). Caller frees. */
-char *clustercli_mpi_world(const struct cluster *c);
+char *clustercli_mpi_world(struct loop *l, const struct cluster *c);
 
 #endif

@@ -14,6 +14,7 @@
 #include "cmd_start.h"
 #include "cmd_status.h"
 #include "cmd_stop.h"
+#include "cmd_tunnel.h"
 #include "core/err.h"
 #include "core/xmalloc.h"
 
@@ -32,6 +33,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_engines_entry,
 	&cmd_px_entry,
 	&cmd_doctor_entry,
+	&cmd_tunnel_entry,
 	NULL
 };
 

@@ -1126,7 +1126,7 @@ doctor_exec(const struct cmd_args *a)
 	d.k = registry_find(d.c->backend) != NULL ?
 	    registry_find(d.c->backend)->batch : NULL;
 	d.listen_fd = -1;
-	d.l = loop_new();
+	d.l = cli_loop();
 	loop_signal(d.l, SIGINT, on_signal, &d);
 	loop_signal(d.l, SIGTERM, on_signal, &d);
 	d.deadline = loop_now() + (uint64_t)d.timeout_s * 1000;
@@ -1142,7 +1142,6 @@ doctor_exec(const struct cmd_args *a)
 		close(d.listen_fd);
 	if (d.dir != NULL && cluster_remove(d.c, &e) == -1)
 		rc = cli_error("doctor: %s", e.msg);
-	loop_free(d.l);
 	doctor_report_clear(&d.ctl);
 	doctor_report_clear(&d.eng);
 	doctor_list_clear(&d.checks);

@@ -10,6 +10,8 @@
 
 #include "cli.h"
 #include "clustercli.h"
+#include "core/host.h"
+#include "core/loop.h"
 #include "core/safetext.h"
 #include "core/strv.h"
 #include "core/xmalloc.h"
@@ -40,6 +42,39 @@ copy_masked(FILE *f, bool flush)
 			fflush(stdout);
 	}
 	free(line);
+}
+
+/* Largest log printed from another machine (read whole, then masked). */
+#define REMOTE_LOG_MAX (64 * 1024 * 1024)
+
+/* cat_file for a log on another machine. */
+static int
+cat_remote(struct loop *l, struct host *h, const char *path, bool header)
+{
+	struct err e;
+	char *buf;
+	size_t len;
+
+	if (header)
+		cli_printf(stdout, "==> %s:%s <==\n", host_label(h), path);
+	if (host_read_file(h, l, path, REMOTE_LOG_MAX, 0, &buf, &len,
+	    &e) == -1) {
+		if (errno == ENOENT) {
+			printf("(no log yet)\n");
+			return CLI_OK;
+		}
+		return cli_error("%s", e.msg);
+	}
+	for (size_t i = 0; i < len;) {
+		char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + i)) + 1 : len - i;
+
+		safetext_mask_secrets(buf + i, n);
+		fwrite(buf + i, 1, n, stdout);
+		i += n;
+	}
+	free(buf);
+	return CLI_OK;
 }
 
 static int
@@ -152,13 +187,26 @@ logs_exec(const struct cmd_args *a)
 	if (c == NULL)
 		return CLI_FAIL;
 	rc = pick(c, controller, engine, &logs);
-	cluster_free(c);
-	if (rc == CLI_OK && following) {
+	if (rc == CLI_OK && c->host != NULL) {
+		struct loop *l = cli_loop();
+		struct err e;
+		struct host *h = cluster_host(l, c, &e);
+
+		if (h == NULL)
+			rc = cli_error("%s", e.msg);
+		else if (following)
+			rc = cli_error("%s: --follow reads logs on this machine "
+			    "only; the logs are on %s", c->name, c->host);
+		for (size_t i = 0; h != NULL && !following && i < logs.n &&
+		    rc == CLI_OK; i++)
+			rc = cat_remote(l, h, logs.v[i], logs.n > 1);
+	} else if (rc == CLI_OK && following) {
 		rc = follow(&logs);
 	} else if (rc == CLI_OK) {
 		for (size_t i = 0; i < logs.n; i++)
 			cat_file(logs.v[i], logs.n > 1);
 	}
+	cluster_free(c);
 	strv_clear(&logs);
 	return rc;
 }

@@ -158,15 +158,17 @@ profiles_exec(const struct cmd_args *a)
 	int rc;
 
 	pl = cli_proflist();
-	l = loop_new();
+	l = cli_loop();
 	states = xcalloc(pl->n + 1, sizeof *states);
 	for (size_t i = 0; i < pl->n; i++)
 		states[i] = profile_state(l, pl->v[i].name);
 	rc = json ? print_json(pl, states) : print_table(pl, states);
+	/* Listed all the same: what this machine has. */
+	if (pl->error != NULL)
+		rc = cli_error("%s", pl->error);
 	for (size_t i = 0; i < pl->n; i++)
 		free(states[i]);
 	free(states);
-	loop_free(l);
 	proflist_free(pl);
 	return rc;
 }

@@ -28,12 +28,11 @@ script_exec(const struct cmd_args *a)
 	c = clustercli_new(a->argv[0], (int)cmd_num(a, 'n', 0), &b);
 	if (c == NULL)
 		return CLI_FAIL;
-	l = loop_new();
+	l = cli_loop();
 	if (clusterop_script_sync(l, b, c, &e) == -1)
 		rc = cli_error("%s", e.msg);
 	else
 		fputs(c->script, stdout);
-	loop_free(l);
 	cluster_free(c);
 	return rc;
 }

@@ -127,7 +127,8 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 	struct err e;
 
 	for (;;) {
-		bool up = access(c->client_file, F_OK) == 0, stalled, exited;
+		bool up = clusterop_client_file_exists(l, c, NULL) == 1;
+		bool stalled, exited;
 		char *q;
 		int n;
 
@@ -165,7 +166,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 			free(lastq);
 			/* Registered, but not in one MPI world: say so now
 			 * rather than at the first collective. */
-			if ((mpi = clustercli_mpi_world(c)) == NULL)
+			if ((mpi = clustercli_mpi_world(l, c)) == NULL)
 				return CLI_OK;
 			cli_error("%s: %s; the cluster keeps running ('hpctop "
 			    "stop %s' ends it)", c->name, mpi, c->name);
@@ -283,7 +284,7 @@ check_existing(struct loop *l, const char *name)
 	else {
 		fprintf(stderr, "hpctop: clearing the record of '%s': its "
 		    "processes are gone\n", name);
-		clusterop_remove_connection_files(old);
+		clusterop_remove_connection_files(l, old);
 		if (cluster_remove(old, &e) == -1)
 			rc = cli_error("%s", e.msg);
 	}
@@ -340,7 +341,7 @@ start_exec(const struct cmd_args *a)
 		cluster_free(c);
 		return rc;
 	}
-	l = loop_new();
+	l = cli_loop();
 	rc = check_existing(l, c->name);
 	if (rc == CLI_OK && clusterop_start_sync(l, b, c, &e) == -1)
 		rc = cli_error("cannot start '%s': %s", c->name, e.msg);
@@ -364,7 +365,6 @@ start_exec(const struct cmd_args *a)
 		if (wait_s > 0)
 			rc = wait_engines(l, b, c, wait_s);
 	}
-	loop_free(l);
 	cluster_free(c);
 	return rc;
 }

@@ -90,7 +90,7 @@ engines_placed(const struct cluster *c)
  * engines job runs and engines registered; a controller that cannot be
  * asked (or is out of reach from here) leaves them unknown. */
 static void
-node_report(const struct cluster *c, struct nodes_report *r)
+node_report(struct loop *l, const struct cluster *c, struct nodes_report *r)
 {
 	struct ippcli cli;
 	struct err e;
@@ -99,8 +99,8 @@ node_report(const struct cluster *c, struct nodes_report *r)
 
 	if (!engines_placed(c) || !clusterstate_controller_up(c))
 		return;
-	if (c->nids > 0 && !diag_controller_out_of_reach(c) && ippcli_open(&cli, c->name, c->client_file,
-	    &e) == 0) {
+	if (c->nids > 0 && !diag_controller_out_of_reach(c) &&
+	    ippcli_open_cluster(&cli, l, c, &e) == 0) {
 		const struct ipp_engine *eng;
 		size_t ne;
 
@@ -124,13 +124,13 @@ node_report(const struct cluster *c, struct nodes_report *r)
 }
 
 static void
-print_nodes(const struct cluster *c)
+print_nodes(struct loop *l, const struct cluster *c)
 {
 	struct nodes_report r = { 0 };
 	struct strv notes = STRV_INIT;
 	char *sum;
 
-	node_report(c, &r);
+	node_report(l, c, &r);
 	if (r.n > 0) {
 		sum = nodes_summary(&r);
 		cli_printf(stdout, "  nodes %s\n", sum);
@@ -160,13 +160,13 @@ nodes_json(const struct nodes_report *r)
 /* nodes, nodes_notes, engines_elsewhere and engines_host_unknown of c
  * into o. */
 static void
-add_nodes_json(json_t *o, const struct cluster *c)
+add_nodes_json(struct loop *l, json_t *o, const struct cluster *c)
 {
 	struct nodes_report r = { 0 };
 	struct strv notes = STRV_INIT;
 	json_t *a = json_array();
 
-	node_report(c, &r);
+	node_report(l, c, &r);
 	nodes_notes(&r, &notes);
 	for (size_t i = 0; i < notes.n; i++)
 		json_array_append_new(a, cli_json_text(notes.v[i]));
@@ -182,7 +182,7 @@ add_nodes_json(json_t *o, const struct cluster *c)
 /* Batch clusters: the qstat-style table of their jobs, where a job that
  * waits shows its reason instead of its nodes. */
 static void
-print_jobs(const struct cluster *c)
+print_jobs(struct loop *l, const struct cluster *c)
 {
 	char *t = jobfmt_table(&c->jobs), note[512];
 	long now = (long)time(NULL);
@@ -201,7 +201,7 @@ print_jobs(const struct cluster *c)
 		cli_printf(stdout, "  (%zu malformed scheduler line%s "
 		    "skipped)\n", c->jobs.skipped,
 		    c->jobs.skipped == 1 ? "" : "s");
-	print_nodes(c);
+	print_nodes(l, c);
 	if (clusterstate_of(c) == CLUSTERSTATE_GONE)
 		cli_printf(stdout, "  (its jobs have ended; 'hpctop stop %s' "
 		    "clears the record)\n", c->name);
@@ -280,14 +280,19 @@ tasks_json(const struct cluster *c)
 }
 
 static void
-print_table(const struct cluster *c, const char *mpi)
+print_table(struct loop *l, const struct cluster *c, const char *mpi)
 {
 	int *lost;
 	size_t nlost = cluster_lost_ids(c, &lost);
 	int wname = 4;
 
-	cli_printf(stdout, "%s  backend %s  %s  engines %zu/%d%s", c->name,
-	    c->backend, state_word(c), c->nids, c->engines,
+	char down[ERR_MAX + 64];
+	bool unreachable = cluster_host_unreachable(l, c, down, sizeof down);
+
+	cli_printf(stdout, "%s  backend %s%s%s  %s  engines %zu/%d%s", c->name,
+	    c->backend, c->host != NULL ? "  on " : "",
+	    c->host != NULL ? c->host : "", unreachable ? down : state_word(c),
+	    c->nids, c->engines, unreachable ||
 	    clusterstate_engines_stale(c) ? " (stale)" : "");
 	if (nlost > 0) {
 		char *t = ids_text(lost, nlost);
@@ -302,7 +307,7 @@ print_table(const struct cluster *c, const char *mpi)
 	print_diag(c);
 	print_tasks(c);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
-		print_jobs(c);
+		print_jobs(l, c);
 		return;
 	}
 	for (size_t i = 0; i < c->jobs.n; i++)
@@ -328,7 +333,7 @@ print_table(const struct cluster *c, const char *mpi)
 			cli_printf(stdout, "  %s: %s\n", c->jobs.v[i].name ?
 			    c->jobs.v[i].name : "-", c->jobs.v[i].reason);
 	if (cluster_meta_get(c, CLUSTER_META_PLACED) != NULL)
-		print_nodes(c);
+		print_nodes(l, c);
 	if (c->interrupted)
 		cli_printf(stdout, "  (its start was interrupted: the hpctop "
 		    "starting it died; 'hpctop stop %s' ends what it started)\n",
@@ -349,7 +354,7 @@ ids_json(const int *ids, size_t n)
 }
 
 static json_t *
-to_json(const struct cluster *c, const char *mpi)
+to_json(struct loop *l, const struct cluster *c, const char *mpi)
 {
 	json_t *o = json_object(), *procs = json_array();
 	int *lost;
@@ -358,6 +363,15 @@ to_json(const struct cluster *c, const char *mpi)
 	json_object_set_new(o, "name", cli_json_text(c->name));
 	json_object_set_new(o, "backend", cli_json_text(c->backend));
 	json_object_set_new(o, "state", cli_json_text(state_word(c)));
+	json_object_set_new(o, "host", c->host != NULL ?
+	    cli_json_text(c->host) : json_null());
+	{
+		char down[ERR_MAX + 64];
+
+		json_object_set_new(o, "host_unreachable",
+		    cluster_host_unreachable(l, c, down, sizeof down) ?
+		    cli_json_text(down) : json_null());
+	}
 	json_object_set_new(o, "diagnosis", diag_json(c));
 	json_object_set_new(o, "exited_tasks", tasks_json(c));
 	json_object_set_new(o, "start_interrupted",
@@ -416,7 +430,7 @@ to_json(const struct cluster *c, const char *mpi)
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
-	add_nodes_json(o, c);
+	add_nodes_json(l, o, c);
 	return o;
 }
 
@@ -487,7 +501,7 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 				json_array_append_new(errors,
 				    cli_json_text(names->v[k]));
 			}
-			if (clusterop_read_registry(cs[k], &e) == -1) {
+			if (clusterop_read_registry(l, cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				drop(cs, k, names->v[k], errors);
 			}
@@ -513,7 +527,7 @@ status_exec(const struct cmd_args *a)
 		strv_push_take(&names, clustercli_record_name(a->argv[0]));
 	else
 		cluster_list(&names);
-	l = loop_new();
+	l = cli_loop();
 	cs = xcalloc(names.n + 1, sizeof *cs);
 	unreadable = xcalloc(names.n + 1, sizeof *unreadable);
 	refresh_all(l, &names, cs, unreadable, errors);
@@ -547,13 +561,13 @@ status_exec(const struct cmd_args *a)
 			continue;
 		unknown |= clusterstate_of(c) == CLUSTERSTATE_UNKNOWN;
 		mpi = clusterstate_of(c) == CLUSTERSTATE_RUNNING ?
-		    clustercli_mpi_world(c) : NULL;
+		    clustercli_mpi_world(l, c) : NULL;
 		if (json)
-			json_array_append_new(arr, to_json(c, mpi));
+			json_array_append_new(arr, to_json(l, c, mpi));
 		else {
 			if (shown++ > 0)
 				putchar('\n');
-			print_table(c, mpi);
+			print_table(l, c, mpi);
 		}
 		free(mpi);
 		cluster_free(c);
@@ -573,7 +587,6 @@ status_exec(const struct cmd_args *a)
 	 * not answer, is a failure. */
 	if ((a->argc > 0 && json_array_size(errors) > 0) || unknown)
 		rc = CLI_FAIL;
-	loop_free(l);
 	strv_clear(&names);
 	json_decref(arr);
 	json_decref(errors);

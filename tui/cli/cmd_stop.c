@@ -105,7 +105,7 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 {
 	struct profile *p = quiet_profile(name);
 	struct cluster *c = cluster_stub(name, p);
-	struct loop *l = loop_new();
+	struct loop *l = cli_loop();
 	const struct backend *b = find_remains(l, c, p);
 	char *found = procs_text(c);
 	const char *what = c->nprocs > 0 && c->procs[0].job_id != NULL ?
@@ -144,7 +144,6 @@ stop_unreadable(const char *name, bool missing, const struct err *why,
 			rc = CLI_OK;
 		}
 	}
-	loop_free(l);
 	free(found);
 	cluster_free(c);
 	profile_free(p);
@@ -180,12 +179,11 @@ stop_exec(const struct cmd_args *a)
 		cluster_free(c);
 		return CLI_FAIL;
 	}
-	l = loop_new();
+	l = cli_loop();
 	if (clusterop_stop_sync(l, b, c, &e) == -1)
 		rc = cli_error("cannot stop '%s': %s", c->name, e.msg);
 	else
 		cli_printf(stdout, "stopped '%s'\n", c->name);
-	loop_free(l);
 	cluster_free(c);
 	return rc;
 }
