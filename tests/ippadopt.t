@@ -2,13 +2,14 @@
 # Clusters ipyparallel's own tools started, seen by hpctop through their
 # cluster files (core/ippcluster.h): `ipcluster start --daemonize` and the
 # Cluster API each start one; hpctop status shows its processes and engine
-# count, profiles lists it with source ipython, px runs on its engines,
+# count (the dashboard too), profiles lists it with source ipython, px runs on its engines,
 # logs reads the files it names, stop ends exactly the pids the file names
 # and removes the file (ipcluster list then shows nothing); a cluster
 # ipcluster stop ended leaves no record behind.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/cluster.sh"
 . "$(dirname "$0")/ippfile.sh"
+. "$(dirname "$0")/tmux.sh"
 
 [ -x /usr/bin/ipcluster ] || skip_all "ipcluster is not installed (python3-ipyparallel)"
 tmp=$(mktemp -d)
@@ -30,6 +31,18 @@ for p in $procs; do
 done
 run "$HPCTOP" profiles
 like "$out" $'\n'"ext +local +2 +running 2/2 +ipython:$f" "profiles: ext, source ipython, its cluster file"
+# The dashboard: the list and the cluster's processes.
+pane_open 120 30
+dash_start
+wait_for $'\n'"[ >]*ext +local +2 +running 2/2" 30
+ok $? "the dashboard lists ext as running 2/2" || diag "$scr"
+dash_close
+pane_open 120 30
+dash_start ext
+wait_for $'\n'" *${procs%% *} +ipcontroller .* R " 30
+ok $? "the dashboard shows ext's controller process (pid ${procs%% *})" || diag "$scr"
+dash_close
+
 run "$HPCTOP" px ext 'import os; os.getpid()'
 is "$rc" 0 "px on the ipcluster engines"
 is "$(grep -o 'execute_result\] [0-9]*' <<<"$out" | awk '{print $2}' | sort | tr '\n' ' ')" \
