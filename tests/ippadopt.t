@@ -11,10 +11,7 @@
 . "$(dirname "$0")/ippfile.sh"
 . "$(dirname "$0")/tmux.sh"
 
-[ -x /usr/bin/ipcluster ] || skip_all "ipcluster is not installed (python3-ipyparallel)"
-tmp=$(mktemp -d)
-isolate
-trap cleanup EXIT
+ipp_isolated
 
 # ipcluster start --daemonize
 f=$(ipp_file ext)

@@ -10,10 +10,7 @@
 . "$(dirname "$0")/cluster.sh"
 . "$(dirname "$0")/ippfile.sh"
 
-[ -x /usr/bin/ipcluster ] || skip_all "ipcluster is not installed (python3-ipyparallel)"
-tmp=$(mktemp -d)
-isolate
-trap cleanup EXIT
+ipp_isolated
 
 f=$(ipp_file local)
 run "$HPCTOP" start local -n 3 --wait=120

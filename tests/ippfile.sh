@@ -1,6 +1,15 @@
 # ipyparallel's own view of a cluster, for the tests of its cluster files
 # (core/ippcluster.h): source after tap.sh and cluster.sh (or batchenv.sh).
 
+# ipp_isolated: skips the test without ipcluster, else gives it its own
+# $tmp, state and IPython dir (cluster.sh's isolate) and cleanup at exit.
+ipp_isolated() {
+	[ -x /usr/bin/ipcluster ] || skip_all "ipcluster is not installed (python3-ipyparallel)"
+	tmp=$(mktemp -d)
+	isolate
+	trap cleanup EXIT
+}
+
 ipp_file() { echo "$IPYTHONDIR/profile_$1/security/cluster-.json"; }	# ipp_file PROFILE
 
 # ipp_list PROFILE: `ipcluster list`'s line for the profile's cluster

@@ -12,16 +12,13 @@
 . "$(dirname "$0")/cluster.sh"
 . "$(dirname "$0")/ippfile.sh"
 
-[ -x /usr/bin/ipcluster ] || skip_all "ipcluster is not installed (python3-ipyparallel)"
 command -v jupyter-nbclassic >/dev/null ||
 	skip_all "jupyter-nbclassic is not installed (python3-nbclassic)"
 /usr/bin/python3 -c 'import jupyter_server' 2>/dev/null ||
 	skip_all "jupyter_server is not installed (python3-jupyter-server)"
-tmp=$(mktemp -d)
-isolate
+ipp_isolated
 export JUPYTER_CONFIG_DIR=$tmp/jupyter JUPYTER_RUNTIME_DIR=$tmp/jupyter-run
 at_cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait_until 10 eval '! alive $server'; }
-trap cleanup EXIT
 out_dir=$HPCTOP_SRCDIR/tests/out
 mkdir -p "$out_dir" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR"
 
