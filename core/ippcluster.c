@@ -53,32 +53,27 @@ launcher_new(const struct cluster *c, const char *pdir)
 	return o;
 }
 
-/* A LocalProcessLauncher's (local processes, mpiexec). */
+/* The state of p's launcher: a LocalProcessLauncher's (local processes,
+ * mpiexec: pid, output_file) or a BatchSystemLauncher's (job_id, queue,
+ * batch_template, namespace); n (its engines) when above 0. */
 static json_t *
-process_state(const struct cluster *c, const char *pdir,
-    const struct cluster_proc *p)
+launcher_state(const struct cluster *c, const char *pdir,
+    const struct cluster_proc *p, int n)
 {
 	json_t *o = launcher_new(c, pdir);
 
-	json_object_set_new(o, "pid", json_integer(p->pid));
-	json_object_set_new(o, "output_file", json_string(p->log != NULL ?
-	    p->log : ""));
-	return o;
-}
-
-/* A BatchSystemLauncher's. */
-static json_t *
-job_state(const struct cluster *c, const char *pdir,
-    const struct cluster_proc *p)
-{
-	json_t *o = launcher_new(c, pdir);
-
-	json_object_set_new(o, "job_id", json_string(p->job_id));
-	json_object_set_new(o, "n", json_integer(p->role == CLUSTER_ENGINES ?
-	    p->engines : 1));
-	json_object_set_new(o, "queue", json_string(""));
-	json_object_set_new(o, "batch_template", json_string(""));
-	json_object_set_new(o, "namespace", json_object());
+	if (p->job_id == NULL) {
+		json_object_set_new(o, "pid", json_integer(p->pid));
+		json_object_set_new(o, "output_file", json_string(p->log !=
+		    NULL ? p->log : ""));
+	} else {
+		json_object_set_new(o, "job_id", json_string(p->job_id));
+		json_object_set_new(o, "queue", json_string(""));
+		json_object_set_new(o, "batch_template", json_string(""));
+		json_object_set_new(o, "namespace", json_object());
+	}
+	if (n > 0)
+		json_object_set_new(o, "n", json_integer(n));
 	return o;
 }
 
@@ -112,22 +107,17 @@ engine_sets(const struct cluster *c, const char *pdir)
 		if (!proc_live(p))
 			continue;
 		if (is_local) {
-			json_t *e = process_state(c, pdir, p);
+			json_t *e = launcher_state(c, pdir, p, 1);
 
-			json_object_set_new(e, "n", json_integer(1));
 			if (local == NULL) {
 				local = launcher_new(c, pdir);
 				each = json_object();
 			}
 			json_object_set_new(each, key, e);
 			nlocal++;
-		} else if (p->job_id != NULL) {
-			json_object_set_new(sets, key, job_state(c, pdir, p));
 		} else {
-			json_t *e = process_state(c, pdir, p);
-
-			json_object_set_new(e, "n", json_integer(p->engines));
-			json_object_set_new(sets, key, e);
+			json_object_set_new(sets, key, launcher_state(c, pdir,
+			    p, p->engines));
 		}
 	}
 	if (local != NULL) {
@@ -170,8 +160,8 @@ ippcluster_json(const struct cluster *c)
 		ctl = json_object();
 		json_object_set_new(ctl, "class", json_string(p->job_id !=
 		    NULL ? c->backend : "local"));
-		json_object_set_new(ctl, "state", p->job_id != NULL ?
-		    job_state(c, pdir, p) : process_state(c, pdir, p));
+		json_object_set_new(ctl, "state", launcher_state(c, pdir, p,
+		    p->job_id != NULL ? 1 : 0));
 		json_object_set_new(root, "controller", ctl);
 		break;
 	}

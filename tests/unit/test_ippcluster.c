@@ -126,6 +126,20 @@ test_local(void **state)
 	cluster_free(c);
 }
 
+/* The file of a cluster of one engines process or job. */
+static json_t *
+engines_only(const char *yaml, pid_t pid, const char *job, int n)
+{
+	struct cluster *c = testutil_cluster("one", yaml, n);
+	json_t *root;
+
+	cluster_add_proc(c, CLUSTER_ENGINES, "engines", pid, job, n, NULL,
+	    NULL);
+	root = parsed(c);
+	cluster_free(c);
+	return root;
+}
+
 static void
 test_batch_mpi_ssh(void **state)
 {
@@ -146,24 +160,17 @@ test_batch_mpi_ssh(void **state)
 	json_decref(root);
 	cluster_free(c);
 
-	c = testutil_cluster("pb", "backend: pbs\n", 2);
-	cluster_add_proc(c, CLUSTER_ENGINES, "engines", 0, "9.server", 2,
-	    NULL, NULL);
-	root = parsed(c);
+	root = engines_only("backend: pbs\n", 0, "9.server", 2);
 	assert_string_equal(str_at(root, "engines.class"),
 	    "ipyparallel.cluster.launcher.PBSEngineSetLauncher");
+	assert_string_equal(str_at(root, "engines.sets.0.job_id"), "9.server");
 	json_decref(root);
-	cluster_free(c);
 
-	c = testutil_cluster("mp", "backend: mpi\n", 3);
-	cluster_add_proc(c, CLUSTER_ENGINES, "mpiexec", 300, NULL, 3, NULL,
-	    "/l/m.log");
-	root = parsed(c);
+	root = engines_only("backend: mpi\n", 300, NULL, 3);
 	assert_string_equal(str_at(root, "engines.class"), "mpi");
 	assert_string_equal(str_at(root, "engines.sets.0.pid"), "300");
 	assert_string_equal(str_at(root, "engines.sets.0.n"), "3");
 	json_decref(root);
-	cluster_free(c);
 
 	c = testutil_cluster("sh", "backend: ssh\nhosts: [a]\n", 1);
 	assert_null(ippcluster_json(c));
