@@ -194,6 +194,12 @@ ippcluster_sync(struct cluster *c, struct err *e)
 	if (file_read(path, IPPCLUSTER_MAX, 0, &old, &len, NULL) == 0 &&
 	    strcmp(old, text) == 0)
 		goto out;
+	/* Removed since hpctop wrote it: ipyparallel is stopping the
+	 * cluster (ipcluster stop removes it before the last process has
+	 * gone), which is not undone. */
+	if (old == NULL && cluster_meta_get(c, IPPCLUSTER_META) != NULL &&
+	    access(path, F_OK) == -1 && errno == ENOENT)
+		goto out;
 	/* The controller makes security/ as it starts: maybe not yet. */
 	dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
 	rc = paths_mkdir_p(dir, 0700, e);
