@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ipyparallel's cluster file for a cluster hpctop runs on Slurm (the test
-# Slurm, tests/slurm/cluster): Slurm launchers with hpctop's job ids,
+# Slurm, tests/slurm/cluster), and on PBS (qsub/qdel, Debian's torque
+# wrappers over it): batch launchers with hpctop's job ids,
 # `ipcluster list` with the engine count, a client from
 # Cluster.from_file(), and `ipcluster stop` cancelling hpctop's jobs by id,
 # after which hpctop shows the cluster stopped and has cleared its record.
@@ -34,5 +35,24 @@ ok "$([ ! -e "$f" ]; echo $?)" "ipcluster removed the cluster file"
 run "$HPCTOP" status islurm
 like "$out" "^islurm +backend slurm +stopped" "hpctop status: stopped"
 ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/islurm" ]; echo $?)" "hpctop cleared its record"
+
+# pbs: PBS launchers, which ipcluster stop ends with qdel.
+if command -v qsub >/dev/null; then
+	batch_profile ipbs pbs "queue: debug"
+	f=$(ipp_file ipbs)
+	batch_start_ok ipbs 2
+	is "$(ipp_list ipbs)" "ipbs '' True 2 PBS" "pbs: ipcluster list: running, 2 engines, PBS launcher"
+	run ipp_from_file ipbs 2
+	like "$out" $'engines 2\npsum 4950' "pbs: from_file client, psum 4950"
+	run /usr/bin/ipcluster stop --profile=ipbs
+	is "$rc" 0 "pbs: ipcluster stop --profile=ipbs"
+	wait_until 30 eval '[ -z "$(batch_slurm_live $ids)" ]'
+	is "$(batch_slurm_live $ids)" "" "pbs: both jobs are gone ($ids)"
+	run "$HPCTOP" status ipbs
+	like "$out" "^ipbs +backend pbs +stopped" "pbs: hpctop status: stopped"
+	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/ipbs" ]; echo $?)" "pbs: hpctop cleared its record"
+else
+	diag "pbs part skipped: no qsub (slurm-wlm-torque)"
+fi
 
 done_testing
