@@ -3,7 +3,8 @@
 # the types, that hpctop(1)'s JSON OUTPUT lists (read from the man page
 # source by tests/manjson.py, so the page and the output cannot drift):
 # with an invalid profile, a local cluster, a Slurm cluster (per-node
-# engines), and an unreadable record.
+# engines), a stalled one (diagnosis, exited tasks) and an unreadable
+# record.
 . "$(dirname "$0")/tap.sh"
 command -v jq >/dev/null || skip_all "jq is not installed"
 . "$(dirname "$0")/batchenv.sh"
@@ -40,14 +41,23 @@ record_pids local
 is "$rc" 0 "a local cluster starts" || diag_fail "$err"
 batch_profile js slurm
 batch_start_ok js 2
+# Engine tasks that exit (a missing engine command): a diagnosis and
+# exited tasks.
+batch_profile nocmd slurm "stall_after: 5s"
+sed -i 's|^engine: {command: /usr/bin/ipengine}$|engine: {command: /nonexistent/ipengine}|' \
+	"$profiles/nocmd.yaml"
+run "$HPCTOP" start nocmd --wait=60
+batch_jobids nocmd >/dev/null
+is "$rc" 1 "a cluster whose engines cannot start stalls"
 mkdir -p "$XDG_STATE_HOME/hpctop/clusters/broken"
 echo '{' >"$XDG_STATE_HOME/hpctop/clusters/broken/cluster.json"
 
 "$HPCTOP" status --json >"$tmp/status.json" 2>"$tmp/status.err"
-jq -e 'length == 3' "$tmp/status.json" >/dev/null
-ok $? "status --json lists the three records" || diag_fail "$(cat "$tmp/status.json" "$tmp/status.err")"
+jq -e 'length == 4' "$tmp/status.json" >/dev/null
+ok $? "status --json lists the four records" || diag_fail "$(cat "$tmp/status.json" "$tmp/status.err")"
 schema_ok status "$tmp/status.json" '.[] | select(.state != "unreadable")' \
-	'.[] | select(.state == "unreadable")' '.[].procs[]?' '.[].nodes[]?'
+	'.[] | select(.state == "unreadable")' '.[].procs[]?' '.[].nodes[]?' \
+	'.[].diagnosis? | objects' '.[].exited_tasks[]?'
 
 for c in local js; do
 	run "$HPCTOP" engines "$c" --json
