@@ -258,6 +258,38 @@ conn_load(const char *path, struct err *e)
 	return conn_load_host(host_get(NULL, NULL, NULL), NULL, path, e);
 }
 
+/* The forwards made this session: a client that connects again (the
+ * dashboard after its controller stopped answering, status asking twice)
+ * reuses the listener, which outlives reconnects, instead of adding one. */
+struct fwd {
+	const struct host *h;
+	char *addr;
+	int port;
+	int bound;
+};
+static struct fwd *fwds;
+static size_t nfwds;
+
+static int
+forward_cached(struct host *h, struct loop *l, const char *addr, int port,
+    int *bound, struct err *e)
+{
+	for (size_t i = 0; i < nfwds; i++)
+		if (fwds[i].h == h && fwds[i].port == port &&
+		    strcmp(fwds[i].addr, addr) == 0) {
+			*bound = fwds[i].bound;
+			return 0;
+		}
+	if (host_forward(h, l, addr, port, 0, bound, e) == -1)
+		return -1;
+	fwds = xreallocarray(fwds, nfwds + 1, sizeof *fwds);
+	fwds[nfwds].h = h;
+	fwds[nfwds].addr = xstrdup(addr);
+	fwds[nfwds].port = port;
+	fwds[nfwds++].bound = *bound;
+	return 0;
+}
+
 /* Makes one endpoint reachable from here: "tcp://ADDR:PORT" as h sees it
  * becomes "tcp://127.0.0.1:BOUND". */
 static int
@@ -285,7 +317,7 @@ forward_one(struct host *h, struct loop *l, const char *what, char **ep,
 	host = addr[0] == '[' && colon > addr + 1 && colon[-1] == ']' ?
 	    xstrndup(addr + 1, (size_t)(colon - addr) - 2) :
 	    xstrndup(addr, (size_t)(colon - addr));
-	if (host_forward(h, l, host, (int)port, 0, &bound, e) == -1) {
+	if (forward_cached(h, l, host, (int)port, &bound, e) == -1) {
 		free(host);
 		return err_prefix(e, "%s endpoint %s", what, *ep);
 	}

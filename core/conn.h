@@ -43,7 +43,9 @@ void conn_free(struct conn *c);
 
 /* Makes every endpoint (registration, notification, mux, control, iopub),
  * as the controller's host h sees it, reachable from here (host_forward)
- * and rewrites it to tcp://127.0.0.1:<bound port>. For this machine
+ * and rewrites it to tcp://127.0.0.1:<bound port> (one listener per host
+ * and endpoint for the process, reused by later clients; they outlive
+ * reconnects, and host_free_all ends them, at exit). For this machine
  * host_forward binds nothing and the endpoints stay as they are. -1 with
  * e naming the endpoint when one cannot be forwarded (an ipc:// endpoint
  * on another machine, a session that is down). */

@@ -133,8 +133,8 @@ file_tail(const char *path, size_t max, size_t lines, struct strv *out,
 {
 	struct stat st;
 	off_t start;
-	size_t n = 0, count = 0;
-	char *b, *p, *end;
+	size_t n = 0;
+	char *b;
 	int fd, saved;
 
 	if (cut != NULL)
@@ -161,11 +161,23 @@ file_tail(const char *path, size_t max, size_t lines, struct strv *out,
 		n += (size_t)got;
 	}
 	close(fd);
+	file_tail_text(b, n, start > 0, lines, out, cut);
+	free(b);
+	return 0;
+}
+
+void
+file_tail_text(char *b, size_t n, bool partial, size_t lines,
+    struct strv *out, bool *cut)
+{
+	char *p = b, *end = b + n;
+	size_t count = 0;
+
+	if (cut != NULL)
+		*cut = false;
 	b[n] = '\0';
-	p = b;
-	end = b + n;
 	/* Started inside a line: drop its end. */
-	if (start > 0) {
+	if (partial) {
 		p = memchr(b, '\n', n);
 		p = p != NULL ? p + 1 : end;
 		if (cut != NULL)
@@ -189,8 +201,6 @@ file_tail(const char *path, size_t max, size_t lines, struct strv *out,
 		strv_push(out, p);
 		p += len + 1;
 	}
-	free(b);
-	return 0;
 }
 
 int

@@ -31,6 +31,11 @@ int file_read(const char *path, size_t max, unsigned flags, char **buf,
  * whether earlier lines were left out. -1 with e as file_read. */
 int file_tail(const char *path, size_t max, size_t lines, struct strv *out,
     bool *cut, struct err *e);
+/* The same from text already read (b[0..n), with room for a NUL at b[n];
+ * partial: it starts inside a line, whose rest is dropped), as a log read
+ * on another machine is. b is modified. */
+void file_tail_text(char *b, size_t n, bool partial, size_t lines,
+    struct strv *out, bool *cut);
 
 /* Writes all len bytes of buf to fd, again after EINTR: 0, or -1 with
  * errno. Allocates nothing, so a forked child may use it. */

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,7 +245,7 @@ parse_record(struct procsnap *ps, const char *rec, size_t len,
 	if (len < 7 || memcmp(rec, "/proc/", 6) != 0)
 		return;
 	pid = strtol(rec + 6, &end, 10);
-	if (end == rec + 6 || *end != '/' || pid <= 0)
+	if (end == rec + 6 || *end != '/' || pid <= 0 || pid > INT_MAX)
 		return;
 	file = end + 1;
 	if ((text = memchr(file, ':', len - (size_t)(file - rec))) == NULL)

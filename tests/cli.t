@@ -106,7 +106,7 @@ done
 # Too many arguments: the first extra one is named (px: the code is one).
 for args in "profiles extra" "status local extra" "start local extra" \
 	"stop local extra" "logs local extra" "script local extra" \
-	"engines local extra" "doctor local extra"; do
+	"engines local extra" "doctor local extra" "tunnel local extra"; do
 	read -ra argv <<<"$args"
 	run "$HPCTOP" "${argv[@]}"
 	usage_ok "${argv[0]}" "too many arguments"
@@ -119,7 +119,7 @@ like "$err" "^hpctop: too many arguments \(quote the code as one argument\)" \
 	"px: says to quote the code"
 
 # Too few.
-for cmd in start stop logs script engines doctor; do
+for cmd in start stop logs script engines doctor tunnel; do
 	run "$HPCTOP" "$cmd"
 	usage_ok "$cmd" "no PROFILE"
 	like "$err" "^hpctop: missing argument"$'\n' "$cmd: says what is missing"

@@ -7,6 +7,7 @@
 #                     namespace, /home hidden under an empty directory,
 #                     HOME and XDG dirs in $laptop_tmp, HPCTOP_SSH_CONFIG
 #   $LAPTOP_USER, $LAPTOP_SSH_CONFIG, $LAPTOP_LOGIN_ADDR, ... (its env file)
+#   $laptop_sshbin    a directory with an `ssh` that reads HPCTOP_SSH_CONFIG
 command -v nft >/dev/null || skip_all "needs nftables (apt-get install -y nftables)"
 command -v setpriv >/dev/null || skip_all "needs util-linux's setpriv"
 
@@ -23,6 +24,13 @@ fi
 # user can reach; /tmp itself stays visible on the laptop).
 laptop_tmp=$(mktemp -d "$LAPTOP_DIR/t.XXXXXX")
 for d in home config state run ipython; do mkdir -p "$laptop_tmp/$d"; done
+# $laptop_sshbin/ssh: OpenSSH reading HPCTOP_SSH_CONFIG, as a user's
+# ~/.ssh/config would be read, for what runs `ssh` from PATH (ipyparallel's
+# sshserver tunnels); put it first in PATH where wanted.
+laptop_sshbin=$laptop_tmp/bin
+mkdir -p "$laptop_sshbin"
+printf '#!/bin/sh\nexec /usr/bin/ssh -F "$HPCTOP_SSH_CONFIG" "$@"\n' >"$laptop_sshbin/ssh"
+chmod 0755 "$laptop_sshbin/ssh"
 chown -R "$LAPTOP_USER:$LAPTOP_USER" "$laptop_tmp"
 chmod 0700 "$laptop_tmp" "$laptop_tmp/run"
 laptop_cleanup() { rm -rf "$laptop_tmp"; batch_cleanup; }

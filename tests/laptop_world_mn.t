@@ -119,7 +119,6 @@ ok "$([ ! -e "$UHOME" ]; echo $?)" "its home is gone"
 ok "$([ ! -e "/run/netns/$LAPTOP_NS" ]; echo $?)" "the laptop namespace is gone"
 ok "$(! ip link show hpctopbr1 >/dev/null 2>&1 && ! ip link show hpctop-laptop >/dev/null 2>&1; echo $?)" \
 	"the second bridge and the laptop's veth are gone"
-alive() { local st; st=$(ps -o stat= -p "$1") && [[ $st != Z* ]]; }
 ok "$(! alive "$login_pid" && ! alive "$kbd_pid"; echo $?)" "both login-node sshds have exited"
 ok "$([ ! -e "$LAPTOP_DIR" ]; echo $?)" "the laptop's directory is gone"
 run "$batch_cluster" status

@@ -46,7 +46,9 @@ is "$(/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); prin
 ok "$([ -f "$tmp/home/.ssh/known_hosts" ] || [ ! -e "$tmp/home/.ssh" ]; echo $?)" \
 	"no ssh state made in the test's home"
 
+t0=$(date +%s.%N)
 run "$HPCTOP" status far
+diag "status through ssh (new session): $(echo "$(date +%s.%N) - $t0" | bc) s"
 is "$rc" 0 "status far"
 like "$out" "^far  backend slurm  on $login  running  engines 2/2" \
 	"status: on the host, running, engines 2/2"
@@ -57,7 +59,9 @@ run "$HPCTOP" status far --json
 like "$out" "\"host\": \"$login\"" "status --json: host"
 like "$out" '"host_unreachable": null' "status --json: host reachable"
 
+t0=$(date +%s.%N)
 run "$HPCTOP" px far 'import os; print("pid", os.getpid())'
+diag "one-shot px through ssh: $(echo "$(date +%s.%N) - $t0" | bc) s"
 is "$rc" 0 "px through the forwarded ports"
 is "$(grep -c 'pid [0-9]' <<<"$out")" 2 \
 	"px prints from both engines"
@@ -77,6 +81,32 @@ run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  running  engines 2/2" \
 	"status from a new process (the record alone)"
 
+# Two hosts at once: one scheduler query per host, each cluster's jobs
+# from its own host's answer.
+first=("$SSHD_PID" "$SSHD_CONFIG" "$SSHD_PORT" "$SSHD_LOG")
+rhome2=$tmp/remote-home2
+mkdir -p "$rhome2"
+sshd_start -o "SetEnv=HOME=$rhome2 SLURM_CONF=$SLURM_CONF" ||
+	{ done_testing; exit 1; }
+login2=$SSHD_HOST
+SSHD_PID=${first[0]} SSHD_CONFIG=${first[1]} SSHD_PORT=${first[2]} SSHD_LOG=${first[3]}
+batch_profile near slurm "host: $login2"
+run "$HPCTOP" start near -n 1 --wait=150
+is "$rc" 0 "start near on $login2"
+[ "$rc" = 0 ] || diag_fail "$err"
+ids2=$(batch_jobids near | tr '\n' ' ')
+ok "$([ -f "$rhome2/.local/state/hpctop/clusters/near/controller.sbatch" ]; echo $?)" \
+	"its job scripts on $login2"
+run "$HPCTOP" status
+is "$rc" 0 "status of both"
+like "$out" "(^|"$'\n'")far  backend slurm  on $login  running  engines 2/2" \
+	"far on $login, running 2/2"
+like "$out" $'\n'"near  backend slurm  on $login2  running  engines 1/1" \
+	"near on $login2, running 1/1"
+run "$HPCTOP" stop near
+is "$rc" 0 "stop near"
+is "$(batch_slurm_live $ids2)" "" "near leaves no job"
+
 # -H: the host's own profiles, listed with source HOST.
 printf '%s\n' "backend: slurm" "engines: 3" >"$rhome/.config/hpctop/profiles/there.yaml"
 run "$HPCTOP" -H "$login" profiles
@@ -89,10 +119,26 @@ like "$out" "IPYTHONDIR='?$rhome/.ipython'?" "with the host's paths"
 run "$HPCTOP" -H '-oProxyCommand=x' profiles
 is "$rc" 2 "-H refuses an option for a destination"
 
+# A controller that fails there: start says so with the end of its log,
+# read through the host, and leaves nothing.
+printf '%s\n' "backend: slurm" "host: $login" "engines: 1" \
+	'walltime: "00:10:00"' \
+	"controller: {command: [sh, -c, 'echo remote-boom; exit 3', sh]}" \
+	>"$profiles/boom.yaml"
+batch_profiles+=(boom)
+run "$HPCTOP" start boom --wait=120
+is "$rc" 1 "a controller failing on $login fails start"
+like "$err" "controller log $login:$rhome/.local/state/hpctop/clusters/boom/logs/controller.log:"$'\n'"    remote-boom" \
+	"with the end of its log there"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/boom" ]; echo $?)" "and no record left"
+
 # The dashboard: where the cluster runs, its engines through the session.
-dash_open 132 30 far
+dash_open 132 50 -H "$login" far
 wait_for "running 2/2 on $login" 60
 ok $? "dashboard: running 2/2 on $login"
+like "$scr" " there +slurm +3 +stopped on $login" \
+	"dashboard -H: the host's profile listed, on $login"
+unlike "$scr" "-H $login" "dashboard -H: no listing failed"
 
 # The login node goes away: reconnecting, the cluster never lost.
 sshd_stop
@@ -103,6 +149,9 @@ run "$HPCTOP" status far
 like "$out" "^far  backend slurm  on $login  $login: (reconnecting|down)" \
 	"sshd gone: status says the host is reconnecting"
 unlike "$out" "lost|gone" "and calls nothing lost or gone"
+run "$HPCTOP" stop far
+is "$rc" 1 "stop while the host cannot be asked fails"
+like "$err" "$login" "and names the host"
 ok "$([ -f "$rec" ]; echo $?)" "the record stays"
 is "$(batch_slurm_live $ids | wc -l)" 2 "both jobs still run"
 

@@ -318,7 +318,7 @@ fi
 # ---- reconnect ----
 hc sshtest run -- echo one ::: pause "$tmp/go" ::: state ::: run -- echo two ::: state >"$tmp/rc.out" &
 rpid=$!
-for i in $(seq 50); do grep -q one "$tmp/rc.out" && break; sleep 0.1; done
+for i in $(seq 300); do grep -q one "$tmp/rc.out" && break; sleep 0.1; done
 kids=$(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
 ok "$([ -n "$kids" ] && echo 0 || echo 1)" "reconnect: the session's sshd found ($(echo $kids))"
 for k in $kids; do [ "$k" != "$PID1" ] && kill "$k"; done
@@ -333,7 +333,7 @@ is "$rrc" 0 "reconnect: up again at the end"
 hc sshtest run -- sh -c 'echo started; exec sleep 20' ::: run -- echo after \
 	>"$tmp/rc2.out" 2>"$tmp/rc2.err" &
 rpid=$!
-for i in $(seq 50); do grep -q started "$tmp/rc2.out" && break; sleep 0.1; done
+for i in $(seq 300); do grep -q started "$tmp/rc2.out" && break; sleep 0.1; done
 for k in $(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
 	[ "$k" != "$PID1" ] && kill "$k"
 done

@@ -74,7 +74,7 @@ ok "$([ ! -e "$rhome/.hpctop/ssh/bad" ]; echo $?)" "nor its directory on sshtest
 run "$HPCTOP" start sb --wait=150
 is "$rc" 0 "start --wait: 3 engines over 2 hosts"
 record_pids sb
-[ "$rc" -eq 0 ] || diag_fail "$err" "$(tail -5 "$rdir"/*.log 2>&1)"
+[ "$rc" -eq 0 ] || diag_fail "$err" "$(tail -n 5 "$rdir"/*.log 2>&1)"
 like "$out" "engines 3/3 registered" "start --wait reports 3/3"
 is "$(stat -c %a "$rdir/ipython/profile_sb/security/ipcontroller-engine.json")" 600 \
 	"the connection file's copy on the hosts is mode 0600"

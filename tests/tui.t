@@ -129,7 +129,7 @@ ok $? "Esc leaves the px prompt"
 
 # --- viewers --------------------------------------------------------------
 keys F1
-wait_for 'Help'
+wait_for 'Show this help'
 like "$scr" 'F1 \? +Show this help' "help lists F1 and ?"
 like "$scr" 'S s +Start a cluster' "help lists S"
 like "$scr" 'F10 q +Quit \(clusters keep running\)' "help lists quitting"
@@ -253,13 +253,13 @@ is "$rc" 0 "the px cluster stops"
 # --- ASCII fallback ---------------------------------------------------------
 keys "export LC_ALL=C" Enter
 start
-wait_for 'F10 Quit'
+wait_for '-- Profiles -+ -- Engines'
 like "$(line 2)" '^-- Profiles -+ -- Engines -+$' "C locale: ASCII rules"
 like "$(line 3)" 'engines 0/0 \[ +\]' "C locale: ASCII gauge"
 quit_ok "ASCII"
 keys "export LC_ALL=C.UTF-8" Enter
 start
-wait_for 'F10 Quit'
+wait_for '── Profiles ─+ ── Engines'
 like "$(line 2)" '^── Profiles ─+ ── Engines ─+$' "UTF-8 locale: box-drawing rules"
 quit_ok "UTF-8"
 keys "unset LC_ALL" Enter

@@ -644,6 +644,10 @@ dashboard_run(const struct dashboard_opts *o, struct proflist *profiles)
 	d = dashboard_new(l, profiles, o->delay);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		loop_signal(l, sigs[i], on_signal, d);
+	/* A notebook that closes a tunnelled connection (or an SSH session
+	 * reset) while we write to it is an EPIPE to handle, not our end.
+	 * Children get the default back (core/subproc). */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->profile != NULL && model_find(d->model, o->profile) >= 0)
 		model_select(d->model, (size_t)model_find(d->model,
 		    o->profile));

@@ -689,6 +689,13 @@ rescan(struct model *m)
 	if (m->rescan == NULL || slots_busy(m))
 		return;
 	pl = m->rescan(m->rescan_arg);
+	/* The profiles of another machine (-H) could not be listed this
+	 * time: the list stays as it was, and says why. */
+	if (pl->error != NULL) {
+		message(m, true, "%s", pl->error);
+		proflist_free(pl);
+		return;
+	}
 	for (size_t i = 0; i < m->nclusters; i++) {
 		const struct model_cluster *c = &m->clusters[i];
 

@@ -566,10 +566,14 @@ draw_status(struct dash *d, int y, int w)
 	else if (c->tunnel_note != NULL)
 		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s",
 		    c->entry->name, c->tunnel_note);
-	else
+	else if (*c->entry->profile->description != '\0')
 		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s",
-		    c->entry->name, *c->entry->profile->description != '\0' ?
-		    c->entry->profile->description : c->entry->path);
+		    c->entry->name, c->entry->profile->description);
+	else
+		/* A profile found on another machine: DEST:path. */
+		putf(y, 0, w, colors_attr(COLOR_STATUS), "%s: %s%s%s",
+		    c->entry->name, c->entry->host != NULL ? c->entry->host :
+		    "", c->entry->host != NULL ? ":" : "", c->entry->path);
 }
 
 struct hint_ctx {

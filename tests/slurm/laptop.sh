@@ -186,6 +186,7 @@ PermitRootLogin no
 StrictModes no
 X11Forwarding no
 PrintMotd no
+LogLevel VERBOSE
 AllowTcpForwarding yes
 AllowStreamLocalForwarding yes
 MaxSessions 64

@@ -19,12 +19,14 @@
 
 static const char help[] =
     "Print the output of the cluster's processes (every log, with a header\n"
-    "each, unless one is chosen). Logs live in the cluster's state dir.\n"
+    "each, unless one is chosen). Logs live in the cluster's state dir (on\n"
+    "its host for a profile with host:, read through the SSH session).\n"
     "\n"
     "  -c, --controller   only the controller's log\n"
     "  -e, --engine ID    only engine ID's log (launch index; with the mpi\n"
     "                     backend all engines share mpiexec's log)\n"
-    "  -f, --follow       keep printing as the logs grow (tail -F)\n"
+    "  -f, --follow       keep printing as the logs grow (tail -F; clusters\n"
+    "                     on this machine only)\n"
     "  -h, --help         show this help\n";
 
 /* One log line (n bytes) to stdout, secrets masked; the colours

@@ -12,6 +12,7 @@
 #include "core/diag.h"
 #include "core/loop.h"
 #include "core/file.h"
+#include "core/host.h"
 #include "core/xmalloc.h"
 
 #define WAIT_DEFAULT_S 120
@@ -41,13 +42,44 @@ secs_since(uint64_t t0)
 	return (double)(loop_now() - t0) / 1000.0;
 }
 
+/* The end of a log on c's other machine, through its host. */
 static void
-print_tail(const char *what, const char *log)
+remote_tail(struct loop *l, const struct cluster *c, const char *log,
+    struct strv *tail)
+{
+	char bytes[32], *argv[] = { "tail", "-c", bytes, (char *)log, NULL };
+	struct subproc_result *r;
+	struct host *h = cluster_host(l, c, NULL);
+	size_t n;
+	char *b;
+
+	if (h == NULL)
+		return;
+	/* One byte more than kept: whether the text starts inside a line. */
+	snprintf(bytes, sizeof bytes, "%d", LOG_TAIL_BYTES + 1);
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	if (r->ok) {
+		n = r->outlen > LOG_TAIL_BYTES ? LOG_TAIL_BYTES : r->outlen;
+		b = xmalloc(n + 1);
+		memcpy(b, r->out + (r->outlen - n), n);
+		file_tail_text(b, n, r->outlen > LOG_TAIL_BYTES, LOG_TAIL_LINES,
+		    tail, NULL);
+		free(b);
+	}
+	subproc_result_free(r);
+}
+
+static void
+print_tail(struct loop *l, const struct cluster *c, const char *what,
+    const char *log)
 {
 	struct strv tail = STRV_INIT;
 
-	fprintf(stderr, "hpctop: %s log %s:\n", what, log ? log : "(none)");
-	if (log != NULL)
+	fprintf(stderr, "hpctop: %s log %s%s%s:\n", what, c->host != NULL ?
+	    c->host : "", c->host != NULL ? ":" : "", log ? log : "(none)");
+	if (log != NULL && c->host != NULL)
+		remote_tail(l, c, log, &tail);
+	else if (log != NULL)
 		file_tail(log, LOG_TAIL_BYTES, LOG_TAIL_LINES, &tail, NULL,
 		    NULL);
 	for (size_t i = 0; i < tail.n; i++)
@@ -178,7 +210,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 			cli_error("%s: the controller exited after %.1f s, with "
 			    "%d/%d engines registered", c->name, secs_since(t0),
 			    n, c->engines);
-			print_tail("controller", c->procs[0].log);
+			print_tail(l, c, "controller", c->procs[0].log);
 			teardown(l, b, c);
 			return CLI_FAIL;
 		}
@@ -200,7 +232,7 @@ wait_engines(struct loop *l, const struct backend *b, struct cluster *c,
 				    pr->name, (long)pr->pid, n, c->engines,
 				    c->name);
 			print_diag(c);
-			print_tail(pr->name, pr->log);
+			print_tail(l, c, pr->name, pr->log);
 			free(lastq);
 			return CLI_FAIL;
 		}

@@ -94,6 +94,10 @@ run(const char *arg, const char *log)
 
 	if (c == NULL)
 		return CLI_FAIL;
+	/* A client that closes its connection (or an SSH session reset)
+	 * while we write to it is an EPIPE to handle, not the tunnel's end.
+	 * Children get the default back (core/subproc). */
+	signal(SIGPIPE, SIG_IGN);
 	if ((b = clustercli_backend(c->backend)) == NULL) {
 		cluster_free(c);
 		return CLI_FAIL;

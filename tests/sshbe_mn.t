@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# backend ssh on the two-node test cluster (run under flock
+# /tmp/hpctop-mn.lock): 3 engines spread over cn1 and cn2 through the
+# nodes' sshds (root's key in $HPCTOP_SLURM_DIR/ssh), their processes in
+# the nodes' network namespaces, status per host and node, px from all,
+# one engine killed on cn2 and seen lost with its host, and stop leaving
+# nothing on either node.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/mnenv.sh"
+
+export HPCTOP_SSH_CONFIG=$HPCTOP_SLURM_DIR/ssh/ssh_config
+[ -r "$HPCTOP_SSH_CONFIG" ] || { ok 1 "the nodes' ssh_config is there"; done_testing; exit 1; }
+name=sshmn
+batch_profiles+=("$name")
+rdir=$(getent passwd root | cut -d: -f6)/.hpctop/ssh/$name
+# The engines reach the controller on the bridge, the login node's side.
+printf '%s\n' "backend: ssh" "hosts: [cn1, cn2]" "controller:" \
+	"  interface: hpctopbr0" "engine:" "  command: [/usr/bin/ipengine]" \
+	>"$profiles/$name.yaml"
+
+run "$HPCTOP" script "$name" -n 3
+is "$(grep -c "^ssh cn1 '.*ipengine --profile=$name " <<<"$out") $(grep -c "^ssh cn2 '.*ipengine --profile=$name " <<<"$out")" \
+	"2 1" "script: 3 engines spread over cn1 and cn2"
+
+run "$HPCTOP" start "$name" -n 3 --wait=150
+is "$rc" 0 "start -n 3 --wait over cn1 and cn2"
+[ "$rc" = 0 ] || diag_fail "$err" "$(tail -n 5 "$rdir"/*.log "$XDG_STATE_HOME/hpctop/clusters/$name"/logs/* 2>&1)"
+like "$out" "engines 3/3 registered" "all 3 engines registered"
+record=$XDG_STATE_HOME/hpctop/clusters/$name/cluster.json
+
+# Each engine runs where its record says: in that node's namespace.
+where=
+for i in 0 1 2; do
+	pid=$(jq -r ".procs[] | select(.name == \"ipengine.$i\") | .pid" "$record")
+	host=$(jq -r ".procs[] | select(.name == \"ipengine.$i\") | .host" "$record")
+	where+="$host=$(proc_node "$pid") "
+done
+is "$where" "cn1=cn1 cn1=cn1 cn2=cn2 " "each engine's process runs in its host's namespace"
+ctl=$(jq -r '.procs[] | select(.name == "ipcontroller") | .pid' "$record")
+is "$(proc_node "$ctl")" login "the controller runs on the login node"
+
+run "$HPCTOP" status "$name"
+is "$rc" 0 "status"
+like "$out" "^$name +backend ssh +running +engines 3/3" "status: running 3/3"
+like "$out" $'\n  nodes cn1 2/2  cn2 1/1(\n|$)' "status: engines per node, registered/expected"
+is "$(grep -c ' ipengine\.[0-9] \+R .* cn[12] \+[0-9]' <<<"$out")" 3 "status: 3 engine rows with their hosts"
+
+run "$HPCTOP" px "$name" 'import socket; socket.gethostname()'
+is "$rc" 0 "px runs on all engines"
+is "$(grep -o "'cn[12]'" <<<"$out" | sort | tr '\n' ' ')" "'cn1' 'cn1' 'cn2' " \
+	"px: the engines answer from cn1, cn1 and cn2"
+
+# ipengine.2 on cn2, killed for real inside cn2's namespace.
+e2=$(jq -r '.procs[] | select(.name == "ipengine.2") | .pid' "$record")
+is "$(proc_node "$e2")" cn2 "the engine to kill runs on cn2"
+ip netns exec cn2 kill -KILL "$e2"
+lost() { "$HPCTOP" status "$name" | grep -q "lost 1"; }
+wait_until 30 lost
+run "$HPCTOP" status "$name"
+like "$out" "engines 2/3 +lost 1 " "the killed engine is seen lost"
+like "$out" " ipengine\.2 +C .* cn2 +$e2"$'\n' "its row says it is gone, on cn2"
+like "$out" "nodes cn1 2/2  cn2 0/1" "cn2 lacks its engine"
+like "$out" "cn2: 0/1 engines registered" "and the node report names cn2 as missing"
+
+run "$HPCTOP" stop "$name"
+is "$rc" 0 "stop"
+[ "$rc" = 0 ] || diag_fail "$err"
+is "$(procs_of "$name")" "" "stop leaves no process of the cluster on any node"
+left=
+for n in cn1 cn2; do
+	for p in $(ip netns pids "$n"); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qxF "HPCTOP_CLUSTER=$XDG_STATE_HOME/hpctop/clusters/$name" && left+="$n:$p "
+	done
+done
+is "$left" "" "nor any process marked with the cluster in cn1's or cn2's namespace"
+ok "$([ ! -e "$rdir" ]; echo $?)" "nor its directory on the nodes"
+
+done_testing
