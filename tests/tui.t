@@ -209,10 +209,14 @@ quit_ok "NO_COLOR"
 keys "unset NO_COLOR" Enter
 
 # --- TERM=dumb or unset: the dashboard refuses, saying why -------------------
+# Each command's end is told by a marker of its own (seq): the screen
+# before clear still shows the last one's.
+seq=0
 for t in "TERM=dumb" "-u TERM"; do
-	keys "clear; env $t $HPCTOP 2>$tmp/dash.err; echo rc=\$?" Enter
-	wait_for 'rc=[0-9]+' 10
-	like "$scr" 'rc=1' "env $t: the dashboard exits 1"
+	seq=$((seq + 1))
+	keys "clear; env $t $HPCTOP 2>$tmp/dash.err; echo rc$seq=\$?" Enter
+	wait_for "rc$seq=[0-9]+" 10
+	like "$scr" "rc$seq=1" "env $t: the dashboard exits 1"
 	like "$(cat "$tmp/dash.err")" "^hpctop: the dashboard needs a terminal that can move the cursor \(TERM is '(dumb)?'\); .*'hpctop status'" \
 		"env $t: a clear message pointing to the plain commands"
 done
@@ -226,8 +230,9 @@ is "$rc" 0 "a local cluster for px starts" || diag_fail "$err"
 pxcmd="$HPCTOP px local 'print(41 + 1); 1/0'"
 # pane_esc CMD: the pane's SGR escapes (capture-pane -e) after CMD ran in it.
 pane_esc() {
-	keys "clear; $1; echo done=\$?" Enter
-	wait_for 'done=[0-9]+' 60
+	seq=$((seq + 1))
+	keys "clear; $1; echo done$seq=\$?" Enter
+	wait_for "done$seq=[0-9]+" 60
 	T capture-pane -p -e -t hp
 }
 esc=$(pane_esc "$pxcmd")
@@ -242,8 +247,9 @@ unlike "$esc" $'\e' "px with TERM=dumb: no escape sequence"
 for c in "px local 'print(41 + 1); 1/0'" "status" "status --json" "profiles" \
 	"profiles --json" "engines local" "engines local --json" "logs local" \
 	"--help" "start --help" "doctor --help" "status nosuch" "start"; do
-	keys "clear; $HPCTOP $c 2>&1 | cat -v >$tmp/pipe.out; echo done=\$?" Enter
-	wait_for 'done=[0-9]+' 60
+	seq=$((seq + 1))
+	keys "clear; $HPCTOP $c 2>&1 | cat -v >$tmp/pipe.out; echo done$seq=\$?" Enter
+	wait_for "done$seq=[0-9]+" 60
 	[ -s "$tmp/pipe.out" ]; ok $? "hpctop $c | cat -v: prints something"
 	unlike "$(cat "$tmp/pipe.out")" '\^\[' "hpctop $c | cat -v: no ^[ (stdout and stderr)"
 done
