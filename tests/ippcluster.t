@@ -83,9 +83,7 @@ print(*[s["pid"] for s in json.load(open(sys.argv[1]))["engines"]["sets"].values
 	is "$rc" 0 "ipcluster stop --profile=mpi"
 	wait_until 20 eval '[ "$(left)" = 0 ]'
 	is "$(left)" 0 "mpiexec and the controller are gone ($procs)"
-	run "$HPCTOP" status mpi
-	like "$out" "^mpi +backend mpi +stopped" "hpctop status: stopped"
-	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/mpi" ]; echo $?)" "hpctop cleared its record"
+	ipp_cleared mpi mpi
 else
 	diag "mpi part skipped: mpiexec.openmpi or mpi4py is not installed"
 fi

@@ -32,9 +32,7 @@ is "$rc" 0 "ipcluster stop --profile=islurm"
 wait_until 30 eval '[ -z "$(batch_slurm_live $ids)" ]'
 is "$(batch_slurm_live $ids)" "" "both jobs are gone from squeue ($ids)"
 ok "$([ ! -e "$f" ]; echo $?)" "ipcluster removed the cluster file"
-run "$HPCTOP" status islurm
-like "$out" "^islurm +backend slurm +stopped" "hpctop status: stopped"
-ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/islurm" ]; echo $?)" "hpctop cleared its record"
+ipp_cleared islurm slurm
 
 # pbs: PBS launchers, which ipcluster stop ends with qdel.
 if command -v qsub >/dev/null; then
@@ -48,9 +46,7 @@ if command -v qsub >/dev/null; then
 	is "$rc" 0 "pbs: ipcluster stop --profile=ipbs"
 	wait_until 30 eval '[ -z "$(batch_slurm_live $ids)" ]'
 	is "$(batch_slurm_live $ids)" "" "pbs: both jobs are gone ($ids)"
-	run "$HPCTOP" status ipbs
-	like "$out" "^ipbs +backend pbs +stopped" "pbs: hpctop status: stopped"
-	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/ipbs" ]; echo $?)" "pbs: hpctop cleared its record"
+	ipp_cleared ipbs pbs pbs
 else
 	diag "pbs part skipped: no qsub (slurm-wlm-torque)"
 fi

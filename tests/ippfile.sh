@@ -54,3 +54,11 @@ walk(d)
 PY
 	return 0
 }
+
+# ipp_cleared NAME BACKEND [WHAT]: after ipyparallel stopped cluster NAME,
+# hpctop status says stopped and its record is gone.
+ipp_cleared() {
+	run "$HPCTOP" status "$1"
+	like "$out" "^$1 +backend $2 +stopped" "${3:+$3: }hpctop status: stopped"
+	ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/$1" ]; echo $?)" "${3:+$3: }hpctop cleared its record"
+}
