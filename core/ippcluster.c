@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -281,6 +283,29 @@ int_of(const json_t *o, const char *key, int dflt)
 	    dflt;
 }
 
+/* When the process that started `ticks` after boot (/proc/PID/stat field
+ * 22) started, in wall-clock seconds; now when /proc/uptime says nothing. */
+static double
+started_at(unsigned long long ticks)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	struct timespec ts;
+	double up = -1, now;
+	char *buf;
+	size_t len;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	if (file_read("/proc/uptime", 4096, 0, &buf, &len, NULL) == 0) {
+		if (sscanf(buf, "%lf", &up) != 1)
+			up = -1;
+		free(buf);
+	}
+	if (up < 0 || hz <= 0 || (double)ticks / hz > up)
+		return now;
+	return now - (up - (double)ticks / hz);
+}
+
 /* One launcher's state as a process or job of c; whether it runs (a pid
  * that exists now; a job, which only its scheduler can tell). */
 static bool
@@ -298,6 +323,8 @@ add_launcher(struct cluster *c, enum cluster_role role, const char *name,
 	p = cluster_add_proc(c, role, name, job != NULL ? 0 : (pid_t)pid,
 	    job, engines, NULL, str_of(st, "output_file"));
 	p->start_time = start;
+	if (start != 0)
+		p->started = started_at(start);
 	return true;
 }
 
@@ -448,6 +475,8 @@ adopt(const char *path, const char *profile, const char *id,
 	any |= add_engines(c, json_object_get(eng, "sets"),
 	    strcmp(backend, "local") == 0);
 
+	if (c->nprocs > 0)
+		c->started = c->procs[0].started;
 	if (any && hpctops(c, ps)) {
 		cluster_free(c);
 		goto out;

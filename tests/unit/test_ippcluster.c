@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cluster.h"
@@ -231,6 +232,10 @@ test_adopt(void **state)
 	assert_int_equal(c->procs[0].pid, getpid());
 	assert_int_equal(c->procs[0].start_time, procsnap_pid_start(getpid()));
 	assert_string_equal(c->procs[0].log, "/l/ctl.log");
+	/* Started when this test did (its elapsed time is the process's). */
+	assert_true(c->procs[0].started <= (double)time(NULL) + 1 &&
+	    c->procs[0].started > (double)time(NULL) - 300);
+	assert_true(c->started == c->procs[0].started);
 	assert_true(ippcluster_adopted(c));
 	assert_true(c->complete);
 	/* Its file is its writer's: never rewritten. */
