@@ -293,7 +293,7 @@ controller_alive(struct starter *st)
 	struct err e;
 	bool alive = false;
 
-	if (host_procs_sync(host_get(st->loop, NULL, &e), st->loop,
+	if (host_procs_sync(cluster_host(st->loop, st->c, &e), st->loop,
 	    CLUSTER_ENV, &ps, &e) == -1)
 		return true;
 	for (size_t i = 0; i < st->c->nprocs && !alive; i++)
@@ -308,11 +308,12 @@ start_tick(void *arg)
 {
 	struct starter *st = arg;
 	struct err e;
+	struct host *h = cluster_host(st->loop, st->c, &e);
 	char *data;
 	size_t len;
 
-	if (file_read(st->c->engine_file, SSH_FILE_MAX, FILE_SECRET, &data,
-	    &len, &e) == 0) {
+	if (h != NULL && host_read_file(h, st->loop, st->c->engine_file,
+	    SSH_FILE_MAX, FILE_SECRET, &data, &len, &e) == 0) {
 		json_t *j = json_loadb(data, len, 0, NULL);
 
 		/* Complete once it parses: the Hub writes it in place. */
