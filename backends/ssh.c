@@ -192,8 +192,8 @@ ssh_start_controller(const struct backend *b, struct loop *l,
 	if (p->controller.ip == NULL && p->controller.interface == NULL &&
 	    !p->controller.allow_loopback &&
 	    (where = proc_remote_engines(b, c)) != NULL) {
-		err_set(e, "controller: backend ssh runs %s, which do not reach "
-		    "this machine's loopback, where the controller listens "
+		err_set(e, "controller: backend ssh runs %s, which do not "
+		    "reach this machine's loopback, where the controller listens "
 		    "without controller.ip or controller.interface; set one "
 		    "(or controller.allow_loopback: true if they do reach it)",
 		    where);
@@ -328,8 +328,8 @@ start_tick(void *arg)
 		free(data);
 	}
 	if (loop_now() >= st->deadline || !controller_alive(st)) {
-		err_set(&e, "engines: the controller wrote no engine connection "
-		    "file (%s)%s; see its log", st->c->engine_file,
+		err_set(&e, "engines: the controller wrote no engine "
+		    "connection file (%s)%s; see its log", st->c->engine_file,
 		    loop_now() >= st->deadline ? " in time" :
 		    " before it exited");
 		start_done(st, &e);
