@@ -129,7 +129,8 @@ for _ in $(seq "$reps"); do
 done
 p1=$(median <"$tmp/p1")
 step "connections and in-loop round trips, ipyparallel's sshserver"
-pc1=$(conns ref_oneshot)
+# A Client(sshserver=) run fails now and then: said in its cell.
+pc1=$(conns ref_oneshot) || pc1=failed
 pl=$(loop ref login) || { echo "the Client(sshserver=) loop failed" >&2; exit 1; }
 pcl=$(conns loop ref login)
 
