@@ -622,6 +622,9 @@ session_open(struct sshhost *sh, struct err *e)
 		ssh_options_set(sh->s, SSH_OPTIONS_USER, sh->user);
 	if (sh->port > 0)
 		ssh_options_set(sh->s, SSH_OPTIONS_PORT, &sh->port);
+	/* Small request/reply messages (px, forwarded zmq): without it Nagle
+	 * and delayed ACKs add ~40 ms to a round trip (bench/ssh_mn.sh). */
+	ssh_options_set(sh->s, SSH_OPTIONS_NODELAY, &(int){ 1 });
 	if (sh->jumpdest != NULL) {
 		struct host *jh;
 		char *hostname = NULL;
@@ -1488,6 +1491,8 @@ on_accept(short revents, void *arg)
 	(void)revents;
 	while ((fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) != -1) {
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		    sizeof(int));
 		bridge_new(f->sh, fd, f->addr, f->port, f);
 		kick(f->sh);
 	}
