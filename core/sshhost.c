@@ -37,6 +37,11 @@
 /* Commands at once on one session: sshd's MaxSessions default. More wait
  * their turn; a server allowing fewer lowers it (sessions_max). */
 #define SESSIONS_MAX 10
+/* Passes over the channels in one drive while packets keep arriving. */
+#define DRIVE_PASSES 16
+/* How soon to look again while an open or exec request awaits its answer
+ * (which no callback announces). */
+#define TICK_MS 20
 
 enum phase {
 	PH_IDLE,		/* no session */
@@ -92,6 +97,7 @@ struct bridge {
 	int fd;
 	struct loop_io *io;
 	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cbs;
 	bool open;		/* the channel is open */
 	char *addr;
 	int port;
@@ -135,7 +141,12 @@ struct sshhost {
 	bool ever_up;
 	unsigned backoff_s;
 	uint64_t retry_at;
-	struct loop_timer *retry, *ctimer, *kick;
+	struct loop_timer *retry, *ctimer, *kick, *tick;
+	/* Set by the channel callbacks: libssh read a packet for some
+	 * channel (maybe while another channel was being read), so every
+	 * channel needs another look: no poll event will say so, the bytes
+	 * having left the socket. */
+	bool notified;
 	/* ProxyJump: the hop's bridge carrying our transport. */
 	struct sshhost *jump;
 	struct bridge *jumpbr;
@@ -495,13 +506,24 @@ job_done(struct sjob *j)
 	job_finish(j, &r);
 }
 
-/* Fails every job and forwarded connection of the session with why. */
+/* Fails every job and forwarded connection of the session with why. With
+ * keep, jobs whose command was not sent yet wait for the next session
+ * instead: a drop noticed only when the next command starts does not
+ * fail that command. */
 static void
-fail_all(struct sshhost *sh, const char *why)
+fail_all(struct sshhost *sh, const char *why, bool keep)
 {
 	uint64_t last = sh->jobseq;
 	struct sjob *j;
 
+	for (j = sh->jobs; keep && j != NULL; j = j->next)
+		if (j->st == J_QUEUED || j->st == J_OPEN) {
+			if (j->counted)
+				sh->sessions--;
+			j->counted = false;
+			j->st = J_QUEUED;
+			j->seq = ++sh->jobseq;
+		}
 	/* Only the jobs there now: a callback may queue new ones (they wait
 	 * for the next session) or cancel others (so look again each time). */
 	do {
@@ -541,6 +563,8 @@ session_failed(struct sshhost *sh, bool fatal_refusal, const char *fmt, ...)
 	va_list ap;
 	char msg[ERR_MAX];
 
+	bool was_up = sh->ph == PH_UP;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -556,7 +580,7 @@ session_failed(struct sshhost *sh, bool fatal_refusal, const char *fmt, ...)
 			sh->backoff_s = sh->backoff_s * 2 > BACKOFF_MAX_S ?
 			    BACKOFF_MAX_S : sh->backoff_s * 2;
 	}
-	fail_all(sh, sh->why.msg);
+	fail_all(sh, sh->why.msg, was_up && !fatal_refusal);
 	/* Listeners stay; a timer brings the session back for them. */
 	if (sh->fwds != NULL && sh->retry == NULL && !fatal_refusal)
 		sh->retry = loop_timer_add(sh->loop, sh->retry_at - loop_now(),
@@ -677,7 +701,7 @@ start_connect(struct sshhost *sh)
 	if (session_open(sh, &e) == -1) {
 		err_set(&sh->why, "%s", e.msg);
 		sh->state = HOST_DOWN;
-		fail_all(sh, e.msg);
+		fail_all(sh, e.msg, false);
 		return;
 	}
 	sh->state = sh->ever_up ? HOST_RECONNECTING : HOST_CONNECTING;
@@ -1032,6 +1056,69 @@ connect_step(struct sshhost *sh)
 
 /* ---- commands ---- */
 
+/* Channel callbacks that only note that something arrived; the data stay
+ * in libssh's buffer for the next read (a data callback returns what it
+ * consumed: nothing). */
+static int
+job_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct sjob *j = arg;
+
+	(void)s, (void)ch, (void)data, (void)len, (void)is_stderr;
+	j->sh->notified = true;
+	return 0;
+}
+
+static void
+job_event(ssh_session s, ssh_channel ch, void *arg)
+{
+	struct sjob *j = arg;
+
+	(void)s, (void)ch;
+	j->sh->notified = true;
+}
+
+static int
+job_window(ssh_session s, ssh_channel ch, uint32_t bytes, void *arg)
+{
+	struct sjob *j = arg;
+
+	(void)s, (void)ch, (void)bytes;
+	j->sh->notified = true;
+	return 0;
+}
+
+static int
+bridge_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct bridge *b = arg;
+
+	(void)s, (void)ch, (void)data, (void)len, (void)is_stderr;
+	b->sh->notified = true;
+	return 0;
+}
+
+static void
+bridge_event(ssh_session s, ssh_channel ch, void *arg)
+{
+	struct bridge *b = arg;
+
+	(void)s, (void)ch;
+	b->sh->notified = true;
+}
+
+static int
+bridge_window(ssh_session s, ssh_channel ch, uint32_t bytes, void *arg)
+{
+	struct bridge *b = arg;
+
+	(void)s, (void)ch, (void)bytes;
+	b->sh->notified = true;
+	return 0;
+}
+
 static void
 on_exit_status(ssh_session s, ssh_channel ch, int status, void *arg)
 {
@@ -1040,6 +1127,7 @@ on_exit_status(ssh_session s, ssh_channel ch, int status, void *arg)
 	(void)s;
 	(void)ch;
 	j->exit_status = status;
+	j->sh->notified = true;
 }
 
 static void
@@ -1053,6 +1141,7 @@ on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
 	(void)core;
 	(void)errmsg;
 	(void)lang;
+	j->sh->notified = true;
 	j->exit_signal = SIGTERM;
 	for (int n = 1; n < NSIG; n++) {
 		const char *abbrev = sigabbrev_np(n);
@@ -1114,6 +1203,10 @@ job_step(struct sjob *j)
 		j->cbs.userdata = j;
 		j->cbs.channel_exit_status_function = on_exit_status;
 		j->cbs.channel_exit_signal_function = on_exit_signal;
+		j->cbs.channel_data_function = job_data;
+		j->cbs.channel_eof_function = job_event;
+		j->cbs.channel_close_function = job_event;
+		j->cbs.channel_write_wontblock_function = job_window;
 		ssh_set_channel_callbacks(j->ch, &j->cbs);
 		j->st = J_OPEN;
 		j->counted = true;
@@ -1125,6 +1218,7 @@ job_step(struct sjob *j)
 			return true;
 		if (rc != SSH_OK && sh->sessions > 1 && ssh_is_connected(sh->s)) {
 			/* The server's MaxSessions is lower: wait for a turn. */
+			ssh_remove_channel_callbacks(j->ch, &j->cbs);
 			ssh_channel_free(j->ch);
 			j->ch = NULL;
 			j->counted = false;
@@ -1374,6 +1468,9 @@ bridge_free(struct bridge *b)
 	if (b->fd != -1)
 		close(b->fd);
 	if (b->ch != NULL) {
+		/* A channel freed while open lives on until the server's close:
+		 * no callback of it may reach b after this. */
+		ssh_remove_channel_callbacks(b->ch, &b->cbs);
 		if (sh->s != NULL && ssh_channel_is_open(b->ch))
 			ssh_channel_close(b->ch);
 		ssh_channel_free(b->ch);
@@ -1402,6 +1499,13 @@ bridge_step(struct bridge *b)
 	if (b->ch == NULL) {
 		if ((b->ch = ssh_channel_new(sh->s)) == NULL)
 			goto gone;
+		ssh_callbacks_init(&b->cbs);
+		b->cbs.userdata = b;
+		b->cbs.channel_data_function = bridge_data;
+		b->cbs.channel_eof_function = bridge_event;
+		b->cbs.channel_close_function = bridge_event;
+		b->cbs.channel_write_wontblock_function = bridge_window;
+		ssh_set_channel_callbacks(b->ch, &b->cbs);
 	}
 	if (!b->open) {
 		rc = ssh_channel_open_forward(b->ch, b->addr, b->port,
@@ -1572,6 +1676,48 @@ ssh_unforward(struct host *h, int bound)
 
 /* ---- the driver ---- */
 
+/* Steps every job and bridge once; false when the session went away
+ * meanwhile. */
+static bool
+step_all(struct sshhost *sh)
+{
+	/* A finished job's callback may cancel or queue others: start over
+	 * after each. */
+again:
+	for (struct sjob *j = sh->jobs; j != NULL; j = j->next)
+		if (!job_step(j)) {
+			if (sh->ph != PH_UP)
+				return false;
+			goto again;
+		}
+	for (struct bridge *b = sh->bridges, *nb; b != NULL; b = nb) {
+		nb = b->next;
+		bridge_step(b);
+	}
+	return true;
+}
+
+static bool
+awaiting_reply(const struct sshhost *sh)
+{
+	for (const struct sjob *j = sh->jobs; j != NULL; j = j->next)
+		if (j->st == J_OPEN || j->st == J_EXEC)
+			return true;
+	for (const struct bridge *b = sh->bridges; b != NULL; b = b->next)
+		if (b->ch != NULL && !b->open)
+			return true;
+	return false;
+}
+
+static void
+on_tick(void *arg)
+{
+	struct sshhost *sh = arg;
+
+	sh->tick = NULL;
+	drive(sh);
+}
+
 static void
 drive(struct sshhost *sh)
 {
@@ -1601,19 +1747,24 @@ drive(struct sshhost *sh)
 		while (sh->ph > PH_CONNECT && sh->ph < PH_UP && auth_step(sh))
 			;
 	if (sh->ph == PH_UP) {
-		/* A finished job's callback may cancel or queue others: start
-		 * over after each. */
-again:
-		for (struct sjob *j = sh->jobs; j != NULL; j = j->next)
-			if (!job_step(j)) {
-				if (sh->ph != PH_UP)
-					return;
-				goto again;
+		/* Reading one channel may take in packets for others already
+		 * stepped: step all again while the callbacks say something
+		 * arrived (bounded; the rest from the loop soon). */
+		for (int pass = 0;; pass++) {
+			sh->notified = false;
+			if (!step_all(sh))
+				return;
+			if (!sh->notified)
+				break;
+			if (pass == DRIVE_PASSES) {
+				kick(sh);
+				break;
 			}
-		for (struct bridge *b = sh->bridges, *nb; b != NULL; b = nb) {
-			nb = b->next;
-			bridge_step(b);
 		}
+		/* An open or exec request's answer comes with no callback: look
+		 * again soon while one is awaited. */
+		if (awaiting_reply(sh) && sh->tick == NULL)
+			sh->tick = loop_timer_add(sh->loop, TICK_MS, on_tick, sh);
 		if (sh->s != NULL && (!ssh_is_connected(sh->s) ||
 		    (ssh_get_status(sh->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)))) {
 			sh->backoff_s = 1;
@@ -1869,6 +2020,7 @@ ssh_free_host(struct host *h)
 	session_close(sh);
 	loop_timer_del(sh->loop, sh->retry);
 	loop_timer_del(sh->loop, sh->kick);
+	loop_timer_del(sh->loop, sh->tick);
 	forget_answers(sh);
 	free(sh->alias);
 	free(sh->user);

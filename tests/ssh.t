@@ -329,18 +329,24 @@ rrc=$?
 like "$(cat "$tmp/rc.out")" $'one\nstate=reconnecting: sshtest: connection lost\ntwo\nstate=up' \
 	"reconnect: the drop seen, the next command runs on a new session"
 is "$rrc" 0 "reconnect: up again at the end"
-# A command running when the session drops fails, saying so.
-hc sshtest run -- sh -c 'echo started; exec sleep 20' ::: run -- echo after \
-	>"$tmp/rc2.out" 2>"$tmp/rc2.err" &
+# A command running when the session drops ends at once; the next one runs.
+hc sshtest run -- sh -c 'echo started; exec sleep 20' ::: pause "$tmp/go2" ::: \
+	run -- echo after >"$tmp/rc2.out" 2>"$tmp/rc2.err" &
 rpid=$!
 for i in $(seq 300); do grep -q started "$tmp/rc2.out" && break; sleep 0.1; done
 for k in $(ss -Htnp state established "sport = :$PORT1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
 	[ "$k" != "$PID1" ] && kill "$k"
 done
 start=$SECONDS
+# The next command once the drop has been seen: sshd may still answer a
+# command sent in the instant after the kill, then drop it too.
+sleep 1
+touch "$tmp/go2"
 wait "$rpid"
-like "$(cat "$tmp/rc2.err")" "exit=255 timed_out=0 err=sshtest: connection lost" \
-	"reconnect: a running command fails with 'connection lost'"
+# How it ends depends on what the killed sshd child still sent: the
+# channel's close (then its status as sent), or nothing (then 'connection
+# lost'); either way at once, not after the 20 s sleep.
+ok "$(( SECONDS - start <= 10 ? 0 : 1 ))" "reconnect: a running command ends when its session drops ($((SECONDS - start)) s)"
 is "$(cat "$tmp/rc2.out")" $'started\nafter' "reconnect: then the next one runs ($((SECONDS - start)) s)"
 
 # A forward's listener outlives the session: new connections once it is back.
