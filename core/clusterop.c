@@ -20,6 +20,7 @@ struct op {
 	struct err e;		/* the first failure, reported after cleanup */
 	bool failed;
 	bool own_lock;		/* taken by this op, released when it ends */
+	int set;		/* scale: the engine set added or stopped */
 };
 
 static struct op *
@@ -366,6 +367,127 @@ clusterop_stop(struct loop *l, const struct backend *b, struct cluster *c,
 	if (b->stop(b, l, c, on_stopped, op, e) == -1)
 		return op_abandon(op);
 	return 0;
+}
+
+/* Scale: the checks both directions make, then the lock. */
+static int
+scale_begin(struct op *op, struct err *e)
+{
+	const struct cluster *c = op->c;
+
+	if (op->b->stop_set == NULL)
+		return err_set(e, "cluster '%s': backend %s cannot add or stop "
+		    "engine sets", c->name, op->b->name);
+	if (!c->complete)
+		return err_set(e, "cluster '%s' did not finish starting (hpctop "
+		    "status %s)", c->name, c->name);
+	return op_lock(op, "scaling", e);
+}
+
+static void
+on_set_started(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err se;
+
+	c->engines += cluster_set_engines(c, op->set);
+	c->add_n = 0;
+	if (cluster_save(c, &se) == -1 && e == NULL)
+		e = &se;
+	op_done(op, e);
+}
+
+int
+clusterop_scale_up(struct loop *l, const struct backend *b,
+    struct cluster *c, int n, clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op = op_new(l, b, c, cb, arg);
+
+	if (scale_begin(op, e) == -1)
+		return op_abandon(op);
+	if (n < 1 || c->engines + n > PROFILE_MAX_ENGINES) {
+		err_set(e, "cluster '%s': +%d engines: the cluster may have 1 to "
+		    "%d", c->name, n, PROFILE_MAX_ENGINES);
+		return op_abandon(op);
+	}
+	op->set = c->add_set = c->next_set++;
+	c->add_n = n;
+	/* The set id is taken before anything of it runs. */
+	if (cluster_save(c, e) == -1 ||
+	    b->start_engines(b, l, c, on_set_started, op, e) == -1)
+		return op_abandon(op);
+	return 0;
+}
+
+static void
+on_set_stopped(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err se;
+
+	if (e == NULL)
+		cluster_drop_set(c, op->set);
+	if (cluster_save(c, &se) == -1 && e == NULL)
+		e = &se;
+	op_done(op, e);
+}
+
+int
+clusterop_scale_down(struct loop *l, const struct backend *b,
+    struct cluster *c, int set, clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op = op_new(l, b, c, cb, arg);
+	int *sets;
+	size_t n = cluster_sets(c, &sets), i;
+	struct err re;
+
+	for (i = 0; i < n && sets[i] != set; i++)
+		;
+	free(sets);
+	if (i == n) {
+		err_set(e, "cluster '%s' has no engine set %d (hpctop status "
+		    "%s lists them)", c->name, set, c->name);
+		return op_abandon(op);
+	}
+	if (n == 1) {
+		err_set(e, "engine set %d is the only one of cluster '%s' "
+		    "(hpctop stop %s stops the cluster)", set, c->name, c->name);
+		return op_abandon(op);
+	}
+	if (scale_begin(op, e) == -1)
+		return op_abandon(op);
+	op->set = set;
+	/* Which ids are the set's, while they are still registered: they
+	 * go away on purpose, never as lost. */
+	if (cluster_read_engine_state(l, c, &re) == 0)
+		cluster_retire_set(c, set);
+	if (cluster_save(c, e) == -1 ||
+	    b->stop_set(b, l, c, set, on_set_stopped, op, e) == -1)
+		return op_abandon(op);
+	return 0;
+}
+
+int
+clusterop_scale_up_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, int n, struct err *e)
+{
+	struct clusterop_sync s = { 0 };
+
+	if (clusterop_scale_up(l, b, c, n, clusterop_sync_cb, &s, e) == -1)
+		return -1;
+	return clusterop_sync_wait(l, &s, e);
+}
+
+int
+clusterop_scale_down_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, int set, struct err *e)
+{
+	struct clusterop_sync s = { 0 };
+
+	if (clusterop_scale_down(l, b, c, set, clusterop_sync_cb, &s,
+	    e) == -1)
+		return -1;
+	return clusterop_sync_wait(l, &s, e);
 }
 
 void

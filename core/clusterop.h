@@ -33,6 +33,20 @@ int clusterop_refresh(struct loop *l, const struct backend *b,
 int clusterop_stop(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
 
+/* Engine sets of a running cluster (backend.stop_set). scale_up starts
+ * a new set of n engines (the next set id; saved before it starts) and
+ * adds them to c->engines; scale_down stops set (not the only one): its
+ * registered ids are retired first (never counted lost), then its procs
+ * leave the record. Both hold c's lock. */
+int clusterop_scale_up(struct loop *l, const struct backend *b,
+    struct cluster *c, int n, clusterop_cb cb, void *arg, struct err *e);
+int clusterop_scale_down(struct loop *l, const struct backend *b,
+    struct cluster *c, int set, clusterop_cb cb, void *arg, struct err *e);
+int clusterop_scale_up_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, int n, struct err *e);
+int clusterop_scale_down_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, int set, struct err *e);
+
 /* -1 with what it means in e when starting c needs the user's
  * confirmation first (backend.confirm: far more local engines than cores);
  * the CLI then wants --force, the dashboard asks y/n. */
