@@ -1319,3 +1319,49 @@ cluster_set_gone(const struct cluster *c, int set)
 			return false;
 	return true;
 }
+
+size_t
+cluster_set_ids_of(const struct cluster *c, int set, int **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(c->nids + 1, sizeof **out);
+	for (size_t i = 0; i < c->nids; i++)
+		if (cluster_id_set(c, c->ids[i]) == set)
+			(*out)[n++] = c->ids[i];
+	return n;
+}
+
+char *
+cluster_set_line(const struct cluster *c, int set)
+{
+	struct strv what = STRV_INIT, ids = STRV_INIT;
+	int *v;
+	size_t n = cluster_set_ids_of(c, set, &v);
+	int engines = cluster_set_engines(c, set);
+	char *w, *i, *out;
+
+	for (size_t k = 0; k < c->nprocs; k++) {
+		const struct cluster_proc *pr = &c->procs[k];
+
+		if (pr->role != CLUSTER_ENGINES || pr->set != set)
+			continue;
+		if (pr->job_id != NULL)
+			strv_pushf(&what, "job %s", pr->job_id);
+		else
+			strv_push(&what, pr->name);
+	}
+	for (size_t k = 0; k < n; k++)
+		strv_pushf(&ids, "%d", v[k]);
+	w = strv_join(&what, " ");
+	i = strv_join(&ids, ",");
+	out = xasprintf("set %d: %d engine%s, %s, ids %s", set, engines,
+	    engines == 1 ? "" : "s", w != NULL ? w : "-",
+	    i != NULL && *i != '\0' ? i : "none yet");
+	free(w);
+	free(i);
+	free(v);
+	strv_clear(&what);
+	strv_clear(&ids);
+	return out;
+}

@@ -274,6 +274,13 @@ int cluster_id_set(const struct cluster *c, int id);
 /* Sorted distinct set ids of c's engines procs, into *out (caller
  * frees); how many. */
 size_t cluster_sets(const struct cluster *c, int **out);
+/* The registered ids of set, sorted, into *out (caller frees); how
+ * many. */
+size_t cluster_set_ids_of(const struct cluster *c, int set, int **out);
+/* "set 1: 2 engines, job 14, ids 2,3" (procs by name for process
+ * backends: "ipengine.s1.0 ipengine.s1.1"): the one line status and the
+ * dashboard show per set. Caller frees. */
+char *cluster_set_line(const struct cluster *c, int set);
 /* Engines the procs of set provide (requested). */
 int cluster_set_engines(const struct cluster *c, int set);
 /* Records that set is being stopped on purpose: its registered ids go to

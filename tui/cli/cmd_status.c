@@ -280,6 +280,54 @@ tasks_json(const struct cluster *c)
 }
 
 static void
+print_sets(const struct cluster *c)
+{
+	int *sets;
+	size_t n = cluster_sets(c, &sets);
+
+	for (size_t i = 0; i < n; i++) {
+		char *line = cluster_set_line(c, sets[i]);
+
+		cli_printf(stdout, "  %s\n", line);
+		free(line);
+	}
+	free(sets);
+}
+
+static json_t *ids_json(const int *ids, size_t n);
+
+static json_t *
+sets_json(const struct cluster *c)
+{
+	json_t *a = json_array();
+	int *sets;
+	size_t n = cluster_sets(c, &sets);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object(), *jobs = json_array();
+		int *ids;
+		size_t nids = cluster_set_ids_of(c, sets[i], &ids);
+
+		for (size_t k = 0; k < c->nprocs; k++) {
+			const struct cluster_proc *pr = &c->procs[k];
+
+			if (pr->role == CLUSTER_ENGINES && pr->set == sets[i])
+				json_array_append_new(jobs, cli_json_text(
+				    pr->job_id != NULL ? pr->job_id : pr->name));
+		}
+		json_object_set_new(o, "set", json_integer(sets[i]));
+		json_object_set_new(o, "engines",
+		    json_integer(cluster_set_engines(c, sets[i])));
+		json_object_set_new(o, "procs", jobs);
+		json_object_set_new(o, "engine_ids", ids_json(ids, nids));
+		json_array_append_new(a, o);
+		free(ids);
+	}
+	free(sets);
+	return a;
+}
+
+static void
 print_table(struct loop *l, const struct cluster *c, const char *mpi)
 {
 	int *lost;
@@ -306,6 +354,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 		cli_printf(stdout, "  %s\n", mpi);
 	print_diag(c);
 	print_tasks(c);
+	print_sets(c);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
 		print_jobs(l, c);
 		return;
@@ -383,6 +432,9 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 	    json_boolean(clusterstate_engines_stale(c)));
 	json_object_set_new(o, "engine_ids", ids_json(c->ids, c->nids));
 	json_object_set_new(o, "lost_ids", ids_json(lost, nlost));
+	json_object_set_new(o, "retired_ids", ids_json(c->retired_ids,
+	    c->nretired));
+	json_object_set_new(o, "sets", sets_json(c));
 	json_object_set_new(o, "ipython_profile",
 	    cli_json_text(c->ipython_profile));
 	json_object_set_new(o, "cluster_id", cli_json_text(c->cluster_id));
@@ -423,6 +475,8 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 		json_object_set_new(p, "job_id", pr->job_id ?
 		    cli_json_text(pr->job_id) : json_null());
 		json_object_set_new(p, "engines", json_integer(pr->engines));
+		json_object_set_new(p, "set", pr->role == CLUSTER_ENGINES ?
+		    json_integer(pr->set) : json_null());
 		json_object_set_new(p, "reason", r->reason ?
 		    cli_json_text(r->reason) : json_null());
 		json_object_set_new(p, "log", pr->log ? cli_json_text(pr->log) :
