@@ -607,8 +607,8 @@ str_value(const struct cluster *c, size_t i)
 	return *(char *const *)((const char *)c + str_fields[i].off);
 }
 
-static json_t *
-ints_json(const int *v, size_t n)
+json_t *
+cluster_ids_json(const int *v, size_t n)
 {
 	json_t *a = json_array();
 
@@ -640,7 +640,7 @@ ids_of_json(const json_t *v, int **out)
 static json_t *
 to_json(const struct cluster *c)
 {
-	json_t *o = json_object(), *procs = json_array(), *seen = json_array();
+	json_t *o = json_object(), *procs = json_array();
 	json_t *meta = json_object();
 
 	json_object_set_new(o, "version", json_integer(CLUSTER_FORMAT_VERSION));
@@ -650,10 +650,9 @@ to_json(const struct cluster *c)
 			    jstr(str_value(c, i)));
 	json_object_set_new(o, "engines", json_integer(c->engines));
 	json_object_set_new(o, "started", json_real(c->started));
-	for (size_t i = 0; i < c->nseen; i++)
-		json_array_append_new(seen, json_integer(c->seen_ids[i]));
-	json_object_set_new(o, "seen_ids", seen);
-	json_object_set_new(o, "retired_ids", ints_json(c->retired_ids,
+	json_object_set_new(o, "seen_ids", cluster_ids_json(c->seen_ids,
+	    c->nseen));
+	json_object_set_new(o, "retired_ids", cluster_ids_json(c->retired_ids,
 	    c->nretired));
 	json_object_set_new(o, "next_set", json_integer(c->next_set));
 	for (size_t i = 0; i < c->meta.n; i++) {

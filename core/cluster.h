@@ -56,6 +56,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "host.h"
 #include "jobtab.h"
@@ -227,6 +229,8 @@ struct cluster_proc *cluster_add_proc(struct cluster *c,
     enum cluster_role role, const char *name, pid_t pid, const char *job_id,
     int engines, const char *host, const char *log);
 
+/* A JSON array of the ids v (the record's and status's form). */
+json_t *cluster_ids_json(const int *v, size_t n);
 /* Writes cluster.json atomically (mode 0600). */
 int cluster_save(const struct cluster *c, struct err *e);
 /* Reads the record of the cluster called name: NULL with e filled when

@@ -21,6 +21,7 @@ struct op {
 	bool failed;
 	bool own_lock;		/* taken by this op, released when it ends */
 	int set;		/* scale: the engine set added or stopped */
+	bool add;		/* scale: added (else stopped) */
 };
 
 static struct op *
@@ -384,14 +385,18 @@ scale_begin(struct op *op, struct err *e)
 	return op_lock(op, "scaling", e);
 }
 
+/* Either way: the record as the set now is. */
 static void
-on_set_started(struct cluster *c, const struct err *e, void *arg)
+on_scaled(struct cluster *c, const struct err *e, void *arg)
 {
 	struct op *op = arg;
 	struct err se;
 
-	c->engines += cluster_set_engines(c, op->set);
-	c->add_n = 0;
+	if (op->add) {
+		c->engines += cluster_set_engines(c, op->set);
+		c->add_n = 0;
+	} else if (e == NULL)
+		cluster_drop_set(c, op->set);
 	if (cluster_save(c, &se) == -1 && e == NULL)
 		e = &se;
 	op_done(op, e);
@@ -410,26 +415,14 @@ clusterop_scale_up(struct loop *l, const struct backend *b,
 		    "%d", c->name, n, PROFILE_MAX_ENGINES);
 		return op_abandon(op);
 	}
+	op->add = true;
 	op->set = c->add_set = c->next_set++;
 	c->add_n = n;
 	/* The set id is taken before anything of it runs. */
 	if (cluster_save(c, e) == -1 ||
-	    b->start_engines(b, l, c, on_set_started, op, e) == -1)
+	    b->start_engines(b, l, c, on_scaled, op, e) == -1)
 		return op_abandon(op);
 	return 0;
-}
-
-static void
-on_set_stopped(struct cluster *c, const struct err *e, void *arg)
-{
-	struct op *op = arg;
-	struct err se;
-
-	if (e == NULL)
-		cluster_drop_set(c, op->set);
-	if (cluster_save(c, &se) == -1 && e == NULL)
-		e = &se;
-	op_done(op, e);
 }
 
 int
@@ -462,30 +455,19 @@ clusterop_scale_down(struct loop *l, const struct backend *b,
 	if (cluster_read_engine_state(l, c, &re) == 0)
 		cluster_retire_set(c, set);
 	if (cluster_save(c, e) == -1 ||
-	    b->stop_set(b, l, c, set, on_set_stopped, op, e) == -1)
+	    b->stop_set(b, l, c, set, on_scaled, op, e) == -1)
 		return op_abandon(op);
 	return 0;
 }
 
 int
-clusterop_scale_up_sync(struct loop *l, const struct backend *b,
-    struct cluster *c, int n, struct err *e)
+clusterop_scale_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, bool add, int v, struct err *e)
 {
 	struct clusterop_sync s = { 0 };
 
-	if (clusterop_scale_up(l, b, c, n, clusterop_sync_cb, &s, e) == -1)
-		return -1;
-	return clusterop_sync_wait(l, &s, e);
-}
-
-int
-clusterop_scale_down_sync(struct loop *l, const struct backend *b,
-    struct cluster *c, int set, struct err *e)
-{
-	struct clusterop_sync s = { 0 };
-
-	if (clusterop_scale_down(l, b, c, set, clusterop_sync_cb, &s,
-	    e) == -1)
+	if ((add ? clusterop_scale_up : clusterop_scale_down)(l, b, c, v,
+	    clusterop_sync_cb, &s, e) == -1)
 		return -1;
 	return clusterop_sync_wait(l, &s, e);
 }

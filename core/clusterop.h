@@ -42,10 +42,9 @@ int clusterop_scale_up(struct loop *l, const struct backend *b,
     struct cluster *c, int n, clusterop_cb cb, void *arg, struct err *e);
 int clusterop_scale_down(struct loop *l, const struct backend *b,
     struct cluster *c, int set, clusterop_cb cb, void *arg, struct err *e);
-int clusterop_scale_up_sync(struct loop *l, const struct backend *b,
-    struct cluster *c, int n, struct err *e);
-int clusterop_scale_down_sync(struct loop *l, const struct backend *b,
-    struct cluster *c, int set, struct err *e);
+/* add: scale_up with n = v, else scale_down of set v. */
+int clusterop_scale_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, bool add, int v, struct err *e);
 
 /* -1 with what it means in e when starting c needs the user's
  * confirmation first (backend.confirm: far more local engines than cores);

@@ -48,13 +48,13 @@ scale_exec(const struct cmd_args *a)
 		return CLI_FAIL;
 	}
 	if (arg[0] == '+') {
-		if (clusterop_scale_up_sync(cli_loop(), b, c, (int)v, &e) == -1)
+		if (clusterop_scale_sync(cli_loop(), b, c, true, (int)v, &e) == -1)
 			rc = cli_error("cannot scale '%s': %s", c->name, e.msg);
 		else
 			cli_printf(stdout, "'%s': engine set %d of %ld engine%s "
 			    "started (%d engines in all)\n", c->name,
 			    c->next_set - 1, v, v == 1 ? "" : "s", c->engines);
-	} else if (clusterop_scale_down_sync(cli_loop(), b, c, (int)v,
+	} else if (clusterop_scale_sync(cli_loop(), b, c, false, (int)v,
 	    &e) == -1)
 		rc = cli_error("cannot scale '%s': %s", c->name, e.msg);
 	else

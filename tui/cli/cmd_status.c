@@ -294,8 +294,6 @@ print_sets(const struct cluster *c)
 	free(sets);
 }
 
-static json_t *ids_json(const int *ids, size_t n);
-
 static json_t *
 sets_json(const struct cluster *c)
 {
@@ -319,7 +317,7 @@ sets_json(const struct cluster *c)
 		json_object_set_new(o, "engines",
 		    json_integer(cluster_set_engines(c, sets[i])));
 		json_object_set_new(o, "procs", jobs);
-		json_object_set_new(o, "engine_ids", ids_json(ids, nids));
+		json_object_set_new(o, "engine_ids", cluster_ids_json(ids, nids));
 		json_array_append_new(a, o);
 		free(ids);
 	}
@@ -393,16 +391,6 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 }
 
 static json_t *
-ids_json(const int *ids, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_integer(ids[i]));
-	return a;
-}
-
-static json_t *
 to_json(struct loop *l, const struct cluster *c, const char *mpi)
 {
 	json_t *o = json_object(), *procs = json_array();
@@ -430,9 +418,9 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 	    json_integer((json_int_t)c->nids));
 	json_object_set_new(o, "engines_stale",
 	    json_boolean(clusterstate_engines_stale(c)));
-	json_object_set_new(o, "engine_ids", ids_json(c->ids, c->nids));
-	json_object_set_new(o, "lost_ids", ids_json(lost, nlost));
-	json_object_set_new(o, "retired_ids", ids_json(c->retired_ids,
+	json_object_set_new(o, "engine_ids", cluster_ids_json(c->ids, c->nids));
+	json_object_set_new(o, "lost_ids", cluster_ids_json(lost, nlost));
+	json_object_set_new(o, "retired_ids", cluster_ids_json(c->retired_ids,
 	    c->nretired));
 	json_object_set_new(o, "sets", sets_json(c));
 	json_object_set_new(o, "ipython_profile",
