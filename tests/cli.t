@@ -66,7 +66,7 @@ like "$out" $'\nfull +slurm +8 +stopped +env:' "HPCTOP_PROFILE_PATH comes first"
 # same line 'hpctop --help' lists; a bad option, a missing value and a wrong
 # argument count exit 2 with the message, the usage and the --help hint on
 # stderr, and nothing on stdout.
-cmds="profiles start status stop logs script engines px doctor tunnel"
+cmds="profiles start status stop scale logs script engines px doctor tunnel"
 run "$HPCTOP" --help
 top=$out
 listed=$(printf '%s\n' "$top" | sed -n '/^Commands:$/,/^$/{s/^  \([a-z]\+\) .*/\1/p}' | tr '\n' ' ')
@@ -105,7 +105,7 @@ done
 
 # Too many arguments: the first extra one is named (px: the code is one).
 for args in "profiles extra" "status local extra" "start local extra" \
-	"stop local extra" "logs local extra" "script local extra" \
+	"stop local extra" "scale local +1 extra" "logs local extra" "script local extra" \
 	"engines local extra" "doctor local extra" "tunnel local extra"; do
 	read -ra argv <<<"$args"
 	run "$HPCTOP" "${argv[@]}"
@@ -119,7 +119,7 @@ like "$err" "^hpctop: too many arguments \(quote the code as one argument\)" \
 	"px: says to quote the code"
 
 # Too few.
-for cmd in start stop logs script engines doctor tunnel; do
+for cmd in start stop scale logs script engines doctor tunnel; do
 	run "$HPCTOP" "$cmd"
 	usage_ok "$cmd" "no PROFILE"
 	like "$err" "^hpctop: missing argument"$'\n' "$cmd: says what is missing"

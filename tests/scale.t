@@ -6,6 +6,7 @@
 . "$(dirname "$0")/tap.sh"
 
 . "$(dirname "$0")/cluster.sh"
+. "$(dirname "$0")/tmux.sh"
 
 tmp=$(mktemp -d)
 isolate
@@ -73,6 +74,28 @@ like "$err" "has no engine set 7" "is named"
 run "$HPCTOP" scale local +1
 like "$out" "engine set 2 of 1 engine started" "set ids are not reused"
 record_pids local
+
+# The dashboard: A asks as S does and adds a set.
+wait_until 60 registered 3
+if command -v tmux >/dev/null; then
+	pane_open 100 30
+	dash_start local
+	wait_for 'running 3/3' 30
+	ok $? "the dashboard shows running 3/3"
+	keys A
+	wait_for 'Add to local how many engines\? 2' 10
+	ok $? "A asks for the number of engines, as S"
+	keys C-u 1 Enter
+	wait_for 'running 4/4' 60
+	ok $? "A adds a set: running 4/4"
+	record_pids local
+	is "$(js '[s["set"] for s in c["sets"]]')" "[0, 2, 3]" "the dashboard's set is set 3"
+	keys q
+	wait_for 'rc=0' 10
+	dash_close
+else
+	diag "tmux is not installed: the dashboard part is not run"
+fi
 
 dir=$XDG_STATE_HOME/hpctop/clusters/local
 run "$HPCTOP" stop local

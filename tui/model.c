@@ -1178,6 +1178,40 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	message(m, false, "%s stopped", c->entry->name);
 }
 
+static void
+scale_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = op_ended(c);
+
+	if (e != NULL)
+		message(m, true, "scale %s: %s", c->entry->name, e->msg);
+	else
+		message(m, false, "%s: engine set %d started; %d engines in "
+		    "all", c->entry->name, r->next_set - 1, r->engines);
+	model_refresh(m, false);
+}
+
+/* core/clusterop: a new engine set of n on a running cluster. */
+int
+model_scale(struct model *m, size_t idx, int n, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	if (c == NULL)
+		return -1;
+	if (c->rec == NULL || c->backend == NULL)
+		return err_set(e, "no cluster started for %s", c->entry->name);
+	if (c->op_busy || c->polling)
+		return err_set(e, "%s is busy; try again", c->entry->name);
+	if (clusterop_scale_up(m->loop, c->backend, c->rec, n, scale_done, c,
+	    e) == -1)
+		return -1;
+	op_began(c);
+	changed(m);
+	return 0;
+}
+
 /* HOOK: stop (core/clusterop: the async stop sequence). */
 int
 model_stop(struct model *m, size_t idx, struct err *e)

@@ -237,6 +237,8 @@ int model_start(struct model *m, size_t idx, int engines, struct err *e);
 int model_start_check(struct model *m, size_t idx, int engines,
     struct err *e);
 int model_stop(struct model *m, size_t idx, struct err *e);
+/* Adds an engine set of n engines to the running cluster idx. */
+int model_scale(struct model *m, size_t idx, int n, struct err *e);
 /* Runs code on every engine of cluster idx; output through
  * model_px_records. */
 int model_px(struct model *m, size_t idx, const char *code, struct err *e);

@@ -531,6 +531,7 @@ draw_status(struct dash *d, int y, int w)
 	putpad(y, 0, w, colors_attr(COLOR_NORMAL), "");
 	if (d->mode == KM_START && c != NULL) {
 		int x = putf(y, 0, w, colors_attr(COLOR_NORMAL) | A_BOLD,
+		    d->scaling ? "Add to %s how many engines? " :
 		    "Start %s with how many engines? ", c->entry->name);
 
 		draw_field(y, x, 8, &d->start, colors_attr(COLOR_PROMPT));
