@@ -119,11 +119,16 @@ like "$err" "^hpctop: too many arguments \(quote the code as one argument\)" \
 	"px: says to quote the code"
 
 # Too few.
-for cmd in start stop scale logs script engines doctor tunnel; do
+for cmd in start stop logs script engines doctor tunnel; do
 	run "$HPCTOP" "$cmd"
 	usage_ok "$cmd" "no PROFILE"
 	like "$err" "^hpctop: missing argument"$'\n' "$cmd: says what is missing"
 done
+run "$HPCTOP" scale local
+usage_ok scale "no +N or -SET"
+like "$err" "^hpctop: missing argument"$'\n' "scale: says what is missing"
+run "$HPCTOP" scale local -1 -2
+usage_ok scale "too many arguments"
 run "$HPCTOP" px local
 usage_ok px "no code"
 like "$err" "^hpctop: expected PROFILE and the code" "px: says what it expects"
