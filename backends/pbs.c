@@ -16,7 +16,7 @@ pbs_directives(const struct cluster *c, enum batch_job which,
     const char *job, struct strv *out, struct err *e)
 {
 	const struct profile *p = c->profile;
-	int n = c->engines, nodes = p->nodes, ppn = p->tasks_per_node;
+	int n = batch_job_engines(c), nodes = p->nodes, ppn = p->tasks_per_node;
 
 	strv_pushf(out, "-N %s", job);
 	/* One output file per job, with stderr. */
@@ -62,7 +62,7 @@ pbs_launcher(const struct cluster *c, struct strv *argv)
 	/* PBS has no srun: mpiexec starts tasks on the job's nodes. */
 	strv_extend(argv, &c->profile->mpiexec);
 	strv_push(argv, "-n");
-	strv_pushf(argv, "%d", c->engines);
+	strv_pushf(argv, "%d", batch_job_engines(c));
 	strv_extend(argv, &c->profile->mpiexec_args);
 }
 

@@ -100,7 +100,7 @@ test_nasty_values(void **state)
 	assert_non_null(strstr(out, "<--name=it's $HOME>"));
 	assert_non_null(strstr(out, "<srun><--ntasks=2><sh><-c><"));
 	{
-		char *want = xasprintf("><hpctop-engine><%s/tasks><ipengine>"
+		char *want = xasprintf("><hpctop-engine><%s/tasks><hpctop-set0-><ipengine>"
 		    "<--profile=nasty>", c->dir);
 
 		assert_non_null(strstr(out, want));
@@ -180,7 +180,7 @@ test_slurm_directives(void **state)
 	    "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n"));
 	assert_non_null(strstr(eng, "\nexec mpiexec -v -n 8 -bind-to core "
 	    "sh -c '"));
-	assert_non_null(strstr(eng, "/tasks ipengine --profile=full "));
+	assert_non_null(strstr(eng, "/tasks hpctop-set0- ipengine --profile=full "));
 	assert_non_null(strstr(eng, " --mpi\n"));
 	free(ctl);
 	free(eng);
@@ -206,7 +206,7 @@ test_pbs_directives(void **state)
 	assert_non_null(strstr(eng, "\n#PBS -l nodes=3:ppn=2\n"));
 	assert_non_null(strstr(eng, "\nexec mpiexec -n 5 sh -c '"));
 	assert_non_null(strstr(eng, "' hpctop-engine "));
-	assert_non_null(strstr(eng, "/tasks ipengine --profile=p "));
+	assert_non_null(strstr(eng, "/tasks hpctop-set0- ipengine --profile=p "));
 	assert_null(strstr(eng, "--mpi"));
 	free(ctl);
 	free(eng);
