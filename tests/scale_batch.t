@@ -40,6 +40,8 @@ for backend in slurm pbs; do
 	[ "$rc" = 0 ] || diag_fail "$err"
 	wait_until 60 registered "$name" 2
 	ok $? "$backend: 2 registered"
+	# The wrapper's qstat shows a completing job as C already (as pbs.t).
+	wait_until 20 says_nothing batch_slurm_live "$set1"
 	is "$(batch_slurm_live "$set1")" "" "$backend: set 1's job is gone"
 	sleep 3
 	run "$HPCTOP" status "$name"
@@ -49,6 +51,9 @@ for backend in slurm pbs; do
 
 	run "$HPCTOP" stop "$name"
 	is "$rc" 0 "$backend: stop"
-	is "$(batch_slurm_live $ids)" "" "$backend: stop leaves no job"
+	wait_until 20 says_nothing batch_slurm_live $ids
+	left=$(batch_slurm_live $ids)
+	is "$left" "" "$backend: stop leaves no job"
+	[ -z "$left" ] || diag_fail "left: $left of $ids" "$(squeue --states=all --format='%i %j %T %r' 2>&1 | tail -8)"
 done
 done_testing
