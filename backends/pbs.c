@@ -38,11 +38,11 @@ pbs_directives(const struct cluster *c, enum batch_job which,
 	}
 	if (p->queue != NULL)
 		strv_pushf(out, "-q %s", p->queue);
-	if (p->walltime >= 0) {
+	if (profile_job_walltime(p, which == BATCH_ENGINES) >= 0) {
 		char t[32];
 
-		units_format_duration(p->walltime, UNITS_CLOCK_HMS, t,
-		    sizeof t);
+		units_format_duration(profile_job_walltime(p,
+		    which == BATCH_ENGINES), UNITS_CLOCK_HMS, t, sizeof t);
 		strv_pushf(out, "-l walltime=%s", t);
 	}
 	if (p->account != NULL)

@@ -39,11 +39,11 @@ slurm_directives(const struct cluster *c, enum batch_job which,
 	}
 	if (p->queue != NULL)
 		opt(out, "partition", p->queue);
-	if (p->walltime >= 0) {
+	if (profile_job_walltime(p, which == BATCH_ENGINES) >= 0) {
 		char t[32];
 
-		units_format_duration(p->walltime, UNITS_CLOCK_DHMS, t,
-		    sizeof t);
+		units_format_duration(profile_job_walltime(p,
+		    which == BATCH_ENGINES), UNITS_CLOCK_DHMS, t, sizeof t);
 		opt(out, "time", t);
 	}
 	if (p->account != NULL)

@@ -472,6 +472,136 @@ clusterop_scale_sync(struct loop *l, const struct backend *b,
 	return clusterop_sync_wait(l, &s, e);
 }
 
+#define RENEW_META "renew."
+
+/* The successor of set (meta renew.SET), or -1. */
+static int
+successor(const struct cluster *c, int set)
+{
+	char key[32];
+	const char *v;
+
+	snprintf(key, sizeof key, RENEW_META "%d", set);
+	v = cluster_meta_get(c, key);
+	return v != NULL && *v >= '0' && *v <= '9' ? atoi(v) : -1;
+}
+
+static void
+set_successor(struct cluster *c, int set, int succ)
+{
+	char key[32], val[16] = "";
+
+	snprintf(key, sizeof key, RENEW_META "%d", set);
+	if (succ >= 0)
+		snprintf(val, sizeof val, "%d", succ);
+	cluster_meta_set(c, key, val);
+}
+
+/* The least time left of set's running jobs; -1 when none is known. */
+static long
+set_time_left(const struct cluster *c, int set)
+{
+	long left = -1;
+
+	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
+		const struct job_row *r = &c->jobs.v[i];
+
+		if (c->procs[i].role != CLUSTER_ENGINES ||
+		    c->procs[i].set != set || r->time_left < 0 ||
+		    c->procs[i].live != CLUSTER_LIVE_RUNNING)
+			continue;
+		if (left < 0 || r->time_left < left)
+			left = r->time_left;
+	}
+	return left;
+}
+
+static char *
+ids_text(const struct cluster *c, int set)
+{
+	struct strv sv = STRV_INIT;
+	int *v;
+	size_t n = cluster_set_ids_of(c, set, &v);
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		strv_pushf(&sv, "%d", v[i]);
+	out = strv_join(&sv, ",");
+	strv_clear(&sv);
+	free(v);
+	return out != NULL ? out : xstrdup("");
+}
+
+int
+clusterop_renew(struct loop *l, const struct backend *b, struct cluster *c,
+    clusterop_cb cb, void *arg, char *what, size_t len, struct err *e)
+{
+	long before = c->profile->renew_before;
+	int *sets, rc = 0;
+	size_t n;
+
+	if (before <= 0 || b->stop_set == NULL || !c->complete ||
+	    !cluster_controller_alive(c) || !c->ids_known)
+		return 0;
+	n = cluster_sets(c, &sets);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int s = sets[i], t = successor(c, s);
+		long left;
+		int *v;
+		size_t k;
+
+		if (t >= 0) {
+			k = cluster_set_ids_of(c, t, &v);
+			free(v);
+			if (cluster_set_engines(c, t) == 0) {
+				/* Its successor is gone: try again. */
+				set_successor(c, s, -1);
+				continue;
+			}
+			if ((int)k < cluster_set_engines(c, t))
+				continue;
+			{
+				char *old = ids_text(c, s), *new = ids_text(c, t);
+
+				snprintf(what, len, "engine set %d stopped: ids "
+				    "%s of set %d replace %s", s, new, t, old);
+				free(old);
+				free(new);
+			}
+			set_successor(c, s, -1);
+			rc = clusterop_scale_down(l, b, c, s, cb, arg, e) == -1 ?
+			    -1 : 1;
+			continue;
+		}
+		left = set_time_left(c, s);
+		if (left < 0 || left > before)
+			continue;
+		t = c->next_set;
+		set_successor(c, s, t);
+		snprintf(what, len, "engine set %d ends in %ld s: set %d "
+		    "submitted to renew it", s, left, t);
+		rc = clusterop_scale_up(l, b, c, cluster_set_engines(c, s), cb,
+		    arg, e) == -1 ? -1 : 1;
+		if (rc == -1)
+			set_successor(c, s, -1);
+	}
+	free(sets);
+	return rc;
+}
+
+int
+clusterop_renew_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, char *what, size_t len, struct err *e)
+{
+	struct clusterop_sync s = { 0 };
+	int rc = clusterop_renew(l, b, c, clusterop_sync_cb, &s, what, len,
+	    e);
+
+	if (rc != 1)
+		return rc;
+	return clusterop_sync_wait(l, &s, e) == -1 ? -1 : 1;
+}
+
 void
 clusterop_sync_cb(struct cluster *c, const struct err *e, void *arg)
 {

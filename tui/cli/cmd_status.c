@@ -489,6 +489,25 @@ drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
  * shown is left NULL and its name added to errors; why a record that
  * exists cannot be read goes into unreadable[i] (shown with the others),
  * any other error is printed. */
+/* The renewal pass of renew_before (status is one of those who run
+ * it), then the cluster as it is after that step. */
+static void
+renew(struct loop *l, const struct backend *b, struct cluster *c)
+{
+	char what[256] = "";
+	struct err e;
+	int rc = clusterop_renew_sync(l, b, c, what, sizeof what, &e);
+
+	if (rc == -1)
+		cli_printf(stderr, "hpctop: %s: renewing its engines: %s\n",
+		    c->name, e.msg);
+	else if (rc == 1) {
+		cli_printf(stderr, "hpctop: %s: %s\n", c->name, what);
+		if (clusterop_refresh_sync(l, b, c, &e) == -1)
+			cli_printf(stderr, "hpctop: %s: %s\n", c->name, e.msg);
+	}
+}
+
 static void
 refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
     char **unreadable, json_t *errors)
@@ -546,7 +565,8 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 			if (clusterop_read_registry(l, cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				drop(cs, k, names->v[k], errors);
-			}
+			} else if (ok)
+				renew(l, b, cs[k]);
 		}
 	}
 	free(idx);
