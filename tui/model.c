@@ -523,6 +523,46 @@ struct poll_batch {
 	size_t n;
 };
 
+static void op_began(struct model_cluster *c);
+static struct model *op_ended(struct model_cluster *c);
+
+static void
+renew_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = op_ended(c);
+
+	(void)r;
+	if (e != NULL)
+		message(m, true, "renewing %s's engines: %s", c->entry->name,
+		    e->msg);
+	else {
+		/* The px console says which engine ids are new. */
+		model_px_note(c, MODEL_PX_INFO, c->renew_what);
+		message(m, false, "%s: %s", c->entry->name, c->renew_what);
+	}
+	model_refresh(m, false);
+}
+
+/* The dashboard is one of those who run the renewal pass
+ * (core/clusterop.h: clusterop_renew), after each refresh. */
+static void
+renew_step(struct model *m, struct model_cluster *c)
+{
+	struct err e;
+	int rc;
+
+	if (c->op_busy || c->rec == NULL || c->backend == NULL)
+		return;
+	rc = clusterop_renew(m->loop, c->backend, c->rec, renew_done, c,
+	    c->renew_what, sizeof c->renew_what, &e);
+	if (rc == 1)
+		op_began(c);
+	else if (rc == -1)
+		message(m, true, "renewing %s's engines: %s", c->entry->name,
+		    e.msg);
+}
+
 static void
 poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 {
@@ -561,6 +601,7 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 			c->engines_src.err = re;
 		}
 		push_cluster(m, c);
+		renew_step(m, c);
 	}
 	if (e != NULL)
 		message(m, true, "%s", e->msg);

@@ -116,6 +116,7 @@ struct model_cluster {
 	struct cluster *rec;	/* the record while a cluster exists; owned */
 	const struct backend *backend;
 	bool op_busy;		/* start or stop in flight */
+	char renew_what[256];	/* the renewal step in flight, for its note */
 	bool polling;		/* in a backend poll batch */
 	bool unreadable;	/* its record exists but cannot be read */
 	struct conn *conn;	/* the ipyparallel client, once its */
