@@ -607,6 +607,19 @@ str_value(const struct cluster *c, size_t i)
 	return *(char *const *)((const char *)c + str_fields[i].off);
 }
 
+char *
+cluster_ids_text(const int *v, size_t n)
+{
+	struct strv sv = STRV_INIT;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		strv_pushf(&sv, "%d", v[i]);
+	out = strv_join(&sv, ",");
+	strv_clear(&sv);
+	return out != NULL ? out : xstrdup("");
+}
+
 json_t *
 cluster_ids_json(const int *v, size_t n)
 {
@@ -1334,7 +1347,7 @@ cluster_set_ids_of(const struct cluster *c, int set, int **out)
 char *
 cluster_set_line(const struct cluster *c, int set)
 {
-	struct strv what = STRV_INIT, ids = STRV_INIT;
+	struct strv what = STRV_INIT;
 	int *v;
 	size_t n = cluster_set_ids_of(c, set, &v);
 	int engines = cluster_set_engines(c, set);
@@ -1350,17 +1363,14 @@ cluster_set_line(const struct cluster *c, int set)
 		else
 			strv_push(&what, pr->name);
 	}
-	for (size_t k = 0; k < n; k++)
-		strv_pushf(&ids, "%d", v[k]);
 	w = strv_join(&what, " ");
-	i = strv_join(&ids, ",");
+	i = cluster_ids_text(v, n);
 	out = xasprintf("set %d: %d engine%s, %s, ids %s", set, engines,
 	    engines == 1 ? "" : "s", w != NULL ? w : "-",
-	    i != NULL && *i != '\0' ? i : "none yet");
+	    *i != '\0' ? i : "none yet");
 	free(w);
 	free(i);
 	free(v);
 	strv_clear(&what);
-	strv_clear(&ids);
 	return out;
 }

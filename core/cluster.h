@@ -229,6 +229,8 @@ struct cluster_proc *cluster_add_proc(struct cluster *c,
     enum cluster_role role, const char *name, pid_t pid, const char *job_id,
     int engines, const char *host, const char *log);
 
+/* "0,2,3": ids as status and the messages list them. Caller frees. */
+char *cluster_ids_text(const int *v, size_t n);
 /* A JSON array of the ids v (the record's and status's form). */
 json_t *cluster_ids_json(const int *v, size_t n);
 /* Writes cluster.json atomically (mode 0600). */

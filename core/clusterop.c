@@ -516,20 +516,16 @@ set_time_left(const struct cluster *c, int set)
 	return left;
 }
 
+/* The registered ids of set, as messages list them. */
 static char *
-ids_text(const struct cluster *c, int set)
+set_ids_text(const struct cluster *c, int set)
 {
-	struct strv sv = STRV_INIT;
 	int *v;
 	size_t n = cluster_set_ids_of(c, set, &v);
-	char *out;
+	char *out = cluster_ids_text(v, n);
 
-	for (size_t i = 0; i < n; i++)
-		strv_pushf(&sv, "%d", v[i]);
-	out = strv_join(&sv, ",");
-	strv_clear(&sv);
 	free(v);
-	return out != NULL ? out : xstrdup("");
+	return out;
 }
 
 int
@@ -561,7 +557,7 @@ clusterop_renew(struct loop *l, const struct backend *b, struct cluster *c,
 			if ((int)k < cluster_set_engines(c, t))
 				continue;
 			{
-				char *old = ids_text(c, s), *new = ids_text(c, t);
+				char *old = set_ids_text(c, s), *new = set_ids_text(c, t);
 
 				snprintf(what, len, "engine set %d stopped: ids "
 				    "%s of set %d replace %s", s, new, t, old);

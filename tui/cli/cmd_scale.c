@@ -8,19 +8,6 @@
 #include "core/clusterop.h"
 #include "core/loop.h"
 
-static const char help[] =
-    "Grow or shrink a running cluster by engine sets. A cluster is its\n"
-    "controller plus one or more engine sets (set 0 is what start made),\n"
-    "each its own engines job (slurm, pbs) or group of processes (local);\n"
-    "'hpctop status PROFILE' lists them with their jobs and engine ids.\n"
-    "\n"
-    "  +N    start a new set of N engines (the next set id) beside the\n"
-    "        others; they register with the running controller\n"
-    "  -SET  stop engine set SET (not the only one: 'hpctop stop' stops the\n"
-    "        cluster); its engines leave on purpose and are never counted\n"
-    "        lost\n"
-    "  -h, --help  show this help\n";
-
 static int
 scale_exec(const struct cmd_args *a)
 {
@@ -63,6 +50,19 @@ scale_exec(const struct cmd_args *a)
 	cluster_free(c);
 	return rc;
 }
+
+static const char help[] =
+    "Grow or shrink a running cluster by engine sets. A cluster is its\n"
+    "controller plus one or more engine sets (set 0 is what start made),\n"
+    "each its own engines job (slurm, pbs) or group of processes (local);\n"
+    "'hpctop status PROFILE' lists them with their jobs and engine ids.\n"
+    "\n"
+    "  +N    start a new set of N engines (the next set id) beside the\n"
+    "        others; they register with the running controller\n"
+    "  -SET  stop engine set SET (not the only one: 'hpctop stop' stops the\n"
+    "        cluster); its engines leave on purpose and are never counted\n"
+    "        lost\n"
+    "  -h, --help  show this help\n";
 
 const struct cmd_entry cmd_scale_entry = {
 	.name = "scale",

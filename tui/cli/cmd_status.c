@@ -53,19 +53,6 @@ state_word(const struct cluster *c)
 	return clusterstate_label(clusterstate_of(c));
 }
 
-static char *
-ids_text(const int *ids, size_t n)
-{
-	struct strv sv = STRV_INIT;
-	char *out;
-
-	for (size_t i = 0; i < n; i++)
-		strv_pushf(&sv, "%d", ids[i]);
-	out = strv_join(&sv, ",");
-	strv_clear(&sv);
-	return out != NULL ? out : xstrdup("");
-}
-
 /* Whether c has an engines job running, so its engines have nodes. */
 static bool
 engines_placed(const struct cluster *c)
@@ -341,7 +328,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 	    c->nids, c->engines, unreachable ||
 	    clusterstate_engines_stale(c) ? " (stale)" : "");
 	if (nlost > 0) {
-		char *t = ids_text(lost, nlost);
+		char *t = cluster_ids_text(lost, nlost);
 
 		cli_printf(stdout, "  lost %zu (id %s)", nlost, t);
 		free(t);
