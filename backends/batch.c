@@ -137,7 +137,7 @@ exec_line(const struct strv *words, bool iface)
 
 /* Each engine task runs under this wrapper ($1 the tasks directory, $2
  * the prefix of the engine's ident (cluster_engine_ident), to which it
- * adds HOST.RANK, the engine's argv after it): its output goes to the job's log as before and
+ * adds HOST.RANK, also naming its files, the engine's argv after it): its output goes to the job's log as before and
  * to a log of its own, and when it exits "HOST RANK CODE" is written (by
  * rename, so a reader never sees half of it) for hpctop's next refresh.
  * The rank is the MPI launcher's when there is one: under mpiexec every
@@ -145,7 +145,7 @@ exec_line(const struct strv *words, bool iface)
 static const char task_wrapper[] =
     "d=$1; s=$2; shift 2; h=$(hostname); "
     "r=${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}}; "
-    "f=$d/$h.$r; mkdir -p \"$d\"; "
+    "f=$d/$s$h.$r; mkdir -p \"$d\"; "
     "{ \"$@\" \"--Session.session=$s$h.$r\" 2>&1; echo $? >\"$f.rc\"; } | "
     "tee \"$f.log\"; "
     "rc=$(cat \"$f.rc\" 2>/dev/null); rc=${rc:-255}; "

@@ -451,6 +451,11 @@ add_task(struct cluster *c, size_t *cap, const char *dir, const char *name,
 	if (nl < 6 || strcmp(name + nl - 5, ".exit") != 0 ||
 	    sscanf(text, "%255s %d %d", host, &rank, &code) != 3)
 		return;
+	/* A task of an engine set stopped on purpose (its file is named
+	 * after the set's ident prefix) is no failure of this cluster. */
+	if (c->nprocs > 0 &&
+	    cluster_set_engines(c, cluster_ident_set(name)) == 0)
+		return;
 	if (c->ntasks == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
 		c->tasks = xreallocarray(c->tasks, *cap, sizeof *c->tasks);

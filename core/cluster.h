@@ -8,7 +8,8 @@
  *   script.sh         what start ran (hpctop script's output)
  *   logs/<proc>.log   stdout+stderr of each process (or batch job)
  *   mpi_world         the MPI world verdict of this run (core/mpiworld.h)
- *   tasks/HOST.RANK.exit, .log   batch engine tasks: each task's output,
+ *   tasks/hpctop-setS-HOST.RANK.exit, .log   batch engine tasks (of
+ *                     engine set S): each task's output,
  *                     and "HOST RANK CODE" once it exited (written by
  *                     the wrapper the engines job runs each task under;
  *                     home is shared with the compute nodes)

@@ -47,6 +47,7 @@ for backend in slurm pbs; do
 	run "$HPCTOP" status "$name"
 	like "$out" "^$name +backend $backend +running +engines 2/2" "$backend: running 2/2"
 	unlike "$out" "lost" "$backend: nothing lost after a planned stop"
+	unlike "$out" "exited: task" "$backend: the stopped set's tasks are no failure"
 	is "$(js "$name" 'c["lost_ids"], len(c["retired_ids"])')" "[] 2" "$backend: --json none lost, 2 retired"
 
 	run "$HPCTOP" stop "$name"
