@@ -240,10 +240,6 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 
 	if (check_address(b, c, e) == -1)
 		return -1;
-	if (c->host != NULL && b->batch == NULL)
-		return err_set(e, "%s: host %s: backend %s does not run on "
-		    "another machine (slurm and pbs do)", c->profile_path,
-		    c->host, b->name);
 	if (cluster_place(l, c, e) == -1 ||
 	    (found = clusterop_client_file_exists(l, c, e)) == -1)
 		return -1;

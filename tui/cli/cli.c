@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/host.h"
 #include "core/paths.h"
@@ -65,6 +66,28 @@ cli_json_text(const char *s)
 	j = json_string(esc);
 	free(esc);
 	return j;
+}
+
+bool
+cli_no_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return nc != NULL && *nc != '\0';
+}
+
+bool
+cli_term_dumb(void)
+{
+	const char *t = getenv("TERM");
+
+	return t == NULL || *t == '\0' || strcmp(t, "dumb") == 0;
+}
+
+bool
+cli_color(int fd)
+{
+	return isatty(fd) && !cli_term_dumb() && !cli_no_color();
 }
 
 int
