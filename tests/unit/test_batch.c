@@ -182,6 +182,23 @@ test_slurm_directives(void **state)
 	    "sh -c '"));
 	assert_non_null(strstr(eng, "/tasks hpctop-set0- ipengine --profile=full "));
 	assert_non_null(strstr(eng, " --mpi\n"));
+	/* A later engine set: its own N, ident prefix, script and walltime. */
+	{
+		char *set, *path;
+
+		c->add_set = 2;
+		c->add_n = 3;
+		c->profile->engines_walltime = 180;
+		set = render(&slurm_kind, c, BATCH_ENGINES);
+		path = batch_script_path(&slurm_kind, c, BATCH_ENGINES);
+		assert_non_null(strstr(set, "\n#SBATCH --ntasks=3\n"));
+		assert_non_null(strstr(set, "\n#SBATCH --time=00:03:00\n"));
+		assert_non_null(strstr(set, "\nexec mpiexec -v -n 3 "));
+		assert_non_null(strstr(set, "/tasks hpctop-set2- ipengine "));
+		assert_non_null(strstr(path, "/engines-s2.sbatch"));
+		free(path);
+		free(set);
+	}
 	free(ctl);
 	free(eng);
 	cluster_free(c);
