@@ -1370,9 +1370,10 @@ cluster_set_line(const struct cluster *c, int set)
 	}
 	w = strv_join(&what, " ");
 	i = cluster_ids_text(v, n);
-	out = xasprintf("set %d: %d engine%s, %s, ids %s", set, engines,
-	    engines == 1 ? "" : "s", w != NULL ? w : "-",
-	    *i != '\0' ? i : "none yet");
+	/* The ids first: a narrow pane cuts the end. */
+	out = xasprintf("set %d: ids %s of %d engine%s; %s", set,
+	    *i != '\0' ? i : "none yet", engines, engines == 1 ? "" : "s",
+	    w != NULL ? w : "-");
 	free(w);
 	free(i);
 	free(v);

@@ -284,7 +284,7 @@ size_t cluster_sets(const struct cluster *c, int **out);
 /* The registered ids of set, sorted, into *out (caller frees); how
  * many. */
 size_t cluster_set_ids_of(const struct cluster *c, int set, int **out);
-/* "set 1: 2 engines, job 14, ids 2,3" (procs by name for process
+/* "set 1: ids 2,3 of 2 engines; job 14" (procs by name for process
  * backends: "ipengine.s1.0 ipengine.s1.1"): the one line status and the
  * dashboard show per set. Caller frees. */
 char *cluster_set_line(const struct cluster *c, int set);

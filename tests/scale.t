@@ -40,8 +40,8 @@ wait_until 120 registered 4
 ok $? "4/4 registered"
 run "$HPCTOP" status local
 like "$out" "^local +backend local +running +engines 4/4" "status: running 4/4"
-like "$out" $'\n  set 0: 2 engines, ipengine.0 ipengine.1, ids [0-9]+,[0-9]+\n' "status: set 0 with its ids"
-like "$out" $'\n  set 1: 2 engines, ipengine.s1.0 ipengine.s1.1, ids [0-9]+,[0-9]+\n' "status: set 1 with its ids"
+like "$out" $'\n  set 0: ids [0-9]+,[0-9]+ of 2 engines; ipengine.0 ipengine.1\n' "status: set 0 with its ids"
+like "$out" $'\n  set 1: ids [0-9]+,[0-9]+ of 2 engines; ipengine.s1.0 ipengine.s1.1\n' "status: set 1 with its ids"
 is "$(js '[(s["set"], s["engines"], len(s["engine_ids"])) for s in c["sets"]]')" \
 	"[(0, 2, 2), (1, 2, 2)]" "--json sets"
 is "$(js 'sorted(i for s in c["sets"] for i in s["engine_ids"]) == c["engine_ids"]')" True \
@@ -90,6 +90,9 @@ if command -v tmux >/dev/null; then
 	ok $? "A adds a set: running 4/4"
 	record_pids local
 	is "$(js '[s["set"] for s in c["sets"]]')" "[0, 2, 3]" "the dashboard's set is set 3"
+	wait_for 'set 3: ids [0-9]+ of 1 engine' 10
+	ok $? "the engines pane lists the sets with their ids"
+	like "$scr" 'set 0: ids [0-9]+,[0-9]+ of 2 engines' "set 0 there too"
 	keys q
 	wait_for 'rc=0' 10
 	dash_close

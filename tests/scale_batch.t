@@ -30,7 +30,7 @@ for backend in slurm pbs; do
 	diag "$backend: scale +2 to 4/4 took $((SECONDS - t0)) s"
 	run "$HPCTOP" status "$name"
 	like "$out" "^$name +backend $backend +running +engines 4/4" "$backend: status running 4/4"
-	like "$out" $'\n'"  set 1: 2 engines, job ${set1%%.*}[^ ,]*, ids [0-9]+,[0-9]+"$'\n' \
+	like "$out" $'\n'"  set 1: ids [0-9]+,[0-9]+ of 2 engines; job ${set1%%.*}[^ ]*"$'\n' \
 		"$backend: status lists set 1 with its job and ids"
 	is "$(js "$name" '[(s["set"], len(s["engine_ids"])) for s in c["sets"]]')" "[(0, 2), (1, 2)]" \
 		"$backend: --json sets, 2 ids each"

@@ -187,6 +187,7 @@ free_engines(struct model_cluster *c)
 	c->engines = NULL;
 	c->nengines = 0;
 	nodes_clear(&c->nodes);
+	strv_clear(&c->set_lines);
 }
 
 void
@@ -478,6 +479,20 @@ mpi_note(struct model_cluster *c)
 }
 
 /* State, jobs and engines of c from its record after a poll. */
+/* The set lines the engines pane shows (status prints the same). */
+static void
+push_sets(struct model_cluster *c)
+{
+	int *sets;
+	size_t n = cluster_sets(c->rec, &sets);
+
+	strv_clear(&c->set_lines);
+	for (size_t i = 0; n > 1 && i < n; i++)
+		strv_push_take(&c->set_lines, cluster_set_line(c->rec,
+		    sets[i]));
+	free(sets);
+}
+
 static void
 push_cluster(struct model *m, struct model_cluster *c)
 {
@@ -488,6 +503,7 @@ push_cluster(struct model *m, struct model_cluster *c)
 
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
+	push_sets(c);
 	/* Only a cluster with nothing left loses its client: jobs the
 	 * scheduler could not tell about may still run. */
 	if (st == CLUSTERSTATE_GONE)

@@ -117,6 +117,8 @@ struct model_cluster {
 	const struct backend *backend;
 	bool op_busy;		/* start or stop in flight */
 	char renew_what[256];	/* the renewal step in flight, for its note */
+	struct strv set_lines;	/* cluster_set_line of each engine set, when
+				 * it has more than one */
 	bool polling;		/* in a backend poll batch */
 	bool unreadable;	/* its record exists but cannot be read */
 	struct conn *conn;	/* the ipyparallel client, once its */

@@ -300,6 +300,11 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	/* The node lines under the count, the engines below them. */
 	int top = c != NULL ? draw_nodes(&c->nodes, y + 2, x, w, rows) : y + 2;
 
+	for (size_t i = 0; c != NULL && i < c->set_lines.n && top < y + 2 +
+	    rows; i++)
+		put(top++, x + 1, w - 1, colors_attr(COLOR_NORMAL),
+		    c->set_lines.v[i]);
+
 	rows -= top - (y + 2);
 	if (c == NULL)
 		return;

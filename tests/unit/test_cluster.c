@@ -341,8 +341,8 @@ test_sets(void **state)
 	assert_int_equal(cluster_id_set(c, 0), 0);
 	assert_int_equal(cluster_id_set(c, 2), 1);
 	line = cluster_set_line(c, 1);
-	assert_string_equal(line, "set 1: 2 engines, ipengine.s1.0 "
-	    "ipengine.s1.1, ids 1,2");
+	assert_string_equal(line, "set 1: ids 1,2 of 2 engines; "
+	    "ipengine.s1.0 ipengine.s1.1");
 	free(line);
 	cluster_retire_set(c, 1);
 	assert_int_equal(c->nretired, 2);
