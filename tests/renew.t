@@ -23,8 +23,8 @@ for backend in ${RENEW_BACKENDS:-slurm pbs}; do
 	while [ $((SECONDS - t0)) -lt 240 ]; do
 		"$HPCTOP" status "$name" --json >"$tmp/st.json" 2>>"$tmp/st.err"
 		/usr/bin/python3 -c 'import json,sys
-	c = json.load(open(sys.argv[1]))[0]
-	print(c["engines_registered"], ",".join(str(s["set"]) for s in c["sets"]), len(c["lost_ids"]))' \
+c = json.load(open(sys.argv[1]))[0]
+print(c["engines_registered"], ",".join(str(s["set"]) for s in c["sets"]), len(c["lost_ids"]))' \
 			"$tmp/st.json" >>"$samples" 2>/dev/null || echo "x x x" >>"$samples"
 		read -r n sets lost <<<"$(tail -1 "$samples")"
 		if [ "$sets" = 1 ] && [ "$n" = 2 ]; then
