@@ -60,7 +60,8 @@ DEPS_TEST = libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	libopenmpi-dev libmpich-dev \
 	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 nftables \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev \
+	python3-jupyter-server python3-nbclassic chromium curl
 # dpkg-buildpackage -us -uc -b (debian/, tests/deb.t).
 DEPS_PKG = debhelper dpkg-dev fakeroot
 DEPS = $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_PKG)

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "core/ippcluster.h"
 #include "dashboard.h"
 
 #define DELAY_DEFAULT 20	/* tenths of a second, as htop's -d */
@@ -144,6 +145,9 @@ main(int argc, char **argv)
 		argc -= took;
 		argv += took;
 	}
+	/* Every command sees the clusters ipyparallel's cluster files
+	 * describe (core/ippcluster.h) as records. */
+	ippcluster_adopt_all(NULL);
 	if (argc > 1 && argv[1][0] != '-' && (e = cmd_find(argv[1])) != NULL)
 		return cmd_run(e, argc - 1, argv + 1);
 	return cmd_run(&main_entry, argc, argv);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/host.h"
+#include "core/ippcluster.h"
 #include "core/paths.h"
 #include "core/safetext.h"
 #include "core/xmalloc.h"
@@ -145,6 +146,8 @@ cli_proflist(void)
 			build = xasprintf("%s/profiles", HPCTOP_SRCDIR);
 	}
 	pl = proflist_new(share, build);
+	/* Clusters ipyparallel's tools started show beside the profiles. */
+	ippcluster_add_profiles(pl);
 	free(exe);
 	free(share);
 	free(build);
