@@ -32,19 +32,42 @@ batch_job_name(const struct cluster *c, enum batch_job which)
 	return name;
 }
 
+int
+batch_job_engines(const struct cluster *c)
+{
+	return c->add_n > 0 ? c->add_n : c->engines;
+}
+
+/* "controller", "engines", or for a later engine set "engines-s2": the
+ * name of its script and log. */
+static char *
+job_file_name(const struct cluster *c, enum batch_job which)
+{
+	if (which == BATCH_CONTROLLER)
+		return xstrdup("controller");
+	return c->add_set == 0 ? xstrdup("engines") :
+	    xasprintf("engines-s%d", c->add_set);
+}
+
 char *
 batch_script_path(const struct batch_kind *k, const struct cluster *c,
     enum batch_job which)
 {
-	return paths_below(cluster_work_dir(c), "%s.%s",
-	    which == BATCH_CONTROLLER ? "controller" : "engines", k->ext);
+	char *name = job_file_name(c, which);
+	char *path = paths_below(cluster_work_dir(c), "%s.%s", name, k->ext);
+
+	free(name);
+	return path;
 }
 
 static char *
 log_base(const struct cluster *c, enum batch_job which)
 {
-	return cluster_log_path(c, which == BATCH_CONTROLLER ? "controller" :
-	    "engines");
+	char *name = job_file_name(c, which);
+	char *path = cluster_log_path(c, name);
+
+	free(name);
+	return path;
 }
 
 /* The shell variable in which the controller job puts the address of
@@ -112,17 +135,19 @@ exec_line(const struct strv *words, bool iface)
 	return line;
 }
 
-/* Each engine task runs under this wrapper ($1 the tasks directory, the
- * engine's argv after it): its output goes to the job's log as before and
+/* Each engine task runs under this wrapper ($1 the tasks directory, $2
+ * the prefix of the engine's ident (cluster_engine_ident), to which it
+ * adds HOST.RANK, also naming its files, the engine's argv after it): its output goes to the job's log as before and
  * to a log of its own, and when it exits "HOST RANK CODE" is written (by
  * rename, so a reader never sees half of it) for hpctop's next refresh.
  * The rank is the MPI launcher's when there is one: under mpiexec every
  * rank of a node inherits the batch step's SLURM_PROCID. */
 static const char task_wrapper[] =
-    "d=$1; shift; h=$(hostname); "
+    "d=$1; s=$2; shift 2; h=$(hostname); "
     "r=${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}}; "
-    "f=$d/$h.$r; mkdir -p \"$d\"; "
-    "{ \"$@\" 2>&1; echo $? >\"$f.rc\"; } | tee \"$f.log\"; "
+    "f=$d/$s$h.$r; mkdir -p \"$d\"; "
+    "{ \"$@\" \"--Session.session=$s$h.$r\" 2>&1; echo $? >\"$f.rc\"; } | "
+    "tee \"$f.log\"; "
     "rc=$(cat \"$f.rc\" 2>/dev/null); rc=${rc:-255}; "
     "echo \"$h $r $rc\" >\"$f.tmp\" && mv \"$f.tmp\" \"$f.exit\"; "
     "exit \"$rc\"";
@@ -135,6 +160,9 @@ batch_task_argv(const struct cluster *c, struct strv *argv)
 	strv_push(argv, task_wrapper);
 	strv_push(argv, "hpctop-engine");
 	strv_push_take(argv, cluster_tasks_dir(c));
+	/* The ident's prefix ($2): its uuid in the Hub's registry says which
+	 * set each engine belongs to; host and rank make it unique. */
+	strv_push_take(argv, cluster_engine_ident(c->add_set, ""));
 	proc_engine_argv(c, c->profile->mpi, argv);
 }
 
@@ -147,7 +175,7 @@ engines_argv(const struct batch_kind *k, const struct cluster *c,
 	if (p->mpi) {
 		strv_extend(argv, &p->mpiexec);
 		strv_push(argv, "-n");
-		strv_pushf(argv, "%d", c->engines);
+		strv_pushf(argv, "%d", batch_job_engines(c));
 		strv_extend(argv, &p->mpiexec_args);
 	} else
 		k->launcher(c, argv);
@@ -187,7 +215,7 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 		    "share.");
 	} else
 		strv_pushf(&lines, "# hpctop cluster %s: %d engine%s%s", q,
-		    c->engines, c->engines == 1 ? "" : "s",
+		    batch_job_engines(c), batch_job_engines(c) == 1 ? "" : "s",
 		    p->mpi ? " in one MPI world" : "");
 	free(q);
 	/* The job must use the IPython profile hpctop reads, whatever
@@ -579,7 +607,8 @@ on_submitted(const struct subproc_result *r, void *arg)
 		log = k->log_path(c, name, s->log, id);
 		cluster_add_proc(c, s->which == BATCH_CONTROLLER ?
 		    CLUSTER_CONTROLLER : CLUSTER_ENGINES, name, 0, id,
-		    s->which == BATCH_ENGINES ? c->engines : 0, NULL, log);
+		    s->which == BATCH_ENGINES ? batch_job_engines(c) : 0, NULL,
+		    log);
 		free(name);
 		free(log);
 		free(id);
@@ -600,29 +629,29 @@ controller_job_id(const struct cluster *c)
 }
 
 static int
+write_script(const struct batch_kind *k, struct loop *l,
+    const struct cluster *c, enum batch_job which, struct err *e)
+{
+	struct host *h = cluster_host(l, c, e);
+	char *body, *path;
+	int rc;
+
+	if (h == NULL || batch_render_job(k, c, which, &body, e) == -1)
+		return -1;
+	path = batch_script_path(k, c, which);
+	rc = host_write_file(h, l, path, body, strlen(body), 0700, e);
+	free(path);
+	free(body);
+	return rc;
+}
+
+static int
 write_scripts(const struct batch_kind *k, struct loop *l,
     const struct cluster *c, struct err *e)
 {
-	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
-	    BATCH_ENGINES };
-	struct host *h = cluster_host(l, c, e);
-
-	if (h == NULL)
+	if (write_script(k, l, c, BATCH_CONTROLLER, e) == -1)
 		return -1;
-	for (size_t i = 0; i < 2; i++) {
-		char *body, *path;
-		int rc;
-
-		if (batch_render_job(k, c, jobs[i], &body, e) == -1)
-			return -1;
-		path = batch_script_path(k, c, jobs[i]);
-		rc = host_write_file(h, l, path, body, strlen(body), 0700, e);
-		free(path);
-		free(body);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return write_script(k, l, c, BATCH_ENGINES, e);
 }
 
 static int
@@ -660,6 +689,10 @@ start_job(const struct batch_kind *k, enum batch_job which,
 		if (after == NULL)
 			return err_set(e, "%s: engines job: no controller job "
 			    "to depend on", c->backend);
+		/* A set added to a running cluster: its own script. */
+		if (c->add_set > 0 &&
+		    write_script(k, l, c, BATCH_ENGINES, e) == -1)
+			return -1;
 	}
 	submit_command(k, c, which, after, &argv, &cwd);
 	s = xcalloc(1, sizeof *s);
@@ -1056,7 +1089,16 @@ struct stopper {
 	uint64_t deadline;
 	struct err last;	/* the last poll failure, if any */
 	bool poll_failed;
+	int only_set;		/* the engine set to stop; -1: everything */
 };
+
+/* Whether the job pr is one of what st stops. */
+static bool
+stops(const struct stopper *st, const struct cluster_proc *pr)
+{
+	return pr->job_id != NULL && (st->only_set < 0 ||
+	    (pr->role == CLUSTER_ENGINES && pr->set == st->only_set));
+}
 
 static void stop_next(struct stopper *st);
 
@@ -1070,14 +1112,16 @@ stop_finish(struct stopper *st, const struct err *e)
 /* The ids of c's jobs of one role (all roles: both true) that the last
  * poll did not see gone. */
 static void
-live_ids(const struct cluster *c, bool engines, bool controller,
+live_ids(const struct stopper *st, bool engines, bool controller,
     struct strv *out)
 {
+	const struct cluster *c = st->c;
+
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct cluster_proc *pr = &c->procs[i];
 		bool want = pr->role == CLUSTER_ENGINES ? engines : controller;
 
-		if (want && pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE)
+		if (want && stops(st, pr) && pr->live != CLUSTER_LIVE_GONE)
 			strv_push(out, pr->job_id);
 	}
 }
@@ -1127,7 +1171,7 @@ survivors(const struct stopper *st, struct err *e)
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE)
+		if (stops(st, pr) && pr->live != CLUSTER_LIVE_GONE)
 			strv_pushf(&what, "%s job %s (%s)",
 			    pr->role == CLUSTER_CONTROLLER ? "controller" :
 			    "engines", pr->job_id, pr->name);
@@ -1160,7 +1204,7 @@ on_stop_polled(struct cluster **cs, size_t n, const struct err *e,
 	if (e != NULL)
 		st->last = *e;
 	for (size_t i = 0; i < st->c->nprocs; i++)
-		if (st->c->procs[i].job_id != NULL &&
+		if (stops(st, &st->c->procs[i]) &&
 		    st->c->procs[i].live != CLUSTER_LIVE_GONE)
 			alive = true;
 	if (!alive) {
@@ -1178,7 +1222,7 @@ on_stop_polled(struct cluster **cs, size_t n, const struct err *e,
 	}
 	st->phase = STOP_WAIT_KILLED;
 	st->deadline = loop_now() + BATCH_STOP_KILL_WAIT_MS;
-	live_ids(st->c, true, true, &ids);
+	live_ids(st, true, true, &ids);
 	/* on_cancelled goes on with the next poll */
 	if (cancel(st, &ids, true, &ce) == -1)
 		stop_finish(st, &ce);
@@ -1197,7 +1241,7 @@ stop_next(struct stopper *st)
 		/* Engines first: the controller then exits cleanly on
 		 * SIGTERM and removes its connection files. */
 		st->phase = STOP_CANCEL_CONTROLLER;
-		live_ids(st->c, false, true, &ids);
+		live_ids(st, false, true, &ids);
 		if (ids.n > 0) {
 			rc = cancel(st, &ids, false, &e);
 			break;
@@ -1341,7 +1385,7 @@ stop_begin(struct stopper *st, struct err *e)
 	int rc = 0;
 
 	st->phase = STOP_CANCEL_ENGINES;
-	live_ids(st->c, true, false, &ids);
+	live_ids(st, true, false, &ids);
 	if (ids.n > 0)
 		rc = cancel(st, &ids, false, e);
 	else
@@ -1365,6 +1409,26 @@ on_stop_adopted(struct cluster **cs, size_t n, const struct err *e,
 }
 
 int
+batch_stop_set(const struct backend *b, struct loop *l, struct cluster *c,
+    int set, backend_cb cb, void *arg, struct err *e)
+{
+	struct stopper *st = xcalloc(1, sizeof *st);
+
+	st->k = b->batch;
+	st->loop = l;
+	st->c = c;
+	st->cs[0] = c;
+	st->cb = cb;
+	st->arg = arg;
+	st->only_set = set;
+	if (stop_begin(st, e) == -1) {
+		free(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
 batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e)
 {
@@ -1372,6 +1436,7 @@ batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
 	struct stopper *st = xcalloc(1, sizeof *st);
 	int rc;
 
+	st->only_set = -1;
 	st->k = k;
 	st->loop = l;
 	st->c = c;

@@ -74,6 +74,9 @@ struct batch_kind {
  * the name reduced to [A-Za-z0-9_.-] (job names reach shells in some qsub
  * wrappers). Caller frees. */
 char *batch_job_name(const struct cluster *c, enum batch_job which);
+/* How many engines the engines job being made runs: c->add_n of set
+ * c->add_set (the whole c->engines at start). */
+int batch_job_engines(const struct cluster *c);
 /* Path of the job script file in the cluster's directory. Caller frees. */
 char *batch_script_path(const struct batch_kind *k, const struct cluster *c,
     enum batch_job which);
@@ -113,6 +116,9 @@ int batch_start_engines(const struct backend *b, struct loop *l,
     struct cluster *c, backend_cb cb, void *arg, struct err *e);
 int batch_poll(const struct backend *b, struct loop *l, struct cluster **cs,
     size_t n, backend_poll_cb cb, void *arg, struct err *e);
+/* backend.stop_set: cancels the jobs of one engine set, the same steps. */
+int batch_stop_set(const struct backend *b, struct loop *l,
+    struct cluster *c, int set, backend_cb cb, void *arg, struct err *e);
 int batch_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
 /* Engines run on whatever compute nodes the scheduler gives. */
@@ -126,6 +132,7 @@ char *batch_remote_engines(const struct backend *b, const struct cluster *c);
 	.start_engines = batch_start_engines,				\
 	.poll = batch_poll,						\
 	.stop = batch_stop,						\
+	.stop_set = batch_stop_set,					\
 	.remote_engines = batch_remote_engines,				\
 	.batch = (kind),						\
 }

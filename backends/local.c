@@ -6,12 +6,26 @@
 #include "core/xmalloc.h"
 #include "proc.h"
 
+/* The name of engine i of c's set add_set; its log is "engine-NAME". */
+static char *
+engine_name(const struct cluster *c, int i)
+{
+	return c->add_set == 0 ? xasprintf("%d", i) :
+	    xasprintf("s%d.%d", c->add_set, i);
+}
+
 static void
 engine_spawn(const struct cluster *c, int i, struct spawn *s)
 {
-	char *name = xasprintf("engine-%d", i);
+	char *id = engine_name(c, i);
+	char *name = xasprintf("engine-%s", id);
+	char *ident = cluster_engine_ident(c->add_set, id);
 
 	proc_engine_argv(c, false, &s->argv);
+	/* Its uuid in the Hub's registry says which set it belongs to. */
+	strv_pushf(&s->argv, "--Session.session=%s", ident);
+	free(ident);
+	free(id);
 	proc_profile_env(c, s);
 	s->log = cluster_log_path(c, name);
 	free(name);
@@ -50,11 +64,13 @@ static int
 local_start_engines(const struct backend *b, struct loop *l,
     struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
-	for (int i = 0; i < c->engines; i++) {
+	for (int i = 0; i < c->add_n; i++) {
 		struct spawn s = { 0 };
-		char *name = xasprintf("ipengine.%d", i);
+		char *id = engine_name(c, i);
+		char *name = xasprintf("ipengine.%s", id);
 		int rc;
 
+		free(id);
 		engine_spawn(c, i, &s);
 		rc = proc_spawn(l, c, &s, CLUSTER_ENGINES, name, 1, e);
 		spawn_clear(&s);
@@ -68,4 +84,4 @@ local_start_engines(const struct backend *b, struct loop *l,
 }
 
 const struct backend local_backend = PROC_BACKEND("local", local_script,
-    local_start_controller, local_start_engines, NULL);
+    local_start_controller, local_start_engines, NULL, proc_stop_set);

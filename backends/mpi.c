@@ -320,4 +320,4 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 }
 
 const struct backend mpi_backend = PROC_BACKEND("mpi", mpi_script,
-    mpi_start_controller, mpi_start_engines, proc_remote_engines);
+    mpi_start_controller, mpi_start_engines, proc_remote_engines, NULL);

@@ -16,7 +16,7 @@ pbs_directives(const struct cluster *c, enum batch_job which,
     const char *job, struct strv *out, struct err *e)
 {
 	const struct profile *p = c->profile;
-	int n = c->engines, nodes = p->nodes, ppn = p->tasks_per_node;
+	int n = batch_job_engines(c), nodes = p->nodes, ppn = p->tasks_per_node;
 
 	strv_pushf(out, "-N %s", job);
 	/* One output file per job, with stderr. */
@@ -38,11 +38,11 @@ pbs_directives(const struct cluster *c, enum batch_job which,
 	}
 	if (p->queue != NULL)
 		strv_pushf(out, "-q %s", p->queue);
-	if (p->walltime >= 0) {
+	if (profile_job_walltime(p, which == BATCH_ENGINES) >= 0) {
 		char t[32];
 
-		units_format_duration(p->walltime, UNITS_CLOCK_HMS, t,
-		    sizeof t);
+		units_format_duration(profile_job_walltime(p,
+		    which == BATCH_ENGINES), UNITS_CLOCK_HMS, t, sizeof t);
 		strv_pushf(out, "-l walltime=%s", t);
 	}
 	if (p->account != NULL)
@@ -62,7 +62,7 @@ pbs_launcher(const struct cluster *c, struct strv *argv)
 	/* PBS has no srun: mpiexec starts tasks on the job's nodes. */
 	strv_extend(argv, &c->profile->mpiexec);
 	strv_push(argv, "-n");
-	strv_pushf(argv, "%d", c->engines);
+	strv_pushf(argv, "%d", batch_job_engines(c));
 	strv_extend(argv, &c->profile->mpiexec_args);
 }
 

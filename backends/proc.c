@@ -591,7 +591,16 @@ struct stopper {
 	void *arg;
 	enum stop_phase phase;
 	uint64_t deadline;
+	int only_set;		/* the engine set to stop; -1: everything */
 };
+
+/* Whether pr is one of what st stops. */
+static bool
+stops(const struct stopper *st, const struct cluster_proc *pr)
+{
+	return st->only_set < 0 || (pr->role == CLUSTER_ENGINES &&
+	    pr->set == st->only_set);
+}
 
 /* Whether anything of pr's session is left; a host that did not answer
  * may still run it. */
@@ -613,6 +622,7 @@ role_alive(struct stopper *st, enum cluster_role role)
 
 	for (size_t i = 0; i < st->c->nprocs; i++)
 		if (st->c->procs[i].role == role &&
+		    stops(st, &st->c->procs[i]) &&
 		    proc_left(st, &st->c->procs[i], &why))
 			return true;
 	return false;
@@ -653,7 +663,7 @@ signal_role(struct stopper *st, enum cluster_role role, int sig, bool all)
 		pid_t *pids, *groups;
 		size_t n;
 
-		if (pr->role != role || pr->pid <= 0)
+		if (pr->role != role || pr->pid <= 0 || !stops(st, pr))
 			continue;
 		sn = snaps_find(&st->snaps, st->loop, st->remote, c, pr,
 		    &why);
@@ -700,7 +710,7 @@ stop_finish(struct stopper *st)
 	for (size_t i = 0; i < st->c->nprocs; i++) {
 		const struct cluster_proc *pr = &st->c->procs[i];
 
-		if (!proc_left(st, pr, &why))
+		if (!stops(st, pr) || !proc_left(st, pr, &why))
 			continue;
 		if (why.msg[0] != '\0')
 			err_set(&e, "%s (session %ld on %s): cannot tell "
@@ -740,7 +750,9 @@ stop_step(void *arg)
 	case STOP_BEGIN:
 		/* What carries this cluster's mark is stopped too, recorded or
 		 * not. */
-		adopt_all(st->c, &st->snaps, st->loop, st->remote, true);
+		if (st->only_set < 0)
+			adopt_all(st->c, &st->snaps, st->loop, st->remote,
+			    true);
 		/* SIGTERM to the whole session: the engine and its nanny, or
 		 * mpiexec and its ranks. */
 		signal_role(st, CLUSTER_ENGINES, SIGTERM, true);
@@ -758,6 +770,10 @@ stop_step(void *arg)
 				st->deadline = now + STOP_KILL_WAIT_MS;
 				break;
 			}
+		}
+		if (st->only_set >= 0) {
+			stop_finish(st);
+			return;
 		}
 		/* The Hub's own clean exit removes the connection files. */
 		signal_role(st, CLUSTER_CONTROLLER, SIGTERM, false);
@@ -790,12 +806,13 @@ stop_tick(void *arg)
 	snaps_take(&st->snaps, st->loop, stop_step, st);
 }
 
-int
-proc_stop_on(struct loop *l, struct cluster *c, bool remote, backend_cb cb,
-    void *arg)
+static int
+stop_some(struct loop *l, struct cluster *c, bool remote, int set,
+    backend_cb cb, void *arg)
 {
 	struct stopper *st = xcalloc(1, sizeof *st);
 
+	st->only_set = set;
 	st->loop = l;
 	st->c = c;
 	st->remote = remote;
@@ -805,6 +822,27 @@ proc_stop_on(struct loop *l, struct cluster *c, bool remote, backend_cb cb,
 	snaps_add_cluster(&st->snaps, l, remote, c);
 	snaps_take(&st->snaps, l, stop_step, st);
 	return 0;
+}
+
+int
+proc_stop_on(struct loop *l, struct cluster *c, bool remote, backend_cb cb,
+    void *arg)
+{
+	return stop_some(l, c, remote, -1, cb, arg);
+}
+
+int
+proc_stop_set_on(struct loop *l, struct cluster *c, bool remote, int set,
+    backend_cb cb, void *arg)
+{
+	return stop_some(l, c, remote, set, cb, arg);
+}
+
+int
+proc_stop_set(const struct backend *b, struct loop *l, struct cluster *c,
+    int set, backend_cb cb, void *arg, struct err *e)
+{
+	return proc_stop_set_on(l, c, false, set, cb, arg);
 }
 
 int

@@ -92,6 +92,11 @@ int proc_stop_on(struct loop *l, struct cluster *c, bool remote,
     backend_cb cb, void *arg);
 int proc_stop(const struct backend *b, struct loop *l, struct cluster *c,
     backend_cb cb, void *arg, struct err *e);
+/* backend.stop_set: the same steps for the engines of one set only. */
+int proc_stop_set_on(struct loop *l, struct cluster *c, bool remote,
+    int set, backend_cb cb, void *arg);
+int proc_stop_set(const struct backend *b, struct loop *l,
+    struct cluster *c, int set, backend_cb cb, void *arg, struct err *e);
 
 /* Engines per core beyond which starting asks first: each engine is two
  * Python processes (the engine and its nanny) on this machine. */
@@ -106,10 +111,12 @@ int proc_confirm(const struct backend *b, const struct cluster *c,
  * one (they cannot reach a loopback controller); NULL when none. */
 char *proc_remote_engines(const struct backend *b, const struct cluster *c);
 /* The registry entry of a process backend: its own script and start
- * operations, the three above, and whether its engines may run on
- * other hosts (remote_op, NULL: never). */
+ * operations, the three above, whether its engines may run on
+ * other hosts (remote_op, NULL: never) and whether it can stop one engine
+ * set (stop_set_op: proc_stop_set when its start_engines honours
+ * add_set/add_n; NULL: it cannot scale). */
 #define PROC_BACKEND(backend_name, script_op, controller_op, engines_op, \
-    remote_op) {							\
+    remote_op, stop_set_op) {						\
 	.name = (backend_name),						\
 	.script = (script_op),						\
 	.start_controller = (controller_op),				\
@@ -118,6 +125,7 @@ char *proc_remote_engines(const struct backend *b, const struct cluster *c);
 	.stop = proc_stop,						\
 	.confirm = proc_confirm,					\
 	.remote_engines = (remote_op),					\
+	.stop_set = (stop_set_op),					\
 }
 
 /* The script header and the controller line, shared by both scripts;

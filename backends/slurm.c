@@ -30,7 +30,7 @@ slurm_directives(const struct cluster *c, enum batch_job which,
 		strv_push(out, "--nodes=1");
 		strv_push(out, "--ntasks=1");
 	} else {
-		strv_pushf(out, "--ntasks=%d", c->engines);
+		strv_pushf(out, "--ntasks=%d", batch_job_engines(c));
 		if (p->nodes > 0)
 			strv_pushf(out, "--nodes=%d", p->nodes);
 		if (p->tasks_per_node > 0)
@@ -39,11 +39,11 @@ slurm_directives(const struct cluster *c, enum batch_job which,
 	}
 	if (p->queue != NULL)
 		opt(out, "partition", p->queue);
-	if (p->walltime >= 0) {
+	if (profile_job_walltime(p, which == BATCH_ENGINES) >= 0) {
 		char t[32];
 
-		units_format_duration(p->walltime, UNITS_CLOCK_DHMS, t,
-		    sizeof t);
+		units_format_duration(profile_job_walltime(p,
+		    which == BATCH_ENGINES), UNITS_CLOCK_DHMS, t, sizeof t);
 		opt(out, "time", t);
 	}
 	if (p->account != NULL)
@@ -63,7 +63,7 @@ static void
 slurm_launcher(const struct cluster *c, struct strv *argv)
 {
 	strv_push(argv, "srun");
-	strv_pushf(argv, "--ntasks=%d", c->engines);
+	strv_pushf(argv, "--ntasks=%d", batch_job_engines(c));
 }
 
 static void

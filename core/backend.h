@@ -66,7 +66,8 @@ struct backend {
 	int (*start_controller)(const struct backend *b, struct loop *l,
 	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
 
-	/* Starts c->engines engines and records their processes/jobs
+	/* Starts c->add_n engines of set c->add_set (at start: c->engines
+	 * of set 0) and records their processes/jobs
 	 * (role CLUSTER_ENGINES, engines = how many each provides). Called
 	 * right after start_controller returned 0, WITHOUT waiting for the
 	 * controller: engines must wait for the connection file themselves
@@ -93,6 +94,16 @@ struct backend {
 	 * caller then removes leftover connection files and the record. */
 	int (*stop)(const struct backend *b, struct loop *l,
 	    struct cluster *c, backend_cb cb, void *arg, struct err *e);
+
+	/* Optional: stops the engines of set only (their procs, by the same
+	 * polite then hard steps as stop), leaving the controller and every
+	 * other set running; completes when nothing of the set is left.
+	 * Engines are added to a running cluster with start_engines, which
+	 * starts c->add_n engines of set c->add_set. NULL: the backend
+	 * cannot scale. */
+	int (*stop_set)(const struct backend *b, struct loop *l,
+	    struct cluster *c, int set, backend_cb cb, void *arg,
+	    struct err *e);
 
 	/* Optional, synchronous: -1 with e saying what starting c means
 	 * ("100000 engines run 200000 processes on this 2-core machine")

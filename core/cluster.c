@@ -232,6 +232,8 @@ cluster_new(const struct profile *p, const char *yaml, int n, struct err *e)
 	c->profile_yaml = xstrdup(yaml);
 	c->profile = copy;
 	c->engines = n;
+	c->add_n = n;
+	c->next_set = 1;
 	c->ipython_profile = xstrdup(p->ipython_profile);
 	c->cluster_id = xstrdup(p->cluster_id != NULL ? p->cluster_id : "");
 	c->started = wall_now();
@@ -385,6 +387,8 @@ cluster_free(struct cluster *c)
 		proc_clear(&c->procs[i]);
 	free(c->procs);
 	free(c->seen_ids);
+	free(c->retired_ids);
+	free(c->id_sets);
 	strv_clear(&c->meta);
 	free(c->boot_id);
 	free(c->host);
@@ -446,6 +450,11 @@ add_task(struct cluster *c, size_t *cap, const char *dir, const char *name,
 
 	if (nl < 6 || strcmp(name + nl - 5, ".exit") != 0 ||
 	    sscanf(text, "%255s %d %d", host, &rank, &code) != 3)
+		return;
+	/* A task of an engine set stopped on purpose (its file is named
+	 * after the set's ident prefix) is no failure of this cluster. */
+	if (c->nprocs > 0 &&
+	    cluster_set_engines(c, cluster_ident_set(name)) == 0)
 		return;
 	if (c->ntasks == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
@@ -556,6 +565,7 @@ cluster_add_proc(struct cluster *c, enum cluster_role role, const char *name,
 	pr->host = dup_or_null(host);
 	pr->log = dup_or_null(log);
 	pr->started = wall_now();
+	pr->set = role == CLUSTER_ENGINES ? c->add_set : 0;
 	pr->live = CLUSTER_LIVE_UNKNOWN;
 	return pr;
 }
@@ -602,10 +612,53 @@ str_value(const struct cluster *c, size_t i)
 	return *(char *const *)((const char *)c + str_fields[i].off);
 }
 
+char *
+cluster_ids_text(const int *v, size_t n)
+{
+	struct strv sv = STRV_INIT;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		strv_pushf(&sv, "%d", v[i]);
+	out = strv_join(&sv, ",");
+	strv_clear(&sv);
+	return out != NULL ? out : xstrdup("");
+}
+
+json_t *
+cluster_ids_json(const int *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
+static int cmp_int(const void *a, const void *b);
+
+/* The sorted engine ids of the array v (others skipped), into *out. */
+static size_t
+ids_of_json(const json_t *v, int **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(json_array_size(v) + 1, sizeof **out);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *id = json_array_get(v, i);
+
+		if (json_is_integer(id) && json_integer_value(id) >= 0 &&
+		    json_integer_value(id) <= PROFILE_MAX_ENGINES * 100)
+			(*out)[n++] = (int)json_integer_value(id);
+	}
+	qsort(*out, n, sizeof **out, cmp_int);
+	return n;
+}
+
 static json_t *
 to_json(const struct cluster *c)
 {
-	json_t *o = json_object(), *procs = json_array(), *seen = json_array();
+	json_t *o = json_object(), *procs = json_array();
 	json_t *meta = json_object();
 
 	json_object_set_new(o, "version", json_integer(CLUSTER_FORMAT_VERSION));
@@ -615,9 +668,11 @@ to_json(const struct cluster *c)
 			    jstr(str_value(c, i)));
 	json_object_set_new(o, "engines", json_integer(c->engines));
 	json_object_set_new(o, "started", json_real(c->started));
-	for (size_t i = 0; i < c->nseen; i++)
-		json_array_append_new(seen, json_integer(c->seen_ids[i]));
-	json_object_set_new(o, "seen_ids", seen);
+	json_object_set_new(o, "seen_ids", cluster_ids_json(c->seen_ids,
+	    c->nseen));
+	json_object_set_new(o, "retired_ids", cluster_ids_json(c->retired_ids,
+	    c->nretired));
+	json_object_set_new(o, "next_set", json_integer(c->next_set));
 	for (size_t i = 0; i < c->meta.n; i++) {
 		const char *kv = c->meta.v[i], *eq = strchr(kv, '=');
 		char *k = xstrndup(kv, (size_t)(eq - kv));
@@ -642,6 +697,7 @@ to_json(const struct cluster *c)
 		json_object_set_new(p, "started", json_real(pr->started));
 		json_object_set_new(p, "start_time",
 		    json_integer((json_int_t)pr->start_time));
+		json_object_set_new(p, "set", json_integer(pr->set));
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(o, "procs", procs);
@@ -746,18 +802,11 @@ from_json(json_t *o, const char *path, struct err *e)
 	c->engines = (int)json_integer_value(v);
 	c->started = json_number_value(json_object_get(o, "started"));
 	v = json_object_get(o, "seen_ids");
-	if (json_is_array(v)) {
-		c->seen_ids = xcalloc(json_array_size(v) + 1, sizeof *c->seen_ids);
-		for (i = 0; i < json_array_size(v); i++) {
-			json_t *id = json_array_get(v, i);
-
-			if (json_is_integer(id) && json_integer_value(id) >= 0 &&
-			    json_integer_value(id) <= PROFILE_MAX_ENGINES * 100)
-				c->seen_ids[c->nseen++] =
-				    (int)json_integer_value(id);
-		}
-		qsort(c->seen_ids, c->nseen, sizeof *c->seen_ids, cmp_int);
-	}
+	if (json_is_array(v))
+		c->nseen = ids_of_json(v, &c->seen_ids);
+	v = json_object_get(o, "retired_ids");
+	if (json_is_array(v))
+		c->nretired = ids_of_json(v, &c->retired_ids);
 	v = json_object_get(o, "meta");
 	if (json_is_object(v)) {
 		json_t *val;
@@ -810,6 +859,14 @@ from_json(json_t *o, const char *path, struct err *e)
 			if (json_is_integer(t) && json_integer_value(t) > 0)
 				pr->start_time = (unsigned long long)
 				    json_integer_value(t);
+			/* Records from before engine sets: all of set 0. */
+			t = json_object_get(p, "set");
+			if (pr->role == CLUSTER_ENGINES && json_is_integer(t) &&
+			    json_integer_value(t) >= 0 &&
+			    json_integer_value(t) < 0x7fffffff)
+				pr->set = (int)json_integer_value(t);
+			if (pr->set >= c->next_set)
+				c->next_set = pr->set + 1;
 		}
 		free(role);
 		free(name);
@@ -825,6 +882,12 @@ from_json(json_t *o, const char *path, struct err *e)
 		err_prefix(e, "%s: profile snapshot", path);
 		goto fail;
 	}
+	v = json_object_get(o, "next_set");
+	if (json_is_integer(v) && json_integer_value(v) > c->next_set &&
+	    json_integer_value(v) < 0x7fffffff)
+		c->next_set = (int)json_integer_value(v);
+	if (c->next_set < 1)
+		c->next_set = 1;
 	fill_paths(c);
 	return c;
 fail:
@@ -1006,7 +1069,8 @@ cluster_set_ids(struct cluster *c, const int *ids, size_t n)
 	qsort(c->ids, n, sizeof *c->ids, cmp_int);
 	c->ids_known = true;
 	for (size_t i = 0; i < n; i++) {
-		if (has_id(c->seen_ids, c->nseen, c->ids[i]))
+		if (has_id(c->seen_ids, c->nseen, c->ids[i]) ||
+		    has_id(c->retired_ids, c->nretired, c->ids[i]))
 			continue;
 		c->seen_ids = xreallocarray(c->seen_ids, c->nseen + 1,
 		    sizeof *c->seen_ids);
@@ -1081,6 +1145,16 @@ cluster_read_engine_state(struct loop *l, struct cluster *c, struct err *e)
 			ids[n++] = (int)id;
 	}
 	cluster_set_ids(c, ids, n);
+	free(c->id_sets);
+	c->id_sets = xcalloc(n + 1, sizeof *c->id_sets);
+	for (size_t i = 0; i < c->nids; i++) {
+		char k[24];
+
+		snprintf(k, sizeof k, "%d", c->ids[i]);
+		v = json_object_get(engines, k);
+		c->id_sets[i] = cluster_ident_set(json_is_string(v) ?
+		    json_string_value(v) : "");
+	}
 	free(ids);
 	json_decref(o);
 	free(path);
@@ -1096,7 +1170,8 @@ cluster_lost_ids(const struct cluster *c, int **out)
 	/* Nobody said which are registered now (the controller's host
 	 * cannot be asked): none is known to be lost. */
 	for (size_t i = 0; c->ids_known && i < c->nseen; i++)
-		if (!has_id(c->ids, c->nids, c->seen_ids[i]))
+		if (!has_id(c->ids, c->nids, c->seen_ids[i]) &&
+		    !has_id(c->retired_ids, c->nretired, c->seen_ids[i]))
 			(*out)[n++] = c->seen_ids[i];
 	return n;
 }
@@ -1148,4 +1223,160 @@ cluster_any_unknown(const struct cluster *c)
 		if (c->procs[i].live == CLUSTER_LIVE_UNKNOWN)
 			return true;
 	return false;
+}
+
+#define IDENT_PREFIX "hpctop-set"
+
+char *
+cluster_engine_ident(int set, const char *uniq)
+{
+	return xasprintf(IDENT_PREFIX "%d-%s", set, uniq);
+}
+
+int
+cluster_ident_set(const char *uuid)
+{
+	const char *p = uuid;
+	long set = 0;
+
+	if (strncmp(p, IDENT_PREFIX, strlen(IDENT_PREFIX)) != 0)
+		return 0;
+	p += strlen(IDENT_PREFIX);
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9' && set < 0x7fffffff / 10)
+		set = set * 10 + (*p++ - '0');
+	return *p == '-' ? (int)set : 0;
+}
+
+int
+cluster_id_set(const struct cluster *c, int id)
+{
+	const int *at;
+
+	if (c->id_sets == NULL || c->nids == 0)
+		return 0;
+	at = bsearch(&id, c->ids, c->nids, sizeof *c->ids, cmp_int);
+	return at != NULL ? c->id_sets[at - c->ids] : 0;
+}
+
+size_t
+cluster_sets(const struct cluster *c, int **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(c->nprocs + 1, sizeof **out);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+
+		if (pr->role == CLUSTER_ENGINES &&
+		    (n == 0 || !has_id(*out, n, pr->set))) {
+			(*out)[n++] = pr->set;
+			qsort(*out, n, sizeof **out, cmp_int);
+		}
+	}
+	return n;
+}
+
+int
+cluster_set_engines(const struct cluster *c, int set)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_ENGINES &&
+		    c->procs[i].set == set)
+			n += c->procs[i].engines;
+	return n;
+}
+
+void
+cluster_retire_set(struct cluster *c, int set)
+{
+
+	for (size_t i = 0; i < c->nids; i++) {
+		if (cluster_id_set(c, c->ids[i]) != set ||
+		    has_id(c->retired_ids, c->nretired, c->ids[i]))
+			continue;
+		c->retired_ids = xreallocarray(c->retired_ids, c->nretired + 1,
+		    sizeof *c->retired_ids);
+		c->retired_ids[c->nretired++] = c->ids[i];
+		qsort(c->retired_ids, c->nretired, sizeof *c->retired_ids,
+		    cmp_int);
+	}
+}
+
+void
+cluster_drop_set(struct cluster *c, int set)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct cluster_proc *pr = &c->procs[i];
+
+		if (pr->role == CLUSTER_ENGINES && pr->set == set) {
+			c->engines -= pr->engines;
+			proc_clear(pr);
+			continue;
+		}
+		c->procs[k++] = *pr;
+	}
+	c->nprocs = k;
+	if (c->engines < 1)
+		c->engines = 1;
+}
+
+bool
+cluster_set_gone(const struct cluster *c, int set)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_ENGINES &&
+		    c->procs[i].set == set &&
+		    c->procs[i].live != CLUSTER_LIVE_GONE)
+			return false;
+	return true;
+}
+
+size_t
+cluster_set_ids_of(const struct cluster *c, int set, int **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(c->nids + 1, sizeof **out);
+	for (size_t i = 0; i < c->nids; i++)
+		if (cluster_id_set(c, c->ids[i]) == set)
+			(*out)[n++] = c->ids[i];
+	return n;
+}
+
+char *
+cluster_set_line(const struct cluster *c, int set)
+{
+	struct strv what = STRV_INIT;
+	int *v;
+	size_t n = cluster_set_ids_of(c, set, &v);
+	int engines = cluster_set_engines(c, set);
+	char *w, *i, *out;
+
+	for (size_t k = 0; k < c->nprocs; k++) {
+		const struct cluster_proc *pr = &c->procs[k];
+
+		if (pr->role != CLUSTER_ENGINES || pr->set != set)
+			continue;
+		if (pr->job_id != NULL)
+			strv_pushf(&what, "job %s", pr->job_id);
+		else
+			strv_push(&what, pr->name);
+	}
+	w = strv_join(&what, " ");
+	i = cluster_ids_text(v, n);
+	/* The ids first: a narrow pane cuts the end. */
+	out = xasprintf("set %d: ids %s of %d engine%s; %s", set,
+	    *i != '\0' ? i : "none yet", engines, engines == 1 ? "" : "s",
+	    w != NULL ? w : "-");
+	free(w);
+	free(i);
+	free(v);
+	strv_clear(&what);
+	return out;
 }

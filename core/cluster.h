@@ -8,7 +8,8 @@
  *   script.sh         what start ran (hpctop script's output)
  *   logs/<proc>.log   stdout+stderr of each process (or batch job)
  *   mpi_world         the MPI world verdict of this run (core/mpiworld.h)
- *   tasks/HOST.RANK.exit, .log   batch engine tasks: each task's output,
+ *   tasks/hpctop-setS-HOST.RANK.exit, .log   batch engine tasks (of
+ *                     engine set S): each task's output,
  *                     and "HOST RANK CODE" once it exited (written by
  *                     the wrapper the engines job runs each task under;
  *                     home is shared with the compute nodes)
@@ -56,6 +57,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "host.h"
 #include "jobtab.h"
@@ -92,6 +95,7 @@ struct cluster_proc {
 	char *log;		/* absolute path of its output */
 	double started;		/* wall clock, seconds since the epoch */
 	unsigned long long start_time;	/* /proc stat field 22; 0 unknown */
+	int set;		/* engine set (0: the set start made); "set" */
 	/* Runtime only (not saved): */
 	enum cluster_live live;
 	bool stopped;		/* alive but stopped (SIGSTOP): cannot answer */
@@ -126,6 +130,10 @@ struct cluster {
 	bool complete;		/* start launched every process or job */
 	char *host;		/* ssh destination it runs on; NULL: here */
 	char *host_home;	/* $HOME on host; NULL until asked (or here) */
+	int next_set;		/* the id the next engine set gets */
+	int *retired_ids;	/* sorted ids of engines of sets stopped on
+				 * purpose: gone, never lost */
+	size_t nretired;
 
 	/* Runtime (not saved). */
 	char *dir;		/* <state dir>/clusters/<name> */
@@ -134,6 +142,11 @@ struct cluster {
 	int *ids;		/* engine ids registered now (sorted) */
 	size_t nids;
 	bool ids_known;		/* false until a registry source answered */
+	int *id_sets;		/* the set of each of ids (cluster_ident_set
+				 * of its uuid), from the Hub's state file;
+				 * NULL when the source gave no uuids */
+	int add_set;		/* start_engines starts add_n engines of set */
+	int add_n;		/* add_set: c->engines at start, N on scale */
 	char *script;		/* set by the backend's script op */
 	int lock_fd;		/* valid while locked */
 	bool locked;
@@ -219,6 +232,10 @@ struct cluster_proc *cluster_add_proc(struct cluster *c,
     enum cluster_role role, const char *name, pid_t pid, const char *job_id,
     int engines, const char *host, const char *log);
 
+/* "0,2,3": ids as status and the messages list them. Caller frees. */
+char *cluster_ids_text(const int *v, size_t n);
+/* A JSON array of the ids v (the record's and status's form). */
+json_t *cluster_ids_json(const int *v, size_t n);
 /* Writes cluster.json atomically (mode 0600). */
 int cluster_save(const struct cluster *c, struct err *e);
 /* Reads the record of the cluster called name: NULL with e filled when
@@ -254,6 +271,36 @@ bool cluster_set_ids(struct cluster *c, const int *ids, size_t n);
 int cluster_read_engine_state(struct loop *l, struct cluster *c,
     struct err *e);
 char *cluster_engine_state_path(const struct cluster *c);
+/* Engine sets. An engine's set is told by its ident (the uuid the Hub
+ * records in its state file): engines are started with
+ * --Session.session=<cluster_engine_ident>, "hpctop-set<SET>-<UNIQ>"; an
+ * engine whose uuid has no such prefix (older clusters, mpi ranks) is of
+ * set 0. */
+char *cluster_engine_ident(int set, const char *uniq);
+int cluster_ident_set(const char *uuid);
+/* The set of the registered engine id (0 when unknown). */
+int cluster_id_set(const struct cluster *c, int id);
+/* Sorted distinct set ids of c's engines procs, into *out (caller
+ * frees); how many. */
+size_t cluster_sets(const struct cluster *c, int **out);
+/* The registered ids of set, sorted, into *out (caller frees); how
+ * many. */
+size_t cluster_set_ids_of(const struct cluster *c, int set, int **out);
+/* "set 1: ids 2,3 of 2 engines; job 14" (procs by name for process
+ * backends: "ipengine.s1.0 ipengine.s1.1"): the one line status and the
+ * dashboard show per set. Caller frees. */
+char *cluster_set_line(const struct cluster *c, int set);
+/* Engines the procs of set provide (requested). */
+int cluster_set_engines(const struct cluster *c, int set);
+/* Records that set is being stopped on purpose: its registered ids go to
+ * retired_ids (never lost, also while still registered for a moment). */
+void cluster_retire_set(struct cluster *c, int set);
+/* Once stopped: its procs leave the record and c->engines drops by what
+ * they provided. */
+void cluster_drop_set(struct cluster *c, int set);
+/* Whether every proc of set was seen gone by the last poll. */
+bool cluster_set_gone(const struct cluster *c, int set);
+
 /* Ids in seen_ids but not registered now, into *out (caller frees); none
  * while no registry source answered (ids_known false). */
 size_t cluster_lost_ids(const struct cluster *c, int **out);

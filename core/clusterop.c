@@ -21,6 +21,8 @@ struct op {
 	struct err e;		/* the first failure, reported after cleanup */
 	bool failed;
 	bool own_lock;		/* taken by this op, released when it ends */
+	int set;		/* scale: the engine set added or stopped */
+	bool add;		/* scale: added (else stopped) */
 };
 
 static struct op *
@@ -390,6 +392,234 @@ clusterop_stop(struct loop *l, const struct backend *b, struct cluster *c,
 	if (b->stop(b, l, c, on_stopped, op, e) == -1)
 		return op_abandon(op);
 	return 0;
+}
+
+/* Scale: the checks both directions make, then the lock. */
+static int
+scale_begin(struct op *op, struct err *e)
+{
+	const struct cluster *c = op->c;
+
+	if (op->b->stop_set == NULL)
+		return err_set(e, "cluster '%s': backend %s cannot add or stop "
+		    "engine sets", c->name, op->b->name);
+	if (!c->complete)
+		return err_set(e, "cluster '%s' did not finish starting (hpctop "
+		    "status %s)", c->name, c->name);
+	return op_lock(op, "scaling", e);
+}
+
+/* Either way: the record as the set now is. */
+static void
+on_scaled(struct cluster *c, const struct err *e, void *arg)
+{
+	struct op *op = arg;
+	struct err se;
+
+	if (op->add) {
+		c->engines += cluster_set_engines(c, op->set);
+		c->add_n = 0;
+	} else if (e == NULL)
+		cluster_drop_set(c, op->set);
+	if (cluster_save(c, &se) == -1 && e == NULL)
+		e = &se;
+	op_done(op, e);
+}
+
+int
+clusterop_scale_up(struct loop *l, const struct backend *b,
+    struct cluster *c, int n, clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op = op_new(l, b, c, cb, arg);
+
+	if (scale_begin(op, e) == -1)
+		return op_abandon(op);
+	if (n < 1 || c->engines + n > PROFILE_MAX_ENGINES) {
+		err_set(e, "cluster '%s': +%d engines: the cluster may have 1 to "
+		    "%d", c->name, n, PROFILE_MAX_ENGINES);
+		return op_abandon(op);
+	}
+	op->add = true;
+	op->set = c->add_set = c->next_set++;
+	c->add_n = n;
+	/* The set id is taken before anything of it runs. */
+	if (cluster_save(c, e) == -1 ||
+	    b->start_engines(b, l, c, on_scaled, op, e) == -1)
+		return op_abandon(op);
+	return 0;
+}
+
+int
+clusterop_scale_down(struct loop *l, const struct backend *b,
+    struct cluster *c, int set, clusterop_cb cb, void *arg, struct err *e)
+{
+	struct op *op = op_new(l, b, c, cb, arg);
+	int *sets;
+	size_t n = cluster_sets(c, &sets), i;
+	struct err re;
+
+	for (i = 0; i < n && sets[i] != set; i++)
+		;
+	free(sets);
+	if (i == n) {
+		err_set(e, "cluster '%s' has no engine set %d (hpctop status "
+		    "%s lists them)", c->name, set, c->name);
+		return op_abandon(op);
+	}
+	if (n == 1) {
+		err_set(e, "engine set %d is the only one of cluster '%s' "
+		    "(hpctop stop %s stops the cluster)", set, c->name, c->name);
+		return op_abandon(op);
+	}
+	if (scale_begin(op, e) == -1)
+		return op_abandon(op);
+	op->set = set;
+	/* Which ids are the set's, while they are still registered: they
+	 * go away on purpose, never as lost. */
+	if (cluster_read_engine_state(l, c, &re) == 0)
+		cluster_retire_set(c, set);
+	if (cluster_save(c, e) == -1 ||
+	    b->stop_set(b, l, c, set, on_scaled, op, e) == -1)
+		return op_abandon(op);
+	return 0;
+}
+
+int
+clusterop_scale_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, bool add, int v, struct err *e)
+{
+	struct clusterop_sync s = { 0 };
+
+	if ((add ? clusterop_scale_up : clusterop_scale_down)(l, b, c, v,
+	    clusterop_sync_cb, &s, e) == -1)
+		return -1;
+	return clusterop_sync_wait(l, &s, e);
+}
+
+#define RENEW_META "renew."
+
+/* The successor of set (meta renew.SET), or -1. */
+static int
+successor(const struct cluster *c, int set)
+{
+	char key[32];
+	const char *v;
+
+	snprintf(key, sizeof key, RENEW_META "%d", set);
+	v = cluster_meta_get(c, key);
+	return v != NULL && *v >= '0' && *v <= '9' ? atoi(v) : -1;
+}
+
+static void
+set_successor(struct cluster *c, int set, int succ)
+{
+	char key[32], val[16] = "";
+
+	snprintf(key, sizeof key, RENEW_META "%d", set);
+	if (succ >= 0)
+		snprintf(val, sizeof val, "%d", succ);
+	cluster_meta_set(c, key, val);
+}
+
+/* The least time left of set's running jobs; -1 when none is known. */
+static long
+set_time_left(const struct cluster *c, int set)
+{
+	long left = -1;
+
+	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++) {
+		const struct job_row *r = &c->jobs.v[i];
+
+		if (c->procs[i].role != CLUSTER_ENGINES ||
+		    c->procs[i].set != set || r->time_left < 0 ||
+		    c->procs[i].live != CLUSTER_LIVE_RUNNING)
+			continue;
+		if (left < 0 || r->time_left < left)
+			left = r->time_left;
+	}
+	return left;
+}
+
+/* The registered ids of set, as messages list them. */
+static char *
+set_ids_text(const struct cluster *c, int set)
+{
+	int *v;
+	size_t n = cluster_set_ids_of(c, set, &v);
+	char *out = cluster_ids_text(v, n);
+
+	free(v);
+	return out;
+}
+
+int
+clusterop_renew(struct loop *l, const struct backend *b, struct cluster *c,
+    clusterop_cb cb, void *arg, char *what, size_t len, struct err *e)
+{
+	long before = c->profile->renew_before;
+	int *sets, rc = 0;
+	size_t n;
+
+	if (before <= 0 || b->stop_set == NULL || !c->complete ||
+	    !cluster_controller_alive(c) || !c->ids_known)
+		return 0;
+	n = cluster_sets(c, &sets);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int s = sets[i], t = successor(c, s);
+		long left;
+		int *v;
+		size_t k;
+
+		if (t >= 0) {
+			k = cluster_set_ids_of(c, t, &v);
+			free(v);
+			if (cluster_set_engines(c, t) == 0) {
+				/* Its successor is gone: try again. */
+				set_successor(c, s, -1);
+				continue;
+			}
+			if ((int)k < cluster_set_engines(c, t))
+				continue;
+			{
+				char *old = set_ids_text(c, s), *new = set_ids_text(c, t);
+
+				snprintf(what, len, "engine set %d stopped: ids "
+				    "%s of set %d replace %s", s, new, t, old);
+				free(old);
+				free(new);
+			}
+			set_successor(c, s, -1);
+			rc = clusterop_scale_down(l, b, c, s, cb, arg, e) == -1 ?
+			    -1 : 1;
+			continue;
+		}
+		left = set_time_left(c, s);
+		if (left < 0 || left > before)
+			continue;
+		t = c->next_set;
+		set_successor(c, s, t);
+		snprintf(what, len, "engine set %d ends in %ld s: set %d "
+		    "submitted to renew it", s, left, t);
+		rc = clusterop_scale_up(l, b, c, cluster_set_engines(c, s), cb,
+		    arg, e) == -1 ? -1 : 1;
+		if (rc == -1)
+			set_successor(c, s, -1);
+	}
+	free(sets);
+	return rc;
+}
+
+int
+clusterop_renew_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, char *what, size_t len, struct err *e)
+{
+	struct clusterop_sync s = { 0 };
+	int rc = clusterop_renew(l, b, c, clusterop_sync_cb, &s, what, len,
+	    e);
+
+	if (rc != 1)
+		return rc;
+	return clusterop_sync_wait(l, &s, e) == -1 ? -1 : 1;
 }
 
 void

@@ -33,6 +33,33 @@ int clusterop_refresh(struct loop *l, const struct backend *b,
 int clusterop_stop(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
 
+/* Engine sets of a running cluster (backend.stop_set). scale_up starts
+ * a new set of n engines (the next set id; saved before it starts) and
+ * adds them to c->engines; scale_down stops set (not the only one): its
+ * registered ids are retired first (never counted lost), then its procs
+ * leave the record. Both hold c's lock. */
+int clusterop_scale_up(struct loop *l, const struct backend *b,
+    struct cluster *c, int n, clusterop_cb cb, void *arg, struct err *e);
+int clusterop_scale_down(struct loop *l, const struct backend *b,
+    struct cluster *c, int set, clusterop_cb cb, void *arg, struct err *e);
+/* add: scale_up with n = v, else scale_down of set v. */
+int clusterop_scale_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, bool add, int v, struct err *e);
+
+/* The renewal step of profile key renew_before, after a refresh of c
+ * (its jobs and registry known): an engine set whose job's time left is
+ * within renew_before, with no successor yet, gets one (scale_up of the
+ * same N, recorded in meta "renew.SET" = its id); a set whose successor's
+ * engines all registered is stopped (scale_down). One step per call:
+ * returns 1 when it began one (cb then runs once, *what says which: "set
+ * 0 renewed: set 1 submitted", "set 0 stopped: ids 4,5 of set 1 replace
+ * 0,1"), 0 when there was nothing to do, -1 with e filled. */
+int clusterop_renew(struct loop *l, const struct backend *b,
+    struct cluster *c, clusterop_cb cb, void *arg, char *what, size_t len,
+    struct err *e);
+int clusterop_renew_sync(struct loop *l, const struct backend *b,
+    struct cluster *c, char *what, size_t len, struct err *e);
+
 /* -1 with what it means in e when starting c needs the user's
  * confirmation first (backend.confirm: far more local engines than cores);
  * the CLI then wants --force, the dashboard asks y/n. */

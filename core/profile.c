@@ -334,6 +334,7 @@ enum key {
 	K_CLUSTER_ID, K_SETUP, K_ENV, K_CONTROLLER, K_ENGINE, K_MPI, K_MPIEXEC,
 	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
 	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER, K_HOST,
+	K_ENGINES_WALLTIME, K_RENEW_BEFORE,
 	K_IP, K_INTERFACE, K_ALLOW_LOOPBACK, K_COMMAND, K_ARGS,
 	K_NONE
 };
@@ -355,7 +356,8 @@ static const struct keydef top_keys[] = {
 	{ "account", K_ACCOUNT }, { "nodes", K_NODES }, { "ppn", K_PPN },
 	{ "tasks_per_node", K_TASKS_PER_NODE }, { "mem", K_MEM },
 	{ "directives", K_DIRECTIVES }, { "stall_after", K_STALL_AFTER },
-	{ "host", K_HOST },
+	{ "host", K_HOST }, { "engines_walltime", K_ENGINES_WALLTIME },
+	{ "renew_before", K_RENEW_BEFORE },
 	{ NULL, K_NONE }
 };
 static const struct keydef controller_keys[] = {
@@ -612,19 +614,22 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			    key == K_QUEUE ? "a queue" : "an account");
 		return 0;
 	}
-	case K_STALL_AFTER: {
+	case K_STALL_AFTER:
+	case K_RENEW_BEFORE: {
 		const char *text = v->type == YAML_SCALAR_NODE ? scalar(v) : "";
+		long *dst = key == K_STALL_AFTER ? &p->stall_after :
+		    &p->renew_before;
 		char buf[64];
 		struct err ue;
 
-		if (units_parse_duration(text, UNITS_SECOND, &p->stall_after,
-		    &ue) == -1)
+		if (units_parse_duration(text, UNITS_SECOND, dst, &ue) == -1)
 			return at(c, v, "%s: %s, got '%s'", name, ue.msg,
 			    shown(v, buf, sizeof buf));
-		if (p->stall_after < 1)
+		if (*dst < 1)
 			return at(c, v, "%s: must be at least 1 s", name);
 		return 0;
 	}
+	case K_ENGINES_WALLTIME:
 	case K_WALLTIME:
 	case K_MEM: {
 		const char *text = v->type == YAML_SCALAR_NODE ? scalar(v) : "";
@@ -634,8 +639,9 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 
 		/* A bare walltime is minutes and a bare mem megabytes, as
 		 * sbatch reads them. */
-		rc = key == K_WALLTIME ? units_parse_duration(text,
-		    UNITS_MINUTE, &p->walltime, &ue) :
+		rc = key != K_MEM ? units_parse_duration(text,
+		    UNITS_MINUTE, key == K_WALLTIME ? &p->walltime :
+		    &p->engines_walltime, &ue) :
 		    units_parse_size(text, UNITS_MIB, &p->mem, &ue);
 		if (rc == -1)
 			return at(c, v, "%s: %s, got '%s'", name, ue.msg,
@@ -925,6 +931,7 @@ profile_load_buffer(const char *buf, size_t len, const char *path,
 	p->version = PROFILE_SCHEMA_VERSION;
 	p->engines = 1;
 	p->walltime = -1;
+	p->engines_walltime = -1;
 	p->mem = -1;
 	p->stall_after = PROFILE_STALL_AFTER_DEFAULT;
 	p->path = xstrdup(path);
@@ -1091,4 +1098,11 @@ profile_getenv(const struct profile *p, const char *key)
 		if (strcmp(p->env[i].key, key) == 0)
 			return p->env[i].value;
 	return NULL;
+}
+
+long
+profile_job_walltime(const struct profile *p, bool engines)
+{
+	return engines && p->engines_walltime >= 0 ? p->engines_walltime :
+	    p->walltime;
 }

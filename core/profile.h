@@ -80,6 +80,13 @@ struct profile {
 	 * and mem, where 0 means something to the scheduler). */
 	char *queue;
 	long walltime;		/* seconds (core/units.h) */
+	/* The engines jobs' own walltime (-1: walltime), so that engine
+	 * sets can be renewed under a controller job that outlives them. */
+	long engines_walltime;
+	/* Renew an engine set whose walltime ends within this many seconds
+	 * (0: never): a successor set is submitted, and the old one stopped
+	 * once the successor's engines registered. */
+	long renew_before;
 	char *account;
 	int nodes;
 	int tasks_per_node;	/* "ppn" is an alias */
@@ -118,6 +125,9 @@ bool profile_valid_plain_name(const char *s);
 bool profile_valid_host(const char *s);
 
 #define PROFILE_STALL_AFTER_DEFAULT 60
+/* The walltime of c's jobs of one kind (engines: engines_walltime when
+ * set); -1 when none. */
+long profile_job_walltime(const struct profile *p, bool engines);
 
 /* Looks up an env entry; NULL when absent. */
 const char *profile_getenv(const struct profile *p, const char *key);

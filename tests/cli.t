@@ -66,7 +66,7 @@ like "$out" $'\nfull +slurm +8 +stopped +env:' "HPCTOP_PROFILE_PATH comes first"
 # same line 'hpctop --help' lists; a bad option, a missing value and a wrong
 # argument count exit 2 with the message, the usage and the --help hint on
 # stderr, and nothing on stdout.
-cmds="profiles start status stop logs script engines px doctor tunnel"
+cmds="profiles start status stop scale logs script engines px doctor tunnel"
 run "$HPCTOP" --help
 top=$out
 listed=$(printf '%s\n' "$top" | sed -n '/^Commands:$/,/^$/{s/^  \([a-z]\+\) .*/\1/p}' | tr '\n' ' ')
@@ -105,7 +105,7 @@ done
 
 # Too many arguments: the first extra one is named (px: the code is one).
 for args in "profiles extra" "status local extra" "start local extra" \
-	"stop local extra" "logs local extra" "script local extra" \
+	"stop local extra" "scale local +1 extra" "logs local extra" "script local extra" \
 	"engines local extra" "doctor local extra" "tunnel local extra"; do
 	read -ra argv <<<"$args"
 	run "$HPCTOP" "${argv[@]}"
@@ -124,6 +124,11 @@ for cmd in start stop logs script engines doctor tunnel; do
 	usage_ok "$cmd" "no PROFILE"
 	like "$err" "^hpctop: missing argument"$'\n' "$cmd: says what is missing"
 done
+run "$HPCTOP" scale local
+usage_ok scale "no +N or -SET"
+like "$err" "^hpctop: missing argument"$'\n' "scale: says what is missing"
+run "$HPCTOP" scale local -1 -2
+usage_ok scale "too many arguments"
 run "$HPCTOP" px local
 usage_ok px "no code"
 like "$err" "^hpctop: expected PROFILE and the code" "px: says what it expects"

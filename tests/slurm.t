@@ -15,7 +15,7 @@ is "$rc" 0 "script slurm -n 8"
 like "$out" $'\n#SBATCH --ntasks=8\n' "engines job asks for 8 tasks"
 like "$out" $'\n#SBATCH --job-name=hpctop-slurm-ctl\n#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --partition=debug\n#SBATCH --time=00:10:00\n' \
 	"controller job directives"
-like "$out" $'\nexec mpiexec.openmpi -n 8 --oversubscribe sh -c \'[^\n]*\' hpctop-engine [^ ]*/clusters/slurm/tasks /usr/bin/ipengine --profile=slurm --IPEngine.wait_for_url_file=[0-9]+ --mpi\n' \
+like "$out" $'\nexec mpiexec.openmpi -n 8 --oversubscribe sh -c \'[^\n]*\' hpctop-engine [^ ]*/clusters/slurm/tasks hpctop-set0- /usr/bin/ipengine --profile=slurm --IPEngine.wait_for_url_file=[0-9]+ --mpi\n' \
 	"engines run under mpiexec in one allocation, each task under the exit-recording wrapper"
 like "$out" $'\nexec /usr/bin/ipcontroller --profile=slurm \'--ip=\*\'' \
 	"controller listens on every interface"

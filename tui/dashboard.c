@@ -262,10 +262,17 @@ main_action(struct dash *d, enum keymap_action a)
 		d->pane = d->mode = KM_PROFILES;
 		break;
 	case ACT_START:
+	case ACT_SCALE:
 		if (c->entry->profile == NULL) {
 			status(d, true, "%s", c->entry->error);
 			break;
 		}
+		if (a == ACT_SCALE && c->state == CLUSTERSTATE_STOPPED) {
+			status(d, true, "no cluster started for %s (S starts "
+			    "one)", c->entry->name);
+			break;
+		}
+		d->scaling = a == ACT_SCALE;
 		snprintf(n, sizeof n, "%d", c->entry->profile->engines);
 		field_set(&d->start, n);
 		d->status[0] = '\0';
@@ -353,6 +360,14 @@ start_action(struct dash *d, enum keymap_action a, int key)
 			break;
 		}
 		leave_prompt(d);
+		if (d->scaling) {
+			if (model_scale(m, m->sel, (int)n, &e) == -1)
+				status(d, true, "%s", e.msg);
+			else
+				status(d, false, "adding %ld engines to %s", n,
+				    model_selected(m)->entry->name);
+			break;
+		}
 		if (model_start_check(m, m->sel, (int)n, &e) == -1) {
 			d->confirm_n = (int)n;
 			d->mode = KM_CONFIRM;

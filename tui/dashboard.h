@@ -42,6 +42,7 @@ struct dash {
 	bool utf8;		/* the locale's codeset is UTF-8 */
 
 	struct field start;	/* S: engine count */
+	bool scaling;		/* the S prompt came from A: add a set */
 	int confirm_n;		/* the count KM_CONFIRM asks about */
 	struct field px;	/* P: code, with history */
 	size_t job_cur;		/* cursor row in the job table */

@@ -14,6 +14,10 @@ static const struct keys_binding table[] = {
 	    "engines)", "Start" },
 	{ KM_GLOBAL, 's', ACT_START, "Start a cluster (asks for the number of "
 	    "engines)", NULL },
+	{ KM_GLOBAL, 'A', ACT_SCALE, "Add an engine set to the running "
+	    "cluster (asks for the number of engines, as S)", NULL },
+	{ KM_GLOBAL, 'a', ACT_SCALE, "Add an engine set to the running "
+	    "cluster (asks for the number of engines, as S)", NULL },
 	{ KM_GLOBAL, 'X', ACT_STOP, "Stop the profile's cluster (asks y/n)",
 	    "Stop" },
 	{ KM_GLOBAL, 'x', ACT_STOP, "Stop the profile's cluster (asks y/n)",
@@ -60,8 +64,8 @@ static const struct keys_binding table[] = {
 	    "(digits only)", NULL },
 	{ KM_START, KEYC_BSPACE, ACT_BACKSPACE, "Delete the last digit", NULL },
 	{ KM_START, C('u'), ACT_CLEAR, "Clear the field", "Clear" },
-	{ KM_START, KEYC_ENTER, ACT_ACCEPT, "Start with that many engines",
-	    "Start" },
+	{ KM_START, KEYC_ENTER, ACT_ACCEPT, "Start (or add, after A) that "
+	    "many engines", "Start" },
 	{ KM_START, KEYC_ESCAPE, ACT_CANCEL, "Cancel", "Cancel" },
 
 	{ KM_STOP, 'y', ACT_ACCEPT, "Yes, stop the cluster", "Stop" },

@@ -187,6 +187,7 @@ free_engines(struct model_cluster *c)
 	c->engines = NULL;
 	c->nengines = 0;
 	nodes_clear(&c->nodes);
+	strv_clear(&c->set_lines);
 }
 
 void
@@ -478,6 +479,20 @@ mpi_note(struct model_cluster *c)
 }
 
 /* State, jobs and engines of c from its record after a poll. */
+/* The set lines the engines pane shows (status prints the same). */
+static void
+push_sets(struct model_cluster *c)
+{
+	int *sets;
+	size_t n = cluster_sets(c->rec, &sets);
+
+	strv_clear(&c->set_lines);
+	for (size_t i = 0; n > 1 && i < n; i++)
+		strv_push_take(&c->set_lines, cluster_set_line(c->rec,
+		    sets[i]));
+	free(sets);
+}
+
 static void
 push_cluster(struct model *m, struct model_cluster *c)
 {
@@ -488,6 +503,7 @@ push_cluster(struct model *m, struct model_cluster *c)
 
 	model_cluster_set_jobs(m, c, &r->jobs);
 	push_engines(m, c, true);
+	push_sets(c);
 	/* Only a cluster with nothing left loses its client: jobs the
 	 * scheduler could not tell about may still run. */
 	if (st == CLUSTERSTATE_GONE)
@@ -522,6 +538,46 @@ struct poll_batch {
 	struct cluster **cs;
 	size_t n;
 };
+
+static void op_began(struct model_cluster *c);
+static struct model *op_ended(struct model_cluster *c);
+
+static void
+renew_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = op_ended(c);
+
+	(void)r;
+	if (e != NULL)
+		message(m, true, "renewing %s's engines: %s", c->entry->name,
+		    e->msg);
+	else {
+		/* The px console says which engine ids are new. */
+		model_px_note(c, MODEL_PX_INFO, c->renew_what);
+		message(m, false, "%s: %s", c->entry->name, c->renew_what);
+	}
+	model_refresh(m, false);
+}
+
+/* The dashboard is one of those who run the renewal pass
+ * (core/clusterop.h: clusterop_renew), after each refresh. */
+static void
+renew_step(struct model *m, struct model_cluster *c)
+{
+	struct err e;
+	int rc;
+
+	if (c->op_busy || c->rec == NULL || c->backend == NULL)
+		return;
+	rc = clusterop_renew(m->loop, c->backend, c->rec, renew_done, c,
+	    c->renew_what, sizeof c->renew_what, &e);
+	if (rc == 1)
+		op_began(c);
+	else if (rc == -1)
+		message(m, true, "renewing %s's engines: %s", c->entry->name,
+		    e.msg);
+}
 
 static void
 poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
@@ -561,6 +617,7 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 			c->engines_src.err = re;
 		}
 		push_cluster(m, c);
+		renew_step(m, c);
 	}
 	if (e != NULL)
 		message(m, true, "%s", e->msg);
@@ -1176,6 +1233,40 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	free_engines(c);
 	model_cluster_set_state(m, c, CLUSTERSTATE_STOPPED, 0, 0, NULL);
 	message(m, false, "%s stopped", c->entry->name);
+}
+
+static void
+scale_done(struct cluster *r, const struct err *e, void *arg)
+{
+	struct model_cluster *c = arg;
+	struct model *m = op_ended(c);
+
+	if (e != NULL)
+		message(m, true, "scale %s: %s", c->entry->name, e->msg);
+	else
+		message(m, false, "%s: engine set %d started; %d engines in "
+		    "all", c->entry->name, r->next_set - 1, r->engines);
+	model_refresh(m, false);
+}
+
+/* core/clusterop: a new engine set of n on a running cluster. */
+int
+model_scale(struct model *m, size_t idx, int n, struct err *e)
+{
+	struct model_cluster *c = cluster_at(m, idx, e);
+
+	if (c == NULL)
+		return -1;
+	if (c->rec == NULL || c->backend == NULL)
+		return err_set(e, "no cluster started for %s", c->entry->name);
+	if (c->op_busy || c->polling)
+		return err_set(e, "%s is busy; try again", c->entry->name);
+	if (clusterop_scale_up(m->loop, c->backend, c->rec, n, scale_done, c,
+	    e) == -1)
+		return -1;
+	op_began(c);
+	changed(m);
+	return 0;
 }
 
 /* HOOK: stop (core/clusterop: the async stop sequence). */

@@ -116,6 +116,9 @@ struct model_cluster {
 	struct cluster *rec;	/* the record while a cluster exists; owned */
 	const struct backend *backend;
 	bool op_busy;		/* start or stop in flight */
+	char renew_what[256];	/* the renewal step in flight, for its note */
+	struct strv set_lines;	/* cluster_set_line of each engine set, when
+				 * it has more than one */
 	bool polling;		/* in a backend poll batch */
 	bool unreadable;	/* its record exists but cannot be read */
 	struct conn *conn;	/* the ipyparallel client, once its */
@@ -237,6 +240,8 @@ int model_start(struct model *m, size_t idx, int engines, struct err *e);
 int model_start_check(struct model *m, size_t idx, int engines,
     struct err *e);
 int model_stop(struct model *m, size_t idx, struct err *e);
+/* Adds an engine set of n engines to the running cluster idx. */
+int model_scale(struct model *m, size_t idx, int n, struct err *e);
 /* Runs code on every engine of cluster idx; output through
  * model_px_records. */
 int model_px(struct model *m, size_t idx, const char *code, struct err *e);

@@ -300,6 +300,11 @@ draw_engines(struct dash *d, int y, int x, int w, int h)
 	/* The node lines under the count, the engines below them. */
 	int top = c != NULL ? draw_nodes(&c->nodes, y + 2, x, w, rows) : y + 2;
 
+	for (size_t i = 0; c != NULL && i < c->set_lines.n && top < y + 2 +
+	    rows; i++)
+		put(top++, x + 1, w - 1, colors_attr(COLOR_NORMAL),
+		    c->set_lines.v[i]);
+
 	rows -= top - (y + 2);
 	if (c == NULL)
 		return;
@@ -531,6 +536,7 @@ draw_status(struct dash *d, int y, int w)
 	putpad(y, 0, w, colors_attr(COLOR_NORMAL), "");
 	if (d->mode == KM_START && c != NULL) {
 		int x = putf(y, 0, w, colors_attr(COLOR_NORMAL) | A_BOLD,
+		    d->scaling ? "Add to %s how many engines? " :
 		    "Start %s with how many engines? ", c->entry->name);
 
 		draw_field(y, x, 8, &d->start, colors_attr(COLOR_PROMPT));

@@ -100,7 +100,7 @@ test_nasty_values(void **state)
 	assert_non_null(strstr(out, "<--name=it's $HOME>"));
 	assert_non_null(strstr(out, "<srun><--ntasks=2><sh><-c><"));
 	{
-		char *want = xasprintf("><hpctop-engine><%s/tasks><ipengine>"
+		char *want = xasprintf("><hpctop-engine><%s/tasks><hpctop-set0-><ipengine>"
 		    "<--profile=nasty>", c->dir);
 
 		assert_non_null(strstr(out, want));
@@ -180,8 +180,27 @@ test_slurm_directives(void **state)
 	    "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n"));
 	assert_non_null(strstr(eng, "\nexec mpiexec -v -n 8 -bind-to core "
 	    "sh -c '"));
-	assert_non_null(strstr(eng, "/tasks ipengine --profile=full "));
+	assert_non_null(strstr(eng, "/tasks hpctop-set0- ipengine --profile=full "));
 	assert_non_null(strstr(eng, " --mpi\n"));
+	/* A later engine set: its own N, ident prefix, script and walltime. */
+	{
+		static const char *const want[] = { "\n#SBATCH --ntasks=3\n",
+		    "\n#SBATCH --time=00:03:00\n", "\nexec mpiexec -v -n 3 ",
+		    "/tasks hpctop-set2- ipengine " };
+		char *set, *path;
+
+		c->add_set = 2;
+		c->add_n = 3;
+		c->profile->engines_walltime = 180;
+		set = render(&slurm_kind, c, BATCH_ENGINES);
+		for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+			if (strstr(set, want[i]) == NULL)
+				fail_msg("no '%s' in the set's script", want[i]);
+		path = batch_script_path(&slurm_kind, c, BATCH_ENGINES);
+		assert_non_null(strstr(path, "/engines-s2.sbatch"));
+		free(path);
+		free(set);
+	}
 	free(ctl);
 	free(eng);
 	cluster_free(c);
@@ -206,7 +225,7 @@ test_pbs_directives(void **state)
 	assert_non_null(strstr(eng, "\n#PBS -l nodes=3:ppn=2\n"));
 	assert_non_null(strstr(eng, "\nexec mpiexec -n 5 sh -c '"));
 	assert_non_null(strstr(eng, "' hpctop-engine "));
-	assert_non_null(strstr(eng, "/tasks ipengine --profile=p "));
+	assert_non_null(strstr(eng, "/tasks hpctop-set0- ipengine --profile=p "));
 	assert_null(strstr(eng, "--mpi"));
 	free(ctl);
 	free(eng);

@@ -294,6 +294,92 @@ test_engine_state(void **state)
 	cluster_free(c);
 }
 
+/* Engine sets: idents tell each registered id's set, a set's ids are
+ * retired before it stops (never lost), the record keeps sets, retired
+ * ids and the next set id, and a record without them loads as set 0. */
+static void
+test_sets(void **state)
+{
+	struct cluster *c = mk("sets"), *d;
+	struct err e;
+	char *path = cluster_engine_state_path(c), *dir, *ident, *line;
+	const char *old;
+	int *v, *lost;
+	size_t n;
+	bool missing;
+
+	(void)state;
+	ident = cluster_engine_ident(12, "cn1.3");
+	assert_string_equal(ident, "hpctop-set12-cn1.3");
+	assert_int_equal(cluster_ident_set(ident), 12);
+	free(ident);
+	assert_int_equal(cluster_ident_set("hpctop-set"), 0);
+	assert_int_equal(cluster_ident_set("hpctop-set3"), 0);
+	assert_int_equal(cluster_ident_set("0f3c-uuid"), 0);
+	cluster_add_proc(c, CLUSTER_CONTROLLER, "ipcontroller", 10, NULL, 0,
+	    "h", NULL);
+	cluster_add_proc(c, CLUSTER_ENGINES, "ipengine.0", 11, NULL, 1, "h",
+	    NULL);
+	c->add_set = c->next_set++;
+	cluster_add_proc(c, CLUSTER_ENGINES, "ipengine.s1.0", 12, NULL, 1, "h",
+	    NULL);
+	cluster_add_proc(c, CLUSTER_ENGINES, "ipengine.s1.1", 13, NULL, 1, "h",
+	    NULL);
+	assert_int_equal(c->procs[0].set, 0);
+	assert_int_equal(c->procs[2].set, 1);
+	assert_int_equal(cluster_set_engines(c, 1), 2);
+	n = cluster_sets(c, &v);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0], 0);
+	assert_int_equal(v[1], 1);
+	free(v);
+	dir = xasprintf("%s/ipy dir/profile_sets/log", testutil_state_dir());
+	assert_int_equal(paths_mkdir_p(dir, 0700, &e), 0);
+	write_file(path, "{\"engines\": {\"0\": \"hpctop-set0-0\", \"1\": "
+	    "\"hpctop-set1-s1.1\", \"2\": \"hpctop-set1-s1.0\"}}");
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
+	assert_int_equal(cluster_id_set(c, 0), 0);
+	assert_int_equal(cluster_id_set(c, 2), 1);
+	line = cluster_set_line(c, 1);
+	assert_string_equal(line, "set 1: ids 1,2 of 2 engines; "
+	    "ipengine.s1.0 ipengine.s1.1");
+	free(line);
+	cluster_retire_set(c, 1);
+	assert_int_equal(c->nretired, 2);
+	/* Gone on purpose: not lost. */
+	write_file(path, "{\"engines\": {\"0\": \"hpctop-set0-0\"}}");
+	assert_int_equal(cluster_read_engine_state(NULL, c, &e), 0);
+	assert_int_equal(cluster_lost_ids(c, &lost), 0);
+	free(lost);
+	c->engines = 3;
+	cluster_drop_set(c, 1);
+	assert_int_equal(c->nprocs, 2);
+	assert_int_equal(c->engines, 1);
+	assert_int_equal(cluster_save(c, &e), 0);
+	d = cluster_load("sets", &missing, &e);
+	assert_non_null(d);
+	assert_int_equal(d->next_set, 2);
+	assert_int_equal(d->nretired, 2);
+	assert_int_equal(d->retired_ids[1], 2);
+	cluster_free(d);
+	free(path);
+	free(dir);
+	cluster_free(c);
+	/* A record from before sets: engines procs of set 0, next set 1. */
+	old = "{\"version\": 1, \"name\": \"old\", "
+	    "\"backend\": \"local\", \"profile_path\": \"x.yaml\", "
+	    "\"profile_yaml\": \"backend: local\\n\", \"engines\": 1, "
+	    "\"ipython_profile\": \"old\", \"cluster_id\": \"\", "
+	    "\"procs\": [{\"role\": \"engines\", \"name\": \"ipengine.0\", "
+	    "\"pid\": 5, \"engines\": 1}]}";
+	d = cluster_load_buffer(old, strlen(old), "old.json", &e);
+	if (d == NULL)
+		fail_msg("%s", e.msg);
+	assert_int_equal(d->procs[0].set, 0);
+	assert_int_equal(d->next_set, 1);
+	cluster_free(d);
+}
+
 /* This machine's processes now. */
 static struct procsnap
 snap_now(void)
@@ -453,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_host),
 		cmocka_unit_test(test_list_and_corrupt),
 		cmocka_unit_test(test_engine_state),
+		cmocka_unit_test(test_sets),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_lock_and_fields),
 		cmocka_unit_test(test_bad_name),

@@ -381,6 +381,35 @@ test_stall_after_and_ip(void **state)
 	profile_free(p);
 }
 
+/* renew_before: seconds as stall_after (unset: never); engines_walltime:
+ * minutes as walltime, the engines jobs' own (else walltime). */
+static void
+test_renew_before(void **state)
+{
+	static const char y0[] = "backend: slurm\nwalltime: 10\n";
+	static const char y1[] = "backend: slurm\nwalltime: 10\n"
+	    "engines_walltime: \"00:03:00\"\nrenew_before: 90s\n";
+	static const char y2[] = "backend: slurm\nrenew_before: soon\n";
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	p = load_str(y0, "r", &e);
+	assert_non_null(p);
+	assert_int_equal(p->renew_before, 0);
+	assert_int_equal(profile_job_walltime(p, true), 600);
+	profile_free(p);
+	p = load_str(y1, "r", &e);
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	assert_int_equal(p->renew_before, 90);
+	assert_int_equal(profile_job_walltime(p, true), 180);
+	assert_int_equal(profile_job_walltime(p, false), 600);
+	profile_free(p);
+	assert_null(load_str(y2, "r", &e));
+	assert_non_null(strstr(e.msg, ":2:15: renew_before: "));
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -622,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_mpi_default),
 		cmocka_unit_test(test_stall_after_and_ip),
+		cmocka_unit_test(test_renew_before),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_search_path),

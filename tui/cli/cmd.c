@@ -11,6 +11,7 @@
 #include "cmd_logs.h"
 #include "cmd_profiles.h"
 #include "cmd_px.h"
+#include "cmd_scale.h"
 #include "cmd_script.h"
 #include "cmd_start.h"
 #include "cmd_status.h"
@@ -29,6 +30,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_start_entry,
 	&cmd_status_entry,
 	&cmd_stop_entry,
+	&cmd_scale_entry,
 	&cmd_logs_entry,
 	&cmd_script_entry,
 	&cmd_engines_entry,
@@ -194,8 +196,14 @@ parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args *a)
 	if (nlong > 0)
 		memcpy(longopts, e->longopts, nlong * sizeof *longopts);
 	longopts[nlong] = help;
-	/* ':' first: a missing value returns ':' rather than '?'. */
-	optstring = xasprintf(":%sh", e->args.optstring != NULL ? e->args.optstring : "");
+	/* ':' first: a missing value returns ':' rather than '?'. An entry's
+	 * leading '+' (options end at the first argument, so that "-1" after
+	 * it is an argument) goes before it. */
+	if (e->args.optstring != NULL && e->args.optstring[0] == '+')
+		optstring = xasprintf("+:%sh", e->args.optstring + 1);
+	else
+		optstring = xasprintf(":%sh", e->args.optstring != NULL ?
+		    e->args.optstring : "");
 	a->opts = xcalloc((size_t)argc + 1, sizeof *a->opts);
 	opterr = 0;
 	optind = 0;	/* GNU getopt: start afresh, also its internal state */

@@ -53,19 +53,6 @@ state_word(const struct cluster *c)
 	return clusterstate_label(clusterstate_of(c));
 }
 
-static char *
-ids_text(const int *ids, size_t n)
-{
-	struct strv sv = STRV_INIT;
-	char *out;
-
-	for (size_t i = 0; i < n; i++)
-		strv_pushf(&sv, "%d", ids[i]);
-	out = strv_join(&sv, ",");
-	strv_clear(&sv);
-	return out != NULL ? out : xstrdup("");
-}
-
 /* Whether c has an engines job running, so its engines have nodes. */
 static bool
 engines_placed(const struct cluster *c)
@@ -280,6 +267,52 @@ tasks_json(const struct cluster *c)
 }
 
 static void
+print_sets(const struct cluster *c)
+{
+	int *sets;
+	size_t n = cluster_sets(c, &sets);
+
+	for (size_t i = 0; i < n; i++) {
+		char *line = cluster_set_line(c, sets[i]);
+
+		cli_printf(stdout, "  %s\n", line);
+		free(line);
+	}
+	free(sets);
+}
+
+static json_t *
+sets_json(const struct cluster *c)
+{
+	json_t *a = json_array();
+	int *sets;
+	size_t n = cluster_sets(c, &sets);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object(), *jobs = json_array();
+		int *ids;
+		size_t nids = cluster_set_ids_of(c, sets[i], &ids);
+
+		for (size_t k = 0; k < c->nprocs; k++) {
+			const struct cluster_proc *pr = &c->procs[k];
+
+			if (pr->role == CLUSTER_ENGINES && pr->set == sets[i])
+				json_array_append_new(jobs, cli_json_text(
+				    pr->job_id != NULL ? pr->job_id : pr->name));
+		}
+		json_object_set_new(o, "set", json_integer(sets[i]));
+		json_object_set_new(o, "engines",
+		    json_integer(cluster_set_engines(c, sets[i])));
+		json_object_set_new(o, "procs", jobs);
+		json_object_set_new(o, "engine_ids", cluster_ids_json(ids, nids));
+		json_array_append_new(a, o);
+		free(ids);
+	}
+	free(sets);
+	return a;
+}
+
+static void
 print_table(struct loop *l, const struct cluster *c, const char *mpi)
 {
 	int *lost;
@@ -295,7 +328,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 	    c->nids, c->engines, unreachable ||
 	    clusterstate_engines_stale(c) ? " (stale)" : "");
 	if (nlost > 0) {
-		char *t = ids_text(lost, nlost);
+		char *t = cluster_ids_text(lost, nlost);
 
 		cli_printf(stdout, "  lost %zu (id %s)", nlost, t);
 		free(t);
@@ -306,6 +339,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 		cli_printf(stdout, "  %s\n", mpi);
 	print_diag(c);
 	print_tasks(c);
+	print_sets(c);
 	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
 		print_jobs(l, c);
 		return;
@@ -344,16 +378,6 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 }
 
 static json_t *
-ids_json(const int *ids, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_integer(ids[i]));
-	return a;
-}
-
-static json_t *
 to_json(struct loop *l, const struct cluster *c, const char *mpi)
 {
 	json_t *o = json_object(), *procs = json_array();
@@ -381,8 +405,11 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 	    json_integer((json_int_t)c->nids));
 	json_object_set_new(o, "engines_stale",
 	    json_boolean(clusterstate_engines_stale(c)));
-	json_object_set_new(o, "engine_ids", ids_json(c->ids, c->nids));
-	json_object_set_new(o, "lost_ids", ids_json(lost, nlost));
+	json_object_set_new(o, "engine_ids", cluster_ids_json(c->ids, c->nids));
+	json_object_set_new(o, "lost_ids", cluster_ids_json(lost, nlost));
+	json_object_set_new(o, "retired_ids", cluster_ids_json(c->retired_ids,
+	    c->nretired));
+	json_object_set_new(o, "sets", sets_json(c));
 	json_object_set_new(o, "ipython_profile",
 	    cli_json_text(c->ipython_profile));
 	json_object_set_new(o, "cluster_id", cli_json_text(c->cluster_id));
@@ -423,6 +450,8 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 		json_object_set_new(p, "job_id", pr->job_id ?
 		    cli_json_text(pr->job_id) : json_null());
 		json_object_set_new(p, "engines", json_integer(pr->engines));
+		json_object_set_new(p, "set", pr->role == CLUSTER_ENGINES ?
+		    json_integer(pr->set) : json_null());
 		json_object_set_new(p, "reason", r->reason ?
 		    cli_json_text(r->reason) : json_null());
 		json_object_set_new(p, "log", pr->log ? cli_json_text(pr->log) :
@@ -447,6 +476,25 @@ drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
  * shown is left NULL and its name added to errors; why a record that
  * exists cannot be read goes into unreadable[i] (shown with the others),
  * any other error is printed. */
+/* The renewal pass of renew_before (status is one of those who run
+ * it), then the cluster as it is after that step. */
+static void
+renew(struct loop *l, const struct backend *b, struct cluster *c)
+{
+	char what[256] = "";
+	struct err e;
+	int rc = clusterop_renew_sync(l, b, c, what, sizeof what, &e);
+
+	if (rc == -1)
+		cli_printf(stderr, "hpctop: %s: renewing its engines: %s\n",
+		    c->name, e.msg);
+	else if (rc == 1) {
+		cli_printf(stderr, "hpctop: %s: %s\n", c->name, what);
+		if (clusterop_refresh_sync(l, b, c, &e) == -1)
+			cli_printf(stderr, "hpctop: %s: %s\n", c->name, e.msg);
+	}
+}
+
 static void
 refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
     char **unreadable, json_t *errors)
@@ -504,7 +552,8 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 			if (clusterop_read_registry(l, cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				drop(cs, k, names->v[k], errors);
-			}
+			} else if (ok)
+				renew(l, b, cs[k]);
 		}
 	}
 	free(idx);
