@@ -90,13 +90,13 @@ interface_lines(const struct profile *p, struct strv *lines)
 	free(q);
 }
 
-/* The exec line: every word quoted, but with an interface the
+/* A command line: every word quoted, but with an interface the
  * controller's address words expand IFACE_VAR. */
 static char *
-exec_line(const struct strv *words, bool iface)
+command_line(const struct strv *words, bool iface)
 {
 	struct strv q = STRV_INIT;
-	char *line, *joined;
+	char *joined;
 
 	for (size_t i = 0; i < words->n; i++) {
 		if (iface && (strcmp(words->v[i], IFACE_ARG_IP) == 0 ||
@@ -107,8 +107,16 @@ exec_line(const struct strv *words, bool iface)
 	}
 	joined = strv_join(&q, " ");
 	strv_clear(&q);
-	line = xasprintf("exec %s", joined);
-	free(joined);
+	return joined;
+}
+
+static char *
+exec_line(const struct strv *words, bool iface)
+{
+	char *cmd = command_line(words, iface), *line;
+
+	line = xasprintf("exec %s", cmd);
+	free(cmd);
 	return line;
 }
 
@@ -152,6 +160,52 @@ engines_argv(const struct batch_kind *k, const struct cluster *c,
 	} else
 		k->launcher(c, argv);
 	batch_task_argv(c, argv);
+}
+
+/* The variable holding the pid of a controller started by the engines
+ * job (controller.placement allocation). */
+#define ALLOC_CTL_VAR "hpctop_ctl"
+
+static bool
+in_allocation(const struct cluster *c)
+{
+	return c->profile->controller.placement == PROFILE_PLACEMENT_ALLOCATION;
+}
+
+/* controller.placement allocation: the engines job's script starts the
+ * controller in the background on the job's first node (where the batch
+ * script runs), its output to the controller's log, then the engines,
+ * which wait for its connection file as they do for a controller job;
+ * when they end the controller is stopped, so the job ends with them. */
+static void
+allocation_lines(const struct batch_kind *k, const struct cluster *c,
+    struct strv *lines)
+{
+	const struct profile *p = c->profile;
+	struct strv words = STRV_INIT;
+	char *log = log_base(c, BATCH_CONTROLLER), *q = shquote(log), *cmd;
+
+	free(log);
+	strv_push(lines, "# controller.placement allocation: the controller "
+	    "runs here, on the job's");
+	strv_push(lines, "# first node, before the engines (one job, one queue "
+	    "wait).");
+	if (p->controller.interface != NULL)
+		interface_lines(p, lines);
+	controller_argv(c, &words);
+	cmd = command_line(&words, p->controller.interface != NULL);
+	strv_clear(&words);
+	strv_pushf(lines, "%s >%s 2>&1 </dev/null &", cmd, q);
+	free(cmd);
+	free(q);
+	strv_push(lines, ALLOC_CTL_VAR "=$!");
+	engines_argv(k, c, &words);
+	strv_push_take(lines, command_line(&words, false));
+	strv_clear(&words);
+	strv_push(lines, "hpctop_rc=$?");
+	strv_push(lines, "kill \"$" ALLOC_CTL_VAR "\" 2>/dev/null; "
+	    "wait \"$" ALLOC_CTL_VAR "\"");
+	strv_push(lines, "exit \"$hpctop_rc\"");
 }
 
 int
@@ -203,6 +257,13 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 		free(q);
 	}
 	strv_extend(&lines, &p->setup);
+	if (which == BATCH_ENGINES && in_allocation(c)) {
+		allocation_lines(k, c, &lines);
+		strv_push(&lines, "");
+		*out = strv_join(&lines, "\n");
+		strv_clear(&lines);
+		return 0;
+	}
 	if (which == BATCH_CONTROLLER) {
 		if (p->controller.interface != NULL)
 			interface_lines(p, &lines);
@@ -242,8 +303,8 @@ render_submit(const struct batch_kind *k, const struct cluster *c,
 	struct strv argv = STRV_INIT;
 	char *cwd, *cmd, *mark, *line;
 
-	submit_command(k, c, which, which == BATCH_ENGINES ? CTL_ID_MARK :
-	    NULL, &argv, &cwd);
+	submit_command(k, c, which, which == BATCH_ENGINES &&
+	    !in_allocation(c) ? CTL_ID_MARK : NULL, &argv, &cwd);
 	cmd = shquote_argv(strv_argv(&argv));
 	strv_clear(&argv);
 	mark = strstr(cmd, CTL_ID_MARK);
@@ -268,6 +329,44 @@ render_submit(const struct batch_kind *k, const struct cluster *c,
 		return line;
 	}
 	return cmd;
+}
+
+/* What `hpctop script` says about where the controller runs. */
+static void
+placement_comment(const struct cluster *c, struct strv *lines)
+{
+	switch (c->profile->controller.placement) {
+	case PROFILE_PLACEMENT_JOB:
+		strv_push(lines, "# Two batch jobs. The engines job depends on "
+		    "the controller job (after:");
+		strv_push(lines, "# it becomes eligible once the controller job "
+		    "has started), so engines");
+		strv_push(lines, "# never hold nodes while the controller is "
+		    "still queued.");
+		break;
+	case PROFILE_PLACEMENT_ALLOCATION:
+		strv_push(lines, "# One batch job: its script starts the "
+		    "controller on the job's first node,");
+		strv_push(lines, "# then the engines.");
+		break;
+	case PROFILE_PLACEMENT_LOGIN:
+		break;
+	}
+}
+
+/* The jobs c's placement submits, in order: *n of them. */
+static const enum batch_job *
+placement_jobs(const struct cluster *c, size_t *n)
+{
+	static const enum batch_job two[] = { BATCH_CONTROLLER,
+	    BATCH_ENGINES };
+
+	if (c->profile->controller.placement == PROFILE_PLACEMENT_JOB) {
+		*n = 2;
+		return two;
+	}
+	*n = 1;
+	return two + 1;
 }
 
 /* A here-document delimiter that is no line of text. */
@@ -298,23 +397,20 @@ int
 batch_render(const struct batch_kind *k, const struct cluster *c,
     char **out, struct err *e)
 {
-	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
-	    BATCH_ENGINES };
 	struct strv lines = STRV_INIT;
 	char *q = shquote(c->name);
+	size_t njobs;
+	const enum batch_job *jobs = placement_jobs(c, &njobs);
 
 	strv_push(&lines, "#!/bin/sh");
-	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
-	    c->backend, c->engines, c->engines == 1 ? "" : "s");
+	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s, "
+	    "controller.placement %s", q, c->backend, c->engines,
+	    c->engines == 1 ? "" : "s",
+	    profile_placement_name(c->profile->controller.placement));
 	free(q);
-	strv_push(&lines, "# Two batch jobs. The engines job depends on the "
-	    "controller job (after:");
-	strv_push(&lines, "# it becomes eligible once the controller job has "
-	    "started), so engines");
-	strv_push(&lines, "# never hold nodes while the controller is still "
-	    "queued; once running they");
-	strv_pushf(&lines, "# wait up to %d s for the connection file the "
-	    "controller writes.", PROC_URL_WAIT_S);
+	placement_comment(c, &lines);
+	strv_pushf(&lines, "# The engines wait up to %d s for the connection "
+	    "file the controller writes.", PROC_URL_WAIT_S);
 	{
 		char *logs = paths_below(cluster_work_dir(c), "logs");
 
@@ -323,7 +419,7 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 		free(q);
 		free(logs);
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < njobs; i++) {
 		char *body, *path, *d;
 
 		if (batch_render_job(k, c, jobs[i], &body, e) == -1) {
@@ -341,9 +437,11 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 		free(path);
 		free(body);
 	}
-	strv_push_take(&lines, render_submit(k, c, BATCH_CONTROLLER));
-	if (strcmp(k->submit, "sbatch") == 0)
-		strv_push(&lines, "ctl=${ctl%%;*}");
+	if (njobs == 2) {
+		strv_push_take(&lines, render_submit(k, c, BATCH_CONTROLLER));
+		if (strcmp(k->submit, "sbatch") == 0)
+			strv_push(&lines, "ctl=${ctl%%;*}");
+	}
 	strv_push_take(&lines, render_submit(k, c, BATCH_ENGINES));
 	strv_push(&lines, "");
 	*out = strv_join(&lines, "\n");
@@ -577,6 +675,15 @@ on_submitted(const struct subproc_result *r, void *arg)
 	if (id != NULL) {
 		name = batch_job_name(c, s->which);
 		log = k->log_path(c, name, s->log, id);
+		if (s->which == BATCH_ENGINES && in_allocation(c)) {
+			char *clog = log_base(c, BATCH_CONTROLLER);
+
+			/* The controller is recorded first, as a controller
+			 * job is, with the job it runs in. */
+			cluster_add_proc(c, CLUSTER_CONTROLLER, name, 0, id,
+			    0, NULL, clog);
+			free(clog);
+		}
 		cluster_add_proc(c, s->which == BATCH_CONTROLLER ?
 		    CLUSTER_CONTROLLER : CLUSTER_ENGINES, name, 0, id,
 		    s->which == BATCH_ENGINES ? c->engines : 0, NULL, log);
@@ -603,13 +710,13 @@ static int
 write_scripts(const struct batch_kind *k, struct loop *l,
     const struct cluster *c, struct err *e)
 {
-	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
-	    BATCH_ENGINES };
+	size_t njobs;
+	const enum batch_job *jobs = placement_jobs(c, &njobs);
 	struct host *h = cluster_host(l, c, e);
 
 	if (h == NULL)
 		return -1;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < njobs; i++) {
 		char *body, *path;
 		int rc;
 
@@ -682,6 +789,12 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	char *cwd, *found;
 	struct host_job *j;
 
+	/* In an allocation the engines job is the controller's: it is
+	 * submitted when the controller would be, and nothing after. */
+	if (in_allocation(c) && which == BATCH_ENGINES) {
+		proc_complete(l, c, NULL, cb, arg);
+		return 0;
+	}
 	if (which == BATCH_CONTROLLER && c->host != NULL) {
 		/* On another machine the submission itself says whether the
 		 * scheduler's client is there. */
@@ -707,6 +820,8 @@ start_job(const struct batch_kind *k, enum batch_job which,
 			return err_set(e, "%s: engines job: no controller job "
 			    "to depend on", c->backend);
 	}
+	if (in_allocation(c))
+		which = BATCH_ENGINES;
 	submit_command(k, c, which, after, &argv, &cwd);
 	s = xcalloc(1, sizeof *s);
 	s->k = k;
@@ -1113,6 +1228,15 @@ stop_finish(struct stopper *st, const struct err *e)
 	free(st);
 }
 
+static bool
+listed(const struct strv *ids, const char *id)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (strcmp(ids->v[i], id) == 0)
+			return true;
+	return false;
+}
+
 /* The ids of c's jobs of one role (all roles: both true) that the last
  * poll did not see gone. */
 static void
@@ -1123,7 +1247,8 @@ live_ids(const struct cluster *c, bool engines, bool controller,
 		const struct cluster_proc *pr = &c->procs[i];
 		bool want = pr->role == CLUSTER_ENGINES ? engines : controller;
 
-		if (want && pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE)
+		if (want && pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE &&
+		    !listed(out, pr->job_id))
 			strv_push(out, pr->job_id);
 	}
 }
