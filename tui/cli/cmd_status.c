@@ -185,7 +185,12 @@ static void
 print_jobs(struct loop *l, const struct cluster *c)
 {
 	char *t = jobfmt_table(&c->jobs), note[512];
+	char *where = cluster_controller_where(c);
 	long now = (long)time(NULL);
+
+	if (where != NULL)
+		cli_printf(stdout, "  controller: %s\n", where);
+	free(where);
 
 	for (char *line = strtok(t, "\n"); line != NULL;
 	    line = strtok(NULL, "\n"))
@@ -389,6 +394,13 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 	json_object_set_new(o, "connection_file", cli_json_text(c->client_file));
 	json_object_set_new(o, "controller_up",
 	    json_boolean(clusterstate_controller_up(c)));
+	{
+		char *where = cluster_controller_where(c);
+
+		json_object_set_new(o, "controller_at", where != NULL ?
+		    cli_json_text(where) : json_null());
+		free(where);
+	}
 	json_object_set_new(o, "started", json_real(c->started));
 	json_object_set_new(o, "dir", cli_json_text(c->dir));
 	json_object_set_new(o, "mpi_mismatch", mpi != NULL ?
