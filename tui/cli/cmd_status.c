@@ -284,6 +284,16 @@ tasks_json(const struct cluster *c)
 	return a;
 }
 
+/* A batch cluster: one with a job (its controller may be a process). */
+static bool
+has_jobs(const struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].job_id != NULL)
+			return true;
+	return false;
+}
+
 static void
 print_table(struct loop *l, const struct cluster *c, const char *mpi)
 {
@@ -311,7 +321,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 		cli_printf(stdout, "  %s\n", mpi);
 	print_diag(c);
 	print_tasks(c);
-	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
+	if (has_jobs(c)) {
 		print_jobs(l, c);
 		return;
 	}
