@@ -166,6 +166,9 @@ engines_argv(const struct batch_kind *k, const struct cluster *c,
 	batch_task_argv(c, argv);
 }
 
+/* The name of a controller in the engines' job, in records and tables. */
+#define ALLOC_CTL_NAME "ipcontroller"
+
 /* The variable holding the pid of a controller started by the engines
  * job (controller.placement allocation). */
 #define ALLOC_CTL_VAR "hpctop_ctl"
@@ -772,8 +775,8 @@ on_submitted(const struct subproc_result *r, void *arg)
 
 			/* The controller is recorded first, as a controller
 			 * job is, with the job it runs in. */
-			cluster_add_proc(c, CLUSTER_CONTROLLER, name, 0, id,
-			    0, NULL, clog);
+			cluster_add_proc(c, CLUSTER_CONTROLLER, ALLOC_CTL_NAME,
+			    0, id, 0, NULL, clog);
 			free(clog);
 		}
 		cluster_add_proc(c, s->which == BATCH_CONTROLLER ?
@@ -1092,6 +1095,13 @@ distribute(const struct batch_kind *kind, struct cluster *c,
 			copy_row(r, found);
 			free(r->id);
 			r->id = xstrdup(pr->job_id);
+			/* A controller in the engines' job is one task of it. */
+			if (pr->role == CLUSTER_CONTROLLER &&
+			    strcmp(pr->name, ALLOC_CTL_NAME) == 0) {
+				free(r->name);
+				r->name = xstrdup(pr->name);
+				r->tasks = 1;
+			}
 			pr->live = batch_live(found);
 			if (pr->live == CLUSTER_LIVE_RUNNING &&
 			    found->nodelist != NULL) {

@@ -181,6 +181,18 @@ add_nodes_json(struct loop *l, json_t *o, const struct cluster *c)
 
 /* Batch clusters: the qstat-style table of their jobs, where a job that
  * waits shows its reason instead of its nodes. */
+/* Whether row i's job is a later row's too (a controller in the
+ * engines' job): its note is the engines'. */
+static bool
+shared_later(const struct job_table *t, size_t i)
+{
+	for (size_t j = i + 1; j < t->n; j++)
+		if (t->v[j].id != NULL && t->v[i].id != NULL &&
+		    strcmp(t->v[j].id, t->v[i].id) == 0)
+			return true;
+	return false;
+}
+
 static void
 print_jobs(struct loop *l, const struct cluster *c)
 {
@@ -198,7 +210,8 @@ print_jobs(struct loop *l, const struct cluster *c)
 	free(t);
 	/* When engines will be lost, and when waiting ones may start. */
 	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++)
-		if (jobfmt_time_note(&c->jobs.v[i],
+		if (!shared_later(&c->jobs, i) &&
+		    jobfmt_time_note(&c->jobs.v[i],
 		    cluster_role_name(c->procs[i].role), now, note,
 		    sizeof note))
 			cli_printf(stdout, "  %s\n", note);
