@@ -1538,15 +1538,6 @@ stop_finish(struct stopper *st, const struct err *e)
 	login_signal(st, SIGTERM);
 }
 
-static bool
-listed(const struct strv *ids, const char *id)
-{
-	for (size_t i = 0; i < ids->n; i++)
-		if (strcmp(ids->v[i], id) == 0)
-			return true;
-	return false;
-}
-
 /* The ids of c's jobs of one role (all roles: both true) that the last
  * poll did not see gone. */
 static void
@@ -1558,7 +1549,7 @@ live_ids(const struct cluster *c, bool engines, bool controller,
 		bool want = pr->role == CLUSTER_ENGINES ? engines : controller;
 
 		if (want && pr->job_id != NULL && pr->live != CLUSTER_LIVE_GONE &&
-		    !listed(out, pr->job_id))
+		    !strv_contains(out, pr->job_id))
 			strv_push(out, pr->job_id);
 	}
 }

@@ -50,19 +50,7 @@ done
 
 # ipcluster: the controller here on the bridge, engines as one Slurm job
 # over both nodes, 2 per node.
-mkdir -p "$IPYTHONDIR/profile_bplace"
-cat >"$IPYTHONDIR/profile_bplace/ipcluster_config.py" <<EOF
-c.LocalControllerLauncher.controller_args = ['--ip=$bridge']
-c.SlurmLauncher.queue = 'debug'
-c.SlurmLauncher.timelimit = '00:10:00'
-c.SlurmEngineSetLauncher.batch_template = """#!/bin/sh
-#SBATCH --job-name=ipy-engine-{cluster_id}
-#SBATCH --ntasks={n}
-#SBATCH --nodes=2
-#SBATCH --ntasks-per-node=2
-srun {program_and_args}
-"""
-EOF
+mn_ipcluster_config bplace "c.LocalControllerLauncher.controller_args = ['--ip=$bridge']"
 
 # Every CPU share of both nodes (FORCE:4: four jobs of all 8 CPUs), held
 # for $fill s from when all run; prints when they end.
@@ -124,20 +112,7 @@ time_ipcluster() {
 	ipc start -n 4 --engines=Slurm --daemonize || return 1
 	wait_until 60 ipy_engines_job
 	compete || return 1
-	t1=$(/usr/bin/python3 -c "
-import ipyparallel as ipp, os, socket, sys, time
-f = os.path.join('$IPYTHONDIR', 'profile_bplace', 'security', 'ipcontroller-client.json')
-end = time.time() + 300
-while not os.path.exists(f) and time.time() < end:
-    time.sleep(0.05)
-rc = ipp.Client(profile='bplace', timeout=120)
-rc.wait_for_engines(4, timeout=600)
-t1 = time.time()
-hosts = sorted(rc[:].apply_sync(socket.gethostname))
-rc.close()
-if hosts != ['cn1', 'cn1', 'cn2', 'cn2']:
-    sys.exit('ipcluster engines on %s' % hosts)
-print('%.6f' % t1)") || return 1
+	t1=$(mn_ipcluster_wait bplace) || return 1
 	ipc stop
 	scancel $(others) 2>/dev/null
 	wait_until 60 queue_empty

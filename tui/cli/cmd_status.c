@@ -301,10 +301,11 @@ tasks_json(const struct cluster *c)
 static bool
 has_jobs(const struct cluster *c)
 {
-	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].job_id != NULL)
-			return true;
-	return false;
+	size_t i = 0;
+
+	while (i < c->nprocs && c->procs[i].job_id == NULL)
+		i++;
+	return i < c->nprocs;
 }
 
 static void
