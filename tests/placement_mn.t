@@ -10,6 +10,7 @@
 . "$(dirname "$0")/tap.sh"
 
 . "$(dirname "$0")/mnenv.sh"
+. "$(dirname "$0")/tmux.sh"
 
 # place_profile NAME BACKEND CONTROLLER_KEYS: batch_profile's over both
 # nodes, with more controller keys ("placement: login, ...").
@@ -31,7 +32,8 @@ ctl_pid() {
 
 bridge=$(ip -o -4 addr show dev hpctopbr0 | awk '{sub("/.*", "", $4); print $4}')
 
-# placed PLACEMENT BACKEND SCRIPT_RE WHERE_RE CTL_NODE
+# placed PLACEMENT BACKEND SCRIPT_RE WHERE_RE CTL_NODE (WHERE_RE: the
+# status line, "controller: ...")
 placed() {
 	local pl=$1 backend=$2 script_re=$3 where_re=$4 node=$5 name=pl$1$2 ids pid hosts keys
 	keys="placement: $pl"
@@ -51,6 +53,11 @@ placed() {
 	run "$HPCTOP" status "$name"
 	like "$out" "engines 4/4" "$pl/$backend: status says engines 4/4"
 	like "$out" "$where_re" "$pl/$backend: status says where the controller runs"
+	# The dashboard's jobs pane says it in its title.
+	dash_open 200 40 "$name"
+	wait_for "Jobs: $name \\([0-9]+\\)  controller ${where_re#controller: }" 30
+	ok $? "$pl/$backend: the dashboard says where the controller runs"
+	dash_close
 	pid=$(ctl_pid "$name")
 	like "$(proc_node "$pid")" "^$node\$" "$pl/$backend: the controller process runs on $node"
 
