@@ -12,6 +12,7 @@
 
 #include "core/host.h"
 #include "core/netif.h"
+#include "core/nodes.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/shquote.h"
@@ -1057,6 +1058,25 @@ adopt_named(struct cluster *c, const struct job_table *t)
 	}
 }
 
+/* The first node of a job's node list: "cn1" of "cn[1-2]" or "cn1,cn2". */
+static char *
+first_node(const char *nodelist)
+{
+	size_t n = strcspn(nodelist, ",[");
+	struct strv all = STRV_INIT;
+	struct err e;
+	char *first;
+
+	if (nodelist[n] != '[' || nodes_expand(nodelist, &all, &e) == -1 ||
+	    all.n == 0) {
+		strv_clear(&all);
+		return xstrndup(nodelist, n);
+	}
+	first = xstrdup(all.v[0]);
+	strv_clear(&all);
+	return first;
+}
+
 /* Rebuilds c->jobs from the scheduler's table t (NULL: no usable answer,
  * for the reason `why`, so nothing is known: the recorded jobs are shown
  * as unknown, never as ended). */
@@ -1106,8 +1126,7 @@ distribute(const struct batch_kind *kind, struct cluster *c,
 			if (pr->live == CLUSTER_LIVE_RUNNING &&
 			    found->nodelist != NULL) {
 				free(pr->host);
-				pr->host = xstrndup(found->nodelist,
-				    strcspn(found->nodelist, ",["));
+				pr->host = first_node(found->nodelist);
 			}
 			continue;
 		}

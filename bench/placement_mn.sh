@@ -41,12 +41,10 @@ queue_empty() { [ -z "$(squeue --noheader --format=%i)" ]; }
 bridge=$(ip -o -4 addr show dev hpctopbr0 | awk '{sub("/.*", "", $4); print $4}')
 
 for pl in job allocation login; do
-	batch_profile "bp$pl" slurm "queue: debug" "nodes: 2" "tasks_per_node: 2"
-	keys="placement: $pl"
-	[ "$pl" = login ] && keys="$keys, interface: hpctopbr0"
-	sed -i "s|^controller: {command: /usr/bin/ipcontroller}\$|controller: {command: /usr/bin/ipcontroller, $keys}|" \
-		"$XDG_CONFIG_HOME/hpctop/profiles/bp$pl.yaml"
+	batch_placement=$pl batch_profile "bp$pl" slurm "queue: debug" "nodes: 2" "tasks_per_node: 2"
 done
+sed -i "s|^controller: {command: /usr/bin/ipcontroller|&, interface: hpctopbr0|" \
+	"$XDG_CONFIG_HOME/hpctop/profiles/bplogin.yaml"
 
 # ipcluster: the controller here on the bridge, engines as one Slurm job
 # over both nodes, 2 per node.

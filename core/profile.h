@@ -27,7 +27,7 @@ enum profile_placement {
 };
 /* The placement a batch profile gets without controller.placement (README
  * "Controller placement" has the measurements behind it). */
-#define PROFILE_PLACEMENT_DEFAULT PROFILE_PLACEMENT_JOB
+#define PROFILE_PLACEMENT_DEFAULT PROFILE_PLACEMENT_ALLOCATION
 
 /* The profile word of a placement ("job", "allocation", "login"). */
 const char *profile_placement_name(enum profile_placement pl);

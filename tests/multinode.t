@@ -53,7 +53,7 @@ iface_profile() {
 	local name=$1 backend=$2 iface=$3
 	shift 3
 	batch_profile "$name" "$backend" "$@"
-	sed -i "s|^controller: {command: /usr/bin/ipcontroller}\$|controller: {command: /usr/bin/ipcontroller, interface: $iface}|" \
+	sed -i "s|^controller: {command: /usr/bin/ipcontroller|&, interface: $iface|" \
 		"$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml"
 }
 

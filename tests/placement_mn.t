@@ -12,13 +12,15 @@
 . "$(dirname "$0")/mnenv.sh"
 . "$(dirname "$0")/tmux.sh"
 
-# place_profile NAME BACKEND CONTROLLER_KEYS: batch_profile's over both
-# nodes, with more controller keys ("placement: login, ...").
+# place_profile NAME BACKEND PLACEMENT [CONTROLLER_KEYS]: batch_profile's
+# over both nodes, with that placement and more controller keys.
 place_profile() {
-	local name=$1 backend=$2 keys=$3
-	batch_profile "$name" "$backend" "mpi: true" "queue: debug" "nodes: 2" "tasks_per_node: 2"
-	sed -i "s|^controller: {command: /usr/bin/ipcontroller}\$|controller: {command: /usr/bin/ipcontroller, $keys}|" \
-		"$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml"
+	local name=$1 backend=$2
+	batch_placement=$3 batch_profile "$name" "$backend" "mpi: true" "queue: debug" "nodes: 2" "tasks_per_node: 2"
+	if [ -n "${4:-}" ]; then
+		sed -i "s|^controller: {command: /usr/bin/ipcontroller|&, $4|" \
+			"$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml"
+	fi
 }
 
 # The pid of a cluster's ipcontroller, on whichever node.
@@ -35,10 +37,9 @@ bridge=$(ip -o -4 addr show dev hpctopbr0 | awk '{sub("/.*", "", $4); print $4}'
 # placed PLACEMENT BACKEND SCRIPT_RE WHERE_RE CTL_NODE (WHERE_RE: the
 # status line, "controller: ...")
 placed() {
-	local pl=$1 backend=$2 script_re=$3 where_re=$4 node=$5 name=pl$1$2 ids pid hosts keys
-	keys="placement: $pl"
-	[ "$pl" = login ] && keys="$keys, interface: hpctopbr0"
-	place_profile "$name" "$backend" "$keys"
+	local pl=$1 backend=$2 script_re=$3 where_re=$4 node=$5 name=pl$1$2 ids pid hosts keys=
+	[ "$pl" = login ] && keys="interface: hpctopbr0"
+	place_profile "$name" "$backend" "$pl" "$keys"
 
 	run "$HPCTOP" script "$name" -n 4
 	is "$rc" 0 "$pl/$backend: script"
@@ -92,13 +93,13 @@ done
 
 # login where the nodes cannot reach the controller: refused at start,
 # saying why, and nothing submitted or left.
-place_profile plloop slurm "placement: login"
+place_profile plloop slurm login
 run "$HPCTOP" start plloop -n 2
 is "$rc" 1 "login without controller.interface: start refused"
 like "$err" "controller.placement login: the controller would listen on 127\.0\.0\.1, a loopback address, which the compute nodes do not reach" \
 	"the reason: a loopback address"
 is "$(squeue --noheader --name=hpctop-plloop-eng --format=%i)" "" "nothing submitted"
-place_profile plfar slurm "placement: login, ip: 198.51.100.7"
+place_profile plfar slurm login "ip: 198.51.100.7"
 run "$HPCTOP" start plfar -n 2
 is "$rc" 1 "login with an address not of this machine: start refused"
 like "$err" "controller.placement login: controller.ip: cannot listen on 198\.51\.100\.7 here: Cannot assign requested address" \
