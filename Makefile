@@ -8,6 +8,7 @@ DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 SHAREDIR  = $(PREFIX)/share/hpctop
 MANDIR    = $(PREFIX)/share/man/man1
+COMPDIR   = $(PREFIX)/share/bash-completion/completions
 DOCDIR    = $(PREFIX)/share/doc/hpctop
 
 CC       ?= cc
@@ -50,14 +51,20 @@ DRV_BINS    := $(SRC_DRV:%.c=$(SAN)/%)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BINS  := $(BENCH_SRC:%.c=$(REL)/%)
 
-# Debian packages: build, run, test. Checked with dpkg-query; apt-get runs
-# only when something is missing.
-DEPS = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
-	libssh-dev libjansson-dev libssl-dev libxml2-dev libcmocka-dev perl \
+# Debian packages: build, run, test, package. Checked with dpkg-query;
+# apt-get runs only when something is missing. debian/control's
+# Build-Depends is DEPS_BUILD less gcc and make (tests/deb.t compares them).
+DEPS_BUILD = gcc make pkg-config libncurses-dev libzmq3-dev libyaml-dev \
+	libssh-dev libjansson-dev libssl-dev libxml2-dev
+DEPS_TEST = libcmocka-dev perl \
 	python3-ipyparallel python3-mpi4py python3-numpy openmpi-bin mpich \
 	libopenmpi-dev libmpich-dev \
 	slurm-wlm slurm-wlm-torque munge openssh-server tmux procps jq iproute2 nftables \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev \
+	python3-jupyter-server python3-nbclassic chromium curl
+# dpkg-buildpackage -us -uc -b (debian/, tests/deb.t).
+DEPS_PKG = debhelper dpkg-dev fakeroot
+DEPS = $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_PKG)
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c, one per parser of outside
 # input), built with clang apart from the gcc objects. `make fuzz` runs each
@@ -76,12 +83,13 @@ FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
 OBJ_LIB_FUZZ := $(patsubst %.c,$(FUZZ)/%.o,$(SRC_LIB) tests/fuzz/fuzzcheck.c 	tests/unit/fakehub.c)
 
 .SECONDARY:
-.PHONY: all deps run check test unit bench install uninstall clean fuzz \
+.PHONY: all deps print-deps-build run check test unit bench install uninstall clean fuzz \
 	fuzz-build
 all: hpctop
 
+# LDFLAGS: what a package build adds (debian/rules' hardening: relro, now).
 hpctop: $(OBJ_LIB_REL) $(OBJ_TUI_REL)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_CORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_CORE)
 
 $(REL)/%.o: %.c
 	@mkdir -p $(@D)
@@ -137,6 +145,10 @@ deps:
 			--no-install-recommends $$missing; \
 	fi
 
+# For tests/deb.t: the list debian/control's Build-Depends mirrors.
+print-deps-build:
+	@echo $(DEPS_BUILD)
+
 run: deps hpctop
 	./hpctop local
 
@@ -164,12 +176,15 @@ install: hpctop
 	install -m 0755 hpctop $(DESTDIR)$(BINDIR)/hpctop
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(SHAREDIR)/profiles/
 	install -m 0644 man/hpctop.1 $(DESTDIR)$(MANDIR)/hpctop.1
+	install -d $(DESTDIR)$(COMPDIR)
+	install -m 0644 completions/hpctop.bash $(DESTDIR)$(COMPDIR)/hpctop
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m 0644 profiles/README.md $(DESTDIR)$(DOCDIR)/profiles.md
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/hpctop $(DESTDIR)$(MANDIR)/hpctop.1
+	rm -f $(DESTDIR)$(BINDIR)/hpctop $(DESTDIR)$(MANDIR)/hpctop.1 \
+		$(DESTDIR)$(COMPDIR)/hpctop
 	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
 clean:

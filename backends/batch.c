@@ -828,52 +828,6 @@ write_scripts(const struct batch_kind *k, struct loop *l,
 	return 0;
 }
 
-/* What proc_prepare_profile and cluster_mkdirs do here, on c's host: the
- * IPython profile's directories, the logs directory, and no engine state
- * or engine file of an earlier run (a stale engine file would send
- * engines to an old address). */
-static int
-prepare_remote(struct loop *l, const struct cluster *c, struct err *e)
-{
-	static const char *const subs[] = { "security", "log", "pid",
-	    "startup" };
-	struct host *h = cluster_host(l, c, e);
-	struct strv mk = STRV_INIT, rm = STRV_INIT;
-	struct subproc_result *r;
-	char *ipdir, *dir;
-	int rc = 0;
-
-	if (h == NULL)
-		return -1;
-	ipdir = cluster_ipython_dir(c);
-	dir = paths_ipython_profile_dir_in(ipdir, c->ipython_profile);
-	free(ipdir);
-	strv_push(&mk, "mkdir");
-	strv_push(&mk, "-p");
-	strv_push(&mk, "-m");
-	strv_push(&mk, "700");
-	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-		strv_pushf(&mk, "%s/%s", dir, subs[i]);
-	free(dir);
-	strv_push_take(&mk, paths_below(cluster_work_dir(c), "logs"));
-	strv_push(&rm, "rm");
-	strv_push(&rm, "-f");
-	strv_push_take(&rm, cluster_engine_state_path(c));
-	if (c->engine_file != NULL)
-		strv_push(&rm, c->engine_file);
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		r = host_run_sync(h, l, strv_argv(i == 0 ? &mk : &rm), NULL,
-		    NULL, 0, HOST_SYNC_TIMEOUT_MS);
-		if (!r->ok)
-			rc = err_set(e, "%s: %s", c->backend, r->err.msg[0] ?
-			    r->err.msg : r->errout);
-		subproc_result_free(r);
-	}
-	strv_clear(&mk);
-	strv_clear(&rm);
-	return rc;
-}
-
 /* What the first submission needs: the IPython profile's directories,
  * no stale engine state or engine file, the job scripts written. */
 static int
@@ -885,7 +839,7 @@ prepare_jobs(const struct batch_kind *k, struct loop *l,
 	/* On another machine the submission itself says whether the
 	 * scheduler's client is there. */
 	if (c->host != NULL)
-		return prepare_remote(l, c, e) == -1 ? -1 :
+		return proc_prepare_host(l, c, e) == -1 ? -1 :
 		    write_scripts(k, l, c, e);
 	found = spawn_which(k->submit, NULL);
 	if (found == NULL)

@@ -41,6 +41,12 @@ proc_controller_addr(const struct cluster *c, struct err *e)
 	if (p->controller.interface == NULL)
 		return xstrdup(p->controller.ip != NULL ? p->controller.ip :
 		    "127.0.0.1");
+	/* The interface is another machine's there. */
+	if (c->host != NULL) {
+		err_set(e, "controller.interface: not with host %s (give "
+		    "controller.ip, its address there)", c->host);
+		return NULL;
+	}
 	addr = netif_ipv4(p->controller.interface, e);
 	if (addr == NULL)
 		err_prefix(e, "controller.interface");
@@ -121,6 +127,52 @@ proc_prepare_profile(const struct cluster *c, struct err *e)
 	return rc;
 }
 
+/* What proc_prepare_profile and cluster_mkdirs do here, on another
+ * machine through its host. */
+int
+proc_prepare_host(struct loop *l, const struct cluster *c, struct err *e)
+{
+	static const char *const subs[] = { "security", "log", "pid",
+	    "startup" };
+	struct host *h = cluster_host(l, c, e);
+	struct strv mk = STRV_INIT, rm = STRV_INIT;
+	struct subproc_result *r;
+	char *ipdir, *dir;
+	int rc = 0;
+
+	if (h == NULL)
+		return -1;
+	if (host_is_local(h))
+		return proc_prepare_profile(c, e);
+	ipdir = cluster_ipython_dir(c);
+	dir = paths_ipython_profile_dir_in(ipdir, c->ipython_profile);
+	free(ipdir);
+	strv_push(&mk, "mkdir");
+	strv_push(&mk, "-p");
+	strv_push(&mk, "-m");
+	strv_push(&mk, "700");
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+		strv_pushf(&mk, "%s/%s", dir, subs[i]);
+	free(dir);
+	strv_push_take(&mk, paths_below(cluster_work_dir(c), "logs"));
+	strv_push(&rm, "rm");
+	strv_push(&rm, "-f");
+	strv_push_take(&rm, cluster_engine_state_path(c));
+	if (c->engine_file != NULL)
+		strv_push(&rm, c->engine_file);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		r = host_run_sync(h, l, strv_argv(i == 0 ? &mk : &rm), NULL,
+		    NULL, 0, HOST_SYNC_TIMEOUT_MS);
+		if (!r->ok)
+			rc = err_set(e, "%s: %s", c->backend, r->err.msg[0] ?
+			    r->err.msg : r->errout);
+		subproc_result_free(r);
+	}
+	strv_clear(&mk);
+	strv_clear(&rm);
+	return rc;
+}
+
 int
 proc_spawn_on(struct loop *l, struct host *h, struct cluster *c,
     struct spawn *s, enum cluster_role role, const char *name, int engines,
@@ -145,7 +197,11 @@ int
 proc_spawn(struct loop *l, struct cluster *c, struct spawn *s,
     enum cluster_role role, const char *name, int engines, struct err *e)
 {
-	return proc_spawn_on(l, host_get(l, NULL, e), c, s, role, name,
+	struct host *h = cluster_host(l, c, e);
+
+	if (h == NULL)
+		return -1;
+	return proc_spawn_on(l, h, c, s, role, name,
 	    engines, e);
 }
 
@@ -156,7 +212,7 @@ proc_fill_starts(struct loop *l, struct cluster *c)
 	struct err e;
 
 	/* Without one the mark tells them apart until the next poll. */
-	if (host_procs_sync(host_get(l, NULL, &e), l, CLUSTER_ENV, &ps,
+	if (host_procs_sync(cluster_host(l, c, &e), l, CLUSTER_ENV, &ps,
 	    &e) == -1)
 		return;
 	for (size_t i = 0; i < c->nprocs; i++)
@@ -219,14 +275,15 @@ struct snap_req {
 	size_t i;
 };
 
-/* The host pr runs on: this machine, or with remote (the ssh backend)
- * for engines the SSH destination their record names. */
+/* The host pr runs on: c's (this machine, or its `host:`), or with remote
+ * (the ssh backend) for engines the SSH destination their record names. */
 static struct host *
-host_of(struct loop *l, bool remote, const struct cluster_proc *pr,
-    struct err *e)
+host_of(struct loop *l, bool remote, const struct cluster *c,
+    const struct cluster_proc *pr, struct err *e)
 {
-	return host_get(l, remote && pr->role == CLUSTER_ENGINES ? pr->host :
-	    NULL, e);
+	if (remote && pr->role == CLUSTER_ENGINES)
+		return host_get(l, pr->host, e);
+	return cluster_host(l, c, e);
 }
 
 static void
@@ -240,17 +297,19 @@ snaps_add(struct snaps *s, struct host *h)
 	s->v[s->n++].h = h;
 }
 
-/* The hosts of c's procs, this machine's first (the controller's, and
- * where marked processes no record names are looked for). */
+/* The hosts of c's procs, c's own first (the controller's, and where
+ * marked processes no record names are looked for). */
 static void
 snaps_add_cluster(struct snaps *s, struct loop *l, bool remote,
     const struct cluster *c)
 {
 	struct err e;
+	struct host *own = cluster_host(l, c, &e);
 
-	snaps_add(s, host_get(l, NULL, &e));
+	if (own != NULL)
+		snaps_add(s, own);
 	for (size_t i = 0; remote && i < c->nprocs; i++) {
-		struct host *h = host_of(l, true, &c->procs[i], &e);
+		struct host *h = host_of(l, true, c, &c->procs[i], &e);
 
 		if (h != NULL)
 			snaps_add(s, h);
@@ -259,9 +318,9 @@ snaps_add_cluster(struct snaps *s, struct loop *l, bool remote,
 
 static struct snap *
 snaps_find(struct snaps *s, struct loop *l, bool remote,
-    const struct cluster_proc *pr, struct err *why)
+    const struct cluster *c, const struct cluster_proc *pr, struct err *why)
 {
-	struct host *h = host_of(l, remote, pr, why);
+	struct host *h = host_of(l, remote, c, pr, why);
 
 	for (size_t i = 0; h != NULL && i < s->n; i++)
 		if (s->v[i].h == h) {
@@ -367,19 +426,24 @@ user_name(void)
  * names: adopt them from each host's snapshot, so they are seen and
  * stopped. */
 static void
-adopt_all(struct cluster *c, struct snaps *s, bool remote, bool children)
+adopt_all(struct cluster *c, struct snaps *s, struct loop *l, bool remote,
+    bool children)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		bool here = host_is_local(s->v[i].h);
+	struct err e;
+	struct host *own = cluster_host(l, c, &e);
 
-		/* With remote, the controller is looked for here and engines
-		 * on their hosts (where this machine's processes may be seen
-		 * too, as on nodes that are namespaces of it). */
-		if (!s->v[i].failed && s->v[i].ps != NULL)
-			procfs_adopt_marked(c, s->v[i].ps, here ? NULL :
-			    host_label(s->v[i].h), children, !remote ?
-			    PROCFS_ADOPT_ALL : here ? PROCFS_ADOPT_CONTROLLER :
-			    PROCFS_ADOPT_ENGINES);
+	for (size_t i = 0; i < s->n; i++) {
+		bool here = s->v[i].h == own;
+
+		/* c's own host has its controller, and with remote the
+		 * engines are on theirs (where the processes of c's host may
+		 * be seen too, as on nodes that are namespaces of it). */
+		if (s->v[i].failed || s->v[i].ps == NULL || (!here && !remote))
+			continue;
+		procfs_adopt_marked(c, s->v[i].ps, host_is_local(s->v[i].h) ?
+		    NULL : host_label(s->v[i].h), children, !remote ?
+		    PROCFS_ADOPT_ALL : here ? PROCFS_ADOPT_CONTROLLER :
+		    PROCFS_ADOPT_ENGINES);
 	}
 }
 
@@ -392,7 +456,7 @@ poll_one(struct cluster *c, struct snaps *s, struct loop *l, bool remote)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (!c->complete)
-		adopt_all(c, s, remote, false);
+		adopt_all(c, s, l, remote, false);
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
@@ -400,7 +464,7 @@ poll_one(struct cluster *c, struct snaps *s, struct loop *l, bool remote)
 		struct snap *sn;
 
 		err_clear(&why);
-		sn = snaps_find(s, l, remote, pr, &why);
+		sn = snaps_find(s, l, remote, c, pr, &why);
 		proc_row(c, sn != NULL ? sn->ps : NULL, why.msg, now, pr,
 		    jobtab_append(&c->jobs));
 	}
@@ -449,12 +513,14 @@ proc_start_controller(struct loop *l, struct cluster *c, const char *what,
 	char *addr;
 	int rc;
 
-	if (proc_check_command(c, "controller",
+	/* On another machine the spawn itself says whether it is there. */
+	if (c->host == NULL && (proc_check_command(c, "controller",
 	    c->profile->controller.command.v[0], e) == -1 ||
-	    (what != NULL && proc_check_command(c, what, cmd, e) == -1) ||
-	    (addr = proc_controller_addr(c, e)) == NULL)
+	    (what != NULL && proc_check_command(c, what, cmd, e) == -1)))
 		return -1;
-	if (proc_prepare_profile(c, e) == -1) {
+	if ((addr = proc_controller_addr(c, e)) == NULL)
+		return -1;
+	if (proc_prepare_host(l, c, e) == -1) {
 		free(addr);
 		return -1;
 	}
@@ -543,7 +609,7 @@ proc_left(struct stopper *st, const struct cluster_proc *pr,
 	struct snap *sn;
 
 	err_clear(why);
-	sn = snaps_find(&st->snaps, st->loop, st->remote, pr, why);
+	sn = snaps_find(&st->snaps, st->loop, st->remote, st->c, pr, why);
 	return sn == NULL || procfs_proc_pids(st->c, sn->ps, pr, NULL) > 0;
 }
 
@@ -596,7 +662,8 @@ signal_role(struct stopper *st, enum cluster_role role, int sig, bool all)
 
 		if (pr->role != role || pr->pid <= 0)
 			continue;
-		sn = snaps_find(&st->snaps, st->loop, st->remote, pr, &why);
+		sn = snaps_find(&st->snaps, st->loop, st->remote, c, pr,
+		    &why);
 		if (sn == NULL)
 			continue;
 		if (!all) {
@@ -613,6 +680,21 @@ signal_role(struct stopper *st, enum cluster_role role, int sig, bool all)
 		free(groups);
 		free(pids);
 	}
+}
+
+static void
+remove_work_dir(struct loop *l, const struct cluster *c)
+{
+	char *argv[] = { "rm", "-rf", NULL, NULL };
+	struct err e;
+	struct host *h = cluster_host(l, c, &e);
+
+	if (h == NULL || c->host_home == NULL)
+		return;
+	argv[2] = cluster_work_dir(c);
+	subproc_result_free(host_run_sync(h, l, argv, NULL, NULL, 0,
+	    HOST_SYNC_TIMEOUT_MS));
+	free(argv[2]);
 }
 
 static void
@@ -637,6 +719,9 @@ stop_finish(struct stopper *st)
 		failed = true;
 	}
 	snaps_free(&st->snaps);
+	/* Its logs on another machine go with it, as its record's do here. */
+	if (!failed && st->c->host != NULL)
+		remove_work_dir(st->loop, st->c);
 	st->cb(st->c, failed ? &e : NULL, st->arg);
 	free(st);
 }
@@ -662,7 +747,7 @@ stop_step(void *arg)
 	case STOP_BEGIN:
 		/* What carries this cluster's mark is stopped too, recorded or
 		 * not. */
-		adopt_all(st->c, &st->snaps, st->remote, true);
+		adopt_all(st->c, &st->snaps, st->loop, st->remote, true);
 		/* SIGTERM to the whole session: the engine and its nanny, or
 		 * mpiexec and its ranks. */
 		signal_role(st, CLUSTER_ENGINES, SIGTERM, true);
@@ -797,6 +882,11 @@ proc_script_begin(const struct cluster *c, struct strv *lines)
 	free(q);
 	strv_push(lines, "# Each process runs in a session of its own, with "
 	    CLUSTER_ENV "=<the cluster's state dir>; output goes to its log.");
+	if (c->host != NULL) {
+		q = shquote(c->host);
+		strv_pushf(lines, "# on %s (through ssh), its paths there", q);
+		free(q);
+	}
 	strv_push(lines, "# controller");
 	/* start says the same and stops; the script shows where. */
 	addr = proc_controller_addr(c, &e);

@@ -19,9 +19,10 @@
  * file (engines start in parallel with the controller). */
 #define PROC_URL_WAIT_S 120
 
-/* The address a controller on this host listens on: controller.ip, the
- * IPv4 address of controller.interface here, or 127.0.0.1. NULL with e
- * filled when the interface has none. Caller frees. */
+/* The address a controller on c's host listens on: controller.ip, the
+ * IPv4 address of controller.interface here (not on another machine), or
+ * 127.0.0.1. NULL with e filled when the interface has none. Caller
+ * frees. */
 char *proc_controller_addr(const struct cluster *c, struct err *e);
 /* The controller's spawn for c: profile controller.command, --profile,
  * --cluster-id, --ip=addr (and --location=addr for controller.interface,
@@ -46,6 +47,11 @@ int proc_check_command(const struct cluster *c, const char *what,
  * so registration counts start at zero. */
 int proc_prepare_profile(const struct cluster *c, struct err *e);
 
+/* proc_prepare_profile on c's host; on another machine also its logs
+ * directory there, and no engine file of an earlier run (it would send
+ * engines to an old address). */
+int proc_prepare_host(struct loop *l, const struct cluster *c,
+    struct err *e);
 /* Spawns s on h (host_spawn) and records it in c as a process with this
  * role and name, on this machine's host name or h's destination. */
 int proc_spawn_on(struct loop *l, struct host *h, struct cluster *c,

@@ -192,8 +192,8 @@ ssh_start_controller(const struct backend *b, struct loop *l,
 	if (p->controller.ip == NULL && p->controller.interface == NULL &&
 	    !p->controller.allow_loopback &&
 	    (where = proc_remote_engines(b, c)) != NULL) {
-		err_set(e, "controller: backend ssh runs %s, which do not reach "
-		    "this machine's loopback, where the controller listens "
+		err_set(e, "controller: backend ssh runs %s, which do not "
+		    "reach this machine's loopback, where the controller listens "
 		    "without controller.ip or controller.interface; set one "
 		    "(or controller.allow_loopback: true if they do reach it)",
 		    where);
@@ -293,7 +293,7 @@ controller_alive(struct starter *st)
 	struct err e;
 	bool alive = false;
 
-	if (host_procs_sync(host_get(st->loop, NULL, &e), st->loop,
+	if (host_procs_sync(cluster_host(st->loop, st->c, &e), st->loop,
 	    CLUSTER_ENV, &ps, &e) == -1)
 		return true;
 	for (size_t i = 0; i < st->c->nprocs && !alive; i++)
@@ -308,11 +308,12 @@ start_tick(void *arg)
 {
 	struct starter *st = arg;
 	struct err e;
+	struct host *h = cluster_host(st->loop, st->c, &e);
 	char *data;
 	size_t len;
 
-	if (file_read(st->c->engine_file, SSH_FILE_MAX, FILE_SECRET, &data,
-	    &len, &e) == 0) {
+	if (h != NULL && host_read_file(h, st->loop, st->c->engine_file,
+	    SSH_FILE_MAX, FILE_SECRET, &data, &len, &e) == 0) {
 		json_t *j = json_loadb(data, len, 0, NULL);
 
 		/* Complete once it parses: the Hub writes it in place. */
@@ -327,8 +328,8 @@ start_tick(void *arg)
 		free(data);
 	}
 	if (loop_now() >= st->deadline || !controller_alive(st)) {
-		err_set(&e, "engines: the controller wrote no engine connection "
-		    "file (%s)%s; see its log", st->c->engine_file,
+		err_set(&e, "engines: the controller wrote no engine "
+		    "connection file (%s)%s; see its log", st->c->engine_file,
 		    loop_now() >= st->deadline ? " in time" :
 		    " before it exited");
 		start_done(st, &e);

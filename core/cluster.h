@@ -138,6 +138,8 @@ struct cluster {
 	int lock_fd;		/* valid while locked */
 	bool locked;
 	bool interrupted;	/* incomplete, and no start holds the lock */
+	bool cleared;		/* stopped through ipyparallel: the record
+				 * was removed (core/ippcluster.h) */
 	struct cluster_task *tasks;	/* engine tasks that exited, by host
 					 * and rank (cluster_read_tasks) */
 	size_t ntasks;

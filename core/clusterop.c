@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "ippcluster.h"
 #include "netif.h"
 #include "xmalloc.h"
 
@@ -74,6 +75,8 @@ clusterop_remove_connection_files(struct loop *l, const struct cluster *c)
 	char *argv[] = { "rm", "-f", c->client_file, c->engine_file, NULL };
 	struct host *h;
 
+	/* ipyparallel's cluster file names them: it goes with them. */
+	ippcluster_remove(c);
 	if (c->host == NULL) {
 		if (c->client_file != NULL)
 			unlink(c->client_file);
@@ -152,6 +155,7 @@ on_engines(struct cluster *c, const struct err *e, void *arg)
 
 	if (e == NULL)
 		c->complete = true;
+	ippcluster_sync(c, NULL);
 	if (cluster_save(c, &se) == -1 && e == NULL)
 		e = &se;
 	if (e != NULL) {
@@ -167,6 +171,7 @@ on_controller(struct cluster *c, const struct err *e, void *arg)
 	struct op *op = arg;
 	struct err se;
 
+	ippcluster_sync(c, NULL);
 	if (cluster_save(c, &se) == -1 && e == NULL)
 		e = &se;
 	if (e != NULL) {
@@ -238,10 +243,6 @@ clusterop_start(struct loop *l, const struct backend *b, struct cluster *c,
 
 	if (check_address(b, c, e) == -1)
 		return -1;
-	if (c->host != NULL && b->batch == NULL)
-		return err_set(e, "%s: host %s: backend %s does not run on "
-		    "another machine (slurm and pbs do)", c->profile_path,
-		    c->host, b->name);
 	if (cluster_place(l, c, e) == -1 ||
 	    (found = clusterop_client_file_exists(l, c, e)) == -1)
 		return -1;
@@ -275,9 +276,25 @@ clusterop_confirm(const struct backend *b, const struct cluster *c,
 	return b->confirm != NULL ? b->confirm(b, c, e) : 0;
 }
 
+/* ipyparallel (`ipcluster stop`, the notebook's Stop) stopped c: its
+ * record goes, as hpctop's own stop would remove it. */
+static void
+clear_stopped(struct loop *l, struct cluster *c)
+{
+	struct err le;
+
+	if (cluster_lock(c, "clearing", &le) == -1)
+		return;
+	clusterop_remove_connection_files(l, c);
+	if (cluster_remove(c, &le) == 0)
+		c->cleared = true;
+	cluster_unlock(c);
+}
+
 int
 clusterop_read_registry(struct loop *l, struct cluster *c, struct err *e)
 {
+	bool had_file = cluster_meta_get(c, IPPCLUSTER_META) != NULL;
 	size_t nseen = c->nseen;
 	bool save = false;
 	struct err le;
@@ -301,6 +318,13 @@ clusterop_read_registry(struct loop *l, struct cluster *c, struct err *e)
 		cluster_unlock(c);
 		save = false;
 	}
+	if (!c->locked && ippcluster_stopped_outside(c)) {
+		clear_stopped(l, c);
+		return 0;
+	}
+	if (c->complete && ippcluster_sync(c, NULL) == 0 &&
+	    cluster_meta_get(c, IPPCLUSTER_META) != NULL && !had_file)
+		save = true;
 	if (save)
 		cluster_save(c, NULL);
 	return 0;

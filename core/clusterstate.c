@@ -85,6 +85,8 @@ clusterstate_of(const struct cluster *c)
 	int *lost;
 	size_t nlost;
 
+	if (c->cleared)
+		return CLUSTERSTATE_STOPPED;
 	if (ctl == NULL || ctl->live != CLUSTER_LIVE_RUNNING) {
 		if (ctl != NULL && ctl->live == CLUSTER_LIVE_UNKNOWN)
 			return CLUSTERSTATE_UNKNOWN;

@@ -72,6 +72,17 @@ add_entry(struct proflist *pl, char *name, char *path, const char *source,
 		en->error = xstrdup(e.msg);
 }
 
+void
+proflist_add_text(struct proflist *pl, const char *name, const char *path,
+    const char *source, const char *text)
+{
+	if (proflist_find(pl, name) != NULL)
+		return;
+	add_entry(pl, xstrdup(name), xstrdup(path), source, NULL,
+	    xstrdup(text));
+	qsort(pl->v, pl->n, sizeof *pl->v, entry_cmp);
+}
+
 static void
 scan_dir(struct proflist *pl, const char *dir, const char *label)
 {

@@ -59,6 +59,12 @@ struct profile *proflist_load(const struct proflist *pl, const char *name,
 struct profile *proflist_load_text(const struct proflist *pl,
     const char *name, char **text, struct err *e);
 
+/* Adds a profile whose text comes from elsewhere (what a record adopted
+ * from an ipyparallel cluster file says: core/ippcluster.h) with source
+ * and path; a name listed already wins. */
+void proflist_add_text(struct proflist *pl, const char *name,
+    const char *path, const char *source, const char *text);
+
 /* Adds the profiles found on host h (its ~/.config/hpctop/profiles, then
  * /etc/hpctop/profiles there), read through h, with source DEST; a
  * profile without `host:` runs on DEST. Names found here already win.

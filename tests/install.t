@@ -16,6 +16,7 @@ is "$rc" 0 "make install exits 0"
 n=$(ls "$tmp/root/opt/hpc/share/hpctop/profiles"/*.yaml | wc -l)
 is "$n" 5 "the five shipped profiles installed"
 [ -f "$tmp/root/opt/hpc/share/doc/hpctop/profiles.md" ]; ok $? "profile schema doc installed"
+[ -f "$tmp/root/opt/hpc/share/bash-completion/completions/hpctop" ]; ok $? "bash completion installed"
 
 run "$tmp/root/opt/hpc/bin/hpctop" profiles
 is "$rc" 0 "installed binary lists profiles"

@@ -98,9 +98,11 @@ echo "$s1" >>"$pids"; echo "$s2" >>"$pids"
 sleep 0.3
 is "$(ps -o sid= -p "$s1" | tr -d ' ')" "$s1" "the unrelated sleep leads its own session"
 forge() {	# forge JQ-FILTER: the kept record with pids $s1, $s2, edited
+	# (without the ipyparallel cluster file its stop removed, which would
+	# read as stopped through ipyparallel: core/ippcluster.h)
 	mkdir -p "$dir/logs"
 	jq --argjson a "$s1" --argjson b "$s2" \
-		'.procs[0].pid = $a | .procs[1].pid = $b | '"$1" "$tmp/rec.json" >"$record"
+		'.procs[0].pid = $a | .procs[1].pid = $b | del(.meta.ipp_cluster_file) | '"$1" "$tmp/rec.json" >"$record"
 }
 check_reuse() {	# check_reuse WHAT: status shows gone, stop kills nothing
 	run "$HPCTOP" status local

@@ -4,7 +4,8 @@
 # nodes' sshds (root's key in $HPCTOP_SLURM_DIR/ssh), their processes in
 # the nodes' network namespaces, status per host and node, px from all,
 # one engine killed on cn2 and seen lost with its host, and stop leaving
-# nothing on either node.
+# nothing on either node; then a local profile with host: cn1 (start,
+# status, px through the session, stop).
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/mnenv.sh"
 
@@ -75,5 +76,30 @@ for n in cn1 cn2; do
 done
 is "$left" "" "nor any process marked with the cluster in cn1's or cn2's namespace"
 ok "$([ ! -e "$rdir" ]; echo $?)" "nor its directory on the nodes"
+
+# A local profile on cn1 (host:): controller and engines there, px from
+# here through the session, stop leaving nothing there.
+lname=sshmnlocal
+batch_profiles+=("$lname")
+printf '%s\n' "backend: local" "host: cn1" "engines: 2" \
+	"engine:" "  command: [/usr/bin/ipengine]" >"$profiles/$lname.yaml"
+run "$HPCTOP" start "$lname" --wait=150
+is "$rc" 0 "local on cn1: start --wait"
+[ "$rc" = 0 ] || diag_fail "$err"
+like "$out" "engines 2/2 registered" "local on cn1: 2/2 registered"
+lrecord=$XDG_STATE_HOME/hpctop/clusters/$lname/cluster.json
+where=
+for p in $(jq -r '.procs[].pid' "$lrecord"); do where+="$(proc_node "$p") "; done
+is "$where" "cn1 cn1 cn1 " "local on cn1: the controller and both engines run in cn1's namespace"
+run "$HPCTOP" status "$lname"
+like "$out" "^$lname +backend local +on cn1 +running +engines 2/2" "local on cn1: status says where"
+is "$(grep -c ' R .* cn1 \+[0-9]' <<<"$out")" 3 "local on cn1: 3 rows running on cn1"
+run "$HPCTOP" px "$lname" 'import socket; socket.gethostname()'
+is "$(grep -c "'cn1'" <<<"$out")" 2 "local on cn1: px answers from cn1 through the session"
+lwork=$(jq -r '.host_home' "$lrecord")/.local/state/hpctop/clusters/$lname
+run "$HPCTOP" stop "$lname"
+is "$rc" 0 "local on cn1: stop"
+is "$(procs_of "$lname")" "" "local on cn1: stop leaves no process there"
+ok "$([ ! -e "$lwork" ]; echo $?)" "local on cn1: nor its logs directory there"
 
 done_testing

@@ -208,6 +208,54 @@ like "$esc" $'\e\\[[0-9;]*7m' "NO_COLOR: reverse video instead"
 quit_ok "NO_COLOR"
 keys "unset NO_COLOR" Enter
 
+# --- TERM=dumb or unset: the dashboard refuses, saying why -------------------
+# Each command's end is told by a marker of its own (seq): the screen
+# before clear still shows the last one's.
+seq=0
+for t in "TERM=dumb" "-u TERM"; do
+	seq=$((seq + 1))
+	keys "clear; env $t $HPCTOP 2>$tmp/dash.err; echo rc$seq=\$?" Enter
+	wait_for "rc$seq=[0-9]+" 10
+	like "$scr" "rc$seq=1" "env $t: the dashboard exits 1"
+	like "$(cat "$tmp/dash.err")" "^hpctop: the dashboard needs a terminal that can move the cursor \(TERM is '(dumb)?'\); .*'hpctop status'" \
+		"env $t: a clear message pointing to the plain commands"
+done
+
+# --- no escape sequences from the CLI in pipes, NO_COLOR, TERM=dumb ----------
+# px is the one command that colours (its labels, on a terminal); a real
+# local cluster answers it.
+run "$HPCTOP" start local -n 1 --wait=120
+record_pids local
+is "$rc" 0 "a local cluster for px starts" || diag_fail "$err"
+pxcmd="$HPCTOP px local 'print(41 + 1); 1/0'"
+# pane_esc CMD: the pane's SGR escapes (capture-pane -e) after CMD ran in it.
+pane_esc() {
+	seq=$((seq + 1))
+	keys "clear; $1; echo done$seq=\$?" Enter
+	wait_for "done$seq=[0-9]+" 60
+	T capture-pane -p -e -t hp
+}
+esc=$(pane_esc "$pxcmd")
+like "$esc" '42' "px prints on the terminal"
+like "$esc" $'\e\\[[0-9;]*m' "px colours its labels on a terminal"
+esc=$(pane_esc "NO_COLOR=1 $pxcmd")
+like "$esc" 'ZeroDivisionError' "px with NO_COLOR prints the error"
+unlike "$esc" $'\e' "px with NO_COLOR: no escape sequence"
+esc=$(pane_esc "TERM=dumb $pxcmd")
+like "$esc" 'ZeroDivisionError' "px with TERM=dumb prints the error"
+unlike "$esc" $'\e' "px with TERM=dumb: no escape sequence"
+for c in "px local 'print(41 + 1); 1/0'" "status" "status --json" "profiles" \
+	"profiles --json" "engines local" "engines local --json" "logs local" \
+	"--help" "start --help" "doctor --help" "status nosuch" "start"; do
+	seq=$((seq + 1))
+	keys "clear; $HPCTOP $c 2>&1 | cat -v >$tmp/pipe.out; echo done$seq=\$?" Enter
+	wait_for "done$seq=[0-9]+" 60
+	[ -s "$tmp/pipe.out" ]; ok $? "hpctop $c | cat -v: prints something"
+	unlike "$(cat "$tmp/pipe.out")" '\^\[' "hpctop $c | cat -v: no ^[ (stdout and stderr)"
+done
+run "$HPCTOP" stop local
+is "$rc" 0 "the px cluster stops"
+
 # --- ASCII fallback ---------------------------------------------------------
 keys "export LC_ALL=C" Enter
 start

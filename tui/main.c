@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "core/ippcluster.h"
 #include "dashboard.h"
 
 #define DELAY_DEFAULT 20	/* tenths of a second, as htop's -d */
@@ -27,7 +28,11 @@ static const char help[] =
     "\n"
     "Dashboard keys: F1 or ? help, S start, X stop, P px console, L logs,\n"
     "J job script, q or F10 quit (clusters keep running).\n"
-    "Colours are off when NO_COLOR is set.\n"
+    "Colours are off when NO_COLOR is set; with TERM unset or dumb the\n"
+    "dashboard refuses to start (the commands print plain text).\n"
+    "\n"
+    "Exit status: 0 success, 1 the operation failed, 2 a usage error\n"
+    "(hpctop(1), EXIT STATUS).\n"
     "\n"
     "Profiles are YAML files; see hpctop(1) and 'hpctop profiles'.\n"
     "'hpctop COMMAND --help' describes each command.\n";
@@ -58,7 +63,6 @@ static int
 dashboard_exec(const struct cmd_args *a)
 {
 	struct dashboard_opts o = { NULL, DELAY_DEFAULT, false };
-	const char *nc = getenv("NO_COLOR");
 	struct proflist *pl;
 
 	if (cmd_has(a, 'V')) {
@@ -84,7 +88,14 @@ dashboard_exec(const struct cmd_args *a)
 		    "stdout must be a TTY); 'hpctop profiles' lists the "
 		    "profiles without one");
 	}
-	o.no_color = nc != NULL && *nc != '\0';
+	if (cli_term_dumb()) {
+		proflist_free(pl);
+		return cli_error("the dashboard needs a terminal that can move "
+		    "the cursor (TERM is '%s'); set TERM (e.g. xterm) or use "
+		    "'hpctop status' and 'hpctop profiles', which print plain "
+		    "text", getenv("TERM") != NULL ? getenv("TERM") : "");
+	}
+	o.no_color = cli_no_color();
 	return dashboard_run(&o, pl);
 }
 
@@ -126,6 +137,7 @@ main(int argc, char **argv)
 	int took;
 
 	setlocale(LC_ALL, "");
+	cmd_main = &main_entry;
 	if ((took = host_option(argc, argv)) == -1)
 		return CLI_USAGE;
 	if (took > 0) {
@@ -133,6 +145,9 @@ main(int argc, char **argv)
 		argc -= took;
 		argv += took;
 	}
+	/* Every command sees the clusters ipyparallel's cluster files
+	 * describe (core/ippcluster.h) as records. */
+	ippcluster_adopt_all(NULL);
 	if (argc > 1 && argv[1][0] != '-' && (e = cmd_find(argv[1])) != NULL)
 		return cmd_run(e, argc - 1, argv + 1);
 	return cmd_run(&main_entry, argc, argv);

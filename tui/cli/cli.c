@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/host.h"
+#include "core/ippcluster.h"
 #include "core/paths.h"
 #include "core/safetext.h"
 #include "core/xmalloc.h"
@@ -67,6 +69,28 @@ cli_json_text(const char *s)
 	return j;
 }
 
+bool
+cli_no_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return nc != NULL && *nc != '\0';
+}
+
+bool
+cli_term_dumb(void)
+{
+	const char *t = getenv("TERM");
+
+	return t == NULL || *t == '\0' || strcmp(t, "dumb") == 0;
+}
+
+bool
+cli_color(int fd)
+{
+	return isatty(fd) && !cli_term_dumb() && !cli_no_color();
+}
+
 int
 cli_error(const char *fmt, ...)
 {
@@ -122,6 +146,8 @@ cli_proflist(void)
 			build = xasprintf("%s/profiles", HPCTOP_SRCDIR);
 	}
 	pl = proflist_new(share, build);
+	/* Clusters ipyparallel's tools started show beside the profiles. */
+	ippcluster_add_profiles(pl);
 	free(exe);
 	free(share);
 	free(build);

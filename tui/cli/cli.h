@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/loop.h"
@@ -25,6 +26,15 @@ void cli_vprintf(FILE *f, const char *fmt, va_list ap);
 /* A JSON string for outside text: as it is when UTF-8, else escaped, so no
  * field is ever dropped (null for NULL). */
 json_t *cli_json_text(const char *s);
+
+/* NO_COLOR set and not empty (no-color.org): no colour anywhere. */
+bool cli_no_color(void);
+/* $TERM unset, empty or "dumb": a terminal that cannot move the cursor, so
+ * no dashboard and no escape sequences. */
+bool cli_term_dumb(void);
+/* Whether output on fd may carry colour escapes: a terminal, not dumb, and
+ * no NO_COLOR. */
+bool cli_color(int fd);
 
 /* "hpctop: <message>" on stderr, escaped; returns CLI_FAIL. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_complete.h"
 #include "cmd_doctor.h"
 #include "cmd_engines.h"
 #include "cmd_logs.h"
@@ -34,8 +35,17 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_px_entry,
 	&cmd_doctor_entry,
 	&cmd_tunnel_entry,
+	&cmd_complete_entry,
 	NULL
 };
+
+const struct cmd_entry *cmd_main;
+
+bool
+cmd_hidden(const struct cmd_entry *e)
+{
+	return e->name != NULL && e->name[0] == '_';
+}
 
 const struct cmd_entry *
 cmd_find(const char *name)
@@ -74,8 +84,11 @@ cmd_help(const struct cmd_entry *e, FILE *f)
 		for (size_t i = 0; cmd_table[i] != NULL; i++) {
 			const struct cmd_entry *c = cmd_table[i];
 			int len = (int)strcspn(c->usage, "\n");
-			char *left = xasprintf("%s %.*s", c->name, len,
-			    c->usage);
+			char *left;
+
+			if (cmd_hidden(c))
+				continue;
+			left = xasprintf("%s %.*s", c->name, len, c->usage);
 
 			/* A long usage puts its summary on the next line. */
 			if (strlen(left) > 28)

@@ -70,6 +70,13 @@ extern const struct option cmd_json_longopts[];
  * NULL. */
 extern const struct cmd_entry *const cmd_table[];
 
+/* hpctop itself (its options before any command); main() sets it. */
+extern const struct cmd_entry *cmd_main;
+
+/* Entries whose name starts with '_' (__complete): left out of the list
+ * 'hpctop --help' prints and of completion. */
+bool cmd_hidden(const struct cmd_entry *e);
+
 /* The entry named name, or NULL. */
 const struct cmd_entry *cmd_find(const char *name);
 

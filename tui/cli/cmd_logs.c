@@ -12,6 +12,7 @@
 #include "clustercli.h"
 #include "core/host.h"
 #include "core/loop.h"
+#include "core/pxfmt.h"
 #include "core/safetext.h"
 #include "core/strv.h"
 #include "core/xmalloc.h"
@@ -28,6 +29,26 @@ static const char help[] =
     "                     on this machine only)\n"
     "  -h, --help         show this help\n";
 
+/* One log line (n bytes) to stdout, secrets masked; the colours
+ * ipyparallel's loggers write are dropped unless stdout takes them (a pipe,
+ * NO_COLOR, TERM=dumb: no escape sequence). */
+static void
+put_line(char *line, size_t n)
+{
+	char *dup, *plain;
+
+	safetext_mask_secrets(line, n);
+	if (memchr(line, '\033', n) == NULL || cli_color(STDOUT_FILENO)) {
+		fwrite(line, 1, n, stdout);
+		return;
+	}
+	dup = xstrndup(line, n);
+	plain = pxfmt_strip_ansi(dup);
+	fputs(plain, stdout);
+	free(plain);
+	free(dup);
+}
+
 /* Copies f to stdout line by line with secrets masked (ipengine logs its
  * config, HMAC key included); flushes after each line when following. */
 static void
@@ -38,8 +59,7 @@ copy_masked(FILE *f, bool flush)
 	ssize_t n;
 
 	while ((n = getline(&line, &cap, f)) > 0) {
-		safetext_mask_secrets(line, (size_t)n);
-		fwrite(line, 1, (size_t)n, stdout);
+		put_line(line, (size_t)n);
 		if (flush)
 			fflush(stdout);
 	}
@@ -71,8 +91,7 @@ cat_remote(struct loop *l, struct host *h, const char *path, bool header)
 		char *nl = memchr(buf + i, '\n', len - i);
 		size_t n = nl != NULL ? (size_t)(nl - (buf + i)) + 1 : len - i;
 
-		safetext_mask_secrets(buf + i, n);
-		fwrite(buf + i, 1, n, stdout);
+		put_line(buf + i, n);
 		i += n;
 	}
 	free(buf);

@@ -94,7 +94,8 @@ static int
 print_exec(const struct ipp_exec *x)
 {
 	struct pxfmt_rec *v;
-	size_t n = pxfmt_exec(x, isatty(STDOUT_FILENO) ? PXFMT_COLOR : 0, &v);
+	size_t n = pxfmt_exec(x, cli_color(STDOUT_FILENO) ? PXFMT_COLOR : 0,
+	    &v);
 
 	for (size_t i = 0; i < n; i++) {
 		bool to_err = pxfmt_to_stderr(v[i].kind);
