@@ -68,7 +68,7 @@ is "$(jobs_named lo)" "" "nothing is submitted"
 
 # With the override: the engine on the controller's node registers, the
 # one on the other node tries its own loopback and times out.
-set_line lo 'ip: 127.0.0.1}$' 'ip: 127.0.0.1, allow_loopback: true}'
+set_line lo 'ip: 127.0.0.1' '&, allow_loopback: true'
 start_stalls lo
 engid=$(batch_jobids lo | sed -n 2p)
 diag "lo: the engines job had been R for $(squeue --noheader --jobs="$engid" --format=%M) (squeue, 1 s resolution) when start --wait said stalled (stall_after 5 s)"
