@@ -23,10 +23,26 @@
 #include "core/xmalloc.h"
 #include "tests/unit/testutil.h"
 
+/* A cluster of yaml with controller.placement job unless it says one:
+ * the two-job layout most of these assert. */
 static struct cluster *
 mk(const char *name, const char *yaml, int n)
 {
-	return testutil_cluster(name, yaml, n);
+	const char *ctl = strstr(yaml, "controller: {");
+	struct cluster *c;
+	char *y;
+
+	if (strstr(yaml, "placement:") != NULL)
+		y = xstrdup(yaml);
+	else if (ctl != NULL)
+		y = xasprintf("%.*splacement: job, %s",
+		    (int)(ctl - yaml + strlen("controller: {")), yaml,
+		    ctl + strlen("controller: {"));
+	else
+		y = xasprintf("%scontroller: {placement: job}\n", yaml);
+	c = testutil_cluster(name, y, n);
+	free(y);
+	return c;
 }
 
 static char *
@@ -210,6 +226,50 @@ test_pbs_directives(void **state)
 	assert_null(strstr(eng, "--mpi"));
 	free(ctl);
 	free(eng);
+	cluster_free(c);
+}
+
+/* allocation: one job whose script starts the controller first, in the
+ * background, and stops it after the engines; no dependency. login: the
+ * controller's command line here, the engines job without dependency. */
+static void
+test_placements(void **state)
+{
+	static const char alloc[] = "backend: slurm\nengines: 2\n"
+	    "controller: {placement: allocation}\n";
+	static const char login[] = "backend: pbs\nengines: 2\n"
+	    "controller: {placement: login, ip: 0.0.0.0}\n";
+	struct cluster *c = mk("al", alloc, 2);
+	char *eng = render(&slurm_kind, c, BATCH_ENGINES), *all;
+	char *alone = render(&slurm_kind, c, BATCH_ENGINES_ALONE);
+	struct err e;
+	const char *bg, *srun;
+
+	(void)state;
+	bg = strstr(eng, "\nipcontroller --profile=al '--ip=*' ");
+	srun = strstr(eng, "\nsrun ");
+	assert_non_null(bg);
+	assert_non_null(srun);
+	assert_true(bg < srun);
+	assert_non_null(strstr(bg, " </dev/null &\nhpctop_ctl=$!\n"));
+	assert_non_null(strstr(srun, "\nhpctop_rc=$?\nkill \"$hpctop_ctl\""));
+	assert_null(strstr(alone, "ipcontroller"));
+	assert_non_null(strstr(alone, "\nexec srun "));
+	assert_int_equal(batch_render(&slurm_kind, c, &all, &e), 0);
+	assert_null(strstr(all, "controller.sbatch"));
+	assert_null(strstr(all, "--dependency"));
+	assert_non_null(strstr(all, "controller.placement allocation"));
+	free(all);
+	free(alone);
+	free(eng);
+	cluster_free(c);
+
+	c = mk("lg", login, 2);
+	assert_int_equal(batch_render(&pbs_kind, c, &all, &e), 0);
+	assert_non_null(strstr(all, "ipcontroller --profile=lg --ip=0.0.0.0 "));
+	assert_null(strstr(all, "controller.pbs"));
+	assert_null(strstr(all, "depend="));
+	free(all);
 	cluster_free(c);
 }
 
@@ -403,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_slurm_directives),
 		cmocka_unit_test(test_pbs_directives),
 		cmocka_unit_test(test_controller_interface),
+		cmocka_unit_test(test_placements),
 		cmocka_unit_test(test_bare_units),
 		cmocka_unit_test(test_full_script),
 		cmocka_unit_test(test_submit_output),
