@@ -428,8 +428,10 @@ login_addr(const struct cluster *c, struct err *e)
 		    "controller.ip (an address of %s the compute nodes reach) "
 		    "instead", p->controller.interface, c->host, c->host);
 	}
-	if (addr == NULL)
-		return err_prefix(e, "controller.placement login"), NULL;
+	if (addr == NULL) {
+		err_prefix(e, "controller.placement login");
+		return NULL;
+	}
 	if (netif_loopback(addr) && !p->controller.allow_loopback) {
 		err_set(e, "controller.placement login: the controller would "
 		    "listen on %s, a loopback address, which the compute nodes "
