@@ -1073,7 +1073,7 @@ distribute(const struct batch_kind *kind, struct cluster *c,
 			r->id = xstrdup(pr->job_id);
 			/* A controller in the engines' job is one task of it. */
 			if (pr->role == CLUSTER_CONTROLLER &&
-			    strcmp(pr->name, ALLOC_CTL_NAME) == 0) {
+			    cluster_proc_shares_job(c, pr)) {
 				free(r->name);
 				r->name = xstrdup(pr->name);
 				r->tasks = 1;
