@@ -229,20 +229,32 @@ test_pbs_directives(void **state)
 	cluster_free(c);
 }
 
+/* The whole script of c: it has `has`, and neither a controller job's
+ * script nor a dependency. */
+static void
+one_job(const struct batch_kind *k, const struct cluster *c, const char *has,
+    const char *ctl_script, const char *dependency)
+{
+	struct err e;
+	char *all;
+
+	assert_int_equal(batch_render(k, c, &all, &e), 0);
+	assert_non_null(strstr(all, has));
+	assert_null(strstr(all, ctl_script));
+	assert_null(strstr(all, dependency));
+	free(all);
+}
+
 /* allocation: one job whose script starts the controller first, in the
  * background, and stops it after the engines; no dependency. login: the
  * controller's command line here, the engines job without dependency. */
 static void
 test_placements(void **state)
 {
-	static const char alloc[] = "backend: slurm\nengines: 2\n"
-	    "controller: {placement: allocation}\n";
-	static const char login[] = "backend: pbs\nengines: 2\n"
-	    "controller: {placement: login, ip: 0.0.0.0}\n";
-	struct cluster *c = mk("al", alloc, 2);
-	char *eng = render(&slurm_kind, c, BATCH_ENGINES), *all;
+	struct cluster *c = mk("al", "backend: slurm\nengines: 2\n"
+	    "controller: {placement: allocation}\n", 2);
+	char *eng = render(&slurm_kind, c, BATCH_ENGINES);
 	char *alone = render(&slurm_kind, c, BATCH_ENGINES_ALONE);
-	struct err e;
 	const char *bg, *srun;
 
 	(void)state;
@@ -255,21 +267,16 @@ test_placements(void **state)
 	assert_non_null(strstr(srun, "\nhpctop_rc=$?\nkill \"$hpctop_ctl\""));
 	assert_null(strstr(alone, "ipcontroller"));
 	assert_non_null(strstr(alone, "\nexec srun "));
-	assert_int_equal(batch_render(&slurm_kind, c, &all, &e), 0);
-	assert_null(strstr(all, "controller.sbatch"));
-	assert_null(strstr(all, "--dependency"));
-	assert_non_null(strstr(all, "controller.placement allocation"));
-	free(all);
+	one_job(&slurm_kind, c, "controller.placement allocation",
+	    "controller.sbatch", "--dependency");
 	free(alone);
 	free(eng);
 	cluster_free(c);
-
-	c = mk("lg", login, 2);
-	assert_int_equal(batch_render(&pbs_kind, c, &all, &e), 0);
-	assert_non_null(strstr(all, "ipcontroller --profile=lg --ip=0.0.0.0 "));
-	assert_null(strstr(all, "controller.pbs"));
-	assert_null(strstr(all, "depend="));
-	free(all);
+	c = mk("lg", "backend: pbs\nengines: 2\n"
+	    "controller: {placement: login, ip: 0.0.0.0}\n", 2);
+	one_job(&pbs_kind, c,
+	    "ipcontroller --profile=lg --ip=0.0.0.0 ", "controller.pbs",
+	    "depend=");
 	cluster_free(c);
 }
 
