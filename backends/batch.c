@@ -3,18 +3,23 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/host.h"
+#include "core/netif.h"
+#include "core/nodes.h"
 #include "core/subproc.h"
 #include "core/paths.h"
 #include "core/shquote.h"
 #include "core/xmalloc.h"
 #include "pbs.h"
 #include "proc.h"
+#include "procfs.h"
 #include "slurm.h"
 
 /* Stands for the controller's job id in the rendered submit commands. */
@@ -113,13 +118,13 @@ interface_lines(const struct profile *p, struct strv *lines)
 	free(q);
 }
 
-/* The exec line: every word quoted, but with an interface the
+/* A command line: every word quoted, but with an interface the
  * controller's address words expand IFACE_VAR. */
 static char *
-exec_line(const struct strv *words, bool iface)
+command_line(const struct strv *words, bool iface)
 {
 	struct strv q = STRV_INIT;
-	char *line, *joined;
+	char *joined;
 
 	for (size_t i = 0; i < words->n; i++) {
 		if (iface && (strcmp(words->v[i], IFACE_ARG_IP) == 0 ||
@@ -130,8 +135,16 @@ exec_line(const struct strv *words, bool iface)
 	}
 	joined = strv_join(&q, " ");
 	strv_clear(&q);
-	line = xasprintf("exec %s", joined);
-	free(joined);
+	return joined;
+}
+
+static char *
+exec_line(const struct strv *words, bool iface)
+{
+	char *cmd = command_line(words, iface), *line;
+
+	line = xasprintf("exec %s", cmd);
+	free(cmd);
 	return line;
 }
 
@@ -180,6 +193,55 @@ engines_argv(const struct batch_kind *k, const struct cluster *c,
 	} else
 		k->launcher(c, argv);
 	batch_task_argv(c, argv);
+}
+
+/* The name of a controller in the engines' job, in records and tables. */
+#define ALLOC_CTL_NAME "ipcontroller"
+
+/* The variable holding the pid of a controller started by the engines
+ * job (controller.placement allocation). */
+#define ALLOC_CTL_VAR "hpctop_ctl"
+
+static bool
+in_allocation(const struct cluster *c)
+{
+	return c->profile->controller.placement == PROFILE_PLACEMENT_ALLOCATION;
+}
+
+/* controller.placement allocation: the engines job's script starts the
+ * controller in the background on the job's first node (where the batch
+ * script runs), its output to the controller's log, then the engines,
+ * which wait for its connection file as they do for a controller job;
+ * when they end the controller is stopped, so the job ends with them. */
+static void
+allocation_lines(const struct batch_kind *k, const struct cluster *c,
+    struct strv *lines)
+{
+	const struct profile *p = c->profile;
+	struct strv words = STRV_INIT;
+	char *log = log_base(c, BATCH_CONTROLLER), *q = shquote(log), *cmd;
+
+	free(log);
+	strv_push(lines, "# controller.placement allocation: the controller "
+	    "runs here, on the job's");
+	strv_push(lines, "# first node, before the engines (one job, one queue "
+	    "wait).");
+	if (p->controller.interface != NULL)
+		interface_lines(p, lines);
+	controller_argv(c, &words);
+	cmd = command_line(&words, p->controller.interface != NULL);
+	strv_clear(&words);
+	strv_pushf(lines, "%s >%s 2>&1 </dev/null &", cmd, q);
+	free(cmd);
+	free(q);
+	strv_push(lines, ALLOC_CTL_VAR "=$!");
+	engines_argv(k, c, &words);
+	strv_push_take(lines, command_line(&words, false));
+	strv_clear(&words);
+	strv_push(lines, "hpctop_rc=$?");
+	strv_push(lines, "kill \"$" ALLOC_CTL_VAR "\" 2>/dev/null; "
+	    "wait \"$" ALLOC_CTL_VAR "\"");
+	strv_push(lines, "exit \"$hpctop_rc\"");
 }
 
 int
@@ -231,6 +293,13 @@ batch_render_job(const struct batch_kind *k, const struct cluster *c,
 		free(q);
 	}
 	strv_extend(&lines, &p->setup);
+	if (which == BATCH_ENGINES && in_allocation(c)) {
+		allocation_lines(k, c, &lines);
+		strv_push(&lines, "");
+		*out = strv_join(&lines, "\n");
+		strv_clear(&lines);
+		return 0;
+	}
 	if (which == BATCH_CONTROLLER) {
 		if (p->controller.interface != NULL)
 			interface_lines(p, &lines);
@@ -270,8 +339,9 @@ render_submit(const struct batch_kind *k, const struct cluster *c,
 	struct strv argv = STRV_INIT;
 	char *cwd, *cmd, *mark, *line;
 
-	submit_command(k, c, which, which == BATCH_ENGINES ? CTL_ID_MARK :
-	    NULL, &argv, &cwd);
+	submit_command(k, c, which, which == BATCH_ENGINES &&
+	    c->profile->controller.placement == PROFILE_PLACEMENT_JOB ?
+	    CTL_ID_MARK : NULL, &argv, &cwd);
 	cmd = shquote_argv(strv_argv(&argv));
 	strv_clear(&argv);
 	mark = strstr(cmd, CTL_ID_MARK);
@@ -298,6 +368,49 @@ render_submit(const struct batch_kind *k, const struct cluster *c,
 	return cmd;
 }
 
+/* What `hpctop script` says about where the controller runs. */
+static void
+placement_comment(const struct cluster *c, struct strv *lines)
+{
+	switch (c->profile->controller.placement) {
+	case PROFILE_PLACEMENT_JOB:
+		strv_push(lines, "# Two batch jobs. The engines job depends on "
+		    "the controller job (after:");
+		strv_push(lines, "# it becomes eligible once the controller job "
+		    "has started), so engines");
+		strv_push(lines, "# never hold nodes while the controller is "
+		    "still queued.");
+		break;
+	case PROFILE_PLACEMENT_ALLOCATION:
+		strv_push(lines, "# One batch job: its script starts the "
+		    "controller on the job's first node,");
+		strv_push(lines, "# then the engines.");
+		break;
+	case PROFILE_PLACEMENT_LOGIN:
+		strv_pushf(lines, "# The controller runs on %s as a process "
+		    "hpctop records and", c->host != NULL ? c->host :
+		    "this machine");
+		strv_push(lines, "# supervises (started first, as below); the "
+		    "engines job then.");
+		break;
+	}
+}
+
+/* The jobs c's placement submits, in order: *n of them. */
+static const enum batch_job *
+placement_jobs(const struct cluster *c, size_t *n)
+{
+	static const enum batch_job two[] = { BATCH_CONTROLLER,
+	    BATCH_ENGINES };
+
+	if (c->profile->controller.placement == PROFILE_PLACEMENT_JOB) {
+		*n = 2;
+		return two;
+	}
+	*n = 1;
+	return two + 1;
+}
+
 /* A here-document delimiter that is no line of text. */
 static char *
 delimiter(const char *text)
@@ -322,27 +435,99 @@ delimiter(const char *text)
 	}
 }
 
+/* controller.placement login: the address the controller listens on,
+ * where it runs (c's host). The compute nodes must reach it: a loopback
+ * address (what is left without controller.ip or controller.interface)
+ * is refused unless allowed, and so is one this machine cannot listen
+ * on. NULL with e saying why. */
+static char *
+login_addr(const struct cluster *c, struct err *e)
+{
+	const struct profile *p = c->profile;
+	char *addr;
+	struct err le;
+
+	if (c->host == NULL || p->controller.interface == NULL)
+		addr = proc_controller_addr(c, e);
+	else {
+		/* Looked up where it runs, as the controller job does. */
+		addr = NULL;
+		err_set(e, "controller.interface %s: with host %s give "
+		    "controller.ip (an address of %s the compute nodes reach) "
+		    "instead", p->controller.interface, c->host, c->host);
+	}
+	if (addr == NULL) {
+		err_prefix(e, "controller.placement login");
+		return NULL;
+	}
+	if (netif_loopback(addr) && !p->controller.allow_loopback) {
+		err_set(e, "controller.placement login: the controller would "
+		    "listen on %s, a loopback address, which the compute nodes "
+		    "do not reach; set controller.interface to the interface "
+		    "of the network they share with %s (or controller.ip to "
+		    "its address there)", addr, c->host != NULL ? c->host :
+		    "this machine");
+		free(addr);
+		return NULL;
+	}
+	if (c->host == NULL && strcmp(addr, "*") != 0 &&
+	    netif_can_listen(addr, &le) == -1) {
+		err_set(e, "controller.placement login: controller.ip: %s (set "
+		    "it to an address of this machine the compute nodes reach, "
+		    "or controller.interface to its interface)", le.msg);
+		free(addr);
+		return NULL;
+	}
+	return addr;
+}
+
+static int
+login_spawn(const struct cluster *c, struct spawn *s, struct err *e)
+{
+	char *addr = login_addr(c, e);
+
+	if (addr == NULL)
+		return -1;
+	proc_controller_spawn(c, addr, s);
+	free(addr);
+	return 0;
+}
+
+/* The line `hpctop script` shows for a controller on the login node. */
+static int
+login_line(const struct cluster *c, char **out, struct err *e)
+{
+	struct spawn s = { 0 };
+	char *line;
+
+	if (login_spawn(c, &s, e) == -1)
+		return -1;
+	line = spawn_render(&s);
+	spawn_clear(&s);
+	*out = c->host != NULL ? xasprintf("# on %s: %s", c->host, line) :
+	    xstrdup(line);
+	free(line);
+	return 0;
+}
+
 int
 batch_render(const struct batch_kind *k, const struct cluster *c,
     char **out, struct err *e)
 {
-	static const enum batch_job jobs[] = { BATCH_CONTROLLER,
-	    BATCH_ENGINES };
 	struct strv lines = STRV_INIT;
 	char *q = shquote(c->name);
+	size_t njobs;
+	const enum batch_job *jobs = placement_jobs(c, &njobs);
 
 	strv_push(&lines, "#!/bin/sh");
-	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s", q,
-	    c->backend, c->engines, c->engines == 1 ? "" : "s");
+	strv_pushf(&lines, "# hpctop: cluster %s, backend %s, %d engine%s, "
+	    "controller.placement %s", q, c->backend, c->engines,
+	    c->engines == 1 ? "" : "s",
+	    profile_placement_name(c->profile->controller.placement));
 	free(q);
-	strv_push(&lines, "# Two batch jobs. The engines job depends on the "
-	    "controller job (after:");
-	strv_push(&lines, "# it becomes eligible once the controller job has "
-	    "started), so engines");
-	strv_push(&lines, "# never hold nodes while the controller is still "
-	    "queued; once running they");
-	strv_pushf(&lines, "# wait up to %d s for the connection file the "
-	    "controller writes.", PROC_URL_WAIT_S);
+	placement_comment(c, &lines);
+	strv_pushf(&lines, "# The engines wait up to %d s for the connection "
+	    "file the controller writes.", PROC_URL_WAIT_S);
 	{
 		char *logs = paths_below(cluster_work_dir(c), "logs");
 
@@ -351,7 +536,7 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 		free(q);
 		free(logs);
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < njobs; i++) {
 		char *body, *path, *d;
 
 		if (batch_render_job(k, c, jobs[i], &body, e) == -1) {
@@ -369,9 +554,20 @@ batch_render(const struct batch_kind *k, const struct cluster *c,
 		free(path);
 		free(body);
 	}
-	strv_push_take(&lines, render_submit(k, c, BATCH_CONTROLLER));
-	if (strcmp(k->submit, "sbatch") == 0)
-		strv_push(&lines, "ctl=${ctl%%;*}");
+	if (c->profile->controller.placement == PROFILE_PLACEMENT_LOGIN) {
+		char *line;
+
+		if (login_line(c, &line, e) == -1) {
+			strv_clear(&lines);
+			return -1;
+		}
+		strv_push_take(&lines, line);
+	}
+	if (njobs == 2) {
+		strv_push_take(&lines, render_submit(k, c, BATCH_CONTROLLER));
+		if (strcmp(k->submit, "sbatch") == 0)
+			strv_push(&lines, "ctl=${ctl%%;*}");
+	}
 	strv_push_take(&lines, render_submit(k, c, BATCH_ENGINES));
 	strv_push(&lines, "");
 	*out = strv_join(&lines, "\n");
@@ -605,6 +801,15 @@ on_submitted(const struct subproc_result *r, void *arg)
 	if (id != NULL) {
 		name = batch_job_name(c, s->which);
 		log = k->log_path(c, name, s->log, id);
+		if (s->which == BATCH_ENGINES && in_allocation(c)) {
+			char *clog = log_base(c, BATCH_CONTROLLER);
+
+			/* The controller is recorded first, as a controller
+			 * job is, with the job it runs in. */
+			cluster_add_proc(c, CLUSTER_CONTROLLER, ALLOC_CTL_NAME,
+			    0, id, 0, NULL, clog);
+			free(clog);
+		}
 		cluster_add_proc(c, s->which == BATCH_CONTROLLER ?
 		    CLUSTER_CONTROLLER : CLUSTER_ENGINES, name, 0, id,
 		    s->which == BATCH_ENGINES ? batch_job_engines(c) : 0, NULL,
@@ -649,9 +854,67 @@ static int
 write_scripts(const struct batch_kind *k, struct loop *l,
     const struct cluster *c, struct err *e)
 {
-	if (write_script(k, l, c, BATCH_CONTROLLER, e) == -1)
+	size_t njobs;
+	const enum batch_job *jobs = placement_jobs(c, &njobs);
+
+	for (size_t i = 0; i < njobs; i++)
+		if (write_script(k, l, c, jobs[i], e) == -1)
+			return -1;
+	return 0;
+}
+
+/* What the first submission needs: the IPython profile's directories,
+ * no stale engine state or engine file, the job scripts written. */
+static int
+prepare_jobs(const struct batch_kind *k, struct loop *l,
+    const struct cluster *c, struct err *e)
+{
+	char *found;
+
+	/* On another machine the submission itself says whether the
+	 * scheduler's client is there. */
+	if (c->host != NULL)
+		return proc_prepare_host(l, c, e) == -1 ? -1 :
+		    write_scripts(k, l, c, e);
+	found = spawn_which(k->submit, NULL);
+	if (found == NULL)
+		return err_set(e, "%s: command '%s' not found on PATH (is the "
+		    "scheduler's client installed here?)", c->backend,
+		    k->submit);
+	free(found);
+	if (proc_prepare_profile(c, e) == -1 || write_scripts(k, l, c, e) == -1)
 		return -1;
-	return write_script(k, l, c, BATCH_ENGINES, e);
+	/* A stale engine file would send engines to an old address. */
+	if (c->engine_file != NULL)
+		unlink(c->engine_file);
+	return 0;
+}
+
+/* controller.placement login: the controller as a process on c's host,
+ * recorded as the process backends record theirs; the engines job is
+ * submitted next, with no dependency. */
+static int
+login_start(const struct batch_kind *k, struct loop *l, struct cluster *c,
+    backend_cb cb, void *arg, struct err *e)
+{
+	struct spawn s = { 0 };
+	struct host *h = cluster_host(l, c, e);
+	int rc;
+
+	if (h == NULL || (c->host == NULL && proc_check_command(c,
+	    "controller", c->profile->controller.command.v[0], e) == -1) ||
+	    login_spawn(c, &s, e) == -1)
+		return -1;
+	rc = prepare_jobs(k, l, c, e);
+	if (rc == 0)
+		rc = proc_spawn_on(l, h, c, &s, CLUSTER_CONTROLLER,
+		    "ipcontroller", 0, e);
+	spawn_clear(&s);
+	if (rc == 0 && c->host == NULL)
+		proc_fill_starts(l, c);
+	if (rc == 0)
+		proc_complete(l, c, NULL, cb, arg);
+	return rc;
 }
 
 static int
@@ -662,29 +925,19 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	struct strv argv = STRV_INIT;
 	const char *after = NULL;
 	struct submit *s;
-	char *cwd, *found;
+	char *cwd;
 	struct host_job *j;
 
-	if (which == BATCH_CONTROLLER && c->host != NULL) {
-		/* On another machine the submission itself says whether the
-		 * scheduler's client is there. */
-		if (proc_prepare_host(l, c, e) == -1 ||
-		    write_scripts(k, l, c, e) == -1)
+	/* In an allocation the engines job is the controller's: it is
+	 * submitted when the controller would be, and nothing after. */
+	if (in_allocation(c) && which == BATCH_ENGINES) {
+		proc_complete(l, c, NULL, cb, arg);
+		return 0;
+	}
+	if (which == BATCH_CONTROLLER) {
+		if (prepare_jobs(k, l, c, e) == -1)
 			return -1;
-	} else if (which == BATCH_CONTROLLER) {
-		found = spawn_which(k->submit, NULL);
-		if (found == NULL)
-			return err_set(e, "%s: command '%s' not found on PATH "
-			    "(is the scheduler's client installed here?)",
-			    c->backend, k->submit);
-		free(found);
-		if (proc_prepare_profile(c, e) == -1 ||
-		    write_scripts(k, l, c, e) == -1)
-			return -1;
-		/* A stale engine file would send engines to an old address. */
-		if (c->engine_file != NULL)
-			unlink(c->engine_file);
-	} else {
+	} else if (c->profile->controller.placement == PROFILE_PLACEMENT_JOB) {
 		after = controller_job_id(c);
 		if (after == NULL)
 			return err_set(e, "%s: engines job: no controller job "
@@ -694,6 +947,8 @@ start_job(const struct batch_kind *k, enum batch_job which,
 		    write_script(k, l, c, BATCH_ENGINES, e) == -1)
 			return -1;
 	}
+	if (in_allocation(c))
+		which = BATCH_ENGINES;
 	submit_command(k, c, which, after, &argv, &cwd);
 	s = xcalloc(1, sizeof *s);
 	s->k = k;
@@ -796,13 +1051,36 @@ adopt_named(struct cluster *c, const struct job_table *t)
 	}
 }
 
+/* The first node of a job's node list: "cn1" of "cn[1-2]" or "cn1,cn2". */
+static char *
+first_node(const char *nodelist)
+{
+	size_t n = strcspn(nodelist, ",[");
+	struct strv all = STRV_INIT;
+	struct err e;
+	char *first;
+
+	if (nodelist[n] != '[' || nodes_expand(nodelist, &all, &e) == -1 ||
+	    all.n == 0) {
+		strv_clear(&all);
+		return xstrndup(nodelist, n);
+	}
+	first = xstrdup(all.v[0]);
+	strv_clear(&all);
+	return first;
+}
+
 /* Rebuilds c->jobs from the scheduler's table t (NULL: no usable answer,
  * for the reason `why`, so nothing is known: the recorded jobs are shown
  * as unknown, never as ended). */
 static void
 distribute(const struct batch_kind *kind, struct cluster *c,
-    const struct job_table *t, const char *why)
+    const struct job_table *t, const char *why,
+    const struct procsnap *ps, const char *ps_why)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	if (t != NULL && !c->complete)
 		adopt_named(c, t);
 	jobtab_clear(&c->jobs);
@@ -813,8 +1091,14 @@ distribute(const struct batch_kind *kind, struct cluster *c,
 		const struct job_row *found = NULL;
 		struct job_row *r;
 
-		if (pr->job_id == NULL)
+		if (pr->job_id == NULL) {
+			/* A controller on the login node (placement login). */
+			if (pr->pid > 0)
+				proc_row(c, ps, ps_why, (double)ts.tv_sec +
+				    (double)ts.tv_nsec / 1e9, pr,
+				    jobtab_append(&c->jobs));
 			continue;
+		}
 		for (size_t k = 0; t != NULL && k < t->n && found == NULL; k++)
 			if (t->v[k].id != NULL && same_id(t->v[k].id,
 			    pr->job_id))
@@ -824,12 +1108,18 @@ distribute(const struct batch_kind *kind, struct cluster *c,
 			copy_row(r, found);
 			free(r->id);
 			r->id = xstrdup(pr->job_id);
+			/* A controller in the engines' job is one task of it. */
+			if (pr->role == CLUSTER_CONTROLLER &&
+			    cluster_proc_shares_job(c, pr)) {
+				free(r->name);
+				r->name = xstrdup(pr->name);
+				r->tasks = 1;
+			}
 			pr->live = batch_live(found);
 			if (pr->live == CLUSTER_LIVE_RUNNING &&
 			    found->nodelist != NULL) {
 				free(pr->host);
-				pr->host = xstrndup(found->nodelist,
-				    strcspn(found->nodelist, ",["));
+				pr->host = first_node(found->nodelist);
 			}
 			continue;
 		}
@@ -862,6 +1152,9 @@ struct poller {
 	struct loop *loop;
 	struct err e;
 	bool failed;
+	/* The query's answer while the login node's processes are asked. */
+	struct job_table t;
+	char *why;
 	size_t ci;		/* the cluster being looked at */
 	char *want_id;		/* the job whose layout is being asked */
 };
@@ -987,6 +1280,42 @@ on_layout(const struct subproc_result *res, void *arg)
 }
 
 static void
+distribute_all(struct poller *po, const struct procsnap *ps,
+    const char *ps_why)
+{
+	for (size_t i = 0; i < po->n; i++)
+		distribute(po->k, po->cs[i], po->failed ? NULL : &po->t,
+		    po->why, ps, ps_why);
+	free(po->why);
+	po->why = NULL;
+	jobtab_clear(&po->t);
+	next_layout(po);
+}
+
+static void
+on_login_procs(struct procsnap *ps, const struct err *e, void *arg)
+{
+	distribute_all(arg, ps, e != NULL ? e->msg : NULL);
+	if (ps != NULL) {
+		procsnap_free(ps);
+		free(ps);
+	}
+}
+
+/* The processes of the login node (the hosts' clusters share a host):
+ * where the controllers of placement login run. */
+static void
+ask_login(struct poller *po)
+{
+	struct err e;
+	struct host *h = cluster_host(po->loop, po->cs[0], &e);
+
+	if (h == NULL || host_procs(h, po->loop, CLUSTER_ENV, on_login_procs,
+	    po, &e) == -1)
+		distribute_all(po, NULL, e.msg);
+}
+
+static void
 on_query(const struct subproc_result *r, void *arg)
 {
 	struct poller *po = arg;
@@ -1000,19 +1329,26 @@ on_query(const struct subproc_result *r, void *arg)
 		    "%s failed", po->k->query);
 	else if (failed)
 		why = xasprintf("%s output unreadable", po->k->query);
-	for (size_t i = 0; i < po->n; i++)
-		distribute(po->k, po->cs[i], failed ? NULL : &t, why);
-	free(why);
-	jobtab_clear(&t);
+	po->t = t;
+	po->why = why;
 	po->e = e;
 	po->failed = failed;
-	next_layout(po);
+	for (size_t i = 0; i < po->n; i++)
+		for (size_t j = 0; j < po->cs[i]->nprocs; j++)
+			if (po->cs[i]->procs[j].job_id == NULL &&
+			    po->cs[i]->procs[j].pid > 0) {
+				ask_login(po);
+				return;
+			}
+	distribute_all(po, NULL, NULL);
 }
 
 int
 batch_start_controller(const struct backend *b, struct loop *l,
     struct cluster *c, backend_cb cb, void *arg, struct err *e)
 {
+	if (c->profile->controller.placement == PROFILE_PLACEMENT_LOGIN)
+		return login_start(b->batch, l, c, cb, arg, e);
 	return start_job(b->batch, BATCH_CONTROLLER, l, c, cb, arg, e);
 }
 
@@ -1090,6 +1426,12 @@ struct stopper {
 	struct err last;	/* the last poll failure, if any */
 	bool poll_failed;
 	int only_set;		/* the engine set to stop; -1: everything */
+	/* The login node's controller, once the jobs are done: the signal
+	 * sent last (0: none yet), until when to wait, the jobs' outcome. */
+	int login_sig;
+	uint64_t login_deadline;
+	struct err jobs_err;
+	bool jobs_failed;
 };
 
 /* Whether the job pr is one of what st stops. */
@@ -1101,12 +1443,120 @@ stops(const struct stopper *st, const struct cluster_proc *pr)
 }
 
 static void stop_next(struct stopper *st);
+static void login_stop_poll(struct stopper *st);
 
 static void
-stop_finish(struct stopper *st, const struct err *e)
+stop_done(struct stopper *st, const struct err *e)
 {
 	st->cb(st->c, e, st->arg);
 	free(st);
+}
+
+/* c's controller on the login node (placement login), if not known gone. */
+static struct cluster_proc *
+login_proc(struct cluster *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_CONTROLLER &&
+		    c->procs[i].job_id == NULL && c->procs[i].pid > 0 &&
+		    c->procs[i].live != CLUSTER_LIVE_GONE)
+			return &c->procs[i];
+	return NULL;
+}
+
+static void
+login_stop_end(struct stopper *st, const struct err *e)
+{
+	stop_done(st, st->jobs_failed ? &st->jobs_err : e);
+}
+
+/* SIGTERM (then SIGKILL) to the controller's process group on its host,
+ * as the process backends stop theirs; polled until gone. */
+static void
+login_signal(struct stopper *st, int sig)
+{
+	struct cluster_proc *pr = login_proc(st->c);
+	struct host *h;
+	struct err e;
+
+	st->login_sig = sig;
+	st->login_deadline = loop_now() + (sig == SIGTERM ?
+	    BATCH_STOP_KILL_WAIT_MS : BATCH_STOP_KILL_WAIT_MS / 3);
+	h = cluster_host(st->loop, st->c, &e);
+	if (pr == NULL || h == NULL ||
+	    host_signal(h, st->loop, &pr->pid, 1, sig, &e) == -1) {
+		login_stop_end(st, pr == NULL ? NULL : &e);
+		return;
+	}
+	login_stop_poll(st);
+}
+
+static void
+on_login_stop_tick(void *arg)
+{
+	login_stop_poll(arg);
+}
+
+static void
+on_login_stop_procs(struct procsnap *ps, const struct err *e, void *arg)
+{
+	struct stopper *st = arg;
+	struct cluster_proc *pr = login_proc(st->c);
+	struct err le;
+	bool alive;
+
+	if (ps == NULL) {
+		le = *e;
+		err_prefix(&le, "controller (pid %ld)", pr != NULL ?
+		    (long)pr->pid : 0L);
+		login_stop_end(st, &le);
+		return;
+	}
+	alive = pr != NULL && (procfs_proc_alive(st->c, ps, pr) ||
+	    procfs_proc_pids(st->c, ps, pr, NULL) > 0);
+	procsnap_free(ps);
+	free(ps);
+	if (!alive) {
+		if (pr != NULL)
+			pr->live = CLUSTER_LIVE_GONE;
+		login_stop_end(st, NULL);
+	} else if (loop_now() < st->login_deadline)
+		loop_timer_add(st->loop, BATCH_STOP_TICK_MS,
+		    on_login_stop_tick, st);
+	else if (st->login_sig == SIGTERM)
+		login_signal(st, SIGKILL);
+	else {
+		err_set(&le, "%s: controller (pid %ld) on %s still running "
+		    "after SIGKILL", st->c->backend, (long)pr->pid,
+		    pr->host != NULL ? pr->host : "this machine");
+		login_stop_end(st, &le);
+	}
+}
+
+static void
+login_stop_poll(struct stopper *st)
+{
+	struct err e;
+	struct host *h = cluster_host(st->loop, st->c, &e);
+
+	if (h == NULL || host_procs(h, st->loop, CLUSTER_ENV,
+	    on_login_stop_procs, st, &e) == -1)
+		login_stop_end(st, &e);
+}
+
+/* The jobs are done (e: why not all); a controller on the login node is
+ * stopped after them, so the engines unregister from a live controller. */
+static void
+stop_finish(struct stopper *st, const struct err *e)
+{
+	if (login_proc(st->c) == NULL) {
+		stop_done(st, e);
+		return;
+	}
+	st->jobs_failed = e != NULL;
+	if (e != NULL)
+		st->jobs_err = *e;
+	login_signal(st, SIGTERM);
 }
 
 /* The ids of c's jobs of one role (all roles: both true) that the last
@@ -1121,7 +1571,8 @@ live_ids(const struct stopper *st, bool engines, bool controller,
 		const struct cluster_proc *pr = &c->procs[i];
 		bool want = pr->role == CLUSTER_ENGINES ? engines : controller;
 
-		if (want && stops(st, pr) && pr->live != CLUSTER_LIVE_GONE)
+		if (want && stops(st, pr) && pr->live != CLUSTER_LIVE_GONE &&
+		    !strv_contains(out, pr->job_id))
 			strv_push(out, pr->job_id);
 	}
 }
@@ -1336,7 +1787,8 @@ poll_hosts(const struct batch_kind *k, struct loop *l, struct cluster **cs,
 		 * answer leaves them. */
 		if (poll_kind(k, l, part, np, on_part_polled, pj, &pe) == -1) {
 			for (size_t j = 0; j < np; j++)
-				distribute(k, part[j], NULL, pe.msg);
+				distribute(k, part[j], NULL, pe.msg, NULL,
+				    pe.msg);
 			if (!pj->failed) {
 				pj->failed = true;
 				pj->e = pe;

@@ -24,7 +24,12 @@
 
 enum batch_job {
 	BATCH_CONTROLLER,
+	/* With controller.placement allocation its script starts the
+	 * controller too. */
 	BATCH_ENGINES,
+	/* The engines job's script without a controller, whatever the
+	 * placement (what doctor's probe job replaces its last line of). */
+	BATCH_ENGINES_ALONE,
 };
 
 /* What a batch backend's registry entry carries (struct backend.batch);

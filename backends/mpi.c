@@ -59,15 +59,6 @@ mpi_family_from_name(const char *name)
 	return MPI_UNKNOWN;
 }
 
-static bool
-has_arg(const struct strv *sv, const char *arg)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		if (strcmp(sv->v[i], arg) == 0)
-			return true;
-	return false;
-}
-
 /* "cn1:2,cn2:3": each host with its count from a hosts: mapping, else
  * with k (0: bare names). */
 static char *
@@ -132,7 +123,8 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 			strv_push(argv, "--map-by");
 			strv_pushf(argv, "ppr:%d:node", ppn);
 		}
-		if (n > slots && !has_arg(&p->mpiexec_args, "--oversubscribe"))
+		if (n > slots && !strv_contains(&p->mpiexec_args,
+		    "--oversubscribe"))
 			strv_push(argv, "--oversubscribe");
 		/* Hydra forwards the whole environment; Open MPI only to local
 		 * ranks unless told with -x. Remote ranks must find the

@@ -460,42 +460,49 @@ poll_one(struct cluster *c, struct snaps *s, struct loop *l, bool remote)
 	jobtab_clear(&c->jobs);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct cluster_proc *pr = &c->procs[i];
-		struct job_row *r = jobtab_append(&c->jobs);
 		struct err why;
 		struct snap *sn;
-		bool main, group;
 
 		err_clear(&why);
 		sn = snaps_find(s, l, remote, c, pr, &why);
-		r->id = xasprintf("%ld", (long)pr->pid);
-		r->name = xstrdup(pr->name);
-		r->user = xstrdup(user_name());
-		r->nodes = 1;
-		r->tasks = pr->role == CLUSTER_CONTROLLER ? 1 : pr->engines;
-		r->nodelist = pr->host != NULL ? xstrdup(pr->host) : NULL;
-		r->pid = pr->pid;
-		if (sn == NULL) {
-			/* Its host did not answer: nothing is known. */
-			pr->live = CLUSTER_LIVE_UNKNOWN;
-			pr->stopped = false;
-			r->state = JOB_UNKNOWN;
-			r->raw_state = xstrdup("unreachable");
-			r->reason = xstrdup(why.msg);
-			r->elapsed = -1;
-			continue;
-		}
-		procfs_fill_start(c, sn->ps, pr);
-		main = procfs_proc_alive(c, sn->ps, pr);
-		group = main || procfs_proc_pids(c, sn->ps, pr, NULL) > 0;
-		pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
-		pr->stopped = main && procfs_proc_stopped(c, sn->ps, pr);
-		r->state = main ? JOB_RUNNING : group ? JOB_EXITING :
-		    JOB_COMPLETED;
-		r->raw_state = xstrdup(pr->stopped ? "stopped" : main ?
-		    "running" : group ? "exiting" : "gone");
-		r->elapsed = main && now > pr->started ?
-		    (long)(now - pr->started) : -1;
+		proc_row(c, sn != NULL ? sn->ps : NULL, why.msg, now, pr,
+		    jobtab_append(&c->jobs));
 	}
+}
+
+void
+proc_row(const struct cluster *c, const struct procsnap *ps,
+    const char *why, double now, struct cluster_proc *pr, struct job_row *r)
+{
+	bool main, group;
+
+	r->id = xasprintf("%ld", (long)pr->pid);
+	r->name = xstrdup(pr->name);
+	r->user = xstrdup(user_name());
+	r->nodes = 1;
+	r->tasks = pr->role == CLUSTER_CONTROLLER ? 1 : pr->engines;
+	r->nodelist = pr->host != NULL ? xstrdup(pr->host) : NULL;
+	r->pid = pr->pid;
+	if (ps == NULL) {
+		/* Its host did not answer: nothing is known. */
+		pr->live = CLUSTER_LIVE_UNKNOWN;
+		pr->stopped = false;
+		r->state = JOB_UNKNOWN;
+		r->raw_state = xstrdup("unreachable");
+		r->reason = xstrdup(why);
+		r->elapsed = -1;
+		return;
+	}
+	procfs_fill_start(c, ps, pr);
+	main = procfs_proc_alive(c, ps, pr);
+	group = main || procfs_proc_pids(c, ps, pr, NULL) > 0;
+	pr->live = main ? CLUSTER_LIVE_RUNNING : CLUSTER_LIVE_GONE;
+	pr->stopped = main && procfs_proc_stopped(c, ps, pr);
+	r->state = main ? JOB_RUNNING : group ? JOB_EXITING : JOB_COMPLETED;
+	r->raw_state = xstrdup(pr->stopped ? "stopped" : main ? "running" :
+	    group ? "exiting" : "gone");
+	r->elapsed = main && now > pr->started ? (long)(now - pr->started) :
+	    -1;
 }
 
 int

@@ -77,6 +77,11 @@ int proc_start_controller(struct loop *l, struct cluster *c,
 void proc_complete(struct loop *l, struct cluster *c, const struct err *e,
     backend_cb cb, void *arg);
 
+/* The jobs row of process pr of c (its liveness set in pr) from a
+ * snapshot of its host, ps NULL when that host did not answer, why. */
+void proc_row(const struct cluster *c, const struct procsnap *ps,
+    const char *why, double now, struct cluster_proc *pr, struct job_row *r);
+
 /* backend.poll for process backends: procs' liveness and c->jobs rows,
  * from one snapshot per host (host_procs): this machine's, or with remote
  * each host the procs' records name (an SSH destination); a host that

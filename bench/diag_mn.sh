@@ -69,7 +69,7 @@ batch_profile hang slurm "queue: debug" "nodes: 2" "tasks_per_node: 1" "stall_af
 sed -i 's|^engine: {command: /usr/bin/ipengine}$|engine: {command: [/usr/bin/python3, -c, "import time; time.sleep(600)"]}|' \
 	"$profiles/hang.yaml"
 batch_profile lo slurm "queue: debug" "nodes: 2" "tasks_per_node: 1" "stall_after: ${stall}s"
-sed -i 's|^controller: {command: /usr/bin/ipcontroller}$|controller: {command: /usr/bin/ipcontroller, ip: 127.0.0.1, allow_loopback: true}|' \
+sed -i 's|^controller: {command: /usr/bin/ipcontroller|&, ip: 127.0.0.1, allow_loopback: true|' \
 	"$profiles/lo.yaml"
 
 # One missing-command start with the dashboard open: appends the seconds

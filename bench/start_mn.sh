@@ -26,19 +26,7 @@ batch_profile mnbench slurm "queue: debug" "nodes: 2" "tasks_per_node: 2"
 # engines are on other nodes; Cluster.controller_ip does not reach a batch
 # controller's script in ipyparallel 7.1: the launcher's list is extended
 # in place, so its observer never runs), engines 2 per node on both nodes.
-mkdir -p "$IPYTHONDIR/profile_bench"
-cat >"$IPYTHONDIR/profile_bench/ipcluster_config.py" <<'EOF'
-c.SlurmControllerLauncher.controller_args = ['--ip=*']
-c.SlurmLauncher.queue = 'debug'
-c.SlurmLauncher.timelimit = '00:10:00'
-c.SlurmEngineSetLauncher.batch_template = """#!/bin/sh
-#SBATCH --job-name=ipy-engine-{cluster_id}
-#SBATCH --ntasks={n}
-#SBATCH --nodes=2
-#SBATCH --ntasks-per-node=2
-srun {program_and_args}
-"""
-EOF
+mn_ipcluster_config bench "c.SlurmControllerLauncher.controller_args = ['--ip=*']"
 
 # Each run checks, after its clock stopped, that the engines are 2 on
 # each node.
@@ -60,20 +48,7 @@ time_ipcluster() {
 	t0=$(now)
 	ipc start -n 4 --engines=Slurm --controller=Slurm --daemonize || return 1
 	# The connection file appears once the controller job runs.
-	t1=$(/usr/bin/python3 -c "
-import ipyparallel as ipp, os, socket, sys, time
-f = os.path.join('$IPYTHONDIR', 'profile_bench', 'security', 'ipcontroller-client.json')
-end = time.time() + 300
-while not os.path.exists(f) and time.time() < end:
-    time.sleep(0.05)
-rc = ipp.Client(profile='bench', timeout=120)
-rc.wait_for_engines(4, timeout=300)
-t1 = time.time()
-hosts = sorted(rc[:].apply_sync(socket.gethostname))
-rc.close()
-if hosts != ['cn1', 'cn1', 'cn2', 'cn2']:
-    sys.exit('ipcluster engines on %s' % hosts)
-print('%.6f' % t1)") || {
+	t1=$(mn_ipcluster_wait bench) || {
 		cat "$tmp"/slurm_*.sbatch >&2
 		return 1
 	}

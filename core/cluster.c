@@ -1196,6 +1196,43 @@ cluster_controller_alive(const struct cluster *c)
 	return false;
 }
 
+bool
+cluster_proc_shares_job(const struct cluster *c,
+    const struct cluster_proc *pr)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (&c->procs[i] != pr && pr->job_id != NULL &&
+		    c->procs[i].job_id != NULL &&
+		    strcmp(c->procs[i].job_id, pr->job_id) == 0)
+			return true;
+	return false;
+}
+
+char *
+cluster_controller_where(const struct cluster *c)
+{
+	const struct cluster_proc *ctl = NULL;
+	bool batch = false;
+
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct cluster_proc *pr = &c->procs[i];
+
+		if (pr->role == CLUSTER_CONTROLLER && ctl == NULL)
+			ctl = pr;
+		else if (pr->job_id != NULL)
+			batch = true;
+	}
+	if (ctl == NULL || (!batch && ctl->job_id == NULL))
+		return NULL;
+	if (ctl->job_id == NULL)
+		return xasprintf("on login (pid %ld)", (long)ctl->pid);
+	return xasprintf("%s %s%s%s", cluster_proc_shares_job(c, ctl) ?
+	    "in allocation" : "job",
+	    ctl->job_id, ctl->live == CLUSTER_LIVE_RUNNING &&
+	    ctl->host != NULL ? " on " : "", ctl->live ==
+	    CLUSTER_LIVE_RUNNING && ctl->host != NULL ? ctl->host : "");
+}
+
 const char *
 cluster_boot_id(void)
 {

@@ -309,6 +309,15 @@ size_t cluster_lost_ids(const struct cluster *c, int **out);
 bool cluster_any_alive(const struct cluster *c);
 /* Whether the controller process/job was alive at the last poll. */
 bool cluster_controller_alive(const struct cluster *c);
+/* Whether another proc of c has pr's job id (a controller in the engines'
+ * job: controller.placement allocation). */
+bool cluster_proc_shares_job(const struct cluster *c,
+    const struct cluster_proc *pr);
+/* Where a batch cluster's controller runs, for status and the dashboard:
+ * "job 123 on cn1", "in allocation 124 on cn1" (the engines' job), "on
+ * login (pid 4567)" (a process on the cluster's host); the node once the
+ * job runs. NULL for clusters without batch jobs. Caller frees. */
+char *cluster_controller_where(const struct cluster *c);
 /* Whether the last poll could not tell about some process/job (its
  * scheduler did not answer, or not readably). */
 bool cluster_any_unknown(const struct cluster *c);

@@ -1,6 +1,8 @@
 #include "netif.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -62,4 +64,27 @@ netif_loopback(const char *addr)
 {
 	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
 	    strcmp(addr, "localhost") == 0 || strcmp(addr, "[::1]") == 0;
+}
+
+int
+netif_can_listen(const char *addr, struct err *e)
+{
+	struct addrinfo hints = { 0 }, *res;
+	int rc, fd;
+
+	hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(addr, "0", &hints, &res);
+	if (rc != 0)
+		return err_set(e, "%s is not an IP address (%s)", addr,
+		    gai_strerror(rc));
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	rc = fd == -1 ? -1 : bind(fd, res->ai_addr, res->ai_addrlen);
+	if (rc == -1)
+		err_set(e, "cannot listen on %s here: %s", addr,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(res);
+	return rc == -1 ? -1 : 0;
 }

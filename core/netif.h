@@ -16,4 +16,8 @@ char *netif_ipv4(const char *name, struct err *e);
  * reaches. */
 bool netif_loopback(const char *addr);
 
+/* Whether this machine can listen on the numeric address addr (one of
+ * its own, or a wildcard): -1 with e saying why not. */
+int netif_can_listen(const char *addr, struct err *e);
+
 #endif

@@ -97,6 +97,41 @@ shown(const yaml_node_t *n, char *out, size_t outlen)
 	return out;
 }
 
+static const char *const placement_names[] = {
+	[PROFILE_PLACEMENT_JOB] = "job",
+	[PROFILE_PLACEMENT_ALLOCATION] = "allocation",
+	[PROFILE_PLACEMENT_LOGIN] = "login",
+};
+
+const char *
+profile_placement_name(enum profile_placement pl)
+{
+	return placement_names[pl];
+}
+
+static int
+get_placement(struct ctx *c, const char *key, yaml_node_t *v,
+    struct profile *p)
+{
+	size_t n = sizeof placement_names / sizeof *placement_names;
+	char buf[64];
+
+	if (v->type == YAML_SCALAR_NODE)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(scalar(v), placement_names[i]) == 0) {
+				p->controller.placement =
+				    (enum profile_placement)i;
+				p->controller.placement_line =
+				    v->start_mark.line + 1;
+				p->controller.placement_col =
+				    v->start_mark.column + 1;
+				return 0;
+			}
+	return at(c, v, "%s: '%s' is not a placement (expected %s, %s or %s)",
+	    key, shown(v, buf, sizeof buf), placement_names[0],
+	    placement_names[1], placement_names[2]);
+}
+
 static int
 get_string(struct ctx *c, const char *key, yaml_node_t *n, char **out)
 {
@@ -335,7 +370,7 @@ enum key {
 	K_MPIEXEC_ARGS, K_HOSTS, K_QUEUE, K_WALLTIME, K_ACCOUNT, K_NODES,
 	K_PPN, K_TASKS_PER_NODE, K_MEM, K_DIRECTIVES, K_STALL_AFTER, K_HOST,
 	K_ENGINES_WALLTIME, K_RENEW_BEFORE,
-	K_IP, K_INTERFACE, K_ALLOW_LOOPBACK, K_COMMAND, K_ARGS,
+	K_IP, K_INTERFACE, K_ALLOW_LOOPBACK, K_PLACEMENT, K_COMMAND, K_ARGS,
 	K_NONE
 };
 
@@ -363,6 +398,7 @@ static const struct keydef top_keys[] = {
 static const struct keydef controller_keys[] = {
 	{ "ip", K_IP }, { "interface", K_INTERFACE },
 	{ "allow_loopback", K_ALLOW_LOOPBACK },
+	{ "placement", K_PLACEMENT },
 	{ "command", K_COMMAND }, { "args", K_ARGS },
 	{ NULL, K_NONE }
 };
@@ -503,6 +539,10 @@ get_sub(struct ctx *c, struct profile *p, const char *name, yaml_node_t *n,
 		case K_ALLOW_LOOPBACK:
 			if (get_bool(c, full, v, &p->controller.allow_loopback)
 			    == -1)
+				return -1;
+			break;
+		case K_PLACEMENT:
+			if (get_placement(c, full, v, p) == -1)
 				return -1;
 			break;
 		case K_COMMAND:
@@ -867,6 +907,15 @@ walk(struct ctx *c, struct profile *p)
 	 * mpi4py's). */
 	if (!have_mpi && strcmp(p->backend, "mpi") == 0)
 		p->mpi = true;
+	if (registry_find(p->backend)->batch == NULL) {
+		if (p->controller.placement_line != 0)
+			return err_set(c->e, "%s:%zu:%zu: controller.placement: "
+			    "only batch backends place their controller "
+			    "(backend %s runs it as a process here)", c->path,
+			    p->controller.placement_line,
+			    p->controller.placement_col, p->backend);
+	} else if (p->controller.placement_line == 0)
+		p->controller.placement = PROFILE_PLACEMENT_DEFAULT;
 	if (!have_engines && p->host_engines != NULL) {
 		long sum = 0;
 

@@ -19,6 +19,19 @@
 #define PROFILE_MAX_DEPTH 16
 #define PROFILE_MAX_ANCHORS 64
 
+/* Where a batch cluster's controller runs (controller.placement). */
+enum profile_placement {
+	PROFILE_PLACEMENT_JOB,		/* a job of its own */
+	PROFILE_PLACEMENT_ALLOCATION,	/* inside the engines' job */
+	PROFILE_PLACEMENT_LOGIN,	/* a process on the cluster's host */
+};
+/* The placement a batch profile gets without controller.placement (README
+ * "Controller placement" has the measurements behind it). */
+#define PROFILE_PLACEMENT_DEFAULT PROFILE_PLACEMENT_ALLOCATION
+
+/* The profile word of a placement ("job", "allocation", "login"). */
+const char *profile_placement_name(enum profile_placement pl);
+
 struct profile_env {
 	char *key;
 	char *value;
@@ -55,6 +68,9 @@ struct profile {
 		/* A loopback ip is allowed even where engines run on other
 		 * nodes (controller.allow_loopback). */
 		bool allow_loopback;
+		/* Batch backends only; where it was given (0: not given). */
+		enum profile_placement placement;
+		size_t placement_line, placement_col;
 		struct strv command;	/* argv prefix; default {"ipcontroller"} */
 		struct strv args;
 	} controller;

@@ -86,3 +86,12 @@ strv_join(const struct strv *sv, const char *sep)
 	*p = '\0';
 	return out;
 }
+
+bool
+strv_contains(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}

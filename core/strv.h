@@ -2,6 +2,7 @@
 #ifndef HPCTOP_STRV_H
 #define HPCTOP_STRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strv {
@@ -22,6 +23,8 @@ void strv_copy(struct strv *dst, const struct strv *src);	/* dst must be empty *
 void strv_clear(struct strv *sv);
 /* Never NULL: an empty vector gives a static {NULL}. */
 char *const *strv_argv(const struct strv *sv);
+/* Whether s is one of sv's strings. */
+bool strv_contains(const struct strv *sv, const char *s);
 /* Joins with sep (no quoting; for display only). Caller frees. */
 char *strv_join(const struct strv *sv, const char *sep);
 

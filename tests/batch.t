@@ -14,10 +14,12 @@ trap cleanup EXIT
 export FAKE_DIR=$tmp
 unset SLURM_CONF
 mkdir -p "$tmp/bin"
+# The two-job layout (controller.placement job) is what this asserts.
 cat >"$profiles/fake.yaml" <<'Y'
 version: 1
 backend: slurm
 engines: 2
+controller: {placement: job}
 Y
 
 cat >"$tmp/bin/sbatch" <<'S'

@@ -53,18 +53,22 @@ fi
 . "$tmp/slurm.env"
 
 # batch_profile NAME BACKEND [YAML LINES...]: writes a profile that runs
-# ipyparallel from /usr/bin with mpi4py over Open MPI (as root).
+# ipyparallel from /usr/bin with mpi4py over Open MPI (as root); for slurm
+# and pbs with controller.placement $batch_placement (job unless set: what
+# the tests of the two-job layout assert). More controller keys go after
+# its command: sed "s|^controller: {command: /usr/bin/ipcontroller|&, KEY: V|".
 batch_profile() {
-	local name=$1 backend=$2 f
+	local name=$1 backend=$2 f place=
 	shift 2
 	f=$profiles/$name.yaml
 	batch_profiles+=("$name")
+	case $backend in slurm | pbs) place=", placement: ${batch_placement:-job}" ;; esac
 	{
 		echo "version: 1"
 		echo "backend: $backend"
 		echo "engines: 2"
 		echo "walltime: \"00:10:00\""
-		echo "controller: {command: /usr/bin/ipcontroller}"
+		echo "controller: {command: /usr/bin/ipcontroller$place}"
 		echo "engine: {command: /usr/bin/ipengine}"
 		echo "mpiexec: mpiexec.openmpi"
 		echo "mpiexec_args: [--oversubscribe]"

@@ -57,7 +57,7 @@ stop_clean() {
 
 # --- A loopback controller.ip where engines run on compute nodes.
 batch_profile lo slurm "queue: debug" "nodes: 2" "tasks_per_node: 1" "stall_after: 5s"
-set_line lo '^controller: {command: /usr/bin/ipcontroller}$' 'controller: {command: /usr/bin/ipcontroller, ip: 127.0.0.1}'
+set_line lo '^controller: {command: /usr/bin/ipcontroller' '&, ip: 127.0.0.1'
 run "$HPCTOP" start lo --wait=60
 is "$rc" 1 "loopback controller.ip for slurm: start refuses"
 like "$err" "lo\.yaml:[0-9]+:[0-9]+: controller\.ip: 127\.0\.0\.1 is a loopback address, which only the controller's own node reaches, but backend slurm runs engines on the compute nodes slurm gives" \
@@ -68,7 +68,7 @@ is "$(jobs_named lo)" "" "nothing is submitted"
 
 # With the override: the engine on the controller's node registers, the
 # one on the other node tries its own loopback and times out.
-set_line lo 'ip: 127.0.0.1}$' 'ip: 127.0.0.1, allow_loopback: true}'
+set_line lo 'ip: 127.0.0.1' '&, allow_loopback: true'
 start_stalls lo
 engid=$(batch_jobids lo | sed -n 2p)
 diag "lo: the engines job had been R for $(squeue --noheader --jobs="$engid" --format=%M) (squeue, 1 s resolution) when start --wait said stalled (stall_after 5 s)"
@@ -138,7 +138,7 @@ stop_clean nocmd
 # is longer than the engine takes to give up, so the task's exit says why.
 nowhere=${HPCTOP_SLURM_SUBNET:-10.213.7}.250
 batch_profile unreach slurm "queue: debug" "stall_after: 40s"
-set_line unreach '^controller: {command: /usr/bin/ipcontroller}$' "controller: {command: /usr/bin/ipcontroller, args: [--location=$nowhere]}"
+set_line unreach '^controller: {command: /usr/bin/ipcontroller' "&, args: [--location=$nowhere]"
 t0=$SECONDS
 run "$HPCTOP" start unreach -n 1 --wait=$WAIT
 took=$((SECONDS - t0))

@@ -16,7 +16,7 @@ profdir=$laptop_tmp/config/hpctop/profiles
 mkdir -p "$profdir"
 printf '%s\n' "version: 1" "backend: slurm" "host: login" "engines: 4" "walltime: \"00:20:00\"" \
 	"queue: debug" "nodes: 2" "tasks_per_node: 2" \
-	"controller: {command: /usr/bin/ipcontroller}" "engine: {command: /usr/bin/ipengine}" >"$profdir/lap.yaml"
+	"controller: {command: /usr/bin/ipcontroller, placement: job}" "engine: {command: /usr/bin/ipengine}" >"$profdir/lap.yaml"
 printf '%s\n' "version: 1" "backend: slurm" "host: loginkbd" "engines: 1" >"$profdir/kbd.yaml"
 chown -R "$U:$U" "$laptop_tmp/config"
 L() { on_laptop "$HPCTOP" "$@"; }

@@ -34,3 +34,14 @@ proc_node() {
 	done
 	echo login
 }
+
+# Each engine sums its rank's quarter of arange(32) and Allreduces: 496.0
+# on every engine (the seed psum of tests/mpi.t, with the scatter done by
+# rank since px has no scatter).
+psum='from mpi4py import MPI
+import numpy as np
+comm = MPI.COMM_WORLD
+a = np.arange(32.)[comm.rank * 8:(comm.rank + 1) * 8]
+rcv = np.array(0.0, "d")
+comm.Allreduce([np.sum(a), MPI.DOUBLE], [rcv, MPI.DOUBLE], op=MPI.SUM)
+print("psum", comm.size, float(rcv))'

@@ -22,16 +22,6 @@ run timeout 60 mpiexec.mpich -launcher ssh -launcher-exec "$HPCTOP_SLURM_DIR/ssh
 is "$(sort <<<"$out" | tr '\n' ' ')" "cn1 cn2 " "MPICH's Hydra over the nodes' sshd: one rank on each node"
 [ "$rc" = 0 ] || diag_fail "$err"
 
-# Each engine sums its rank's quarter of arange(32) and Allreduces: 496.0
-# on every engine (the seed psum of tests/mpi.t, with the scatter done by
-# rank since px has no scatter).
-psum='from mpi4py import MPI
-import numpy as np
-comm = MPI.COMM_WORLD
-a = np.arange(32.)[comm.rank * 8:(comm.rank + 1) * 8]
-rcv = np.array(0.0, "d")
-comm.Allreduce([np.sum(a), MPI.DOUBLE], [rcv, MPI.DOUBLE], op=MPI.SUM)
-print("psum", comm.size, float(rcv))'
 
 # Rank 0 sends 100 ints to the first rank on another node.
 sendrecv='from mpi4py import MPI
@@ -63,7 +53,7 @@ iface_profile() {
 	local name=$1 backend=$2 iface=$3
 	shift 3
 	batch_profile "$name" "$backend" "$@"
-	sed -i "s|^controller: {command: /usr/bin/ipcontroller}\$|controller: {command: /usr/bin/ipcontroller, interface: $iface}|" \
+	sed -i "s|^controller: {command: /usr/bin/ipcontroller|&, interface: $iface|" \
 		"$XDG_CONFIG_HOME/hpctop/profiles/$name.yaml"
 }
 

@@ -123,7 +123,7 @@ is "$rc" 2 "-H refuses an option for a destination"
 # read through the host, and leaves nothing.
 printf '%s\n' "backend: slurm" "host: $login" "engines: 1" \
 	'walltime: "00:10:00"' \
-	"controller: {command: [sh, -c, 'echo remote-boom; exit 3', sh]}" \
+	"controller: {command: [sh, -c, 'echo remote-boom; exit 3', sh], placement: job}" \
 	>"$profiles/boom.yaml"
 batch_profiles+=(boom)
 run "$HPCTOP" start boom --wait=120

@@ -68,6 +68,7 @@ slot_free(struct model_cluster *c)
 	free(c->preview);
 	free(c->preview_err);
 	free(c->error);
+	free(c->controller_at);
 	jobtab_clear(&c->jobs);
 	free_engines(c);
 	for (size_t j = 0; j < c->px_n; j++)
@@ -502,6 +503,8 @@ push_cluster(struct model *m, struct model_cluster *c)
 	char *note = NULL, *mpi;
 
 	model_cluster_set_jobs(m, c, &r->jobs);
+	free(c->controller_at);
+	c->controller_at = cluster_controller_where(r);
 	push_engines(m, c, true);
 	push_sets(c);
 	/* Only a cluster with nothing left loses its client: jobs the
@@ -647,6 +650,8 @@ load_record(struct model *m, struct model_cluster *c)
 			cluster_free(c->rec);
 			c->rec = NULL;
 			jobtab_clear(&c->jobs);
+			free(c->controller_at);
+			c->controller_at = NULL;
 			free_engines(c);
 			/* Not "stopped": what it runs may still be there. */
 			if (!missing)
@@ -1229,6 +1234,8 @@ stop_done(struct cluster *r, const struct err *e, void *arg)
 	cluster_free(r);
 	c->rec = NULL;
 	c->unreadable = false;
+	free(c->controller_at);
+	c->controller_at = NULL;
 	jobtab_clear(&c->jobs);
 	free_engines(c);
 	model_cluster_set_state(m, c, CLUSTERSTATE_STOPPED, 0, 0, NULL);

@@ -107,6 +107,8 @@ struct model_cluster {
 	/* The tunnel to a cluster on another host (core/tunnel): what
 	 * the status line says of it, NULL when there is none to keep. */
 	char *tunnel_note;	/* owned */
+	/* cluster_controller_where of the record, NULL when none. */
+	char *controller_at;	/* owned */
 
 	struct model_px_line *px;	/* ring of MODEL_PX_LINES */
 	size_t px_first, px_n;

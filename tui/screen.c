@@ -379,8 +379,9 @@ draw_jobs(struct dash *d, int y, int w, int h)
 	if (c->state != CLUSTERSTATE_STOPPED)
 		stale_label(model_stale_ms(m, &c->jobs_src), stale,
 		    sizeof stale);
-	snprintf(title, sizeof title, "Jobs: %s (%zu)", c->entry->name,
-	    c->jobs.n);
+	snprintf(title, sizeof title, "Jobs: %s (%zu)%s%s", c->entry->name,
+	    c->jobs.n, c->controller_at != NULL ? "  controller " : "",
+	    c->controller_at != NULL ? c->controller_at : "");
 	/* Stale data first; else when engines will be lost or may start. */
 	if (stale[0] != '\0' || !model_time_note(c, &near, note, sizeof note))
 		rule(d, y, 0, w, title, stale, colors_attr(COLOR_STALE));

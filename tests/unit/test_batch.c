@@ -23,10 +23,26 @@
 #include "core/xmalloc.h"
 #include "tests/unit/testutil.h"
 
+/* A cluster of yaml with controller.placement job unless it says one:
+ * the two-job layout most of these assert. */
 static struct cluster *
 mk(const char *name, const char *yaml, int n)
 {
-	return testutil_cluster(name, yaml, n);
+	const char *ctl = strstr(yaml, "controller: {");
+	struct cluster *c;
+	char *y;
+
+	if (strstr(yaml, "placement:") != NULL)
+		y = xstrdup(yaml);
+	else if (ctl != NULL)
+		y = xasprintf("%.*splacement: job, %s",
+		    (int)(ctl - yaml + strlen("controller: {")), yaml,
+		    ctl + strlen("controller: {"));
+	else
+		y = xasprintf("%scontroller: {placement: job}\n", yaml);
+	c = testutil_cluster(name, y, n);
+	free(y);
+	return c;
 }
 
 static char *
@@ -232,6 +248,57 @@ test_pbs_directives(void **state)
 	cluster_free(c);
 }
 
+/* The whole script of c: it has `has`, and neither a controller job's
+ * script nor a dependency. */
+static void
+one_job(const struct batch_kind *k, const struct cluster *c, const char *has,
+    const char *ctl_script, const char *dependency)
+{
+	struct err e;
+	char *all;
+
+	assert_int_equal(batch_render(k, c, &all, &e), 0);
+	assert_non_null(strstr(all, has));
+	assert_null(strstr(all, ctl_script));
+	assert_null(strstr(all, dependency));
+	free(all);
+}
+
+/* allocation: one job whose script starts the controller first, in the
+ * background, and stops it after the engines; no dependency. login: the
+ * controller's command line here, the engines job without dependency. */
+static void
+test_placements(void **state)
+{
+	struct cluster *c = mk("al", "backend: slurm\nengines: 2\n"
+	    "controller: {placement: allocation}\n", 2);
+	char *eng = render(&slurm_kind, c, BATCH_ENGINES);
+	char *alone = render(&slurm_kind, c, BATCH_ENGINES_ALONE);
+	const char *bg, *srun;
+
+	(void)state;
+	bg = strstr(eng, "\nipcontroller --profile=al '--ip=*' ");
+	srun = strstr(eng, "\nsrun ");
+	assert_non_null(bg);
+	assert_non_null(srun);
+	assert_true(bg < srun);
+	assert_non_null(strstr(bg, " </dev/null &\nhpctop_ctl=$!\n"));
+	assert_non_null(strstr(srun, "\nhpctop_rc=$?\nkill \"$hpctop_ctl\""));
+	assert_null(strstr(alone, "ipcontroller"));
+	assert_non_null(strstr(alone, "\nexec srun "));
+	one_job(&slurm_kind, c, "controller.placement allocation",
+	    "controller.sbatch", "--dependency");
+	free(alone);
+	free(eng);
+	cluster_free(c);
+	c = mk("lg", "backend: pbs\nengines: 2\n"
+	    "controller: {placement: login, ip: 0.0.0.0}\n", 2);
+	one_job(&pbs_kind, c,
+	    "ipcontroller --profile=lg --ip=0.0.0.0 ", "controller.pbs",
+	    "depend=");
+	cluster_free(c);
+}
+
 /* controller.interface is resolved inside the controller job, on its
  * node; the address words expand the variable, the rest stays quoted. */
 static void
@@ -422,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_slurm_directives),
 		cmocka_unit_test(test_pbs_directives),
 		cmocka_unit_test(test_controller_interface),
+		cmocka_unit_test(test_placements),
 		cmocka_unit_test(test_bare_units),
 		cmocka_unit_test(test_full_script),
 		cmocka_unit_test(test_submit_output),

@@ -531,6 +531,48 @@ test_bad_name(void **state)
 	profile_free(p);
 }
 
+/* Where the controller runs, per placement; nothing without batch jobs. */
+static void
+test_controller_where(void **state)
+{
+	struct cluster *c;
+	struct cluster_proc *pr;
+	char *w;
+
+	(void)state;
+	c = mk("w1");
+	cluster_add_proc(c, CLUSTER_CONTROLLER, "x-ctl", 0, "12", 0, NULL,
+	    NULL);
+	cluster_add_proc(c, CLUSTER_ENGINES, "x-eng", 0, "13", 2, NULL, NULL);
+	assert_string_equal(w = cluster_controller_where(c), "job 12");
+	free(w);
+	pr = &c->procs[0];	/* adding moved the array */
+	pr->live = CLUSTER_LIVE_RUNNING;
+	pr->host = xstrdup("cn1");
+	assert_string_equal(w = cluster_controller_where(c), "job 12 on cn1");
+	free(w);
+	cluster_free(c);
+
+	c = mk("w2");
+	cluster_add_proc(c, CLUSTER_CONTROLLER, "ipcontroller", 0, "14", 0,
+	    NULL, NULL);
+	cluster_add_proc(c, CLUSTER_ENGINES, "x-eng", 0, "14", 2, NULL, NULL);
+	assert_string_equal(w = cluster_controller_where(c),
+	    "in allocation 14");
+	free(w);
+	cluster_free(c);
+
+	c = mk("w3");
+	cluster_add_proc(c, CLUSTER_CONTROLLER, "ipcontroller", 4567, NULL, 0,
+	    "login1", NULL);
+	assert_null(cluster_controller_where(c));
+	cluster_add_proc(c, CLUSTER_ENGINES, "x-eng", 0, "15", 2, NULL, NULL);
+	assert_string_equal(w = cluster_controller_where(c),
+	    "on login (pid 4567)");
+	free(w);
+	cluster_free(c);
+}
+
 int
 main(void)
 {
@@ -543,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_lock_and_fields),
 		cmocka_unit_test(test_bad_name),
+		cmocka_unit_test(test_controller_where),
 	};
 
 	return cmocka_run_group_tests(tests, testutil_state_setup,

@@ -39,6 +39,8 @@ static const struct bad_case bad_cases[] = {
 	{ "host-option.yaml", "host-option.yaml:2:7: host: '-oProxyCommand=x' is not an ssh destination (user@host[:port] or a Host alias: not empty, no whitespace or control characters, no leading '-')" },
 	{ "huge-int.yaml", "huge-int.yaml:2:10: engines: 99999999999999999999999 is out of range (1 to 100000)" },
 	{ "huge-string.yaml", "huge-string.yaml:3:10: engines: expected an integer, got 'lots'" },
+	{ "placement.yaml", "placement.yaml:3:14: controller.placement: 'nowhere' is not a placement (expected job, allocation or login)" },
+	{ "placement-local.yaml", "placement-local.yaml:3:14: controller.placement: only batch backends place their controller (backend local runs it as a process here)" },
 	{ "interface-both.yaml", "interface-both.yaml:4:3: controller: give ip or interface, not both" },
 	{ "interface-name.yaml", "interface-name.yaml:3:14: controller.interface: 'eth0; reboot' is not a network interface name (up to 15 letters, digits, '_', '.', '-')" },
 	{ "ipython-profile.yaml", "ipython-profile.yaml:2:18: ipython_profile: '../etc' is not a valid name (letters, digits, '_', '.', '-')" },
@@ -410,6 +412,35 @@ test_renew_before(void **state)
 	assert_non_null(strstr(e.msg, ":2:15: renew_before: "));
 }
 
+/* controller.placement: each word; batch profiles without it get the
+ * default. */
+static void
+test_placement(void **state)
+{
+	static const char *const words[] = { "job", "allocation", "login" };
+	struct profile *p;
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+		char *y = xasprintf("backend: pbs\ncontroller: {placement: "
+		    "%s}\n", words[i]);
+
+		p = load_str(y, "s", &e);
+		if (p == NULL)
+			fail_msg("placement %s: %s", words[i], e.msg);
+		assert_int_equal(p->controller.placement, (int)i);
+		assert_string_equal(profile_placement_name(
+		    p->controller.placement), words[i]);
+		profile_free(p);
+		free(y);
+	}
+	p = load_str("backend: slurm\n", "s", &e);
+	assert_non_null(p);
+	assert_int_equal(p->controller.placement, PROFILE_PLACEMENT_DEFAULT);
+	profile_free(p);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -652,6 +683,7 @@ main(void)
 		cmocka_unit_test(test_mpi_default),
 		cmocka_unit_test(test_stall_after_and_ip),
 		cmocka_unit_test(test_renew_before),
+		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_search_path),

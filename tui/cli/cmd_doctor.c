@@ -487,7 +487,7 @@ render_job(struct doctor *d, char **out, struct err *e)
 	char *body, *last, *tail, *launcher, *q;
 	size_t bl, tl;
 
-	if (batch_render_job(d->k, d->c, BATCH_ENGINES, &body, e) == -1)
+	if (batch_render_job(d->k, d->c, BATCH_ENGINES_ALONE, &body, e) == -1)
 		return -1;
 	batch_task_argv(d->c, &eng);
 	tail = shquote_argv(strv_argv(&eng));

@@ -381,18 +381,24 @@ start_exec(const struct cmd_args *a)
 	 * wait for the engines. */
 	cluster_unlock(c);
 	if (rc == CLI_OK) {
-		if (c->procs[0].job_id != NULL)
-			printf("started '%s' (backend %s): controller job %s, "
+		char *where = cluster_controller_where(c);
+		const char *eng = "-";
+
+		for (size_t i = c->nprocs; i-- > 0;)
+			if (c->procs[i].role == CLUSTER_ENGINES &&
+			    c->procs[i].job_id != NULL)
+				eng = c->procs[i].job_id;
+		if (where != NULL)
+			printf("started '%s' (backend %s): controller %s, "
 			    "engines job %s (%d engine%s); logs in %s/logs\n",
-			    c->name, c->backend, c->procs[0].job_id,
-			    c->nprocs > 1 && c->procs[1].job_id != NULL ?
-			    c->procs[1].job_id : "-", c->engines,
+			    c->name, c->backend, where, eng, c->engines,
 			    c->engines == 1 ? "" : "s", c->dir);
 		else
 			printf("started '%s' (backend %s): controller pid %ld, "
 			    "%d engine%s; logs in %s/logs\n", c->name,
 			    c->backend, (long)c->procs[0].pid, c->engines,
 			    c->engines == 1 ? "" : "s", c->dir);
+		free(where);
 		fflush(stdout);
 		if (wait_s > 0)
 			rc = wait_engines(l, b, c, wait_s);

@@ -168,11 +168,28 @@ add_nodes_json(struct loop *l, json_t *o, const struct cluster *c)
 
 /* Batch clusters: the qstat-style table of their jobs, where a job that
  * waits shows its reason instead of its nodes. */
+/* Whether row i's job is a later row's too (a controller in the
+ * engines' job): its note is the engines'. */
+static bool
+shared_later(const struct job_table *t, size_t i)
+{
+	for (size_t j = i + 1; j < t->n; j++)
+		if (t->v[j].id != NULL && t->v[i].id != NULL &&
+		    strcmp(t->v[j].id, t->v[i].id) == 0)
+			return true;
+	return false;
+}
+
 static void
 print_jobs(struct loop *l, const struct cluster *c)
 {
 	char *t = jobfmt_table(&c->jobs), note[512];
+	char *where = cluster_controller_where(c);
 	long now = (long)time(NULL);
+
+	if (where != NULL)
+		cli_printf(stdout, "  controller: %s\n", where);
+	free(where);
 
 	for (char *line = strtok(t, "\n"); line != NULL;
 	    line = strtok(NULL, "\n"))
@@ -180,7 +197,8 @@ print_jobs(struct loop *l, const struct cluster *c)
 	free(t);
 	/* When engines will be lost, and when waiting ones may start. */
 	for (size_t i = 0; i < c->nprocs && i < c->jobs.n; i++)
-		if (jobfmt_time_note(&c->jobs.v[i],
+		if (!shared_later(&c->jobs, i) &&
+		    jobfmt_time_note(&c->jobs.v[i],
 		    cluster_role_name(c->procs[i].role), now, note,
 		    sizeof note))
 			cli_printf(stdout, "  %s\n", note);
@@ -266,6 +284,17 @@ tasks_json(const struct cluster *c)
 	return a;
 }
 
+/* A batch cluster: one with a job (its controller may be a process). */
+static bool
+has_jobs(const struct cluster *c)
+{
+	size_t i = 0;
+
+	while (i < c->nprocs && c->procs[i].job_id == NULL)
+		i++;
+	return i < c->nprocs;
+}
+
 static void
 print_sets(const struct cluster *c)
 {
@@ -340,7 +369,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 	print_diag(c);
 	print_tasks(c);
 	print_sets(c);
-	if (c->nprocs > 0 && c->procs[0].job_id != NULL) {
+	if (has_jobs(c)) {
 		print_jobs(l, c);
 		return;
 	}
@@ -416,6 +445,13 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 	json_object_set_new(o, "connection_file", cli_json_text(c->client_file));
 	json_object_set_new(o, "controller_up",
 	    json_boolean(clusterstate_controller_up(c)));
+	{
+		char *where = cluster_controller_where(c);
+
+		json_object_set_new(o, "controller_at", where != NULL ?
+		    cli_json_text(where) : json_null());
+		free(where);
+	}
 	json_object_set_new(o, "started", json_real(c->started));
 	json_object_set_new(o, "dir", cli_json_text(c->dir));
 	json_object_set_new(o, "mpi_mismatch", mpi != NULL ?
