@@ -202,10 +202,13 @@ engines_argv(const struct batch_kind *k, const struct cluster *c,
  * job (controller.placement allocation). */
 #define ALLOC_CTL_VAR "hpctop_ctl"
 
+/* Whether this submission carries the controller: the first engines job
+ * of an allocation; a set added later is engines only. */
 static bool
 in_allocation(const struct cluster *c)
 {
-	return c->profile->controller.placement == PROFILE_PLACEMENT_ALLOCATION;
+	return c->profile->controller.placement ==
+	    PROFILE_PLACEMENT_ALLOCATION && c->add_set == 0;
 }
 
 /* controller.placement allocation: the engines job's script starts the
@@ -937,9 +940,9 @@ start_job(const struct batch_kind *k, enum batch_job which,
 	if (which == BATCH_CONTROLLER) {
 		if (prepare_jobs(k, l, c, e) == -1)
 			return -1;
-	} else if (c->profile->controller.placement == PROFILE_PLACEMENT_JOB) {
-		after = controller_job_id(c);
-		if (after == NULL)
+	} else {
+		if (c->profile->controller.placement == PROFILE_PLACEMENT_JOB &&
+		    (after = controller_job_id(c)) == NULL)
 			return err_set(e, "%s: engines job: no controller job "
 			    "to depend on", c->backend);
 		/* A set added to a running cluster: its own script. */
@@ -1873,6 +1876,14 @@ batch_stop_set(const struct backend *b, struct loop *l, struct cluster *c,
 	st->cb = cb;
 	st->arg = arg;
 	st->only_set = set;
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].role == CLUSTER_ENGINES && c->procs[i].set == set &&
+		    cluster_proc_shares_job(c, &c->procs[i])) {
+			free(st);
+			return err_set(e, "set %d runs the controller too (in "
+			    "allocation %s): 'hpctop stop %s' stops the cluster",
+			    set, c->procs[i].job_id, c->name);
+		}
 	if (stop_begin(st, e) == -1) {
 		free(st);
 		return -1;

@@ -667,6 +667,10 @@ get_top(struct ctx *c, struct profile *p, enum key key, const char *name,
 			    shown(v, buf, sizeof buf));
 		if (*dst < 1)
 			return at(c, v, "%s: must be at least 1 s", name);
+		if (key == K_RENEW_BEFORE) {
+			p->renew_line = v->start_mark.line + 1;
+			p->renew_col = v->start_mark.column + 1;
+		}
 		return 0;
 	}
 	case K_ENGINES_WALLTIME:
@@ -916,6 +920,14 @@ walk(struct ctx *c, struct profile *p)
 			    p->controller.placement_col, p->backend);
 	} else if (p->controller.placement_line == 0)
 		p->controller.placement = PROFILE_PLACEMENT_DEFAULT;
+	/* Renewing stops the old set's job: in an allocation that job is the
+	 * controller's. */
+	if (p->renew_before > 0 &&
+	    p->controller.placement == PROFILE_PLACEMENT_ALLOCATION)
+		return err_set(c->e, "%s:%zu:%zu: renew_before: the controller "
+		    "runs in the engines' job (controller.placement allocation), "
+		    "which a renewal would stop; use placement job or login",
+		    c->path, p->renew_line, p->renew_col);
 	if (!have_engines && p->host_engines != NULL) {
 		long sum = 0;
 

@@ -103,6 +103,7 @@ struct profile {
 	 * (0: never): a successor set is submitted, and the old one stopped
 	 * once the successor's engines registered. */
 	long renew_before;
+	size_t renew_line, renew_col;	/* where it was set */
 	char *account;
 	int nodes;
 	int tasks_per_node;	/* "ppn" is an alias */

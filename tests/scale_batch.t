@@ -57,4 +57,27 @@ for backend in slurm pbs; do
 	is "$left" "" "$backend: stop leaves no job"
 	[ -z "$left" ] || diag_fail "left: $left of $ids" "$(squeue --states=all --format='%i %j %T %r' 2>&1 | tail -8)"
 done
+
+# controller.placement allocation (the default): a set added later is
+# engines only (no second controller), and set 0, whose job runs the
+# controller, is not stopped on its own.
+batch_placement=allocation batch_profile scalloc slurm
+batch_start_ok scalloc 2
+run "$HPCTOP" scale scalloc +2
+is "$rc" 0 "allocation: scale +2"
+wait_until 150 registered scalloc 4
+ok $? "allocation: 4/4 registered"
+is "$(js scalloc 'len([p for p in c["procs"] if p["role"] == "controller"])')" 1 \
+	"allocation: still one controller"
+ids=$(batch_jobids scalloc | tr '\n' ' ')
+run "$HPCTOP" scale scalloc -0
+is "$rc" 1 "allocation: scale -0 refused"
+like "$err" "set 0 runs the controller too \(in allocation [0-9]+\): 'hpctop stop scalloc' stops the cluster" \
+	"allocation: ... saying why"
+registered scalloc 4
+ok $? "allocation: nothing stopped"
+run "$HPCTOP" stop scalloc
+is "$rc" 0 "allocation: stop"
+wait_until 20 says_nothing batch_slurm_live $ids
+is "$(batch_slurm_live $ids)" "" "allocation: stop leaves no job"
 done_testing

@@ -390,7 +390,9 @@ test_renew_before(void **state)
 {
 	static const char y0[] = "backend: slurm\nwalltime: 10\n";
 	static const char y1[] = "backend: slurm\nwalltime: 10\n"
-	    "engines_walltime: \"00:03:00\"\nrenew_before: 90s\n";
+	    "engines_walltime: \"00:03:00\"\nrenew_before: 90s\n"
+	    "controller: {placement: job}\n";
+	static const char y3[] = "backend: slurm\nrenew_before: 90s\n";
 	static const char y2[] = "backend: slurm\nrenew_before: soon\n";
 	struct profile *p;
 	struct err e;
@@ -410,6 +412,10 @@ test_renew_before(void **state)
 	profile_free(p);
 	assert_null(load_str(y2, "r", &e));
 	assert_non_null(strstr(e.msg, ":2:15: renew_before: "));
+	/* The default placement puts the controller in set 0's job. */
+	assert_null(load_str(y3, "r", &e));
+	assert_non_null(strstr(e.msg, ":2:15: renew_before: the controller "
+	    "runs in the engines' job"));
 }
 
 /* controller.placement: each word; batch profiles without it get the
