@@ -4,7 +4,8 @@
 # slurm cluster with `host: login` over cn1 and cn2, status R and engines
 # 4/4, px from every engine, `hpctop tunnel` and a real
 # ipyparallel.Client(profile=...) on the laptop running the seed psum
-# (496.0) over one TCP connection, stop leaving no job; then
+# (496.0) over one TCP connection, stop leaving no job; a local cluster on
+# cn1 reached laptop -> login -> cn1 by ProxyJump; then
 # keyboard-interactive through PAM answered by SSH_ASKPASS, and refused
 # with a wrong answer.
 . "$(dirname "$0")/tap.sh"
@@ -18,12 +19,15 @@ printf '%s\n' "version: 1" "backend: slurm" "host: login" "engines: 4" "walltime
 	"queue: debug" "nodes: 2" "tasks_per_node: 2" \
 	"controller: {command: /usr/bin/ipcontroller, placement: job}" "engine: {command: /usr/bin/ipengine}" >"$profdir/lap.yaml"
 printf '%s\n' "version: 1" "backend: slurm" "host: loginkbd" "engines: 1" >"$profdir/kbd.yaml"
+printf '%s\n' "version: 1" "backend: local" "host: cn1" "engines: 2" \
+	"controller: {command: /usr/bin/ipcontroller}" "engine: {command: /usr/bin/ipengine}" >"$profdir/onc1.yaml"
 chown -R "$U:$U" "$laptop_tmp/config"
 L() { on_laptop "$HPCTOP" "$@"; }
 user_jobs() { squeue --noheader --user="$U" --format=%i 2>/dev/null | tr -d ' '; }
 laptop_at_exit() {
 	L tunnel --stop lap >/dev/null 2>&1
 	L stop lap >/dev/null 2>&1
+	L stop onc1 >/dev/null 2>&1
 	user_jobs >>"$tmp/jobids"
 	laptop_cleanup
 }
@@ -75,6 +79,24 @@ run L stop lap
 is "$rc" 0 "stop lap"
 wait_until 30 says_nothing user_jobs
 is "$(user_jobs)" "" "no job of $U is left"
+
+# ProxyJump: laptop -> login -> cn1 (the laptop's ssh config), a local
+# cluster on cn1: its processes run in cn1's namespace, px reaches them
+# through the hop, stop leaves none.
+run L start onc1 --wait=120
+is "$rc" 0 "ProxyJump: start onc1 (local, host: cn1) from the laptop"
+[ "$rc" = 0 ] || diag_fail "$err"
+run L status onc1
+like "$out" "^onc1  backend local  on cn1  running  engines 2/2" "ProxyJump: status on cn1, running 2/2"
+nodes=$(for p in $(procs_of onc1); do proc_node "$p"; done | sort -u | tr '\n' ' ')
+is "$nodes" "cn1 " "ProxyJump: the cluster's processes run on cn1"
+run L px onc1 'import socket; print("on", socket.gethostname())'
+is "$(grep -o 'on cn[12]' <<<"$out" | sort | tr '\n' ' ')" "on cn1 on cn1 " "ProxyJump: px from both engines on cn1"
+[ "$rc" = 0 ] || diag_fail "$err"
+run L stop onc1
+is "$rc" 0 "ProxyJump: stop onc1"
+wait_until 20 says_nothing procs_of onc1
+is "$(procs_of onc1)" "" "ProxyJump: nothing of onc1 is left on cn1"
 
 # Keyboard-interactive through PAM (the laptop reaches that sshd by
 # ProxyJump login): hpctop asks through SSH_ASKPASS.

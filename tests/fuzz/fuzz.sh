@@ -31,6 +31,7 @@ seeds() {
 	case $1 in
 	profile) dirs=("$src/tests/data/profiles") ;;
 	squeue|qstat|submit) dirs=("$src/tests/data/sched" "$shared") ;;
+	tunnel) dirs=("$here/corpus/conn") ;;	# the same client files
 	esac
 	dirs+=("$here/corpus/$1" "$here/regress/$1")
 	for d in "${dirs[@]}"; do
