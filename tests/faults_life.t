@@ -79,7 +79,7 @@ jq '.procs |= [.[0]] | .complete = false' "$record" >"$tmp/rec.json" &&
 	cat "$tmp/rec.json" >"$record"
 run "$HPCTOP" status local
 like "$out" "running +engines 2/2" "an interrupted start's cluster shows as running 2/2"
-is "$(grep -c ' ipengine ' <<<"$out")" 2 "with both unrecorded engines as rows"
+is "$(grep -cE '^  [0-9]+ +ipengine ' <<<"$out")" 2 "with both unrecorded engines as rows"
 like "$out" "its start was interrupted" "and says its start was interrupted"
 is "$(jq '.procs | length' "$record")" 3 "the record now lists the engines too"
 run "$HPCTOP" start local -n 2
