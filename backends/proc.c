@@ -693,21 +693,6 @@ signal_role(struct stopper *st, enum cluster_role role, int sig, bool all)
 }
 
 static void
-remove_work_dir(struct loop *l, const struct cluster *c)
-{
-	char *argv[] = { "rm", "-rf", NULL, NULL };
-	struct err e;
-	struct host *h = cluster_host(l, c, &e);
-
-	if (h == NULL || c->host_home == NULL)
-		return;
-	argv[2] = cluster_work_dir(c);
-	subproc_result_free(host_run_sync(h, l, argv, NULL, NULL, 0,
-	    HOST_SYNC_TIMEOUT_MS));
-	free(argv[2]);
-}
-
-static void
 stop_finish(struct stopper *st)
 {
 	struct err e, why;
@@ -731,7 +716,7 @@ stop_finish(struct stopper *st)
 	snaps_free(&st->snaps);
 	/* Its logs on another machine go with it, as its record's do here. */
 	if (!failed && st->c->host != NULL)
-		remove_work_dir(st->loop, st->c);
+		cluster_remove_work_dir(st->loop, st->c);
 	st->cb(st->c, failed ? &e : NULL, st->arg);
 	free(st);
 }

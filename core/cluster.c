@@ -64,6 +64,22 @@ cluster_work_dir(const struct cluster *c)
 	    c->name);
 }
 
+void
+cluster_remove_work_dir(struct loop *l, const struct cluster *c)
+{
+	char *argv[] = { "rm", "-rf", NULL, NULL };
+	struct host *h;
+
+	/* A home never asked leaves the path unknown: nothing removed blind. */
+	if (c->host == NULL || c->host_home == NULL ||
+	    (h = cluster_host(l, c, NULL)) == NULL)
+		return;
+	argv[2] = cluster_work_dir(c);
+	subproc_result_free(host_run_sync(h, l, argv, NULL, NULL, 0,
+	    HOST_SYNC_TIMEOUT_MS));
+	free(argv[2]);
+}
+
 char *
 cluster_ipython_dir(const struct cluster *c)
 {

@@ -206,6 +206,10 @@ char *cluster_user(struct loop *l, const struct cluster *c, struct err *e);
 /* The directory of c's job scripts, logs/ and tasks/ on its host: c->dir
  * here (see the layout above). Caller frees. */
 char *cluster_work_dir(const struct cluster *c);
+/* Removes that directory on another machine (synchronously, through its
+ * host), once c is over there; a no-op here (cluster_remove removes
+ * c->dir) or while that machine's home is not known. */
+void cluster_remove_work_dir(struct loop *l, const struct cluster *c);
 /* The IPython directory on c's host. Caller frees. */
 char *cluster_ipython_dir(const struct cluster *c);
 

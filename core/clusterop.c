@@ -78,7 +78,7 @@ clusterop_remove_connection_files(struct loop *l, const struct cluster *c)
 	struct host *h;
 
 	/* ipyparallel's cluster file names them: it goes with them. */
-	ippcluster_remove(c);
+	ippcluster_remove(l, c);
 	if (c->host == NULL) {
 		if (c->client_file != NULL)
 			unlink(c->client_file);
@@ -157,7 +157,7 @@ on_engines(struct cluster *c, const struct err *e, void *arg)
 
 	if (e == NULL)
 		c->complete = true;
-	ippcluster_sync(c, NULL);
+	ippcluster_sync(op->loop, c, NULL);
 	if (cluster_save(c, &se) == -1 && e == NULL)
 		e = &se;
 	if (e != NULL) {
@@ -173,7 +173,7 @@ on_controller(struct cluster *c, const struct err *e, void *arg)
 	struct op *op = arg;
 	struct err se;
 
-	ippcluster_sync(c, NULL);
+	ippcluster_sync(op->loop, c, NULL);
 	if (cluster_save(c, &se) == -1 && e == NULL)
 		e = &se;
 	if (e != NULL) {
@@ -288,6 +288,7 @@ clear_stopped(struct loop *l, struct cluster *c)
 	if (cluster_lock(c, "clearing", &le) == -1)
 		return;
 	clusterop_remove_connection_files(l, c);
+	cluster_remove_work_dir(l, c);
 	if (cluster_remove(c, &le) == 0)
 		c->cleared = true;
 	cluster_unlock(c);
@@ -320,11 +321,11 @@ clusterop_read_registry(struct loop *l, struct cluster *c, struct err *e)
 		cluster_unlock(c);
 		save = false;
 	}
-	if (!c->locked && ippcluster_stopped_outside(c)) {
+	if (!c->locked && ippcluster_stopped_outside(l, c)) {
 		clear_stopped(l, c);
 		return 0;
 	}
-	if (c->complete && ippcluster_sync(c, NULL) == 0 &&
+	if (c->complete && ippcluster_sync(l, c, NULL) == 0 &&
 	    cluster_meta_get(c, IPPCLUSTER_META) != NULL && !had_file)
 		save = true;
 	if (save)

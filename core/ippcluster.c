@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "host.h"
 #include "paths.h"
 #include "procsnap.h"
 #include "xmalloc.h"
@@ -138,7 +139,7 @@ ippcluster_json(const struct cluster *c)
 	json_t *root, *info, *engines;
 	char *pdir, *text;
 
-	if (eclass == NULL || c->host != NULL)
+	if (eclass == NULL)
 		return NULL;
 	pdir = profile_dir(c);
 	root = json_object();
@@ -179,35 +180,67 @@ ippcluster_json(const struct cluster *c)
 	return text;
 }
 
+/* The host c's files are on, once their paths are known there (another
+ * machine's home is asked by cluster_place); NULL before. */
+static struct host *
+file_host(struct loop *l, const struct cluster *c)
+{
+	if (c->host != NULL && c->host_home == NULL)
+		return NULL;
+	return cluster_host(l, c, NULL);
+}
+
+/* Makes dir (mode 0700) on h: the controller makes security/ as it
+ * starts, maybe not yet. */
+static int
+mkdir_on(struct loop *l, struct host *h, const char *dir, struct err *e)
+{
+	char *argv[] = { "mkdir", "-p", "-m", "0700", (char *)dir, NULL };
+	struct subproc_result *r;
+	int rc;
+
+	if (host_is_local(h))
+		return paths_mkdir_p(dir, 0700, e);
+	r = host_run_sync(h, l, argv, NULL, NULL, 0, HOST_SYNC_TIMEOUT_MS);
+	rc = r->ok ? 0 : -1;
+	if (!r->ok && e != NULL)
+		*e = r->err;
+	subproc_result_free(r);
+	return rc;
+}
+
 int
-ippcluster_sync(struct cluster *c, struct err *e)
+ippcluster_sync(struct loop *l, struct cluster *c, struct err *e)
 {
 	char *text, *path, *old = NULL, *dir;
+	struct host *h;
 	size_t len;
-	int rc = 0;
+	int rc = 0, rd, rerr;
 
 	/* An adopted file is its writer's to keep current. */
 	if (ippcluster_adopted(c) ||
 	    (!cluster_any_alive(c) && !cluster_any_unknown(c)))
 		return 0;
+	if ((h = file_host(l, c)) == NULL)
+		return 0;
 	if ((text = ippcluster_json(c)) == NULL)
 		return 0;
 	path = ippcluster_path(c);
-	if (file_read(path, IPPCLUSTER_MAX, 0, &old, &len, NULL) == 0 &&
-	    strcmp(old, text) == 0)
+	rd = host_read_file(h, l, path, IPPCLUSTER_MAX, 0, &old, &len, NULL);
+	rerr = errno;
+	if (rd == 0 && strcmp(old, text) == 0)
 		goto out;
 	/* Removed since hpctop wrote it: ipyparallel is stopping the
 	 * cluster (ipcluster stop removes it before the last process has
 	 * gone), which is not undone. */
-	if (old == NULL && cluster_meta_get(c, IPPCLUSTER_META) != NULL &&
-	    access(path, F_OK) == -1 && errno == ENOENT)
+	if (rd == -1 && rerr == ENOENT &&
+	    cluster_meta_get(c, IPPCLUSTER_META) != NULL)
 		goto out;
-	/* The controller makes security/ as it starts: maybe not yet. */
 	dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
-	rc = paths_mkdir_p(dir, 0700, e);
+	rc = mkdir_on(l, h, dir, e);
 	free(dir);
 	if (rc == 0)
-		rc = file_write_atomic(path, text, strlen(text), 0600, e);
+		rc = host_write_file(h, l, path, text, strlen(text), 0600, e);
 	if (rc == 0 && cluster_meta_get(c, IPPCLUSTER_META) == NULL)
 		cluster_meta_set(c, IPPCLUSTER_META, path);
 out:
@@ -218,22 +251,43 @@ out:
 }
 
 void
-ippcluster_remove(const struct cluster *c)
+ippcluster_remove(struct loop *l, const struct cluster *c)
 {
+	char *argv[] = { "rm", "-f", NULL, NULL };
 	const char *path = cluster_meta_get(c, IPPCLUSTER_META);
+	struct host *h;
 
-	if (path != NULL)
+	if (path == NULL || (h = file_host(l, c)) == NULL)
+		return;
+	if (host_is_local(h)) {
 		unlink(path);
+		return;
+	}
+	argv[2] = (char *)path;
+	subproc_result_free(host_run_sync(h, l, argv, NULL, NULL, 0,
+	    HOST_SYNC_TIMEOUT_MS));
 }
 
 bool
-ippcluster_stopped_outside(const struct cluster *c)
+ippcluster_stopped_outside(struct loop *l, const struct cluster *c)
 {
 	const char *path = cluster_meta_get(c, IPPCLUSTER_META);
+	struct host *h;
+	char *buf;
+	size_t len;
 
-	return path != NULL && c->complete && c->nprocs > 0 &&
-	    !cluster_any_alive(c) && !cluster_any_unknown(c) &&
-	    access(path, F_OK) == -1 && errno == ENOENT;
+	/* The cheap checks first: the host is asked only once nothing of c
+	 * runs. An unreachable host says nothing. */
+	if (path == NULL || !c->complete || c->nprocs == 0 ||
+	    cluster_any_alive(c) || cluster_any_unknown(c) ||
+	    (h = file_host(l, c)) == NULL)
+		return false;
+	if (host_read_file(h, l, path, IPPCLUSTER_MAX, 0, &buf, &len,
+	    NULL) == 0) {
+		free(buf);
+		return false;
+	}
+	return errno == ENOENT;
 }
 
 bool

@@ -26,6 +26,7 @@
 
 #include "cluster.h"
 #include "err.h"
+#include "loop.h"
 #include "proflist.h"
 #include "strv.h"
 
@@ -35,19 +36,22 @@
 /* Where ipyparallel keeps c's cluster file. Caller frees. */
 char *ippcluster_path(const struct cluster *c);
 /* c as ipyparallel's Cluster.to_dict() would say it (text, caller frees);
- * NULL when its backend has no ipyparallel launcher (ssh) or it runs on
- * another machine. */
+ * NULL when its backend has no ipyparallel launcher (ssh). */
 char *ippcluster_json(const struct cluster *c);
-/* Writes c's cluster file (mode 0600, atomically) when its contents
- * changed, recording its path in c's meta (the caller saves the record).
- * Nothing is written while nothing of c is alive. 0, or -1 with e. */
-int ippcluster_sync(struct cluster *c, struct err *e);
-/* Removes the cluster file hpctop wrote for c, if any. */
-void ippcluster_remove(const struct cluster *c);
+/* Writes c's cluster file (mode 0600, atomically) on c's host (this
+ * machine, or its `host:` once cluster_place learnt its home there, so
+ * that ipcluster run there sees it) when its contents changed, recording
+ * its path in c's meta (the caller saves the record). Nothing is written
+ * while nothing of c is alive. 0, or -1 with e. Synchronous: one read
+ * (and a write when it changed) through c's host. */
+int ippcluster_sync(struct loop *l, struct cluster *c, struct err *e);
+/* Removes the cluster file hpctop wrote for c, if any, on c's host. */
+void ippcluster_remove(struct loop *l, const struct cluster *c);
 /* Whether ipyparallel stopped c: hpctop wrote its cluster file, which is
  * gone now (`ipcluster stop` and Cluster.stop_cluster remove it), and the
- * last poll saw nothing of c alive. */
-bool ippcluster_stopped_outside(const struct cluster *c);
+ * last poll saw nothing of c alive. Asks c's host only in that last case;
+ * false when it cannot be asked. */
+bool ippcluster_stopped_outside(struct loop *l, const struct cluster *c);
 
 /* The other way: clusters described by cluster files others wrote
  * (ipcluster, the Cluster API, the notebook's Clusters tab) become hpctop

@@ -5,9 +5,11 @@
 # the nodes' network namespaces, status per host and node, px from all,
 # one engine killed on cn2 and seen lost with its host, and stop leaving
 # nothing on either node; then a local profile with host: cn1 (start,
-# status, px through the session, stop).
+# status, px through the session, ipcluster list, Cluster.from_file() and
+# ipcluster stop on cn1 through the cluster file hpctop writes there, stop).
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/mnenv.sh"
+. "$(dirname "$0")/ippfile.sh"
 
 export HPCTOP_SSH_CONFIG=$HPCTOP_SLURM_DIR/ssh/ssh_config
 [ -r "$HPCTOP_SSH_CONFIG" ] || { ok 1 "the nodes' ssh_config is there"; done_testing; exit 1; }
@@ -96,10 +98,35 @@ like "$out" "^$lname +backend local +on cn1 +running +engines 2/2" "local on cn1
 is "$(grep -c ' R .* cn1 \+[0-9]' <<<"$out")" 3 "local on cn1: 3 rows running on cn1"
 run "$HPCTOP" px "$lname" 'import socket; socket.gethostname()'
 is "$(grep -c "'cn1'" <<<"$out")" 2 "local on cn1: px answers from cn1 through the session"
-lwork=$(jq -r '.host_home' "$lrecord")/.local/state/hpctop/clusters/$lname
+rhome=$(jq -r '.host_home' "$lrecord")
+lwork=$rhome/.local/state/hpctop/clusters/$lname
+# ipyparallel's own tools on cn1 see it: its cluster file is written there,
+# in the IPython dir of the home on cn1 (run in cn1's namespace).
+rfile=$rhome/.ipython/profile_$lname/security/cluster-.json
+on_cn1() { ip netns exec cn1 env HOME="$rhome" IPYTHONDIR="$rhome/.ipython" "$@"; }
+is "$(stat -c %a "$rfile" 2>&1)" 600 "local on cn1: its cluster file is on cn1, mode 0600"
+is "$(on_cn1 /usr/bin/ipcluster list --profile="$lname" 2>/dev/null | awk -v p="$lname" '$1 == p' | tr -s ' ')" \
+	"$lname '' True 2 Local" "local on cn1: ipcluster list on cn1 shows it running with 2 engines"
+like "$(on_cn1 bash -c "$(declare -f ipp_from_file); ipp_from_file $lname 2" 2>&1)" \
+	$'engines 2\npsum 4950' "local on cn1: Cluster.from_file() on cn1 gives a working client"
 run "$HPCTOP" stop "$lname"
 is "$rc" 0 "local on cn1: stop"
 is "$(procs_of "$lname")" "" "local on cn1: stop leaves no process there"
 ok "$([ ! -e "$lwork" ]; echo $?)" "local on cn1: nor its logs directory there"
+ok "$([ ! -e "$rfile" ]; echo $?)" "local on cn1: nor its cluster file"
+
+# ipcluster stop on cn1 stops it; hpctop here then sees it stopped.
+run "$HPCTOP" start "$lname" --wait=150
+is "$rc" 0 "local on cn1: started again"
+[ "$rc" = 0 ] || diag_fail "$err"
+run on_cn1 /usr/bin/ipcluster stop --profile="$lname"
+is "$rc" 0 "local on cn1: ipcluster stop --profile=$lname on cn1"
+gone() { [ -z "$(procs_of "$lname")" ]; }
+wait_until 30 gone
+is "$(procs_of "$lname")" "" "local on cn1: ipcluster stop ended every process"
+run "$HPCTOP" status "$lname"
+like "$out" "^$lname +backend local +on cn1 +stopped" "local on cn1: hpctop status says stopped"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/$lname" ]; echo $?)" "local on cn1: hpctop cleared its record"
+ok "$([ ! -e "$lwork" ]; echo $?)" "local on cn1: and its logs directory on cn1"
 
 done_testing

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "core/cluster.h"
+#include "core/host.h"
 #include "core/ippcluster.h"
+#include "core/loop.h"
 #include "core/paths.h"
 #include "core/procsnap.h"
 #include "core/xmalloc.h"
@@ -67,6 +69,7 @@ test_local(void **state)
 	json_t *root;
 	char *path, *want;
 	struct stat st;
+	struct loop *l = loop_new();
 
 	(void)state;
 	cluster_add_proc(c, CLUSTER_CONTROLLER, "ipcontroller", 100, NULL, 0,
@@ -105,26 +108,45 @@ test_local(void **state)
 	want = xasprintf("%s/ipy dir/profile_loc/security/cluster-.json",
 	    testutil_state_dir());
 	assert_string_equal(path, want);
-	assert_int_equal(ippcluster_sync(c, NULL), 0);
+	assert_int_equal(ippcluster_sync(l, c, NULL), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_string_equal(cluster_meta_get(c, IPPCLUSTER_META), path);
-	assert_false(ippcluster_stopped_outside(c));
+	assert_false(ippcluster_stopped_outside(l, c));
 
 	/* Everything gone and the file removed by another: stopped. */
 	c->complete = true;
 	for (size_t i = 0; i < c->nprocs; i++)
 		c->procs[i].live = CLUSTER_LIVE_GONE;
-	assert_false(ippcluster_stopped_outside(c));
-	ippcluster_remove(c);
+	assert_false(ippcluster_stopped_outside(l, c));
+	ippcluster_remove(l, c);
 	assert_int_equal(access(path, F_OK), -1);
-	assert_true(ippcluster_stopped_outside(c));
+	assert_true(ippcluster_stopped_outside(l, c));
 	p = &c->procs[0];
 	p->live = CLUSTER_LIVE_RUNNING;
-	assert_false(ippcluster_stopped_outside(c));
+	assert_false(ippcluster_stopped_outside(l, c));
 	free(want);
 	free(path);
 	cluster_free(c);
+
+	/* On another machine: its home there not asked yet, so its paths are
+	 * not known and nothing is written (nor asked). */
+	c = testutil_cluster("far", "backend: local\nhost: nowhere.invalid\n",
+	    1);
+	cluster_add_proc(c, CLUSTER_CONTROLLER, "ipcontroller", 100, NULL, 0,
+	    NULL, NULL);
+	root = parsed(c);
+	assert_string_equal(str_at(root, "controller.state.pid"), "100");
+	json_decref(root);
+	assert_int_equal(ippcluster_sync(l, c, NULL), 0);
+	assert_null(cluster_meta_get(c, IPPCLUSTER_META));
+	c->complete = true;
+	c->procs[0].live = CLUSTER_LIVE_GONE;
+	cluster_meta_set(c, IPPCLUSTER_META, "/nowhere/cluster-.json");
+	assert_false(ippcluster_stopped_outside(l, c));
+	cluster_free(c);
+	host_free_all();
+	loop_free(l);
 }
 
 /* The file of a cluster of one engines process or job. */
@@ -202,6 +224,7 @@ test_adopt(void **state)
 	struct cluster *c;
 	char *live;
 	bool missing;
+	struct loop *l = loop_new();
 
 	(void)state;
 	live = xasprintf("{\"cluster\": {\"cluster_id\": \"nb\", \"n\": null},"
@@ -239,13 +262,15 @@ test_adopt(void **state)
 	assert_true(ippcluster_adopted(c));
 	assert_true(c->complete);
 	/* Its file is its writer's: never rewritten. */
-	assert_int_equal(ippcluster_sync(c, NULL), 0);
+	assert_int_equal(ippcluster_sync(l, c, NULL), 0);
 	cluster_free(c);
 	strv_clear(&names);
 	/* Once recorded, not again. */
 	ippcluster_adopt_all(&names);
 	assert_int_equal(names.n, 0);
 	free(live);
+	host_free_all();
+	loop_free(l);
 }
 
 int
