@@ -406,18 +406,26 @@ remove_remote(struct loop *l, const struct cluster *c, const char *dest,
 
 /* After the processes: what the cluster left on each host it used (the
  * copy of the connection file, with its key, and the logs). */
+static int
+ssh_leftovers(const struct backend *b, struct loop *l,
+    const struct cluster *c, struct err *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; c->profile != NULL && i < c->profile->hosts.n; i++)
+		if (used_host(c, c->profile->hosts.v[i]) &&
+		    remove_remote(l, c, c->profile->hosts.v[i], e) == -1)
+			rc = -1;
+	return rc;
+}
+
 static void
 on_stopped(struct cluster *c, const struct err *e, void *arg)
 {
 	struct stopping *sg = arg;
 	struct err ce;
-	bool failed = false;
+	bool failed = ssh_leftovers(&ssh_backend, sg->loop, c, &ce) == -1;
 
-	for (size_t i = 0; c->profile != NULL && i < c->profile->hosts.n; i++)
-		if (used_host(c, c->profile->hosts.v[i]) &&
-		    remove_remote(sg->loop, c, c->profile->hosts.v[i], &ce) ==
-		    -1)
-			failed = true;
 	sg->cb(c, e != NULL ? e : failed ? &ce : NULL, sg->arg);
 	free(sg);
 }
@@ -442,4 +450,5 @@ const struct backend ssh_backend = {
 	.poll = ssh_poll,
 	.stop = ssh_stop,
 	.remote_engines = proc_remote_engines,
+	.leftovers = ssh_leftovers,
 };

@@ -10,6 +10,16 @@ _hpctop_profiles()
 		sed -n 's/^    "name": "\([^"\\]*\)",\{0,1\}$/\1/p'
 }
 
+# The Host names of the ssh config hpctop reads (HPCTOP_SSH_CONFIG alone,
+# else ~/.ssh/config), patterns left out: what -H DEST can be.
+_hpctop_hosts()
+{
+	local f=${HPCTOP_SSH_CONFIG:-$HOME/.ssh/config}
+	[[ -r $f ]] || return 0
+	sed -n 's/^[[:space:]]*[Hh][Oo][Ss][Tt][[:space:]=]\{1,\}//p' "$f" |
+		tr -s ' \t' '\n\n' | grep -v '[*?!]'
+}
+
 _hpctop()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
@@ -21,7 +31,10 @@ _hpctop()
 	# -H DEST before the command.
 	if [[ ${COMP_WORDS[1]} == -H || ${COMP_WORDS[1]} == --host ]]; then
 		i=3
-		((COMP_CWORD == 2)) && { COMPREPLY=(); return; }
+		if ((COMP_CWORD == 2)); then
+			COMPREPLY=($(compgen -W "$(_hpctop_hosts)" -- "$cur"))
+			return
+		fi
 	elif [[ ${COMP_WORDS[1]} == -H?* || ${COMP_WORDS[1]} == --host=* ]]; then
 		i=2
 	fi

@@ -117,6 +117,14 @@ struct backend {
 	 * NULL when they run beside it. Caller frees. */
 	char *(*remote_engines)(const struct backend *b,
 	    const struct cluster *c);
+	/* Optional, synchronous (each host bounded by HOST_SYNC_TIMEOUT_MS):
+	 * removes what c left on other machines (files there beside its
+	 * processes) once nothing of c runs. Called for a cluster that
+	 * ipyparallel stopped (`ipcluster stop` through its cluster file), so
+	 * stop never ran here. 0, or -1 with e. NULL: c leaves nothing
+	 * elsewhere that stop would remove. */
+	int (*leftovers)(const struct backend *b, struct loop *l,
+	    const struct cluster *c, struct err *e);
 };
 
 /* The registry. backends/registry.c defines these; they are declared here

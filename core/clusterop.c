@@ -283,12 +283,15 @@ clusterop_confirm(const struct backend *b, const struct cluster *c,
 static void
 clear_stopped(struct loop *l, struct cluster *c)
 {
+	const struct backend *b = registry_find(c->backend);
 	struct err le;
 
 	if (cluster_lock(c, "clearing", &le) == -1)
 		return;
 	clusterop_remove_connection_files(l, c);
 	cluster_remove_work_dir(l, c);
+	if (b != NULL && b->leftovers != NULL)
+		b->leftovers(b, l, c, NULL);
 	if (cluster_remove(c, &le) == 0)
 		c->cleared = true;
 	cluster_unlock(c);

@@ -245,6 +245,14 @@ host_free_all(void)
 	nhosts = 0;
 }
 
+const char *
+host_ssh_config(void)
+{
+	const char *env = getenv("HPCTOP_SSH_CONFIG");
+
+	return env != NULL && *env != '\0' ? env : NULL;
+}
+
 bool
 host_is_local(const struct host *h)
 {

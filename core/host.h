@@ -104,6 +104,11 @@ struct host *host_get(struct loop *l, const char *dest, struct err *e);
 void host_free_all(void);
 
 bool host_is_local(const struct host *h);
+/* The ssh client configuration read for SSH destinations when it is not
+ * the user's own (~/.ssh/config, then /etc/ssh/ssh_config): the file
+ * HPCTOP_SSH_CONFIG names, read alone; NULL otherwise. What hpctop hands
+ * to another ssh client (ipcluster's) so that it reaches the same hosts. */
+const char *host_ssh_config(void);
 /* "this machine" for the local host; the destination otherwise. */
 const char *host_label(const struct host *h);
 enum host_state host_state(const struct host *h, struct err *why);

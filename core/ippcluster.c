@@ -89,14 +89,72 @@ engines_class(const char *backend)
 		return backend;
 	if (strcmp(backend, "pbs") == 0)
 		return "ipyparallel.cluster.launcher.PBSEngineSetLauncher";
+	if (strcmp(backend, "ssh") == 0)
+		return "ssh";
 	return NULL;
+}
+
+/* The interpreter ipcluster runs on an engine's host to wait for it
+ * (SSHLauncher.remote_python): the profile's when its engine command is
+ * ipyparallel's own form for SSH engines, PYTHON -m ipyparallel.engine;
+ * else ipyparallel's default, python3 on that host's PATH. */
+static const char *
+remote_python(const struct cluster *c)
+{
+	const struct strv *cmd = c->profile != NULL ?
+	    &c->profile->engine.command : NULL;
+
+	if (cmd != NULL && cmd->n >= 3 && strcmp(cmd->v[1], "-m") == 0 &&
+	    strcmp(cmd->v[2], "ipyparallel.engine") == 0)
+		return cmd->v[0];
+	return "python3";
+}
+
+static json_t *
+words(const char *a, const char *b, const char *c)
+{
+	json_t *v = json_array();
+
+	if (a != NULL)
+		json_array_append_new(v, json_string(a));
+	if (b != NULL)
+		json_array_append_new(v, json_string(b));
+	if (c != NULL)
+		json_array_append_new(v, json_string(c));
+	return v;
+}
+
+/* An SSHEngineLauncher's state beside its pid: where it runs and how
+ * ipcluster reaches it (the ssh client with hpctop's ssh config, when that
+ * is not the user's own) to signal it and wait for it. */
+static void
+ssh_state(const struct cluster *c, const struct cluster_proc *p, json_t *o)
+{
+	const char *conf = host_ssh_config();
+
+	json_object_set_new(o, "hostname", json_string(p->host != NULL ?
+	    p->host : ""));
+	json_object_set_new(o, "user", json_string(""));
+	json_object_set_new(o, "ssh_cmd", words("ssh", NULL, NULL));
+	json_object_set_new(o, "ssh_args", conf != NULL ? words("-F", conf,
+	    NULL) : json_array());
+	json_object_set_new(o, "scp_cmd", words("scp", NULL, NULL));
+	json_object_set_new(o, "scp_args", conf != NULL ? words("-F", conf,
+	    NULL) : json_array());
+	json_object_set_new(o, "remote_python", json_string(remote_python(c)));
+	json_object_set_new(o, "remote_output_file", json_string(p->log !=
+	    NULL ? p->log : ""));
+	json_object_set_new(o, "output_file", json_string(""));
 }
 
 static json_t *
 engine_sets(const struct cluster *c, const char *pdir)
 {
 	json_t *sets = json_object(), *local = NULL, *each = NULL;
-	bool is_local = strcmp(c->backend, "local") == 0;
+	bool is_ssh = strcmp(c->backend, "ssh") == 0;
+	/* One set of per-engine launchers, as Local and SSHEngineSetLauncher
+	 * keep them. */
+	bool is_local = is_ssh || strcmp(c->backend, "local") == 0;
 	int nlocal = 0, k = 0;
 
 	for (size_t i = 0; i < c->nprocs; i++) {
@@ -112,6 +170,8 @@ engine_sets(const struct cluster *c, const char *pdir)
 		if (is_local) {
 			json_t *e = launcher_state(c, pdir, p, 1);
 
+			if (is_ssh)
+				ssh_state(c, p, e);
 			if (local == NULL) {
 				local = launcher_new(c, pdir);
 				each = json_object();

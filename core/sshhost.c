@@ -2085,7 +2085,7 @@ sshhost_new(struct loop *l, const char *dest, struct err *e)
 		err_set(e, "bad destination '%s'", dest);
 		goto bad;
 	}
-	if ((env = getenv("HPCTOP_SSH_CONFIG")) != NULL && *env != '\0')
+	if ((env = host_ssh_config()) != NULL)
 		sh->conffile = xstrdup(env);
 	sh->h.impl = &ssh_impl;
 	sh->h.dest = xstrdup(dest);

@@ -42,7 +42,16 @@ is "$(complete_words start -)" "--engines --force --help --wait -f -h -n -w " "s
 is "$(complete_words status --)" "--help --json " "status's options"
 is "$(complete_words px --t)" "--targets --timeout " "px's options starting with --t"
 is "$(complete_words px -)" "--file --help --repeat --targets --timeout -T -f -h -r -t " "px's options"
-is "$(complete_words --)" "--delay --help --version " "hpctop's own options"
+is "$(complete_words --)" "--delay --help --host --version " "hpctop's own options"
+run "$HPCTOP" --host=login1.example.org --version
+is "$rc" 0 "hpctop accepts --host=DEST (as completion offers it)" || diag_fail "$err"
+mkdir -p "$HOME/.ssh"
+printf '%s\n' "Host login1 gw" "  User me" "Host *.cluster" "host dev-node" >"$HOME/.ssh/config"
+is "$(complete_words -H '')" "dev-node gw login1 " "-H DEST: the Host names of ~/.ssh/config, patterns left out"
+is "$(complete_words --host l)" "login1 " "--host DEST, a prefix"
+printf 'Host cn1 cn2\n' >"$tmp/ssh_config"
+is "$(HPCTOP_SSH_CONFIG=$tmp/ssh_config complete_words -H '')" "cn1 cn2 " \
+	"-H DEST: HPCTOP_SSH_CONFIG's hosts alone when it is set"
 
 is "$(complete_words start '')" "$all" "start's PROFILE: every name in profiles --json"
 is "$(complete_words status b)" "beta-2 " "status's PROFILE, a prefix"

@@ -163,7 +163,7 @@ wait_for "  1 $h[^ ]* +busy" 20
 ok $? "long code: engines busy"
 keys C-g
 wait_for $'\n KeyboardInterrupt' 20
-ok $? "C-g interrupts it: KeyboardInterrupt"
+ok $? "C-g interrupts it: KeyboardInterrupt" || diag_fail "$scr"
 wait_for "  1 $h[^ ]* +registered" 10
 ok $? "... and the engines are registered again"
 
@@ -236,7 +236,8 @@ keys P
 wait_for 'Enter Run'
 code 'import time; time.sleep(5)'
 wait_for "  1 $h[^ ]* +busy" 20
-ok $? "px running in the CLI and the dashboard before the controller is killed"
+ok $? "px running in the CLI and the dashboard before the controller is killed" ||
+	diag_fail "$scr" "$(cat "$tmp/o" "$tmp/e")"
 ctl=$(procs controller)
 for q in $(session "$ctl"); do kill -KILL "$q"; done
 px_wait

@@ -4,7 +4,8 @@
 # nodes' sshds (root's key in $HPCTOP_SLURM_DIR/ssh), their processes in
 # the nodes' network namespaces, status per host and node, px from all,
 # one engine killed on cn2 and seen lost with its host, and stop leaving
-# nothing on either node; then a local profile with host: cn1 (start,
+# nothing on either node; ipcluster list, Cluster.from_file() and ipcluster
+# stop through the cluster file hpctop writes; then a local profile with host: cn1 (start,
 # status, px through the session, ipcluster list, Cluster.from_file() and
 # ipcluster stop on cn1 through the cluster file hpctop writes there, stop).
 . "$(dirname "$0")/tap.sh"
@@ -18,11 +19,12 @@ batch_profiles+=("$name")
 rdir=$(getent passwd root | cut -d: -f6)/.hpctop/ssh/$name
 # The engines reach the controller on the bridge, the login node's side.
 printf '%s\n' "backend: ssh" "hosts: [cn1, cn2]" "controller:" \
-	"  interface: hpctopbr0" "engine:" "  command: [/usr/bin/ipengine]" \
+	"  interface: hpctopbr0" "engine:" \
+	"  command: [/usr/bin/python3, -m, ipyparallel.engine]" \
 	>"$profiles/$name.yaml"
 
 run "$HPCTOP" script "$name" -n 3
-is "$(grep -c "^ssh cn1 '.*ipengine --profile=$name " <<<"$out") $(grep -c "^ssh cn2 '.*ipengine --profile=$name " <<<"$out")" \
+is "$(grep -c "^ssh cn1 '.*ipyparallel.engine --profile=$name " <<<"$out") $(grep -c "^ssh cn2 '.*ipyparallel.engine --profile=$name " <<<"$out")" \
 	"2 1" "script: 3 engines spread over cn1 and cn2"
 
 run "$HPCTOP" start "$name" -n 3 --wait=150
@@ -53,6 +55,16 @@ is "$rc" 0 "px runs on all engines"
 is "$(grep -o "'cn[12]'" <<<"$out" | sort | tr '\n' ' ')" "'cn1' 'cn1' 'cn2' " \
 	"px: the engines answer from cn1, cn1 and cn2"
 
+# ipyparallel's tools see it through the cluster file hpctop writes: an
+# SSHEngineSetLauncher whose engines name their hosts and pids.
+f=$(ipp_file "$name")
+is "$(ipp_mode "$f" 2>&1)" 600 "its cluster file is written, mode 0600"
+is "$(jq -r '[.engines.sets[].engines[] | "\(.hostname)=\(.pid)"] | sort | join(" ")' "$f" 2>&1)" \
+	"$(jq -r '[.procs[] | select(.role == "engines") | "\(.host)=\(.pid)"] | sort | join(" ")' "$record")" \
+	"... naming each engine's host and pid as the record does"
+is "$(ipp_list "$name")" "$name '' True 3 SSH" "ipcluster list: running, 3 engines, SSH launcher"
+like "$(ipp_from_file "$name" 3 2>&1)" $'engines 3\npsum 4950' "Cluster.from_file() gives a working client"
+
 # ipengine.2 on cn2, killed for real inside cn2's namespace.
 e2=$(jq -r '.procs[] | select(.name == "ipengine.2") | .pid' "$record")
 is "$(proc_node "$e2")" cn2 "the engine to kill runs on cn2"
@@ -65,10 +77,13 @@ like "$out" " ipengine\.2 +C .* cn2 +$e2"$'\n' "its row says it is gone, on cn2"
 like "$out" "nodes cn1 2/2  cn2 0/1" "cn2 lacks its engine"
 like "$out" "cn2: 0/1 engines registered" "and the node report names cn2 as missing"
 
+is "$(ipp_list "$name")" "$name '' True 2 SSH" "ipcluster list: 2 engines now"
+
 run "$HPCTOP" stop "$name"
 is "$rc" 0 "stop"
 [ "$rc" = 0 ] || diag_fail "$err"
 is "$(procs_of "$name")" "" "stop leaves no process of the cluster on any node"
+ok "$([ ! -e "$f" ]; echo $?)" "nor its cluster file"
 left=
 for n in cn1 cn2; do
 	for p in $(ip netns pids "$n"); do
@@ -78,6 +93,24 @@ for n in cn1 cn2; do
 done
 is "$left" "" "nor any process marked with the cluster in cn1's or cn2's namespace"
 ok "$([ ! -e "$rdir" ]; echo $?)" "nor its directory on the nodes"
+
+# ipcluster stop, through the cluster file (its ssh with hpctop's ssh
+# config, to each engine's host and pid): every engine on cn1 and cn2 ends,
+# hpctop sees the cluster stopped, clears its record and its files on the
+# nodes (the copy of the connection file with its key, the logs).
+run "$HPCTOP" start "$name" -n 3 --wait=150
+is "$rc" 0 "started again over cn1 and cn2"
+[ "$rc" = 0 ] || diag_fail "$err"
+run /usr/bin/ipcluster stop --profile="$name"
+is "$rc" 0 "ipcluster stop --profile=$name"
+[ "$rc" = 0 ] || diag_fail "$err"
+gone() { [ -z "$(procs_of "$name")" ]; }
+wait_until 30 gone
+is "$(procs_of "$name")" "" "ipcluster stop ended the controller and every engine on cn1 and cn2"
+run "$HPCTOP" status "$name"
+like "$out" "^$name +backend ssh +stopped" "hpctop status: stopped"
+ok "$([ ! -e "$XDG_STATE_HOME/hpctop/clusters/$name" ]; echo $?)" "hpctop cleared its record"
+ok "$([ ! -e "$rdir" ]; echo $?)" "and its directory on the nodes"
 
 # A local profile on cn1 (host:): controller and engines there, px from
 # here through the session, stop leaving nothing there.

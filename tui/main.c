@@ -109,20 +109,22 @@ host_option(int argc, char **argv)
 	const char *a = argc > 1 ? argv[1] : "", *dest = NULL;
 	int took = 0;
 
-	if (strcmp(a, "-H") == 0 || strcmp(a, "--host") == 0) {
+	size_t sl = strlen(CLI_HOST_SHORT), ll = strlen(CLI_HOST_LONG);
+
+	if (strcmp(a, CLI_HOST_SHORT) == 0 || strcmp(a, CLI_HOST_LONG) == 0) {
 		dest = argc > 2 ? argv[2] : "";
 		took = 2;
-	} else if (strncmp(a, "-H", 2) == 0) {
-		dest = a + 2;
+	} else if (strncmp(a, CLI_HOST_SHORT, sl) == 0) {
+		dest = a + sl;
 		took = 1;
-	} else if (strncmp(a, "--host=", 7) == 0) {
-		dest = a + 7;
+	} else if (strncmp(a, CLI_HOST_LONG, ll) == 0 && a[ll] == '=') {
+		dest = a + ll + 1;
 		took = 1;
 	}
 	if (took == 0)
 		return 0;
 	if (!profile_valid_host(dest)) {
-		cli_error("-H: '%s' is not an ssh destination ("
+		cli_error(CLI_HOST_SHORT ": '%s' is not an ssh destination ("
 		    PROFILE_HOST_RULE ")", dest);
 		return -1;
 	}

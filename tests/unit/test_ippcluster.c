@@ -49,7 +49,8 @@ str_at(json_t *root, const char *path)
 
 	for (char *k = strtok_r(copy, ".", &save); k != NULL;
 	    k = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, k);
+		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(k)) :
+		    json_object_get(v, k);
 	free(copy);
 	if (json_is_string(v))
 		snprintf(buf, sizeof buf, "%s", json_string_value(v));
@@ -195,8 +196,43 @@ test_batch_mpi_ssh(void **state)
 	assert_string_equal(str_at(root, "engines.sets.0.n"), "3");
 	json_decref(root);
 
+	/* ssh: SSHEngineSetLauncher, each engine with its host, pid, log
+	 * there and how ipcluster reaches it (hpctop's ssh config). */
+	setenv("HPCTOP_SSH_CONFIG", "/etc/x/ssh_config", 1);
+	c = testutil_cluster("sh", "backend: ssh\nhosts: [a, b]\nengine:\n"
+	    "  command: [/opt/py/bin/python3, -m, ipyparallel.engine]\n", 2);
+	cluster_add_proc(c, CLUSTER_ENGINES, "ipengine.0", 300, NULL, 1, "a",
+	    ".hpctop/ssh/sh/engine-0.log");
+	cluster_add_proc(c, CLUSTER_ENGINES, "ipengine.1", 301, NULL, 1, "b",
+	    ".hpctop/ssh/sh/engine-1.log");
+	root = parsed(c);
+	assert_string_equal(str_at(root, "engines.class"), "ssh");
+	assert_string_equal(str_at(root, "engines.sets.hpctop.n"), "2");
+	assert_string_equal(str_at(root, "engines.sets.hpctop.engines.1.pid"),
+	    "301");
+	assert_string_equal(str_at(root,
+	    "engines.sets.hpctop.engines.1.hostname"), "b");
+	assert_string_equal(str_at(root,
+	    "engines.sets.hpctop.engines.0.remote_output_file"),
+	    ".hpctop/ssh/sh/engine-0.log");
+	assert_string_equal(str_at(root,
+	    "engines.sets.hpctop.engines.0.remote_python"),
+	    "/opt/py/bin/python3");
+	assert_string_equal(str_at(root,
+	    "engines.sets.hpctop.engines.0.ssh_args.1"), "/etc/x/ssh_config");
+	json_decref(root);
+	cluster_free(c);
+	unsetenv("HPCTOP_SSH_CONFIG");
+	/* An ipengine command: python3 of the host's PATH, as ipyparallel. */
 	c = testutil_cluster("sh", "backend: ssh\nhosts: [a]\n", 1);
-	assert_null(ippcluster_json(c));
+	cluster_add_proc(c, CLUSTER_ENGINES, "ipengine.0", 300, NULL, 1, "a",
+	    NULL);
+	root = parsed(c);
+	assert_string_equal(str_at(root,
+	    "engines.sets.hpctop.engines.0.remote_python"), "python3");
+	assert_string_equal(str_at(root,
+	    "engines.sets.hpctop.engines.0.ssh_args.0"), "(none)");
+	json_decref(root);
 	cluster_free(c);
 }
 

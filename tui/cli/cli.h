@@ -45,6 +45,10 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct proflist *cli_proflist(void);
 /* -H DEST (NULL: none). */
 void cli_set_host(const char *dest);
+/* That option, before any command (tui/main.c parses it; the completion
+ * offers it): -H DEST, -HDEST, --host DEST, --host=DEST. */
+#define CLI_HOST_SHORT "-H"
+#define CLI_HOST_LONG "--host"
 /* The one event loop of this process: every command's, and the
  * dashboard's, so that an SSH session opened by one step (listing the
  * profiles on DEST, a poll) serves the next. Never freed. */

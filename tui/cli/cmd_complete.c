@@ -28,6 +28,9 @@ print_options(const struct cmd_entry *e)
 		printf("-%c%s\n", *s, s[1] == ':' && s[2] != ':' ? "=" : "");
 	}
 	puts("-h");
+	/* hpctop's own: the option main.c takes before any command. */
+	if (e == cmd_main)
+		printf("%s=\n%s=\n", CLI_HOST_LONG, CLI_HOST_SHORT);
 	if (strstr(e->usage, "PROFILE") != NULL)
 		puts("PROFILE");
 }
