@@ -157,7 +157,7 @@ exec_line(const struct strv *words, bool iface)
  * rank of a node inherits the batch step's SLURM_PROCID. */
 static const char task_wrapper[] =
     "d=$1; s=$2; shift 2; h=$(hostname); "
-    "r=${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}}; "
+    "r=" PROC_RANK_SH "; "
     "f=$d/$s$h.$r; mkdir -p \"$d\"; "
     "{ \"$@\" \"--Session.session=$s$h.$r\" 2>&1; echo $? >\"$f.rc\"; } | "
     "tee \"$f.log\"; "

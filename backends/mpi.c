@@ -85,7 +85,8 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
     struct strv *argv)
 {
 	const struct profile *p = c->profile;
-	int n = c->engines, ppn = p->tasks_per_node;
+	/* A set added later has its own N. */
+	int n = c->add_n > 0 ? c->add_n : c->engines, ppn = p->tasks_per_node;
 	size_t nhosts = p->hosts.n;
 	char *list;
 
@@ -143,6 +144,14 @@ mpi_engines_argv(const struct cluster *c, enum mpi_family f, int cores,
 		}
 	}
 	strv_extend(argv, &p->mpiexec_args);
+	/* A later set's ranks register with idents of that set (set 0 keeps
+	 * the engines' own, as before sets), unique by rank. */
+	if (c->add_set > 0) {
+		strv_push(argv, "sh");
+		strv_push(argv, "-c");
+		strv_push(argv, "exec \"$@\" \"--Session.session=$0\"" PROC_RANK_SH);
+		strv_push_take(argv, cluster_engine_ident(c->add_set, ""));
+	}
 	proc_engine_argv(c, p->mpi, argv);
 }
 
@@ -180,9 +189,13 @@ cores(void)
 static void
 engines_spawn(const struct cluster *c, enum mpi_family f, struct spawn *s)
 {
+	char *name = c->add_set == 0 ? xstrdup("engines") :
+	    xasprintf("engines-s%d", c->add_set);
+
 	mpi_engines_argv(c, f, cores(), &s->argv);
 	proc_profile_env(c, s);
-	s->log = cluster_log_path(c, "engines");
+	s->log = cluster_log_path(c, name);
+	free(name);
 }
 
 static void
@@ -297,13 +310,18 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 	enum mpi_family f = mpi_family_from_name(cluster_meta_get(c,
 	    "mpi_family"));
 	struct spawn s = { 0 };
+	char *name;
 	int rc;
 
 	if (f == MPI_UNKNOWN)
 		return err_set(e, "mpi: launcher family unknown (the script "
 		    "operation runs first)");
+	name = c->add_set == 0 ? xstrdup("mpiexec") :
+	    xasprintf("mpiexec.s%d", c->add_set);
 	engines_spawn(c, f, &s);
-	rc = proc_spawn(l, c, &s, CLUSTER_ENGINES, "mpiexec", c->engines, e);
+	rc = proc_spawn(l, c, &s, CLUSTER_ENGINES, name, c->add_n > 0 ?
+	    c->add_n : c->engines, e);
+	free(name);
 	spawn_clear(&s);
 	proc_fill_starts(l, c);
 	if (rc == 0)
@@ -312,4 +330,5 @@ mpi_start_engines(const struct backend *b, struct loop *l,
 }
 
 const struct backend mpi_backend = PROC_BACKEND("mpi", mpi_script,
-    mpi_start_controller, mpi_start_engines, proc_remote_engines, NULL);
+    mpi_start_controller, mpi_start_engines, proc_remote_engines,
+    proc_stop_set);

@@ -15,6 +15,11 @@
  * keep their nanny: it reports a killed engine at once and carries
  * signal_request (interrupting %px), though it doubles start-up CPU. */
 #define PROC_HEARTBEAT_MS 200
+/* The rank of the process a shell runs in, as sh expands it: the MPI
+ * launcher's (Open MPI, PMIx, MPICH's PMI), else Slurm's task id, else 0.
+ * What makes the idents of engines started by one command unique. */
+#define PROC_RANK_SH \
+	"${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}}"
 /* How long a freshly started engine waits for the controller's connection
  * file (engines start in parallel with the controller). */
 #define PROC_URL_WAIT_S 120

@@ -919,7 +919,10 @@ walk(struct ctx *c, struct profile *p)
 			    p->controller.placement_line,
 			    p->controller.placement_col, p->backend);
 	} else if (p->controller.placement_line == 0)
-		p->controller.placement = PROFILE_PLACEMENT_DEFAULT;
+		/* Renewing stops old sets' jobs: the controller then needs
+		 * one of its own (engines_walltime lets it outlive them). */
+		p->controller.placement = p->renew_before > 0 ?
+		    PROFILE_PLACEMENT_JOB : PROFILE_PLACEMENT_DEFAULT;
 	/* Renewing stops the old set's job: in an allocation that job is the
 	 * controller's. */
 	if (p->renew_before > 0 &&

@@ -115,6 +115,28 @@ test_hydra(void **state)
 	    "--IPEngine.wait_for_url_file=120");
 }
 
+/* A set added later: its own N, its ranks' idents through sh (set id,
+ * then the rank the launcher gives). */
+static void
+test_later_set(void **state)
+{
+	struct cluster *c = mk("backend: mpi\nmpiexec: mpiexec.mpich\n", 4);
+	struct strv argv = STRV_INIT;
+	char *got;
+
+	(void)state;
+	c->add_set = 2;
+	c->add_n = 3;
+	mpi_engines_argv(c, MPI_HYDRA, 2, &argv);
+	got = strv_join(&argv, " ");
+	assert_string_equal(got, "mpiexec.mpich -n 3 sh -c exec \"$@\" "
+	    "\"--Session.session=$0\"${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-"
+	    "${PMI_RANK:-${SLURM_PROCID:-0}}}} hpctop-set2- " TAIL);
+	free(got);
+	strv_clear(&argv);
+	cluster_free(c);
+}
+
 int
 main(void)
 {
@@ -124,6 +146,7 @@ main(void)
 		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_openmpi),
 		cmocka_unit_test(test_hydra),
+		cmocka_unit_test(test_later_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,7 +392,9 @@ test_renew_before(void **state)
 	static const char y1[] = "backend: slurm\nwalltime: 10\n"
 	    "engines_walltime: \"00:03:00\"\nrenew_before: 90s\n"
 	    "controller: {placement: job}\n";
-	static const char y3[] = "backend: slurm\nrenew_before: 90s\n";
+	static const char y3[] = "backend: slurm\nrenew_before: 90s\n"
+	    "controller: {placement: allocation}\n";
+	static const char y4[] = "backend: slurm\nrenew_before: 90s\n";
 	static const char y2[] = "backend: slurm\nrenew_before: soon\n";
 	struct profile *p;
 	struct err e;
@@ -412,10 +414,16 @@ test_renew_before(void **state)
 	profile_free(p);
 	assert_null(load_str(y2, "r", &e));
 	assert_non_null(strstr(e.msg, ":2:15: renew_before: "));
-	/* The default placement puts the controller in set 0's job. */
+	/* allocation puts the controller in set 0's job: refused. */
 	assert_null(load_str(y3, "r", &e));
 	assert_non_null(strstr(e.msg, ":2:15: renew_before: the controller "
 	    "runs in the engines' job"));
+	/* Unset, the placement is then job rather than the default. */
+	p = load_str(y4, "r", &e);
+	if (p == NULL)
+		fail_msg("%s", e.msg);
+	assert_int_equal(p->controller.placement, PROFILE_PLACEMENT_JOB);
+	profile_free(p);
 }
 
 /* controller.placement: each word; batch profiles without it get the
