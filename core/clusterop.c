@@ -10,6 +10,7 @@
 #include "file.h"
 #include "ippcluster.h"
 #include "netif.h"
+#include "renewer.h"
 #include "xmalloc.h"
 
 struct op {
@@ -292,6 +293,7 @@ clear_stopped(struct loop *l, struct cluster *c)
 	cluster_remove_work_dir(l, c);
 	if (b != NULL && b->leftovers != NULL)
 		b->leftovers(b, l, c, NULL);
+	renewer_end(c->name);
 	if (cluster_remove(c, &le) == 0)
 		c->cleared = true;
 	cluster_unlock(c);
@@ -378,6 +380,8 @@ on_stopped(struct cluster *c, const struct err *e, void *arg)
 		return;
 	}
 	clusterop_remove_connection_files(op->loop, c);
+	/* Nothing left to renew: its watch goes with it. */
+	renewer_end(c->name);
 	if (cluster_remove(c, &re) == -1) {
 		op_done(op, &re);
 		return;
@@ -589,6 +593,7 @@ clusterop_renew(struct loop *l, const struct backend *b, struct cluster *c,
 
 				snprintf(what, len, "engine set %d stopped: ids "
 				    "%s of set %d replace %s", s, new, t, old);
+				cluster_meta_set(c, CLUSTEROP_RENEW_NOTE, what);
 				free(old);
 				free(new);
 			}
@@ -604,6 +609,7 @@ clusterop_renew(struct loop *l, const struct backend *b, struct cluster *c,
 		set_successor(c, s, t);
 		snprintf(what, len, "engine set %d ends in %ld s: set %d "
 		    "submitted to renew it", s, left, t);
+		cluster_meta_set(c, CLUSTEROP_RENEW_NOTE, what);
 		rc = clusterop_scale_up(l, b, c, cluster_set_engines(c, s), cb,
 		    arg, e) == -1 ? -1 : 1;
 		if (rc == -1)

@@ -54,6 +54,9 @@ int clusterop_scale_sync(struct loop *l, const struct backend *b,
  * returns 1 when it began one (cb then runs once, *what says which: "set
  * 0 renewed: set 1 submitted", "set 0 stopped: ids 4,5 of set 1 replace
  * 0,1"), 0 when there was nothing to do, -1 with e filled. */
+/* The record's meta key holding the last step's words (*what), so that a
+ * dashboard that did not take the step (an hpctop watch did) shows it. */
+#define CLUSTEROP_RENEW_NOTE "renew_note"
 int clusterop_renew(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, char *what, size_t len,
     struct err *e);

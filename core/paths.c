@@ -156,20 +156,30 @@ paths_connection_file_in(const char *ipython_dir, const char *ipython_profile,
 }
 
 char *
-paths_exe_dir(void)
+paths_exe(void)
 {
 	char buf[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-	char *slash;
 
 	if (n <= 0)
 		return NULL;
 	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (slash == NULL)
+	return xstrdup(buf);
+}
+
+char *
+paths_exe_dir(void)
+{
+	char *exe = paths_exe(), *slash, *out;
+
+	if (exe == NULL || (slash = strrchr(exe, '/')) == NULL) {
+		free(exe);
 		return NULL;
+	}
 	*slash = '\0';
-	return xstrdup(buf[0] ? buf : "/");
+	out = xstrdup(exe[0] ? exe : "/");
+	free(exe);
+	return out;
 }
 
 /* One path component: owner and write permission. */

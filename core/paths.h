@@ -38,7 +38,9 @@ char *paths_connection_file(const char *ipython_profile,
 /* Same below the IPython directory ipython_dir. */
 char *paths_connection_file_in(const char *ipython_dir,
     const char *ipython_profile, const char *cluster_id, const char *which);
-/* The directory holding the running executable, or NULL. */
+/* The running executable's path, and the directory holding it; NULL when
+ * /proc cannot say. Caller frees. */
+char *paths_exe(void);
 char *paths_exe_dir(void);
 /* Refuses what another user could have written, as ssh does for its
  * config: path (or, while it does not exist yet, what will hold it) and

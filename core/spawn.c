@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "loop.h"
+#include "procsnap.h"
 #include "shquote.h"
 #include "xmalloc.h"
 
@@ -223,4 +225,23 @@ spawn_clear(struct spawn *s)
 	free(s->log);
 	free(s->cwd);
 	memset(s, 0, sizeof *s);
+}
+
+bool
+spawn_end(pid_t pid, unsigned long long start_time, unsigned wait_ms)
+{
+	uint64_t until;
+
+	if (!procsnap_pid_is(pid, start_time))
+		return false;
+	kill(pid, SIGTERM);
+	until = loop_now() + wait_ms;
+	while (procsnap_pid_is(pid, start_time) && loop_now() < until)
+		usleep(20000);
+	if (procsnap_pid_is(pid, start_time)) {
+		kill(pid, SIGKILL);
+		while (procsnap_pid_is(pid, start_time))
+			usleep(20000);
+	}
+	return true;
 }

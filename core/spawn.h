@@ -5,6 +5,7 @@
 #ifndef HPCTOP_SPAWN_H
 #define HPCTOP_SPAWN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -29,6 +30,10 @@ char *spawn_render(const struct spawn *s);
  * with e filled (fork failed, log not writable, the command could not be
  * executed: "nosuch: command not found"). Blocks only for fork and exec. */
 pid_t spawn_start(const struct spawn *s, struct err *e);
+/* Ends the process pid that started at start_time (core/procsnap.h, so a
+ * reused pid is never signalled): SIGTERM, SIGKILL after wait_ms; returns
+ * once it is gone. False when it was not running. Blocks. */
+bool spawn_end(pid_t pid, unsigned long long start_time, unsigned wait_ms);
 void spawn_clear(struct spawn *s);
 
 /* Finds cmd on the PATH given (NULL: $PATH); a cmd containing '/' is

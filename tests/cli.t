@@ -66,7 +66,7 @@ like "$out" $'\nfull +slurm +8 +stopped +env:' "HPCTOP_PROFILE_PATH comes first"
 # same line 'hpctop --help' lists; a bad option, a missing value and a wrong
 # argument count exit 2 with the message, the usage and the --help hint on
 # stderr, and nothing on stdout.
-cmds="profiles start status stop scale logs script engines px doctor tunnel"
+cmds="profiles start status stop scale logs script engines px doctor tunnel watch"
 run "$HPCTOP" --help
 top=$out
 listed=$(printf '%s\n' "$top" | sed -n '/^Commands:$/,/^$/{s/^  \([a-z]\+\) .*/\1/p}' | tr '\n' ' ')

@@ -28,6 +28,12 @@ like "$err" "no cluster 'local'" "and says so"
 run "$HPCTOP" start local -n 2 --wait=240
 is "$rc" 0 "start local -n 2"
 record_pids local
+run "$HPCTOP" watch local
+is "$rc" 1 "watch of a cluster without renew_before is refused"
+like "$err" "cluster 'local': its profile sets no renew_before: nothing for a watch to renew" "... saying why"
+run "$HPCTOP" watch nosuch --background
+is "$rc" 1 "watch --background of no cluster fails"
+like "$err" "no cluster 'nosuch'" "... and says so"
 run "$HPCTOP" scale local 3
 is "$rc" 1 "scale needs +N or -SET"
 like "$err" "expected \+N .* or -SET" "and says so"

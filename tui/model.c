@@ -8,6 +8,7 @@
 
 #include "backends/mpi.h"
 #include "core/procsnap.h"
+#include "core/renewer.h"
 #include "backends/registry.h"
 #include "core/clusterop.h"
 #include "core/diag.h"
@@ -19,6 +20,7 @@
 #include "core/pxfmt.h"
 #include "core/tunnel.h"
 #include "core/xmalloc.h"
+#include "cli/cmd_watch.h"
 
 static void
 changed(struct model *m)
@@ -69,6 +71,7 @@ slot_free(struct model_cluster *c)
 	free(c->preview_err);
 	free(c->error);
 	free(c->controller_at);
+	free(c->renew_seen);
 	jobtab_clear(&c->jobs);
 	free_engines(c);
 	for (size_t j = 0; j < c->px_n; j++)
@@ -558,6 +561,8 @@ renew_done(struct cluster *r, const struct err *e, void *arg)
 	else {
 		/* The px console says which engine ids are new. */
 		model_px_note(c, MODEL_PX_INFO, c->renew_what);
+		free(c->renew_seen);
+		c->renew_seen = xstrdup(c->renew_what);
 		message(m, false, "%s: %s", c->entry->name, c->renew_what);
 	}
 	model_refresh(m, false);
@@ -571,7 +576,9 @@ renew_step(struct model *m, struct model_cluster *c)
 	struct err e;
 	int rc;
 
-	if (c->op_busy || c->rec == NULL || c->backend == NULL)
+	/* One renewer at a time: a live watch takes the steps. */
+	if (c->op_busy || c->rec == NULL || c->backend == NULL ||
+	    renewer_live(c->rec->name, NULL))
 		return;
 	rc = clusterop_renew(m->loop, c->backend, c->rec, renew_done, c,
 	    c->renew_what, sizeof c->renew_what, &e);
@@ -632,6 +639,23 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 
 /* Loads the record of c when one appeared (a cluster started by `hpctop
  * start`, or before this dashboard ran), or forgets it when it went. */
+/* A renewal step another hpctop (its watch) took shows in the px console
+ * as the dashboard's own do: the record r now read says it, and it is
+ * not the one last shown (nor one from before this dashboard looked). */
+static void
+renew_seen(struct model_cluster *c, const struct cluster *r)
+{
+	const char *note = cluster_meta_get(r, CLUSTEROP_RENEW_NOTE);
+
+	if (note == NULL || *note == '\0' || (c->renew_seen != NULL &&
+	    strcmp(c->renew_seen, note) == 0))
+		return;
+	if (c->rec != NULL)
+		model_px_note(c, MODEL_PX_INFO, note);
+	free(c->renew_seen);
+	c->renew_seen = xstrdup(note);
+}
+
 static void
 load_record(struct model *m, struct model_cluster *c)
 {
@@ -670,6 +694,7 @@ load_record(struct model *m, struct model_cluster *c)
 		cluster_free(r);
 		return;
 	}
+	renew_seen(c, r);
 	drop_client(c);
 	drop_tunnel(c);
 	cluster_free(c->rec);
@@ -1153,6 +1178,7 @@ start_done(struct cluster *r, const struct err *e, void *arg)
 {
 	struct model_cluster *c = arg;
 	struct model *m = op_ended(c);
+	struct err we;
 
 	if (e != NULL) {
 		cluster_free(r);
@@ -1162,8 +1188,15 @@ start_done(struct cluster *r, const struct err *e, void *arg)
 		message(m, true, "start %s: %s", c->entry->name, e->msg);
 		return;
 	}
-	message(m, false, "%s started; waiting for %d engines",
-	    c->entry->name, r->engines);
+	/* Its watch renews the engine sets once this dashboard quits. */
+	if (r->profile != NULL && r->profile->renew_before > 0 &&
+	    cmd_watch_spawn(r->name, &we) == -1)
+		message(m, true, "%s started, but no watch renews its engine "
+		    "sets (%s): 'hpctop watch %s --background'", c->entry->name,
+		    we.msg, c->entry->name);
+	else
+		message(m, false, "%s started; waiting for %d engines",
+		    c->entry->name, r->engines);
 	model_refresh(m, false);
 }
 

@@ -119,6 +119,7 @@ struct model_cluster {
 	const struct backend *backend;
 	bool op_busy;		/* start or stop in flight */
 	char renew_what[256];	/* the renewal step in flight, for its note */
+	char *renew_seen;	/* the last step shown (record meta renew_note) */
 	struct strv set_lines;	/* cluster_set_line of each engine set, when
 				 * it has more than one */
 	bool polling;		/* in a backend poll batch */

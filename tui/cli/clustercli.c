@@ -7,6 +7,7 @@
 #include "backends/mpi.h"
 #include "backends/registry.h"
 #include "cli.h"
+#include "core/clusterop.h"
 #include "core/mpiworld.h"
 #include "core/xmalloc.h"
 #include "ippcli.h"
@@ -91,4 +92,21 @@ clustercli_mpi_world(struct loop *l, const struct cluster *c)
 	ipp_exec_free(x);
 	ippcli_close(&ic);
 	return verdict;
+}
+
+void
+clustercli_renew(struct loop *l, const struct backend *b, struct cluster *c)
+{
+	char what[256] = "";
+	struct err e;
+	int rc = clusterop_renew_sync(l, b, c, what, sizeof what, &e);
+
+	if (rc == -1)
+		cli_printf(stderr, "hpctop: %s: renewing its engines: %s\n",
+		    c->name, e.msg);
+	else if (rc == 1) {
+		cli_printf(stderr, "hpctop: %s: %s\n", c->name, what);
+		if (clusterop_refresh_sync(l, b, c, &e) == -1)
+			cli_printf(stderr, "hpctop: %s: %s\n", c->name, e.msg);
+	}
 }

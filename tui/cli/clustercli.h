@@ -26,5 +26,11 @@ struct cluster *clustercli_load(const char *arg);
  * (blocking, bounded by MPIWORLD_TIMEOUT_MS) and their answer kept. NULL
  * when they share one world or it is not known (yet). Caller frees. */
 char *clustercli_mpi_world(struct loop *l, const struct cluster *c);
+/* One renewal step on c (profile renew_before, core/clusterop.h), after a
+ * refresh; what it did, or why it failed, on stderr ("hpctop: NAME:
+ * engine set 0 ends in 89 s: set 1 submitted to renew it"), then c
+ * refreshed again when it did something. */
+void clustercli_renew(struct loop *l, const struct backend *b,
+    struct cluster *c);
 
 #endif

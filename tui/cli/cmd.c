@@ -17,6 +17,7 @@
 #include "cmd_status.h"
 #include "cmd_stop.h"
 #include "cmd_tunnel.h"
+#include "cmd_watch.h"
 #include "core/err.h"
 #include "core/xmalloc.h"
 
@@ -37,6 +38,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_px_entry,
 	&cmd_doctor_entry,
 	&cmd_tunnel_entry,
+	&cmd_watch_entry,
 	&cmd_complete_entry,
 	NULL
 };

@@ -7,12 +7,14 @@
 
 #include "cli.h"
 #include "clustercli.h"
+#include "cmd_watch.h"
 #include "core/clusterop.h"
 #include "core/clusterstate.h"
 #include "core/diag.h"
 #include "core/loop.h"
 #include "core/file.h"
 #include "core/host.h"
+#include "core/renewer.h"
 #include "core/xmalloc.h"
 
 #define WAIT_DEFAULT_S 120
@@ -347,6 +349,29 @@ confirmed(const struct err *e)
 	return true;
 }
 
+/* A profile with renew_before: its watch renews the engine sets when no
+ * status or dashboard runs (tui/cli/cmd_watch.h). */
+static void
+start_watch(const struct cluster *c)
+{
+	struct err e;
+	char *log;
+	pid_t pid;
+
+	if (c->profile == NULL || c->profile->renew_before <= 0)
+		return;
+	if ((pid = cmd_watch_spawn(c->name, &e)) == -1) {
+		cli_error("%s: no watch renews its engine sets (%s); 'hpctop "
+		    "watch %s --background' starts one", c->name, e.msg,
+		    c->name);
+		return;
+	}
+	log = renewer_path(c->name, "log");
+	printf("renewal: hpctop watch (pid %ld) renews its engine sets; its "
+	    "output in %s\n", (long)pid, log);
+	free(log);
+}
+
 static int
 start_exec(const struct cmd_args *a)
 {
@@ -399,6 +424,7 @@ start_exec(const struct cmd_args *a)
 			    c->backend, (long)c->procs[0].pid, c->engines,
 			    c->engines == 1 ? "" : "s", c->dir);
 		free(where);
+		start_watch(c);
 		fflush(stdout);
 		if (wait_s > 0)
 			rc = wait_engines(l, b, c, wait_s);

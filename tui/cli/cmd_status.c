@@ -15,6 +15,7 @@
 #include "core/jobfmt.h"
 #include "core/loop.h"
 #include "core/nodes.h"
+#include "core/renewer.h"
 #include "core/units.h"
 #include "core/xmalloc.h"
 
@@ -310,6 +311,24 @@ print_sets(const struct cluster *c)
 	free(sets);
 }
 
+/* Who renews c's engine sets (renew_before): its watch, or each status
+ * pass and the dashboard while none runs. */
+static void
+print_renewal(const struct cluster *c)
+{
+	pid_t pid;
+
+	if (c->profile == NULL || c->profile->renew_before <= 0)
+		return;
+	if (renewer_live(c->name, &pid))
+		cli_printf(stdout, "  renewal: hpctop watch, pid %ld\n",
+		    (long)pid);
+	else
+		cli_printf(stdout, "  renewal: no watch runs, so status passes "
+		    "and the dashboard renew ('hpctop watch %s --background' "
+		    "starts one)\n", c->name);
+}
+
 static json_t *
 sets_json(const struct cluster *c)
 {
@@ -369,6 +388,7 @@ print_table(struct loop *l, const struct cluster *c, const char *mpi)
 	print_diag(c);
 	print_tasks(c);
 	print_sets(c);
+	print_renewal(c);
 	if (has_jobs(c)) {
 		print_jobs(l, c);
 		return;
@@ -439,6 +459,12 @@ to_json(struct loop *l, const struct cluster *c, const char *mpi)
 	json_object_set_new(o, "retired_ids", cluster_ids_json(c->retired_ids,
 	    c->nretired));
 	json_object_set_new(o, "sets", sets_json(c));
+	{
+		pid_t pid;
+
+		json_object_set_new(o, "watch_pid", renewer_live(c->name,
+		    &pid) ? json_integer(pid) : json_null());
+	}
 	json_object_set_new(o, "ipython_profile",
 	    cli_json_text(c->ipython_profile));
 	json_object_set_new(o, "cluster_id", cli_json_text(c->cluster_id));
@@ -512,25 +538,6 @@ drop(struct cluster **cs, size_t i, const char *name, json_t *errors)
  * shown is left NULL and its name added to errors; why a record that
  * exists cannot be read goes into unreadable[i] (shown with the others),
  * any other error is printed. */
-/* The renewal pass of renew_before (status is one of those who run
- * it), then the cluster as it is after that step. */
-static void
-renew(struct loop *l, const struct backend *b, struct cluster *c)
-{
-	char what[256] = "";
-	struct err e;
-	int rc = clusterop_renew_sync(l, b, c, what, sizeof what, &e);
-
-	if (rc == -1)
-		cli_printf(stderr, "hpctop: %s: renewing its engines: %s\n",
-		    c->name, e.msg);
-	else if (rc == 1) {
-		cli_printf(stderr, "hpctop: %s: %s\n", c->name, what);
-		if (clusterop_refresh_sync(l, b, c, &e) == -1)
-			cli_printf(stderr, "hpctop: %s: %s\n", c->name, e.msg);
-	}
-}
-
 static void
 refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
     char **unreadable, json_t *errors)
@@ -588,8 +595,11 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 			if (clusterop_read_registry(l, cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				drop(cs, k, names->v[k], errors);
-			} else if (ok)
-				renew(l, b, cs[k]);
+			} else if (ok && !renewer_live(cs[k]->name, NULL))
+				/* The renewal pass of renew_before: status
+				 * takes a step unless an hpctop watch runs
+				 * it (one renewer at a time). */
+				clustercli_renew(l, b, cs[k]);
 		}
 	}
 	free(idx);

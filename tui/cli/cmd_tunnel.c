@@ -1,24 +1,20 @@
 #include "cmd_tunnel.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/procsnap.h"
+#include "bgproc.h"
 #include "cli.h"
 #include "clustercli.h"
 #include "core/clusterop.h"
 #include "core/fatal.h"
-#include "core/file.h"
 #include "core/host.h"
 #include "core/paths.h"
+#include "core/procsnap.h"
 #include "core/tunnel.h"
 #include "core/xmalloc.h"
 
@@ -44,9 +40,6 @@ static const char help[] =
     "\n"
     "Exit status: 0 on success, 1 when the tunnel cannot be set up (or\n"
     "there is no tunnel to stop), 2 on a usage error.\n";
-
-/* How long --stop waits for a tunnel process to end before SIGKILL. */
-#define STOP_WAIT_MS 5000
 
 static void
 on_signal(int signo, void *arg)
@@ -90,7 +83,7 @@ run(const char *arg, const char *log)
 	struct host *h;
 	struct err e;
 	char *line, *rec;
-	int rc = CLI_FAIL, fd;
+	int rc = CLI_FAIL;
 
 	if (c == NULL)
 		return CLI_FAIL;
@@ -121,16 +114,7 @@ run(const char *arg, const char *log)
 		line = tunnel_summary(t);
 		cli_printf(stdout, "%s\n", line);
 		free(line);
-		fflush(stdout);
-		if (log != NULL) {
-			fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			    0600);
-			if (fd != -1) {
-				dup2(fd, STDOUT_FILENO);
-				dup2(fd, STDERR_FILENO);
-				close(fd);
-			}
-		}
+		bgproc_to_log(log);
 		loop_signal(l, SIGINT, on_signal, l);
 		loop_signal(l, SIGTERM, on_signal, l);
 		loop_signal(l, SIGHUP, on_signal, l);
@@ -145,52 +129,30 @@ run(const char *arg, const char *log)
 	return rc;
 }
 
-/* Copies what the background process says on its two pipes to our stdout
- * and stderr until it closes both (it is up, or it failed). True when it
- * said something on stdout: the line saying it is up. */
-static bool
-relay(int outfd, int errfd)
+struct bg_args {
+	const char *arg;
+	const char *name;
+};
+
+static int
+bg_run(void *p)
 {
-	struct pollfd p[2] = { { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 } };
-	bool said = false;
-	char buf[4096];
+	const struct bg_args *ba = p;
+	char *log = tunnel_rec_path(ba->name, "log");
+	int status = run(ba->arg, log);
 
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		if (poll(p, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t n;
-
-			if (p[i].fd < 0 || p[i].revents == 0)
-				continue;
-			n = read(p[i].fd, buf, sizeof buf);
-			if (n <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				continue;
-			}
-			if (file_write_all(i == 0 ? STDOUT_FILENO :
-			    STDERR_FILENO, buf, (size_t)n) == -1) {
-				/* our caller's terminal went away */
-			}
-			said = said || i == 0;
-		}
-	}
-	return said;
+	free(log);
+	return status;
 }
 
-/* --background: the tunnel in a detached process (setsid, double fork);
+/* --background: the tunnel in a process of its own (tui/cli/bgproc.h);
  * we return once it is up, with its line, or with why not. */
 static int
 background(const char *arg, const char *name)
 {
-	int out[2], err[2], status, nul;
-	pid_t pid;
-	char *log, *dir;
+	struct bg_args ba = { arg, name };
 	struct err e;
+	char *dir;
 
 	dir = tunnel_rec_dir();
 	if (paths_mkdir_p(dir, 0700, &e) == -1) {
@@ -198,36 +160,7 @@ background(const char *arg, const char *name)
 		return cli_error("%s", e.msg);
 	}
 	free(dir);
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1)
-		fatal("pipe: %s", strerror(errno));
-	if ((pid = fork()) == -1)
-		fatal("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(out[0]);
-		close(err[0]);
-		setsid();
-		if ((pid = fork()) != 0)
-			_exit(pid == -1 ? 1 : 0);
-		if ((nul = open("/dev/null", O_RDONLY)) != -1) {
-			dup2(nul, STDIN_FILENO);
-			close(nul);
-		}
-		dup2(out[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		close(out[1]);
-		close(err[1]);
-		log = tunnel_rec_path(name, "log");
-		status = run(arg, log);
-		free(log);
-		exit(status);
-	}
-	close(out[1]);
-	close(err[1]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	return relay(out[0], err[0]) ? CLI_OK : CLI_FAIL;
+	return bgproc_start(bg_run, &ba);
 }
 
 /* Ends the tunnel recorded as name. */
@@ -237,7 +170,6 @@ stop_one(const char *name)
 	struct tunnel_rec *r;
 	struct err e;
 	bool missing;
-	uint64_t until;
 
 	if ((r = tunnel_rec_load(name, &missing, &e)) == NULL)
 		return missing ? cli_error("no tunnel for '%s'", name) :
@@ -255,15 +187,7 @@ stop_one(const char *name)
 		tunnel_rec_free(r);
 		return CLI_FAIL;
 	}
-	kill(r->pid, SIGTERM);
-	until = loop_now() + STOP_WAIT_MS;
-	while (procsnap_pid_is(r->pid, r->start_time) && loop_now() < until)
-		usleep(20000);
-	if (procsnap_pid_is(r->pid, r->start_time)) {
-		kill(r->pid, SIGKILL);
-		while (procsnap_pid_is(r->pid, r->start_time))
-			usleep(20000);
-	}
+	bgproc_end(r->pid, r->start_time);
 	/* What a killed one could not remove itself. */
 	tunnel_rec_remove(r);
 	cli_printf(stdout, "tunnel for %s stopped (pid %ld)\n", name,
