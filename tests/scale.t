@@ -106,6 +106,38 @@ else
 	diag "tmux is not installed: the dashboard part is not run"
 fi
 
+# S on a profile with renew_before starts its watch, as start does; the
+# dashboard then leaves the renewal to it, and stop ends it.
+printf '%s\n' "backend: local" "engines: 1" "renew_before: 90s" >"$profiles/lr.yaml"
+if command -v tmux >/dev/null; then
+	pane_open 100 30
+	dash_start lr
+	wait_for 'lr +local +1 +stopped' 30
+	keys S
+	wait_for 'Start lr with how many engines\? 1' 10
+	keys Enter
+	wait_for 'lr +local +1 +running 1/1' 60
+	ok $? "the dashboard's S starts lr"
+	record_pids lr
+	wpid=
+	for ((i = 0; i < 50; i++)); do
+		wpid=$(jq -r .pid "$XDG_STATE_HOME/hpctop/clusters/lr/watch.json" 2>/dev/null) && break
+		sleep 0.1
+	done
+	ok "$(alive "$wpid"; echo $?)" "... and its watch (pid $wpid)"
+	echo "$wpid" >>"$pids"
+	keys q
+	wait_for 'rc=0' 10
+	dash_close
+	run "$HPCTOP" status lr
+	like "$out" "renewal: hpctop watch, pid $wpid" "status names the dashboard's watch"
+	run "$HPCTOP" stop lr
+	is "$rc" 0 "stop lr"
+	ok "$(! alive "$wpid"; echo $?)" "stop ended its watch"
+else
+	diag "tmux is not installed: the dashboard's watch is not tried"
+fi
+
 dir=$XDG_STATE_HOME/hpctop/clusters/local
 run "$HPCTOP" stop local
 is "$rc" 0 "stop"
