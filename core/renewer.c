@@ -10,6 +10,7 @@
 #include "cluster.h"
 #include "fatal.h"
 #include "file.h"
+#include "paths.h"
 #include "procsnap.h"
 #include "spawn.h"
 #include "xmalloc.h"
@@ -124,4 +125,24 @@ renewer_end(const char *name)
 		p = 0;
 	remove_record(name);
 	return p;
+}
+
+pid_t
+renewer_spawn(const char *name, struct err *e)
+{
+	struct spawn s = { 0 };
+	char *exe = paths_exe();
+	pid_t pid;
+
+	if (exe == NULL) {
+		err_set(e, "cannot tell where this hpctop is (/proc/self/exe)");
+		return -1;
+	}
+	strv_push_take(&s.argv, exe);
+	strv_push(&s.argv, "watch");
+	strv_push(&s.argv, name);
+	s.log = renewer_path(name, "log");
+	pid = spawn_start(&s, e);
+	spawn_clear(&s);
+	return pid;
 }

@@ -16,6 +16,10 @@
 
 /* <record dir of name>/watch.EXT ("json", "log"). Caller frees. */
 char *renewer_path(const char *name, const char *ext);
+/* Starts the renewer of the cluster called name: `hpctop watch NAME`
+ * (this executable) in a process of its own, detached, its output in
+ * watch.log; it records itself. Its pid, or -1 with e filled. */
+pid_t renewer_spawn(const char *name, struct err *e);
 /* Records pid (this process, or one just spawned) as name's renewer. */
 int renewer_save(const char *name, pid_t pid, struct err *e);
 /* Whether name's recorded renewer runs (its pid into *pid when not NULL);

@@ -20,7 +20,6 @@
 #include "core/pxfmt.h"
 #include "core/tunnel.h"
 #include "core/xmalloc.h"
-#include "cli/cmd_watch.h"
 
 static void
 changed(struct model *m)
@@ -1190,7 +1189,7 @@ start_done(struct cluster *r, const struct err *e, void *arg)
 	}
 	/* Its watch renews the engine sets once this dashboard quits. */
 	if (r->profile != NULL && r->profile->renew_before > 0 &&
-	    cmd_watch_spawn(r->name, &we) == -1)
+	    renewer_spawn(r->name, &we) == -1)
 		message(m, true, "%s started, but no watch renews its engine "
 		    "sets (%s): 'hpctop watch %s --background'", c->entry->name,
 		    we.msg, c->entry->name);

@@ -7,7 +7,6 @@
 
 #include "cli.h"
 #include "clustercli.h"
-#include "cmd_watch.h"
 #include "core/clusterop.h"
 #include "core/clusterstate.h"
 #include "core/diag.h"
@@ -360,7 +359,7 @@ start_watch(const struct cluster *c)
 
 	if (c->profile == NULL || c->profile->renew_before <= 0)
 		return;
-	if ((pid = cmd_watch_spawn(c->name, &e)) == -1) {
+	if ((pid = renewer_spawn(c->name, &e)) == -1) {
 		cli_error("%s: no watch renews its engine sets (%s); 'hpctop "
 		    "watch %s --background' starts one", c->name, e.msg,
 		    c->name);

@@ -14,9 +14,7 @@
 #include "backends/registry.h"
 #include "core/clusterop.h"
 #include "core/host.h"
-#include "core/paths.h"
 #include "core/renewer.h"
-#include "core/spawn.h"
 #include "core/xmalloc.h"
 
 static const char help[] =
@@ -171,26 +169,6 @@ run(void *p)
 	free(log);
 	free(name);
 	return CLI_OK;
-}
-
-pid_t
-cmd_watch_spawn(const char *name, struct err *e)
-{
-	struct spawn s = { 0 };
-	char *exe = paths_exe();
-	pid_t pid;
-
-	if (exe == NULL) {
-		err_set(e, "cannot tell where this hpctop is (/proc/self/exe)");
-		return -1;
-	}
-	strv_push_take(&s.argv, exe);
-	strv_push(&s.argv, "watch");
-	strv_push(&s.argv, name);
-	s.log = renewer_path(name, "log");
-	pid = spawn_start(&s, e);
-	spawn_clear(&s);
-	return pid;
 }
 
 static int
