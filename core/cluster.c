@@ -414,6 +414,7 @@ cluster_free(struct cluster *c)
 	jobtab_clear(&c->jobs);
 	free(c->ids);
 	free(c->script);
+	free(c->ipp_file_text);
 	clear_tasks(c);
 	free(c);
 }

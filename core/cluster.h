@@ -156,6 +156,10 @@ struct cluster {
 	struct cluster_task *tasks;	/* engine tasks that exited, by host
 					 * and rank (cluster_read_tasks) */
 	size_t ntasks;
+	char *ipp_file_text;	/* what ippcluster_sync last found or wrote
+				 * there, so an unchanged file is not read
+				 * again (another machine's costs a round
+				 * trip) */
 };
 
 /* A new, unsaved record for profile p (snapshot of yaml, which must be the

@@ -285,11 +285,17 @@ ippcluster_sync(struct loop *l, struct cluster *c, struct err *e)
 		return 0;
 	if ((text = ippcluster_json(c)) == NULL)
 		return 0;
+	/* Nothing changed since the last look: not even a read (each
+	 * refresh comes here). */
+	if (c->ipp_file_text != NULL && strcmp(c->ipp_file_text, text) == 0) {
+		free(text);
+		return 0;
+	}
 	path = ippcluster_path(c);
 	rd = host_read_file(h, l, path, IPPCLUSTER_MAX, 0, &old, &len, NULL);
 	rerr = errno;
 	if (rd == 0 && strcmp(old, text) == 0)
-		goto out;
+		goto seen;
 	/* Removed since hpctop wrote it: ipyparallel is stopping the
 	 * cluster (ipcluster stop removes it before the last process has
 	 * gone), which is not undone. */
@@ -301,8 +307,14 @@ ippcluster_sync(struct loop *l, struct cluster *c, struct err *e)
 	free(dir);
 	if (rc == 0)
 		rc = host_write_file(h, l, path, text, strlen(text), 0600, e);
-	if (rc == 0 && cluster_meta_get(c, IPPCLUSTER_META) == NULL)
+	if (rc == -1)
+		goto out;
+	if (cluster_meta_get(c, IPPCLUSTER_META) == NULL)
 		cluster_meta_set(c, IPPCLUSTER_META, path);
+seen:
+	free(c->ipp_file_text);
+	c->ipp_file_text = text;
+	text = NULL;
 out:
 	free(old);
 	free(path);
