@@ -577,6 +577,7 @@ renew_step(struct model *m, struct model_cluster *c)
 
 	/* One renewer at a time: a live watch takes the steps. */
 	if (c->op_busy || c->rec == NULL || c->backend == NULL ||
+	    c->rec->profile == NULL || c->rec->profile->renew_before <= 0 ||
 	    renewer_live(c->rec->name, NULL))
 		return;
 	rc = clusterop_renew(m->loop, c->backend, c->rec, renew_done, c,
@@ -636,8 +637,6 @@ poll_done(struct cluster **cs, size_t n, const struct err *e, void *arg)
 	changed(m);
 }
 
-/* Loads the record of c when one appeared (a cluster started by `hpctop
- * start`, or before this dashboard ran), or forgets it when it went. */
 /* A renewal step another hpctop (its watch) took shows in the px console
  * as the dashboard's own do: the record r now read says it, and it is
  * not the one last shown (nor one from before this dashboard looked). */
@@ -655,6 +654,8 @@ renew_seen(struct model_cluster *c, const struct cluster *r)
 	c->renew_seen = xstrdup(note);
 }
 
+/* Loads the record of c when one appeared (a cluster started by `hpctop
+ * start`, or before this dashboard ran), or forgets it when it went. */
 static void
 load_record(struct model *m, struct model_cluster *c)
 {

@@ -318,7 +318,8 @@ print_renewal(const struct cluster *c)
 {
 	pid_t pid;
 
-	if (c->profile == NULL || c->profile->renew_before <= 0)
+	if (c->profile == NULL || c->profile->renew_before <= 0 ||
+	    !cluster_any_alive(c))
 		return;
 	if (renewer_live(c->name, &pid))
 		cli_printf(stdout, "  renewal: hpctop watch, pid %ld\n",
@@ -595,7 +596,9 @@ refresh_all(struct loop *l, const struct strv *names, struct cluster **cs,
 			if (clusterop_read_registry(l, cs[k], &e) == -1) {
 				cli_error("%s: %s", names->v[k], e.msg);
 				drop(cs, k, names->v[k], errors);
-			} else if (ok && !renewer_live(cs[k]->name, NULL))
+			} else if (ok && cs[k]->profile != NULL &&
+			    cs[k]->profile->renew_before > 0 &&
+			    !renewer_live(cs[k]->name, NULL))
 				/* The renewal pass of renew_before: status
 				 * takes a step unless an hpctop watch runs
 				 * it (one renewer at a time). */
