@@ -714,9 +714,6 @@ stop_finish(struct stopper *st)
 		failed = true;
 	}
 	snaps_free(&st->snaps);
-	/* Its logs on another machine go with it, as its record's do here. */
-	if (!failed && st->c->host != NULL)
-		cluster_remove_work_dir(st->loop, st->c);
 	st->cb(st->c, failed ? &e : NULL, st->arg);
 	free(st);
 }

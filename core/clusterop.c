@@ -279,6 +279,17 @@ clusterop_confirm(const struct backend *b, const struct cluster *c,
 	return b->confirm != NULL ? b->confirm(b, c, e) : 0;
 }
 
+/* What goes with a stopped cluster beside its record: leftover connection
+ * files, its work dir on another machine (its logs there, as its record's
+ * go here) and its watch. */
+static void
+remove_around(struct loop *l, const struct cluster *c)
+{
+	clusterop_remove_connection_files(l, c);
+	cluster_remove_work_dir(l, c);
+	renewer_end(c->name);
+}
+
 /* ipyparallel (`ipcluster stop`, the notebook's Stop) stopped c: its
  * record goes, as hpctop's own stop would remove it. */
 static void
@@ -289,11 +300,10 @@ clear_stopped(struct loop *l, struct cluster *c)
 
 	if (cluster_lock(c, "clearing", &le) == -1)
 		return;
-	clusterop_remove_connection_files(l, c);
-	cluster_remove_work_dir(l, c);
+	/* Its stop never ran here: what the backend's would remove too. */
 	if (b != NULL && b->leftovers != NULL)
 		b->leftovers(b, l, c, NULL);
-	renewer_end(c->name);
+	remove_around(l, c);
 	if (cluster_remove(c, &le) == 0)
 		c->cleared = true;
 	cluster_unlock(c);
@@ -379,9 +389,7 @@ on_stopped(struct cluster *c, const struct err *e, void *arg)
 		op_done(op, e);
 		return;
 	}
-	clusterop_remove_connection_files(op->loop, c);
-	/* Nothing left to renew: its watch goes with it. */
-	renewer_end(c->name);
+	remove_around(op->loop, c);
 	if (cluster_remove(c, &re) == -1) {
 		op_done(op, &re);
 		return;

@@ -27,7 +27,8 @@ int clusterop_start(struct loop *l, const struct backend *b,
  * when an engine id was seen for the first time. */
 int clusterop_refresh(struct loop *l, const struct backend *b,
     struct cluster *c, clusterop_cb cb, void *arg, struct err *e);
-/* Stops everything, removes leftover connection files, removes the record
+/* Stops everything, removes leftover connection files, its work dir on
+ * another machine and its watch (core/renewer.h), removes the record
  * (kept, with the error, when something survived). Holds c's lock (unless
  * the caller took it), so it refuses while another hpctop starts c. */
 int clusterop_stop(struct loop *l, const struct backend *b,

@@ -110,20 +110,6 @@ remote_python(const struct cluster *c)
 	return "python3";
 }
 
-static json_t *
-words(const char *a, const char *b, const char *c)
-{
-	json_t *v = json_array();
-
-	if (a != NULL)
-		json_array_append_new(v, json_string(a));
-	if (b != NULL)
-		json_array_append_new(v, json_string(b));
-	if (c != NULL)
-		json_array_append_new(v, json_string(c));
-	return v;
-}
-
 /* An SSHEngineLauncher's state beside its pid: where it runs and how
  * ipcluster reaches it (the ssh client with hpctop's ssh config, when that
  * is not the user's own) to signal it and wait for it. */
@@ -135,12 +121,12 @@ ssh_state(const struct cluster *c, const struct cluster_proc *p, json_t *o)
 	json_object_set_new(o, "hostname", json_string(p->host != NULL ?
 	    p->host : ""));
 	json_object_set_new(o, "user", json_string(""));
-	json_object_set_new(o, "ssh_cmd", words("ssh", NULL, NULL));
-	json_object_set_new(o, "ssh_args", conf != NULL ? words("-F", conf,
-	    NULL) : json_array());
-	json_object_set_new(o, "scp_cmd", words("scp", NULL, NULL));
-	json_object_set_new(o, "scp_args", conf != NULL ? words("-F", conf,
-	    NULL) : json_array());
+	json_object_set_new(o, "ssh_cmd", json_pack("[s]", "ssh"));
+	json_object_set_new(o, "ssh_args", conf != NULL ?
+	    json_pack("[s,s]", "-F", conf) : json_array());
+	json_object_set_new(o, "scp_cmd", json_pack("[s]", "scp"));
+	json_object_set_new(o, "scp_args", conf != NULL ?
+	    json_pack("[s,s]", "-F", conf) : json_array());
 	json_object_set_new(o, "remote_python", json_string(remote_python(c)));
 	json_object_set_new(o, "remote_output_file", json_string(p->log !=
 	    NULL ? p->log : ""));

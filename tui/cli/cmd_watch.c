@@ -11,11 +11,10 @@
 #include "bgproc.h"
 #include "cli.h"
 #include "clustercli.h"
-#include "backends/registry.h"
 #include "core/clusterop.h"
 #include "core/host.h"
+#include "core/loop.h"
 #include "core/renewer.h"
-#include "core/xmalloc.h"
 
 static const char help[] =
     "Renew a cluster's engine sets while nobody looks: every SECONDS (a\n"
